@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-step set-up on a fresh Debian machine: system packages, a virtualenv in
+# .venv with the CPU build of torch, and this project installed in it.
+# Safe to run again: steps that are already done are skipped.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages: pango for WeasyPrint; poppler-utils (pdftotext, pdftoppm)
+# for the text-layer checks and for looking at rendered pages.
+debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils)
+missing=()
+for deb in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+# The CPU build of torch first: argostranslate -> stanza -> torch would
+# otherwise resolve to a CUDA build of several GB.
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
+.venv/bin/pip install -q -e '.[test]'
+echo "setup: done (.venv/bin/translate --help)"

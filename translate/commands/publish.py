@@ -1,0 +1,182 @@
+"""`translate publish`: read articles, translate each edition, write the files.
+
+This is the only place that knows about output folders, flags and progress
+bars; the stages it calls (pipeline, render, manifest) take and return data.
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from translate import paths
+
+FORMATS = ("md", "html", "pdf")
+
+
+@dataclass
+class EditionOutcome:
+    key: str
+    name: str
+    files: list[Path] = field(default_factory=list)
+    model: str = ""
+    problem: str = ""       # why the edition is missing
+    fix: str = ""           # the command that fixes it
+    notes: list[str] = field(default_factory=list)
+
+
+def _split_formats(ctx, param, value: str) -> list[str]:
+    chosen = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise click.BadParameter(f"use one or more of {','.join(FORMATS)} (got {value!r})")
+    return chosen
+
+
+def _split_languages(ctx, param, value: str):
+    from translate.languages import UnknownLanguage, parse_targets
+
+    try:
+        return parse_targets(value)
+    except UnknownLanguage as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@click.command()
+@click.argument("sources", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "languages", default="ru,prs,ps,kk", show_default=True, callback=_split_languages,
+              help="Editions to publish: comma-separated project keys (ru, prs, ps, kk).")
+@click.option("--format", "formats", default="md,html,pdf", show_default=True, callback=_split_formats,
+              help="Files to write for each edition.")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=paths.OUTPUT_DIR, show_default="output/", help="Folder that receives output/<slug>/<key>/.")
+@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="ARGOS_PACKAGES_DIR", show_envvar=True,
+              help="Folder of installed Argos packages.")
+@click.option("--locales", "locales_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=paths.LOCALES_DIR, show_default="locales/", help="Folder with locales/<key>/glossary.csv.")
+@click.option("--beam-size", type=click.IntRange(1, 16), default=4, show_default=True,
+              help="Beam width for decoding (1 is fastest).")
+@click.option("--batch-tokens", type=click.IntRange(64, 65536), default=4096, show_default=True,
+              help="Tokens per CTranslate2 batch.")
+def publish(sources, languages, formats, output_dir, models_dir, locales_dir, beam_size, batch_tokens):
+    """Translate SOURCE articles (default: source/*.md) and write every edition
+    under OUTPUT/<slug>/<key>/.
+
+    A language with no installed model does not stop the others: the run ends
+    with a table of what was produced and what is missing, with the command
+    that fixes each missing edition, and exits with status 1.
+
+    \b
+    Examples:
+      translate publish
+      translate publish source/taliban-delisting.md --to ru,prs
+      translate publish --format md --models-dir ~/models
+    """
+    from translate.engines.ct2 import DecodingOptions
+    from translate.markdown_reader import SourceError
+    from translate.pipeline import read_source
+
+    if not sources:
+        sources = tuple(Path(p) for p in sorted(glob.glob(str(paths.SOURCE_DIR / "*.md"))))
+        if not sources:
+            raise click.ClickException(f"no articles in {paths.SOURCE_DIR}: name one, e.g. translate publish article.md")
+    options = DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens)
+    _check_output_dir(output_dir)
+
+    failed = False
+    for source in sources:
+        try:
+            doc = read_source(source)
+        except SourceError as err:
+            click.secho(f"error: {err}", fg="red", err=True)
+            failed = True
+            continue
+        outcomes = publish_article(doc, source, languages, formats, output_dir, models_dir,
+                                   locales_dir, options)
+        _print_summary(doc.slug, outcomes, output_dir)
+        failed |= any(o.problem for o in outcomes)
+    sys.exit(1 if failed else 0)
+
+
+def _check_output_dir(output_dir: Path) -> None:
+    if output_dir.exists() and not output_dir.is_dir():
+        raise click.ClickException(f"--output {output_dir} is a file: give a folder")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise click.ClickException(f"cannot create output folder {output_dir}: {err.strerror}") from None
+
+
+def publish_article(doc, source: Path, languages, formats, output_dir: Path, models_dir,
+                    locales_dir: Path, options) -> list[EditionOutcome]:
+    """Every requested edition of one article; one failure does not stop the others.
+
+    All editions are translated first (one model in memory at a time), then
+    written, so that each page's language switcher knows every edition."""
+    from translate import publishing
+    from translate.engines import NoModel, load_engine
+    from translate.engines.base import EngineError
+    from translate.languages import SOURCE
+    from translate.pipeline import translate_document
+
+    article = publishing.Article(doc, source, output_dir / doc.slug, formats,
+                                 published=datetime.now(timezone.utc))
+    editions = [publishing.Edition(SOURCE, doc)]
+    outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
+
+    for lang in languages:
+        outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
+        try:
+            engine = load_engine(lang, models_dir, options)
+            glossary = publishing.load_glossary(lang, locales_dir)
+            label = f"{lang.english_name:<8} ({lang.key})"
+            with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
+                                   show_pos=True) as bar:
+                translated, record, lost = translate_document(doc, lang, engine, glossary=glossary,
+                                                              progress=bar.update)
+            del engine  # one model in memory at a time
+        except NoModel as err:
+            outcome.problem, outcome.fix = err.reason, err.hint
+            continue
+        except (EngineError, publishing.GlossaryUnavailable) as err:
+            outcome.problem, outcome.fix = str(err), getattr(err, "hint", "")
+            continue
+        outcome.model = record.model.name
+        outcome.notes = [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in lost]
+        outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
+                          for t in s.terms if t.status == "not-applied"]
+        editions.append(publishing.Edition(lang, translated, record, glossary))
+
+    try:
+        article.write_editions(editions)
+        article.write_index_and_manifest(editions)
+    except OSError as err:
+        where = err.filename or article.folder
+        raise click.ClickException(f"cannot write {where}: {err.strerror}; check that the output "
+                                   "folder is writable and the disk has room") from None
+    for edition in editions:
+        outcomes[edition.lang.key].files = edition.files
+    return list(outcomes.values())
+
+
+def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
+    click.echo(f"\n{slug}: editions in {output_dir / slug}")
+    width = max(len(o.key) for o in outcomes)
+    for o in outcomes:
+        if o.problem:
+            click.secho(f"  {o.key:<{width}}  missing   {o.problem}", fg="yellow")
+            if o.fix:
+                click.echo(f"  {'':<{width}}            fix: {o.fix}")
+        else:
+            files = ", ".join(p.name for p in o.files)
+            click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
+            for note in o.notes[:5]:
+                click.echo(f"  {'':<{width}}            note: {note}")
+            if len(o.notes) > 5:
+                click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")

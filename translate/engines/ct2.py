@@ -1,0 +1,165 @@
+"""What every CTranslate2-based engine shares: batching, decoding options,
+SentencePiece tokenisation with character offsets, and word alignment from
+the model's attention.
+
+ctranslate2 and sentencepiece are imported inside functions so that
+`translate --help` never pays for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from translate.engines.base import Alignment, EngineError, Progress, Translation
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    beam_size: int = 4
+    # Batches are built by token count (batch_type="tokens"), so one long
+    # sentence does not force every batch to its padding width.
+    max_batch_tokens: int = 4096
+    # Output length bound: a multiple of the longest input plus a margin, so a
+    # degenerate model cannot decode for ever.
+    length_ratio: float = 2.0
+    length_margin: int = 16
+    max_length_cap: int = 1024
+    compute_type: str = "auto"
+    threads: int = 0  # 0: CTranslate2 picks (all cores)
+
+    def max_decoding_length(self, longest_input: int) -> int:
+        return min(self.max_length_cap, int(longest_input * self.length_ratio) + self.length_margin)
+
+    def signature(self) -> dict:
+        """Everything here that can change a translation (for the manifest)."""
+        return {"beam_size": self.beam_size, "length_ratio": self.length_ratio,
+                "length_margin": self.length_margin, "max_length_cap": self.max_length_cap}
+
+
+@dataclass(frozen=True)
+class Piece:
+    token: str
+    start: int  # character offsets into the text
+    end: int
+
+
+class SentencePieceCodec:
+    """A SentencePiece model that also reports where each piece came from."""
+
+    def __init__(self, model_file: Path):
+        import sentencepiece as spm
+
+        try:
+            self.processor = spm.SentencePieceProcessor(model_file=str(model_file))
+        except (OSError, RuntimeError) as err:
+            raise EngineError(f"cannot load tokenizer {model_file}: {err}") from None
+
+    def encode(self, text: str) -> list[Piece]:
+        proto = self.processor.encode(text, out_type="proto")
+        return _pieces(text, proto)
+
+    def decode(self, tokens: Sequence[str]) -> tuple[str, list[Piece]]:
+        ids = [self.processor.piece_to_id(t) for t in tokens]
+        proto = self.processor.decode(ids, out_type="proto")
+        return proto.text, _pieces(proto.text, proto)
+
+
+def _pieces(text: str, proto) -> list[Piece]:
+    # SentencePiece offsets are in UTF-8 bytes; the pipeline counts characters.
+    char_at = []
+    for index, ch in enumerate(text):
+        char_at.extend([index] * len(ch.encode("utf-8")))
+    char_at.append(len(text))
+    pieces = []
+    for p in proto.pieces:
+        start, end = char_at[min(p.begin, len(char_at) - 1)], char_at[min(p.end, len(char_at) - 1)]
+        # the surface of "▁word" includes the space before it: point at the word
+        while start < end and text[start].isspace():
+            start += 1
+        pieces.append(Piece(p.piece, start, end))
+    return pieces
+
+
+def load_translator(model_dir: Path, options: DecodingOptions):
+    import ctranslate2
+
+    try:
+        return ctranslate2.Translator(
+            str(model_dir), device="cpu", compute_type=options.compute_type,
+            intra_threads=options.threads,
+        )
+    except (RuntimeError, ValueError, OSError) as err:
+        raise EngineError(
+            f"cannot load the CTranslate2 model in {model_dir}: {str(err).splitlines()[0]}; "
+            "reinstall it (translate models verify shows which packages are broken)"
+        ) from None
+
+
+def translate_pieces(
+    translator,
+    sources: list[list[Piece]],
+    options: DecodingOptions,
+    *,
+    source_prefix: Sequence[str] = (),
+    source_suffix: Sequence[str] = (),
+    target_prefix: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> list[tuple[list[str], list[int | None]]]:
+    """Translate tokenised sentences in one batched CTranslate2 call.
+
+    Returns, per sentence, the target tokens (target prefix removed) and for
+    each target token the index of the source piece it attends to most
+    (None when that is a special token such as </s> or a language code).
+    """
+    if not sources:
+        return []
+    batch = [[*source_prefix, *(p.token for p in src), *source_suffix] for src in sources]
+    longest = max(len(tokens) for tokens in batch)
+    kwargs = dict(
+        max_batch_size=options.max_batch_tokens,
+        batch_type="tokens",
+        beam_size=options.beam_size,
+        max_decoding_length=options.max_decoding_length(longest),
+        return_attention=True,
+        replace_unknowns=True,
+    )
+    if target_prefix:
+        kwargs["target_prefix"] = [list(target_prefix)] * len(batch)
+    results = []
+    # translate_iterable is one batched call that yields results in order as
+    # batches finish, which is what lets us report progress.
+    for result in translator.translate_iterable(iter(batch), **kwargs):
+        tokens = list(result.hypotheses[0])
+        attention = list(result.attention[0]) if result.attention else []
+        skip = len(target_prefix) if tokens[: len(target_prefix)] == list(target_prefix) else 0
+        tokens = tokens[skip:]
+        if len(attention) > len(tokens):
+            attention = attention[len(attention) - len(tokens):]
+        offset = len(source_prefix)
+        n_src = len(batch[len(results)]) - offset - len(source_suffix)
+        aligned: list[int | None] = []
+        for row in attention:
+            best = max(range(len(row)), key=row.__getitem__) - offset if len(row) else -1
+            aligned.append(best if 0 <= best < n_src else None)
+        aligned.extend([None] * (len(tokens) - len(aligned)))
+        results.append((tokens, aligned))
+        if progress:
+            progress(1)
+    return results
+
+
+def to_translation(
+    source: list[Piece], target_text: str, target_pieces: list[Piece], aligned: list[int | None]
+) -> Translation:
+    """A Translation whose alignment pairs each target piece with its source piece."""
+    pairs = []
+    for piece, src_index in zip(target_pieces, aligned):
+        if src_index is None or piece.start >= piece.end:
+            continue
+        src = source[src_index]
+        if src.start >= src.end:
+            continue
+        pairs.append(Alignment(src.start, src.end, piece.start, piece.end))
+    return Translation(target_text, tuple(pairs))

@@ -1,0 +1,226 @@
+"""Reader: Markdown with a small front matter -> Document.
+
+Markdown is parsed by markdown-it-py (CommonMark, plus ~~strikethrough~~);
+inline markup becomes Marks over plain text, and each prose block is split into
+sentences with pysbd. Sentence boundaries never fall inside a mark, so a link
+or an emphasis is always translated within one segment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from translate.document import Block, Document, Mark, Segment
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+class SourceError(ValueError):
+    """A source that cannot be read; the message says what to fix."""
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("strikethrough")
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    # clean=False keeps the text byte for byte; char_span gives offsets.
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """The YAML front matter (a mapping) and the Markdown body after it."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 2}" if mark is not None else ""
+        raise SourceError(f"front matter{where} is not valid YAML: fix the block between the --- lines") from None
+    if not isinstance(meta, dict):
+        raise SourceError("front matter must be key: value lines (title, lang, slug)")
+    return meta, text[match.end():]
+
+
+def read_markdown(text: str, *, slug: str = "") -> Document:
+    """Parse an article. Front matter keys: title, lang (source language), slug."""
+    meta, body = split_front_matter(text)
+    title_text = str(meta.get("title") or "").strip()
+    tokens = parser().parse(body)
+    blocks, rest = _blocks(tokens, 0, None)
+    assert rest == len(tokens)
+    if not title_text:
+        raise SourceError("no title: add 'title: ...' to the front matter")
+    return Document(
+        title=Segment(title_text),
+        blocks=tuple(blocks),
+        lang=str(meta.get("lang") or "en"),
+        slug=str(meta.get("slug") or slug),
+        meta=meta,
+    )
+
+
+# --- block level ---------------------------------------------------------
+
+_CONTAINERS = {
+    "blockquote_open": "quote",
+    "bullet_list_open": "bullet_list",
+    "ordered_list_open": "ordered_list",
+    "list_item_open": "list_item",
+}
+
+
+def _blocks(tokens: list[Token], i: int, close: str | None) -> tuple[list[Block], int]:
+    """Blocks from tokens[i:] up to the token of type ``close``; returns (blocks, index after it)."""
+    blocks: list[Block] = []
+    while i < len(tokens):
+        tok = tokens[i]
+        if close is not None and tok.type == close:
+            return blocks, i + 1
+        if tok.type in _CONTAINERS:
+            kind = _CONTAINERS[tok.type]
+            children, i = _blocks(tokens, i + 1, tok.type.replace("_open", "_close"))
+            attrs: dict = {}
+            if kind in ("bullet_list", "ordered_list"):
+                attrs["markup"] = tok.markup
+                # markdown-it hides paragraphs of tight lists
+                attrs["tight"] = _is_tight(children)
+                if kind == "ordered_list":
+                    start = tok.attrGet("start")
+                    attrs["start"] = 1 if start is None else int(start)
+            blocks.append(Block(kind, children=tuple(children), attrs=attrs))
+            continue
+        if tok.type in ("paragraph_open", "heading_open"):
+            inline = tokens[i + 1]
+            kind = "heading" if tok.type == "heading_open" else "paragraph"
+            attrs = {}
+            if kind == "heading":
+                attrs = {"level": int(tok.tag[1]), "markup": tok.markup}
+            if kind == "paragraph" and tok.hidden:
+                attrs["hidden"] = True
+            blocks.append(Block(kind, segments=tuple(split_sentences(*inline_marks(inline.children or []))), attrs=attrs))
+            i += 3
+            continue
+        if tok.type in ("fence", "code_block"):
+            blocks.append(Block("code", attrs={"literal": tok.content, "info": tok.info, "markup": tok.markup, "fenced": tok.type == "fence"}))
+        elif tok.type == "html_block":
+            blocks.append(Block("html", attrs={"literal": tok.content}))
+        elif tok.type == "hr":
+            blocks.append(Block("rule", attrs={"markup": tok.markup}))
+        else:  # pragma: no cover - every CommonMark block type is handled above
+            raise SourceError(f"unsupported Markdown block {tok.type}")
+        i += 1
+    return blocks, i
+
+
+def _is_tight(items: list[Block]) -> bool:
+    return all(b.attrs.get("hidden") for item in items for b in item.children if b.kind == "paragraph")
+
+
+# --- inline level --------------------------------------------------------
+
+_PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "link"}
+
+
+def inline_marks(children: list[Token]) -> tuple[str, list[Mark]]:
+    """Plain text and marks from markdown-it inline tokens."""
+    text: list[str] = []
+    pos = 0
+    marks: list[Mark] = []
+    open_: list[tuple[str, int, dict]] = []
+
+    def put(s: str) -> None:
+        nonlocal pos
+        text.append(s)
+        pos += len(s)
+
+    for tok in children:
+        t = tok.type
+        if t == "text":
+            put(tok.content)
+        elif t == "softbreak":
+            put("\n")
+        elif t == "hardbreak":
+            marks.append(Mark("break", pos, pos, {"markup": "\\"}))
+            put("\n")
+        elif t == "code_inline":
+            start = pos
+            put(tok.content)
+            marks.append(Mark("code", start, pos, {"markup": tok.markup}))
+        elif t == "html_inline":
+            marks.append(Mark("html", pos, pos, {"raw": tok.content}))
+        elif t == "image":
+            start = pos
+            put(_plain(tok.children or []))
+            attrs = {"src": tok.attrGet("src") or ""}
+            if tok.attrGet("title"):
+                attrs["title"] = tok.attrGet("title")
+            marks.append(Mark("image", start, pos, attrs))
+        elif t.endswith("_open") and t[:-5] in _PAIRED:
+            attrs = {"markup": tok.markup}
+            if t == "link_open":
+                attrs["href"] = tok.attrGet("href") or ""
+                if tok.attrGet("title"):
+                    attrs["title"] = tok.attrGet("title")
+            open_.append((t[:-5], pos, attrs))
+        elif t.endswith("_close") and t[:-6] in _PAIRED:
+            kind, start, attrs = open_.pop()
+            marks.append(Mark(kind, start, pos, attrs))
+        else:  # text_special is joined into text by markdown-it's text_join rule
+            put(tok.content)
+    marks.sort(key=lambda m: (m.start, -m.end))
+    return "".join(text), marks
+
+
+def _plain(children: list[Token]) -> str:
+    """Alt text of an image as plain text (what markdown-it puts in alt="")."""
+    return "".join(
+        _plain(t.children or []) if t.type == "image" else ("\n" if t.type in ("softbreak", "hardbreak") else t.content)
+        for t in children
+        if t.type in ("text", "text_special", "code_inline", "image", "softbreak", "hardbreak")
+    )
+
+
+def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
+    """Sentences of a prose block, each with its own marks and trailing space."""
+    bounds = [0]
+    if text.strip():
+        for span in _segmenter().segment(text):
+            if 0 < span.start < len(text):
+                bounds.append(span.start)
+    # A boundary inside a mark (a link spanning two sentences) is dropped.
+    bounds = [b for b in bounds if not any(m.start < b < m.end for m in marks)]
+    bounds = sorted(set(bounds)) + [len(text)]
+    segments: list[Segment] = []
+    for start, end in zip(bounds, bounds[1:]):
+        body = text[start:end].rstrip()
+        # Whitespace at the start of a sentence joins the previous one's space_after.
+        lead = len(body) - len(body.lstrip())
+        if lead and segments:
+            segments[-1] = replace(segments[-1], space_after=segments[-1].space_after + body[:lead])
+            start += lead
+            body = body[lead:]
+        s_end = start + len(body)
+        seg_marks = []
+        for m in marks:
+            if m.start == m.end:
+                # zero-width marks in the gap after a sentence stay with it
+                if start <= m.start <= end and not (m.start == end and end != len(text)):
+                    pos = min(m.start, s_end) - start
+                    seg_marks.append(replace(m, start=pos, end=pos))
+            elif start <= m.start and m.end <= end:
+                seg_marks.append(replace(m, start=m.start - start, end=min(m.end, s_end) - start))
+        segments.append(Segment(body, tuple(seg_marks), text[s_end:end]))
+    return segments
