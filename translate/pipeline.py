@@ -68,3 +68,19 @@ def translate_document(
         records.append(SegmentRecord(index, text, raw, raw.text, final.text, tuple(terms)))
     translated = doc.with_segments(new_segments, lang=lang.key)
     return translated, EditionRecord(lang.key, engine.info, tuple(records)), lost_marks
+
+
+def review_edition(source: Path, lang_key: str, *, models_dir=None, locales_dir: Path | None = None,
+                   options=None) -> tuple[Document, EditionRecord]:
+    """Translate one article into one language exactly as publish would, for review."""
+    from translate import glossary as glossary_stage
+    from translate.engines import load_engine
+    from translate.languages import target
+    from translate.paths import LOCALES_DIR
+
+    lang = target(lang_key)
+    doc = read_source(source)
+    engine = load_engine(lang, models_dir, options)
+    glossary = glossary_stage.load_for(lang.key, locales_dir=Path(locales_dir or LOCALES_DIR))
+    translated, record, _ = translate_document(doc, lang, engine, glossary=glossary)
+    return translated, record

@@ -35,4 +35,4 @@ def load_engine(lang: Language, models_dir: str | Path | None = None,
     if package is None:
         raise NoModel(lang, f"no en→{lang.argos_code} package installed in {folder}",
                       models.install_hint(lang.key))
-    return ArgosEngine(package, options)
+    return ArgosEngine(package.argos_package(), options)

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import re
+
 from translate.engines.base import Alignment, EngineError, Progress, Translation
+
+
+_CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,10 @@ def translate_pieces(
             best = max(range(len(row)), key=row.__getitem__) - offset if len(row) else -1
             aligned.append(best if 0 <= best < n_src else None)
         aligned.extend([None] * (len(tokens) - len(aligned)))
-        results.append((tokens, aligned))
+        # A byte-fallback piece for a control character (<0x03>) is never
+        # meant as text: drop it rather than publish an invisible character.
+        kept = [i for i, tok in enumerate(tokens) if not _CONTROL_BYTE.fullmatch(tok)]
+        results.append(([tokens[i] for i in kept], [aligned[i] for i in kept]))
         if progress:
             progress(1)
     return results

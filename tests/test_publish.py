@@ -1,0 +1,122 @@
+"""End to end: tiny real Argos packages installed through the CLI, the article published."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from translate.cli import cli
+from translate.markdown_reader import read_markdown, split_front_matter
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "source" / "taliban-delisting.md"
+
+
+@pytest.fixture
+def models_dir(tmp_path, ru_argos_package):
+    folder = tmp_path / "models"
+    result = CliRunner().invoke(cli, ["models", "add", str(ru_argos_package), "--models-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def publish(*args):
+    return CliRunner().invoke(cli, ["publish", *args], catch_exceptions=False)
+
+
+def test_publish_ru_and_report_missing_languages(tmp_path, models_dir):
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--to", "ru,prs,ps,kk", "--models-dir", str(models_dir),
+                     "--output", str(out), "--format", "md")
+    assert result.exit_code == 1, result.output
+    ru = out / "taliban-delisting" / "ru" / "taliban-delisting.ru.md"
+    assert ru.exists()
+    source, edition = read_markdown(ARTICLE.read_text()), read_markdown(ru.read_text())
+    # same structure, every segment translated (the tiny model writes its own pieces)
+    assert edition.lang == "ru" and edition.slug == "taliban-delisting"
+    assert [b.kind for b in edition.blocks] == [b.kind for b in source.blocks]
+    assert all(b.segments and all(s.text.strip() for s in b.segments) for b in edition.blocks)
+    assert not any(ch < " " and ch != "\n" for s in edition.segments() for ch in s.text)
+    assert [s.text for s in edition.segments()] != [s.text for s in source.segments()]
+    # the summary names each missing language with the command that fixes it
+    for key in ("prs", "ps", "kk"):
+        line = next(l for l in result.output.splitlines() if l.strip().startswith(key + " "))
+        assert "missing" in line
+    assert result.output.count("fix: translate models") == 3
+    assert not (out / "taliban-delisting" / "prs").exists()
+
+
+def test_all_sentences_of_a_language_go_in_one_batched_call(tmp_path, models_dir, monkeypatch):
+    import ctranslate2
+
+    calls = []
+    original = ctranslate2.Translator.translate_iterable
+
+    def spy(self, source, *args, **kwargs):
+        source = list(source)
+        calls.append((len(source), kwargs))
+        return original(self, iter(source), *args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2.Translator, "translate_iterable", spy)
+    result = publish(str(ARTICLE), "--to", "ru", "--models-dir", str(models_dir), "--output",
+                     str(tmp_path / "o"), "--format", "md", "--beam-size", "2")
+    assert result.exit_code == 0, result.output
+    doc = read_markdown(ARTICLE.read_text())
+    assert len(calls) == 1
+    n, kwargs = calls[0]
+    assert n == len(doc.segments())
+    assert kwargs["batch_type"] == "tokens" and kwargs["beam_size"] == 2
+    assert 16 < kwargs["max_decoding_length"] <= 1024
+
+
+def test_publish_all_four_with_packages_for_each(tmp_path, argos_package_factory):
+    folder = tmp_path / "models"
+    for code in ("ru", "prs", "ps", "kk"):
+        result = CliRunner().invoke(cli, ["models", "add", str(argos_package_factory(to_code=code)),
+                                          "--models-dir", str(folder)])
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--models-dir", str(folder), "--output", str(out), "--format", "md")
+    assert result.exit_code == 0, result.output
+    for key in ("en", "ru", "prs", "ps", "kk"):
+        assert (out / "taliban-delisting" / key / f"taliban-delisting.{key}.md").exists()
+    manifest = json.loads((out / "taliban-delisting" / "manifest.json").read_text())
+    assert manifest["editions"]["ru"]["model"]["engine"] == "argos"
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out / "taliban-delisting",
+                          capture_output=True, text=True)
+    assert sums.returncode == 0, sums.stdout + sums.stderr
+    assert sums.stdout.count(": OK") == len(manifest["files"]) + 1
+
+
+def test_no_models_at_all_still_publishes_the_original_and_exits_nonzero(tmp_path):
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--models-dir", str(tmp_path / "empty"), "--output", str(out), "--format", "md")
+    assert result.exit_code == 1
+    assert (out / "taliban-delisting" / "en" / "taliban-delisting.en.md").exists()
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "no title"),
+    (b"---\ntitle: T\n---\n", "no text after its front matter"),
+    (b"\xff\xfe\x00bad", "not UTF-8"),
+])
+def test_bad_source_is_a_clear_error_and_nothing_is_written(tmp_path, content, message):
+    bad = tmp_path / "bad article.md"
+    bad.write_bytes(content)
+    out = tmp_path / "out"
+    result = publish(str(bad), "--output", str(out), "--models-dir", str(tmp_path / "m"))
+    assert result.exit_code == 1
+    assert message in result.output and str(bad) in result.output
+    assert not any(p.is_file() for p in out.rglob("*"))
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    result = publish(str(ARTICLE), "--output", str(target))
+    assert result.exit_code == 2 and "is a file" in result.output
+    assert target.read_text() == "keep me"
