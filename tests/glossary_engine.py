@@ -1,0 +1,100 @@
+"""A deterministic engine for glossary tests: word-by-word dictionary
+translation with exact character alignments.
+
+Phrases of the lexicon (longest first, case-insensitive) are translated by
+their entry; any other word becomes a made-up word in the target script,
+derived from a hash of the word, so the output is arbitrary-looking text (like
+the tiny test models produce) yet reproducible. Options simulate what real
+engines do to terms: drop words, reverse word order, merge words into one
+target word, or give no alignment at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from translate.engines.base import Alignment, ModelInfo, Translation
+
+ALPHABETS = {
+    "cyrillic": "абвгдежзиклмнопрстуфхцчшэюя",
+    "arabic": "ابپتجحخدرزسشعفقکگلمنوهی",
+}
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+def pseudo_word(word: str, script: str) -> str:
+    """A made-up target-script word for ``word``: same word, same result."""
+    letters = ALPHABETS[script]
+    digest = hashlib.sha256(word.lower().encode()).digest()
+    length = 3 + digest[0] % 6
+    return "".join(letters[b % len(letters)] for b in digest[1:1 + length])
+
+
+class DictionaryEngine:
+    def __init__(self, lexicon: dict[str, str] | None = None, *, script: str = "cyrillic",
+                 align: bool = True, drop: tuple[str, ...] = (), reverse: bool = False,
+                 merge: tuple[str, ...] = ()):
+        """``drop``: source words (lower case) the engine leaves out;
+        ``merge``: source phrases rendered as ONE pseudo-word aligned to every
+        source word of the phrase (like a model fusing two terms)."""
+        self.lexicon = {" ".join(k.lower().split()): v for k, v in (lexicon or {}).items()}
+        self.script = script
+        self.align = align
+        self.drop = {w.lower() for w in drop}
+        self.reverse = reverse
+        self.merge = [" ".join(m.lower().split()) for m in merge]
+        self.longest = max([len(k.split()) for k in [*self.lexicon, *self.merge]] or [1])
+        self.info = ModelInfo(engine="test-dictionary", name=f"dictionary-{script}", version="1")
+        self.calls: list[list[str]] = []
+
+    def translate(self, texts, progress=None):
+        self.calls.append(list(texts))
+        out = [self._one(t) for t in texts]
+        if progress:
+            progress(len(texts))
+        return out
+
+    def _units(self, text: str):
+        """Source units: (src_start, src_end, target words, glue-to-previous)."""
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        units, i = [], 0
+        while i < len(tokens):
+            for n in range(min(self.longest, len(tokens) - i), 0, -1):
+                phrase = " ".join(t[2].lower() for t in tokens[i:i + n])
+                start, end = tokens[i][0], tokens[i + n - 1][1]
+                if phrase in self.merge:
+                    units.append((start, end, pseudo_word(phrase, self.script), False))
+                    break
+                if phrase in self.lexicon:
+                    units.append((start, end, self.lexicon[phrase], False))
+                    break
+            else:
+                start, end, word = tokens[i]
+                n = 1
+                if word.lower() in self.drop:
+                    units.append((start, end, "", False))
+                elif not word[0].isalnum():
+                    units.append((start, end, word, True))
+                elif word.isdigit():
+                    units.append((start, end, word, False))
+                else:
+                    units.append((start, end, pseudo_word(word, self.script), False))
+            i += n
+        return units
+
+    def _one(self, text: str) -> Translation:
+        units = [u for u in self._units(text) if u[2]]
+        if self.reverse:
+            words = [u for u in units if not u[3]][::-1]
+            units = words + [u for u in units if u[3]]
+        out, pairs = "", []
+        for src_start, src_end, target, glue in units:
+            if out and not glue:
+                out += " "
+            # Each target word of a phrase is aligned to the whole source
+            # phrase, the way attention aligns target pieces.
+            for m in re.finditer(r"\S+", target):
+                pairs.append(Alignment(src_start, src_end, len(out) + m.start(), len(out) + m.end()))
+            out += target
+        return Translation(out, tuple(pairs) if self.align else ())

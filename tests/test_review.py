@@ -1,0 +1,210 @@
+"""The review (terminal and HTML) and the `review` / `glossary` commands."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from glossary_engine import DictionaryEngine
+from translate import glossary as gl
+from translate import pipeline
+from translate.commands.glossary import glossary as glossary_group
+from translate.commands.glossary import review as review_command
+from translate.languages import TARGETS
+from translate.records import EditionRecord, SegmentRecord
+from translate.review import RLI, PDI, review_html, review_text, term_counts, word_diff
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "source,target,forms,flag,note\n"
+
+
+def make_record(lang: str, engine: DictionaryEngine, sources: list[str], glossary) -> EditionRecord:
+    segments = []
+    for i, (source, raw) in enumerate(zip(sources, engine.translate(sources))):
+        final, terms = gl.enforce(glossary, source, raw)
+        segments.append(SegmentRecord(i, source, raw, raw.text, final.text, terms))
+    return EditionRecord(lang, engine.info, tuple(segments))
+
+
+@pytest.fixture
+def prs_record():
+    prs = gl.load_for("prs", locales_dir=ROOT / "locales")
+    engine = DictionaryEngine({"Taliban": "امارت اسلامی", "Russia": "روسیه", "<b>": "<b>"}, script="arabic")
+    return make_record("prs", engine, ["Russia and the Taliban <b>", "Nothing to see."], prs)
+
+
+def test_word_diff_rebuilds_both_texts():
+    runs = word_diff("a b c d", "a x c d e")
+    assert "".join(t for op, t in runs if op != "insert") == "a b c d"
+    assert "".join(t for op, t in runs if op != "delete") == "a x c d e"
+    assert ("delete", "b") in runs and ("insert", "x") in runs
+
+
+def test_review_text_shows_every_segment_statuses_and_diff(prs_record):
+    out = review_text(prs_record, "prs")
+    plain = click.unstyle(out)
+    assert "\x1b[" in out                        # coloured for the terminal
+    assert "Review of the Dari (prs) edition" in plain
+    assert "2 occurrences — 1 already right, 1 applied, 0 could not apply (100% placed)" in plain
+    assert "segment 1/2" in plain and "segment 2/2" in plain
+    assert "already right   Russia → " in plain
+    assert "applied         Taliban → " in plain
+    assert "flagged alternative 'امارت اسلامی'" in plain
+    # The glossary's change as a word diff: the flagged words out, the term in.
+    assert "[-امارت اسلامی-]{+طالبان+}" in plain
+    assert "(unchanged by the glossary)" in plain
+    # Right-to-left text is isolated, labels stay left-to-right outside the isolates.
+    raw_line = next(line for line in plain.splitlines() if line.strip().startswith("raw"))
+    assert raw_line.rstrip().endswith(PDI) and RLI in raw_line and "raw" not in raw_line.split(RLI, 1)[1]
+
+
+def test_review_text_lists_terms_that_could_not_be_placed():
+    ru = gl.load_for("ru", locales_dir=ROOT / "locales")
+    record = make_record("ru", DictionaryEngine({"Taliban": "талибы"}, align=False), ["The Taliban"], ru)
+    plain = click.unstyle(review_text(record, TARGETS["ru"]))
+    assert RLI not in plain
+    assert "✗ could not apply Taliban → Талибан" in plain
+    assert "Terms that could not be placed (1):\n  segment 1: Taliban → Талибан" in plain
+    assert term_counts(record).placed_share == 0
+
+
+def test_review_html_is_escaped_standalone_and_directional(prs_record):
+    page = review_html(prs_record, "prs", "Title <script>alert(1)</script>")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script>" not in page and "Title &lt;script&gt;" in page
+    assert "&lt;b&gt;" in page and "<b>" not in page
+    assert 'lang="fa-AF" dir="rtl"' in page
+    assert "<del>امارت اسلامی</del><ins>طالبان</ins>" in page
+    assert "href=" not in page and "src=" not in page    # nothing external
+    assert re.search(r'<li class="applied"><span class="status">applied</span>:\s*Taliban', page)
+    assert html.unescape(page).count("Russia → ") == 1
+
+
+# --- glossary check ---------------------------------------------------------------
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_glossary_check_on_the_real_glossaries_and_article():
+    result = CliRunner().invoke(glossary_group, ["check", "--locales", str(ROOT / "locales"),
+                                                 str(ROOT / "source" / "taliban-delisting.md")])
+    assert result.exit_code == 0, result.output
+    assert "Russian (ru): 23 terms, valid" in result.output
+    assert "every term has an entry in every glossary" in result.output
+
+
+def test_glossary_check_reports_problems_and_missing_terms(tmp_path):
+    locales = tmp_path / "locales"
+    write(locales / "ru" / "glossary.csv", HEADER + "Taliban,Талибан,,,\nRussia,Россия,,,\n")
+    write(locales / "kk" / "glossary.csv", HEADER + "Taliban,Талибан,,,\n")
+    write(locales / "ps" / "glossary.csv", HEADER + "Taliban,طالبان,,,\nTaliban,طالبانو,,,\n")
+    article = write(tmp_path / "a.md", "---\ntitle: Russia\n---\n\nRussia and the Taliban.\n")
+    result = CliRunner().invoke(glossary_group, ["check", "--locales", str(locales), str(article)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "Pashto (ps): 1 problem(s)" in out and "ps/glossary.csv:3: duplicate of line 2" in out
+    assert "Dari (prs): no glossary" in out
+    assert "'Russia': missing in kk" in out
+    assert "'Taliban': missing" not in out
+
+
+# --- glossary diff ----------------------------------------------------------------
+
+OLD_RU = HEADER + "Taliban,Талибан,,,\nRussia,Россия,Росси{и|ю},,\nMoscow,Москва,,,old note\n"
+NEW_RU = HEADER + "Taliban,Талибан,,,\nRussia,Российская Федерация,,,\nMoscow,Москва,,,new note\nKabul,Кабул,,,\n"
+ARTICLE = "---\ntitle: Russia and Kabul\n---\n\nRussia talks to the Taliban. Moscow waits. The weather is fine.\n"
+
+
+@pytest.fixture
+def diff_files(tmp_path):
+    old = write(tmp_path / "old" / "ru" / "glossary.csv", OLD_RU)
+    new = write(tmp_path / "new" / "ru" / "glossary.csv", NEW_RU)
+    article = write(tmp_path / "a.md", ARTICLE)
+    return old, new, article
+
+
+def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(diff_files, monkeypatch):
+    old, new, article = diff_files
+    engine = DictionaryEngine({"Russia": "Россия", "Taliban": "Талибан", "Kabul": "Кабул"})
+    monkeypatch.setattr("translate.engines.load_engine", lambda lang, models_dir=None, options=None: engine)
+    result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(article)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "+ added    Kabul → Кабул" in out
+    assert "~ changed  Russia: target: Россия ⇒ Российская Федерация; forms: России; Россию ⇒ (none)" in out
+    assert "~ changed  Moscow: note: old note ⇒ new note  (note only: no text changes)" in out
+    assert "Segments that contain an affected term (2):" in out
+    assert "a.md segment 1: Kabul, Russia" in out and "a.md segment 2: Russia" in out
+    # Only the affected segments went to the engine, in one batch.
+    assert engine.calls == [["Russia and Kabul", "Russia talks to the Taliban."]]
+    assert "{+Российская Федерация+}" in out
+    assert "2 of 2 affected segment(s) would read differently." in out
+
+
+def test_glossary_diff_without_a_model_still_lists_segments(diff_files, tmp_path):
+    old, new, article = diff_files
+    result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(article),
+                                                 "--models-dir", str(tmp_path / "no-models")])
+    assert result.exit_code == 0, result.output
+    assert "a.md segment 2: Russia" in result.output
+    assert "No model installed for Russian (ru)" in result.output
+    assert "not re-translated" in result.output
+
+
+def test_glossary_diff_against_a_git_revision(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    path = write(repo / "locales" / "ru" / "glossary.csv", OLD_RU)
+    article = write(repo / "a.md", ARTICLE)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
+    path.write_text(NEW_RU, encoding="utf-8")
+    monkeypatch.chdir(repo)
+    runner = CliRunner()
+    result = runner.invoke(glossary_group, ["diff", "HEAD:locales/ru/glossary.csv", "locales/ru/glossary.csv",
+                                            "--articles", str(article), "--models-dir", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    assert "HEAD:locales/ru/glossary.csv (3 terms) → locales/ru/glossary.csv (4 terms)" in result.output
+    assert "+ added    Kabul → Кабул" in result.output
+    bad = runner.invoke(glossary_group, ["diff", "HEAD~5:locales/ru/glossary.csv", "locales/ru/glossary.csv"])
+    assert bad.exit_code == 1 and "cannot read HEAD~5:locales/ru/glossary.csv from git" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_glossary_diff_needs_a_language_when_the_path_has_none(tmp_path):
+    a, b = write(tmp_path / "a.csv", OLD_RU), write(tmp_path / "b.csv", NEW_RU)
+    result = CliRunner().invoke(glossary_group, ["diff", str(a), str(b)])
+    assert result.exit_code == 1 and "add --lang KEY" in result.output
+
+
+# --- translate review -------------------------------------------------------------
+
+def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
+    if not hasattr(pipeline, "review_edition"):
+        pytest.skip("translate.pipeline.review_edition is not written yet")
+    engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
+    monkeypatch.setattr("translate.engines.load_engine", lambda lang, models_dir=None, options=None: engine)
+    article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(review_command, [str(article), "--to", "prs", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Review of the Dari (prs) edition" in result.output
+    assert "[-امارت اسلامی-]{+طالبان+}" in result.output
+    page = out / "story" / "review" / "story.prs.review.html"
+    assert "<ins>طالبان</ins>" in page.read_text(encoding="utf-8")
+
+
+def test_review_command_rejects_an_unknown_language(tmp_path):
+    article = write(tmp_path / "story.md", "---\ntitle: T\n---\n\nText.\n")
+    result = CliRunner().invoke(review_command, [str(article), "--to", "fr"])
+    assert result.exit_code == 2 and "unknown language key 'fr'" in result.output
