@@ -1,0 +1,776 @@
+"""The store of installed Argos translation packages.
+
+Locate the packages folder, list what is installed (a broken folder is
+reported, never a crash), install from the Argos index or from a local
+``.argosmodel`` file, remove and verify. Installing is atomic: the download
+and the unpacked package live in a staging folder on the same file system and
+the package reaches the packages folder by a single rename, so an interrupted
+install leaves nothing behind and a reader never sees half a package.
+
+Reading packages goes through ``argostranslate.package``, imported only when
+needed: it creates folders at import time, and ``argostranslate.translate``
+(never imported here) would pull in stanza and torch. The packages folder is
+resolved here and passed to argostranslate explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import urllib.parse
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Callable, ContextManager, Iterable, Iterator
+
+from translate.archive import ArchiveError, safe_extract
+from translate.engines.base import ModelInfo
+from translate.fsutil import atomic_write
+from translate.languages import SOURCE, TARGETS
+
+DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+USER_AGENT = "newsroom-translate (argos package installer)"
+TIMEOUT_SECONDS = 60
+# Real Argos packages are 50-250 MB; anything far larger is the wrong file.
+MAX_DOWNLOAD_BYTES = 2 << 30
+MAX_UNPACKED_BYTES = 4 << 30
+MAX_PACKAGE_FILES = 10_000
+MAX_INDEX_BYTES = 32 << 20
+REQUIRED_FILES = ("metadata.json", "model/model.bin")
+TOKENIZER_FILES = ("sentencepiece.model", "bpe.model")
+_CHUNK = 1 << 20
+_CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
+_STAGING = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-")
+# Used by install_hint only when no index has been downloaded yet: the public
+# Argos index has en→ru and no package for Dari, Pashto or Kazakh.
+_KNOWN_IN_PUBLIC_INDEX = frozenset({"ru"})
+
+# A download progress display: called with a label and the total size (None
+# when unknown); returns a context manager giving a function that is called
+# with the number of bytes received since its last call.
+ProgressFactory = Callable[[str, "int | None"], ContextManager[Callable[[int], None]]]
+
+
+class ModelsError(Exception):
+    """A package operation failed; the message says what to do."""
+
+
+class NoPackageError(ModelsError):
+    def __init__(self, message: str, codes: list[str]):
+        super().__init__(message)
+        self.codes = codes
+
+
+class DownloadError(ModelsError):
+    pass
+
+
+class InvalidPackageError(ModelsError):
+    pass
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    from_code: str
+    to_code: str
+    name: str
+    version: str
+    path: Path
+    argos_version: str = ""
+
+    @property
+    def pair(self) -> str:
+        return f"{self.from_code}→{self.to_code}"
+
+    def argos_package(self):
+        """The argostranslate ``Package`` for this folder."""
+        return _argos_package_module().Package(self.path)
+
+    def model_info(self) -> ModelInfo:
+        return ModelInfo(engine="argos", name=self.name, version=self.version, path=str(self.path))
+
+
+@dataclass(frozen=True)
+class BrokenPackage:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    from_code: str
+    to_code: str
+    name: str
+    version: str
+    links: tuple[str, ...]
+    argos_version: str = ""
+    from_name: str = ""
+    to_name: str = ""
+    sha256: str | None = None
+
+    @property
+    def pair(self) -> str:
+        return f"{self.from_code}→{self.to_code}"
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    package: InstalledPackage
+    status: str                      # "installed" or "up to date"
+    replaced: tuple[InstalledPackage, ...] = ()
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    results: list[InstallResult]
+    missing: list[str]               # requested languages with no package in the index
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    label: str                       # "en→ru translate-en_ru 1.9" or a folder name
+    path: Path | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(check.ok for check in self.checks)
+
+
+# --- where things are -------------------------------------------------------
+
+
+def models_dir(option: str | Path | None = None) -> Path:
+    """The packages folder: ``option``, else $ARGOS_PACKAGES_DIR, else
+    $XDG_DATA_HOME (default ~/.local/share)/argos-translate/packages."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get("ARGOS_PACKAGES_DIR")
+    if env:
+        return Path(env).expanduser()
+    return _data_home() / "argos-translate" / "packages"
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def index_cache_path() -> Path:
+    """Where the downloaded index is kept: the same file argostranslate uses."""
+    return _data_home() / "argos-translate" / "index.json"
+
+
+def resolve_index_url(option: str | None = None) -> str:
+    """``option``, else $ARGOS_PACKAGE_INDEX, else the public Argos index.
+
+    Like argostranslate, a value that does not end in .json is taken as the
+    index's base URL and index.json is appended."""
+    value = option or os.environ.get("ARGOS_PACKAGE_INDEX") or DEFAULT_INDEX_URL
+    if not value.split("?", 1)[0].endswith(".json"):
+        value = value.rstrip("/") + "/index.json"
+    return value
+
+
+def argos_code(lang: str) -> str:
+    """The Argos target code for a project key (ru, prs, ps, kk) or an Argos code."""
+    if lang in TARGETS:
+        return TARGETS[lang].argos_code or lang
+    if not _CODE.match(lang):
+        raise ModelsError(
+            f"{lang!r} is not a language: use a project key ({', '.join(TARGETS)}) or an Argos code such as de"
+        )
+    return lang
+
+
+def project_keys_for(to_code: str, from_code: str = SOURCE.key) -> list[str]:
+    """The project languages that a package from→to serves."""
+    if from_code != SOURCE.key:
+        return []
+    return [key for key, lang in TARGETS.items() if lang.argos_code == to_code]
+
+
+def _argos_package_module():
+    try:
+        import argostranslate.package as argos_package
+    except Exception as err:  # noqa: BLE001 - its settings module creates folders at import
+        raise ModelsError(
+            f"argostranslate cannot be loaded ({err}); check ARGOS_PACKAGES_DIR and XDG_DATA_HOME point "
+            "to writable folders"
+        ) from None
+    return argos_package
+
+
+# --- what is installed --------------------------------------------------------
+
+
+def _is_staging(path: Path) -> bool:
+    return bool(_STAGING.match(path.name))
+
+
+def read_package(folder: Path) -> InstalledPackage:
+    """Read one package folder through argostranslate; ModelsError if broken."""
+    argos_package = _argos_package_module()
+    if not (folder / "metadata.json").is_file():
+        raise InvalidPackageError("no metadata.json")
+    try:
+        package = argos_package.Package(folder)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as err:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors; a JSON
+        # list instead of an object gives AttributeError.
+        raise InvalidPackageError(f"metadata.json is unreadable ({_one_line(err)})") from None
+    from_code, to_code = package.from_code, package.to_code
+    if not isinstance(from_code, str) or not isinstance(to_code, str) or not from_code or not to_code:
+        raise InvalidPackageError("metadata.json has no from_code/to_code")
+    return InstalledPackage(
+        from_code=from_code,
+        to_code=to_code,
+        name=package.code or f"{package.type or 'translate'}-{from_code}_{to_code}",
+        version=str(package.package_version or ""),
+        path=folder,
+        argos_version=str(package.argos_version or ""),
+    )
+
+
+def list_installed(folder: Path) -> tuple[list[InstalledPackage], list[BrokenPackage]]:
+    """Installed packages (sorted by pair) and folders that are not readable packages."""
+    folder = Path(folder)
+    packages: list[InstalledPackage] = []
+    broken: list[BrokenPackage] = []
+    if not folder.is_dir():
+        return packages, broken
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir() or _is_staging(entry):
+            continue
+        try:
+            packages.append(read_package(entry))
+        except ModelsError as err:
+            broken.append(BrokenPackage(entry, str(err)))
+    packages.sort(key=lambda p: (p.from_code, p.to_code, _version_key(p.version)))
+    return packages, broken
+
+
+def find_package(folder: Path, from_code: str, to_code: str) -> InstalledPackage | None:
+    """The installed package for from→to (the newest if several), or None."""
+    matches = [p for p in list_installed(folder)[0] if p.from_code == from_code and p.to_code == to_code]
+    return max(matches, key=lambda p: _version_key(p.version)) if matches else None
+
+
+def _version_key(version: str):
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(version))
+    except (InvalidVersion, TypeError):
+        return (0, Version("0"))
+
+
+# --- the index --------------------------------------------------------------
+
+
+def parse_index(data: bytes, source: str = "index") -> list[IndexEntry]:
+    """Index entries from the bytes of an Argos index.json; entries that are
+    not translation packages with codes and links are skipped."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ModelsError(f"{source} is not a valid Argos package index ({_one_line(err)})") from None
+    if not isinstance(raw, list):
+        raise ModelsError(f"{source} is not a valid Argos package index (expected a JSON list of packages)")
+    entries = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        from_code, to_code = item.get("from_code"), item.get("to_code")
+        links = item.get("links") or []
+        if not (isinstance(from_code, str) and isinstance(to_code, str) and isinstance(links, list)):
+            continue
+        if item.get("type", "translate") != "translate":
+            continue
+        checksum = item.get("sha256") or item.get("checksum")
+        if isinstance(checksum, str) and checksum.lower().startswith("sha256:"):
+            checksum = checksum[7:]
+        entries.append(
+            IndexEntry(
+                from_code=from_code,
+                to_code=to_code,
+                name=str(item.get("code") or f"translate-{from_code}_{to_code}"),
+                version=str(item.get("package_version", "")),
+                links=tuple(link for link in links if isinstance(link, str)),
+                argos_version=str(item.get("argos_version", "")),
+                from_name=str(item.get("from_name", "")),
+                to_name=str(item.get("to_name", "")),
+                sha256=checksum.lower() if isinstance(checksum, str) and checksum else None,
+            )
+        )
+    return entries
+
+
+def load_cached_index() -> list[IndexEntry] | None:
+    """The index downloaded last time, or None if there is none."""
+    path = index_cache_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ModelsError(f"cannot read the cached index {path} ({err.strerror})") from None
+    try:
+        return parse_index(data, f"the cached index {path}")
+    except ModelsError as err:
+        raise ModelsError(f"{err}: run `translate models list --refresh`") from None
+
+
+def cached_index_time() -> datetime | None:
+    try:
+        return datetime.fromtimestamp(index_cache_path().stat().st_mtime)
+    except OSError:
+        return None
+
+
+def fetch_index(url: str | None = None, *, cache: bool = True) -> list[IndexEntry]:
+    """Download the index (and keep it as the cached index)."""
+    url = resolve_index_url(url)
+    buffer = io.BytesIO()
+    _download(url, buffer, max_bytes=MAX_INDEX_BYTES, what="the package index")
+    data = buffer.getvalue()
+    entries = parse_index(data, f"the index at {url}")
+    if cache:
+        atomic_write(index_cache_path(), data)
+    return entries
+
+
+def newest_entry(index: Iterable[IndexEntry], from_code: str, to_code: str) -> IndexEntry | None:
+    matches = [e for e in index if e.from_code == from_code and e.to_code == to_code]
+    return max(matches, key=lambda e: _version_key(e.version)) if matches else None
+
+
+def install_hint(lang_key: str, index: list[IndexEntry] | None = None) -> str:
+    """The command that installs a package for ``lang_key``: `translate models
+    install KEY` when the index (given, else cached) has en→code, otherwise
+    `translate models add FILE.argosmodel`."""
+    code = argos_code(lang_key)
+    if index is None:
+        try:
+            index = load_cached_index()
+        except ModelsError:
+            index = None
+    if index is None:
+        available = code in _KNOWN_IN_PUBLIC_INDEX
+    else:
+        available = newest_entry(index, SOURCE.key, code) is not None
+    return f"translate models install {lang_key}" if available else "translate models add FILE.argosmodel"
+
+
+def no_package_message(lang: str) -> str:
+    """One line: the index has no package for ``lang``, and what to do instead."""
+    code = argos_code(lang)
+    language = TARGETS.get(lang) or next((l for l in TARGETS.values() if l.argos_code == code), None)
+    name = language.english_name if language else code
+    text = f"the Argos index has no English→{name} package (en→{code})"
+    if language and language.key == "prs":
+        text += "; en→fa is Iranian Persian, not Dari"
+    text += ": if you have one as a file, install it with `translate models add FILE.argosmodel`"
+    if language:
+        text += f"; otherwise translate {name} with a multilingual model (NLLB-200 code {language.nllb_code})"
+    return text
+
+
+# --- downloading ------------------------------------------------------------
+
+
+def _download(
+    url: str,
+    sink: BinaryIO,
+    *,
+    max_bytes: int,
+    what: str,
+    sha256: str | None = None,
+    progress: ProgressFactory | None = None,
+    label: str = "",
+    space_at: Path | None = None,
+) -> int:
+    """Stream ``url`` into ``sink`` in chunks; DownloadError unless every
+    announced byte arrived, within ``max_bytes``, with the right checksum."""
+    # Imported here: urllib.request pulls in http, email and ssl, which
+    # `translate --help` does not need.
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    host = urllib.parse.urlsplit(url).netloc or url
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
+    except urllib.error.HTTPError as err:
+        raise DownloadError(f"download of {what} failed: {url} answered HTTP {err.code} {err.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as err:
+        reason = getattr(err, "reason", err)
+        raise DownloadError(
+            f"cannot download {what} from {host} ({_one_line(reason)}): check the network connection or the URL"
+        ) from None
+    with response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.strip().isdigit() else None
+        if total is not None and total > max_bytes:
+            raise DownloadError(
+                f"{what} at {url} is {total} bytes, more than the limit of {max_bytes}: wrong URL or file"
+            )
+        if total is not None and space_at is not None:
+            free = shutil.disk_usage(space_at).free
+            # The archive and its unpacked copy exist side by side until the rename.
+            if free < 2 * total:
+                raise DownloadError(
+                    f"not enough free space for {what} in {space_at}: need about {2 * total >> 20} MiB, "
+                    f"{free >> 20} MiB free"
+                )
+        digest = hashlib.sha256()
+        done = 0
+        bar = progress(label or what, total) if progress else nullcontext(lambda n: None)
+        with bar as advance:
+            while True:
+                try:
+                    chunk = response.read(_CHUNK)
+                except (OSError, http.client.HTTPException) as err:
+                    raise DownloadError(
+                        f"the download of {what} broke off after {done}"
+                        f"{f' of {total}' if total is not None else ''} bytes ({_one_line(err)}); "
+                        "nothing was installed: run the command again"
+                    ) from None
+                if not chunk:
+                    break
+                done += len(chunk)
+                if done > max_bytes or (total is not None and done > total):
+                    raise DownloadError(f"{what} from {url} is larger than announced or allowed: wrong URL or file")
+                sink.write(chunk)
+                digest.update(chunk)
+                advance(len(chunk))
+    if total is not None and done != total:
+        raise DownloadError(
+            f"the download of {what} broke off after {done} of {total} bytes; "
+            "nothing was installed: run the command again"
+        )
+    if sha256 and digest.hexdigest() != sha256:
+        raise DownloadError(
+            f"{what} downloaded from {url} does not match the index checksum: "
+            "the file or the index is corrupt; try again later"
+        )
+    return done
+
+
+# --- installing -------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+@contextmanager
+def _staging(folder: Path) -> Iterator[Path]:
+    """A temporary folder on the packages folder's file system, so that the
+    final move is a rename; removed afterwards whatever happens."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parent = folder.parent
+    try:
+        same_fs = os.stat(parent).st_dev == os.stat(folder).st_dev
+    except OSError:
+        same_fs = False
+    if not same_fs or not os.access(parent, os.W_OK):
+        # A mount point (a Docker volume, say): stay inside it. Listing skips
+        # staging folders.
+        parent = folder
+    _sweep_stale_staging(parent, folder.name)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.staging-{os.getpid()}-"))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sweep_stale_staging(parent: Path, name: str) -> None:
+    """Remove staging folders left by an install that was killed outright."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _STAGING.match(entry.name)
+        if match and match["name"] == name and not _pid_alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _check_package_dir(root: Path, expected: tuple[str, str] | None) -> InstalledPackage:
+    """Validate an unpacked package before it is moved into place."""
+    try:
+        metadata = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InvalidPackageError(f"the package's metadata.json is unreadable ({_one_line(err)})") from None
+    if not isinstance(metadata, dict):
+        raise InvalidPackageError("the package's metadata.json is not a JSON object")
+    from_code, to_code = metadata.get("from_code"), metadata.get("to_code")
+    if not (isinstance(from_code, str) and isinstance(to_code, str) and from_code and to_code):
+        raise InvalidPackageError("the package's metadata.json has no from_code/to_code")
+    if expected and (from_code, to_code) != expected:
+        raise InvalidPackageError(
+            f"the package translates {from_code}→{to_code}, not {expected[0]}→{expected[1]} as requested"
+        )
+    if not any((root / name).is_file() for name in TOKENIZER_FILES):
+        raise InvalidPackageError(f"the package has no tokenizer ({' or '.join(TOKENIZER_FILES)})")
+    if not (root / "model" / "model.bin").is_file():
+        raise InvalidPackageError("the package has no model/model.bin")
+    try:
+        return read_package(root)
+    except ModelsError as err:
+        raise InvalidPackageError(f"argostranslate cannot read the package: {err}") from None
+
+
+def _install_unpacked(root: Path, folder: Path, staging: Path, expected: tuple[str, str] | None) -> InstallResult:
+    new = _check_package_dir(root, expected)
+    final = folder / root.name
+    same_pair = [
+        p for p in list_installed(folder)[0] if (p.from_code, p.to_code) == (new.from_code, new.to_code)
+    ]
+    replaced = list(same_pair)
+    previous = None
+    if final.exists() or final.is_symlink():
+        if not any(p.path == final for p in same_pair):
+            try:
+                replaced.append(read_package(final))
+            except ModelsError:
+                pass
+        previous = staging / "previous"
+        os.rename(final, previous)
+    try:
+        os.rename(root, final)
+    except BaseException:
+        if previous is not None:
+            os.rename(previous, final)
+        raise
+    for index, old in enumerate(p for p in same_pair if p.path != final):
+        if old.path.exists():
+            os.rename(old.path, staging / f"replaced-{index}")
+    installed = InstalledPackage(
+        new.from_code, new.to_code, new.name, new.version, final, new.argos_version
+    )
+    return InstallResult(installed, "installed", tuple(replaced))
+
+
+def _archive_error(err: ArchiveError) -> InvalidPackageError:
+    return InvalidPackageError(str(err))
+
+
+def install_from_file(path: str | Path, folder: str | Path, expected: tuple[str, str] | None = None) -> InstallResult:
+    """Install a local .argosmodel file into ``folder``, replacing any package
+    for the same language pair. Nothing is changed if the file is refused."""
+    path, folder = Path(path), Path(folder)
+    if not path.is_file():
+        raise ModelsError(f"{path}: no such file; give the path of an .argosmodel package file")
+    with _staging(folder) as staging:
+        try:
+            unpacked = safe_extract(
+                path,
+                staging / "unpacked",
+                max_total_bytes=MAX_UNPACKED_BYTES,
+                max_files=MAX_PACKAGE_FILES,
+                require=REQUIRED_FILES,
+            )
+        except ArchiveError as err:
+            raise _archive_error(err) from None
+        return _install_unpacked(unpacked.root, folder, staging, expected)
+
+
+def install_from_index(
+    lang_codes: Iterable[str],
+    folder: str | Path,
+    index_url: str | None = None,
+    progress: ProgressFactory | None = None,
+    *,
+    force: bool = False,
+    skip_missing: bool = False,
+) -> InstallReport:
+    """Download the index and install the newest en→LANG package for each
+    language (project key or Argos code). Languages the index lacks raise
+    NoPackageError before anything is downloaded, unless ``skip_missing``, in
+    which case they are listed in the report. An installed package that is as
+    new as the index's is left alone unless ``force``."""
+    folder = Path(folder)
+    langs = list(dict.fromkeys(lang_codes))
+    codes = {lang: argos_code(lang) for lang in langs}
+    url = resolve_index_url(index_url)
+    index = fetch_index(url)
+    wanted: list[tuple[str, IndexEntry]] = []
+    missing: list[str] = []
+    for lang in langs:
+        entry = newest_entry(index, SOURCE.key, codes[lang])
+        if entry is None or not entry.links:
+            missing.append(lang)
+        else:
+            wanted.append((lang, entry))
+    if missing and not skip_missing:
+        raise NoPackageError("; ".join(no_package_message(lang) for lang in missing), missing)
+
+    results = []
+    for lang, entry in wanted:
+        current = find_package(folder, entry.from_code, entry.to_code)
+        if current and not force and _version_key(current.version) >= _version_key(entry.version):
+            results.append(InstallResult(current, "up to date"))
+            continue
+        results.append(_install_entry(entry, folder, url, progress))
+    return InstallReport(results, missing)
+
+
+def _install_entry(entry: IndexEntry, folder: Path, base_url: str, progress: ProgressFactory | None) -> InstallResult:
+    allowed = {"http", "https"}
+    if urllib.parse.urlsplit(base_url).scheme == "file":
+        allowed.add("file")  # a local mirror of the index may point at local files
+    links = [urllib.parse.urljoin(base_url, link) for link in entry.links]
+    links = [link for link in links if urllib.parse.urlsplit(link).scheme in allowed]
+    if not links:
+        raise DownloadError(f"the index lists no http(s) download link for {entry.name}: use `translate models add FILE.argosmodel`")
+    with _staging(folder) as staging:
+        archive = staging / f"{entry.name}.argosmodel"
+        errors = []
+        for link in links:
+            try:
+                with open(archive, "wb") as sink:
+                    _download(
+                        link,
+                        sink,
+                        max_bytes=MAX_DOWNLOAD_BYTES,
+                        what=f"{entry.name} {entry.version}",
+                        sha256=entry.sha256,
+                        progress=progress,
+                        label=f"{entry.name} {entry.version}",
+                        space_at=staging,
+                    )
+                break
+            except DownloadError as err:
+                errors.append(err)
+        else:
+            raise errors[-1] if len(errors) == 1 else DownloadError(
+                f"every download link for {entry.name} failed; last: {errors[-1]}"
+            )
+        try:
+            unpacked = safe_extract(
+                archive,
+                staging / "unpacked",
+                max_total_bytes=MAX_UNPACKED_BYTES,
+                max_files=MAX_PACKAGE_FILES,
+                require=REQUIRED_FILES,
+            )
+        except ArchiveError as err:
+            raise _archive_error(err) from None
+        return _install_unpacked(unpacked.root, folder, staging, (entry.from_code, entry.to_code))
+
+
+# --- removing and verifying ---------------------------------------------------
+
+
+def remove(folder: str | Path, which: str) -> list[Path]:
+    """Remove installed packages matching ``which``: a project key or Argos
+    code (the en→code package), a package name or a folder name (also of a
+    broken package). Returns the removed folders."""
+    folder = Path(folder)
+    packages, broken = list_installed(folder)
+    code = TARGETS[which].argos_code if which in TARGETS else which
+    targets = [
+        p.path
+        for p in packages
+        if (p.from_code == SOURCE.key and p.to_code == code) or which in (p.name, p.path.name)
+    ]
+    targets += [b.path for b in broken if b.path.name == which]
+    if not targets:
+        names = ", ".join(sorted({p.name for p in packages} | {b.path.name for b in broken})) or "none"
+        raise ModelsError(f"no installed package matches {which!r} (installed: {names}); see `translate models list`")
+    with _staging(folder) as staging:
+        for number, path in enumerate(targets):
+            # A rename first, so that the package disappears whole even if
+            # deleting its files is interrupted.
+            os.rename(path, staging / f"removed-{number}")
+    return targets
+
+
+def verify(folder: str | Path, lang_codes: Iterable[str] | None = None) -> list[VerifyResult]:
+    """Check installed packages (all, or those for ``lang_codes``): metadata
+    readable, tokenizer present and loadable, model loads in CTranslate2."""
+    folder = Path(folder)
+    packages, broken = list_installed(folder)
+    results = []
+    if lang_codes:
+        for lang in dict.fromkeys(lang_codes):
+            code = argos_code(lang)
+            package = next(
+                (p for p in reversed(packages) if p.from_code == SOURCE.key and p.to_code == code), None
+            )
+            if package is None:
+                hint = install_hint(lang) if lang in TARGETS else "translate models add FILE.argosmodel"
+                results.append(
+                    VerifyResult(f"{SOURCE.key}→{code}", None, [Check("installed", False, f"no {SOURCE.key}→{code} package installed; run `{hint}`")])
+                )
+            else:
+                results.append(_verify_package(package))
+        return results
+    results = [_verify_package(p) for p in packages]
+    results += [
+        VerifyResult(b.path.name, b.path, [Check("metadata", False, b.reason)]) for b in broken
+    ]
+    return results
+
+
+def _verify_package(package: InstalledPackage) -> VerifyResult:
+    checks = [Check("metadata", True, f"{package.pair} {package.version}".strip())]
+    checks.append(_check_tokenizer(package.path))
+    checks.append(_check_model(package.path / "model"))
+    return VerifyResult(f"{package.pair} {package.name} {package.version}".strip(), package.path, checks)
+
+
+def _check_tokenizer(path: Path) -> Check:
+    sp_model = path / "sentencepiece.model"
+    if sp_model.is_file():
+        try:
+            import sentencepiece
+
+            processor = sentencepiece.SentencePieceProcessor(model_file=str(sp_model))
+            size = processor.get_piece_size()
+        except Exception as err:  # noqa: BLE001 - any failure means a bad file
+            return Check("tokenizer", False, f"sentencepiece.model does not load ({_one_line(err)})")
+        return Check("tokenizer", True, f"sentencepiece, {size} pieces")
+    if (path / "bpe.model").is_file():
+        return Check("tokenizer", True, "bpe.model")
+    return Check("tokenizer", False, "no sentencepiece.model or bpe.model")
+
+
+def _check_model(model_dir: Path) -> Check:
+    if not (model_dir / "model.bin").is_file():
+        return Check("model", False, "no model/model.bin")
+    try:
+        import ctranslate2
+
+        translator = ctranslate2.Translator(str(model_dir), device="cpu", inter_threads=1, intra_threads=1)
+        del translator
+    except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError and ValueError alike
+        return Check("model", False, f"CTranslate2 cannot load it ({_one_line(err)})")
+    return Check("model", True, "loads in CTranslate2")
+
+
+def _one_line(value: object) -> str:
+    text = str(value).strip().splitlines()
+    return text[0] if text else type(value).__name__
