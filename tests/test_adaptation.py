@@ -1,0 +1,157 @@
+"""Afghan Dari adaptation: the data, matching with normalisation and word
+boundaries, source hints, and the alignment moving with the text."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from translate import adaptation
+from translate.engines.base import Alignment, Translation
+from translate.languages import TARGETS
+
+RULES = adaptation.load()
+ZWNJ, TATWEEL = "\u200c", "\u0640"
+
+
+def adapt_text(text: str, source: str = "") -> str:
+    return adaptation.adapt(source, Translation(text))[0].text
+
+
+# --- the data ----------------------------------------------------------------------------
+
+
+def test_data_is_complete_and_reviewable():
+    assert len(RULES.rules) >= 40
+    assert all(rule.note for rule in RULES.rules), "every rule says why"
+    months = [rule.afghan for rule in RULES.rules if rule.kind == "month"]
+    assert set(months) == {"جنوری", "فبروری", "مارچ", "اپریل", "می", "جون", "جولای", "اگست",
+                           "سپتمبر", "اکتوبر", "نومبر", "دسمبر"}
+
+
+@pytest.mark.parametrize("iranian,afghan", [
+    ("آمریکا", "امریکا"), ("دلار", "دالر"), ("دیپلمات", "دپلومات"), ("تروریسم", "تروریزم"),
+    ("پلیس", "پولیس"), ("دانشگاه", "پوهنتون"), ("وزارت دادگستری", "وزارت عدلیه"),
+    ("آوریل", "اپریل"), ("فوریه", "فبروری"),
+])
+def test_the_design_examples_are_rules(iranian, afghan):
+    assert any(r.iranian == iranian and r.afghan == afghan for r in RULES.rules)
+    assert adapt_text(f"در {iranian} ") == f"در {afghan} "
+
+
+def test_every_rule_applies_to_its_own_form():
+    for rule in RULES.rules:
+        source = rule.source_hint and f"on 5 {rule.source_hint}"
+        assert adapt_text(f"«{rule.iranian}»", source) == f"«{rule.afghan}»", rule
+
+
+@pytest.mark.parametrize("row,message", [
+    ("آمریکا,امریکا,spelling,,again", r"x.csv:3: 'آمریکا' is already a rule on line 2"),
+    ("دلار,دالر,currency,,", r"x.csv:3: kind 'currency' is not one of"),
+    (",دالر,spelling,,", r"x.csv:3: iranian and afghan must both be given"),
+    ("پليس,پلیس,spelling,,", r"x.csv:3: .* the same after normalisation"),
+])
+def test_bad_rows_are_refused_with_their_line(row, message):
+    data = f"iranian,afghan,kind,source_hint,note\nآمریکا,امریکا,spelling,,\n{row}\n".encode()
+    with pytest.raises(adaptation.AdaptationError, match=message):
+        adaptation.parse(data, "x.csv")
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,adapted", [
+    ("پليس", "پولیس"),                                     # Arabic yeh
+    ("وزارت كشور", "وزارت امور داخله"),                     # Arabic kaf
+    (f"دانش{TATWEEL}گاه", "پوهنتون"),                      # tatweel inside the word
+    (f"دانشگاه{ZWNJ}ها", f"پوهنتون{ZWNJ}ها"),              # joined plural kept as written
+    ("دانشگاهها", "پوهنتونها"),
+    ("دانشگاه ها", "پوهنتون ها"),
+    (f"نخست{ZWNJ}وزیر", "صدراعظم"),                        # ZWNJ compound of a two-word rule
+    ("نخست  وزیر", "صدراعظم"),
+    ("آمریکایی", "امریکایی"),                              # suffix یی
+    ("ارتشی", "اردویی"),                                   # ی after a vowel becomes یی
+    ("ژانویهٔ ۲۰۲۵", "جنوری ۲۰۲۵"),                        # ezafe mark on the replaced ه
+    ("استانبول", "استانبول"),                              # a term inside a longer word
+    ("افغانستان", "افغانستان"),
+    ("دکترا", "دکترا"),
+])
+def test_normalisation_and_word_boundaries(raw, adapted):
+    assert adapt_text(raw) == adapted
+
+
+def test_source_hint_decides_ambiguous_words():
+    fog = "مه غلیظ بود و در ۱۵ مه"
+    assert adapt_text(fog, "On 15 May the fog was thick.") == "می غلیظ بود و در ۱۵ می"
+    assert adapt_text(fog, "the fog may lift") == fog            # "may" the verb is not May
+    assert adapt_text("کنگره حزب", "the party congress") == "کنگره حزب"
+    assert adapt_text("کنگره امریکا", "the US Congress") == "کانگرس امریکا"
+
+
+def test_changes_report_what_was_replaced_and_where():
+    source = "The US Congress"
+    new, changes = adaptation.adapt(source, Translation("پلیس و کنگره آمریکا"))
+    assert new.text == "پولیس و کانگرس امریکا"
+    assert [(c.before, c.after, c.kind) for c in changes] == [
+        ("پلیس", "پولیس", "spelling"), ("کنگره", "کانگرس", "vocabulary"), ("آمریکا", "امریکا", "spelling")]
+    for change in changes:
+        assert new.text[change.start:change.end] == change.after and change.note
+
+
+def test_nothing_to_do_returns_the_translation_itself():
+    translation = Translation("روسیه طالبان را از فهرست حذف کرد.", (Alignment(0, 6, 0, 5),))
+    assert adaptation.adapt("Russia", translation) == (translation, ())
+
+
+# --- alignment ----------------------------------------------------------------------------
+
+
+WORDS = ["روسیه", "طالبان", "را", "از", "فهرست", "حذف", "کرد", "آمریکا", "دلار", "پلیس", "دانشگاه",
+         "وزارت دادگستری", "نخست وزیر", "آوریل", "ارتشی", "دلارها", "استانبول", "۲۰۲۵"]
+EXPECTED = {"آمریکا": "امریکا", "دلار": "دالر", "پلیس": "پولیس", "دانشگاه": "پوهنتون",
+            "وزارت دادگستری": "وزارت عدلیه", "نخست وزیر": "صدراعظم", "آوریل": "اپریل",
+            "ارتشی": "اردویی", "دلارها": "دالرها"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), st.sampled_from([" ", "، ", " و "]))
+def test_alignment_follows_each_word(words, separator):
+    """Each source word i is aligned to target word i; after adaptation each
+    pair still covers exactly its (possibly rewritten) word."""
+    text, pairs = "", []
+    for i, word in enumerate(words):
+        if i:
+            text += separator
+        start = len(text)
+        text += word
+        pairs.append(Alignment(i, i + 1, start, len(text)))
+    # A pair for one letter inside a word grows to the whole rewritten part
+    # (a joined suffix such as ها is not part of it).
+    inner = [Alignment(100 + i, 101 + i, p.tgt_start + 1, p.tgt_start + 2) for i, p in enumerate(pairs)]
+    new, changes = adaptation.adapt("", Translation(text, tuple(pairs + inner)))
+    expected = [EXPECTED.get(word, word) for word in words]
+    assert new.text == separator.join(expected)
+    moved = new.alignment[: len(pairs)]
+    assert [new.text[a.tgt_start:a.tgt_end] for a in moved] == expected
+    for word, a in zip(words, new.alignment[len(pairs):]):
+        rewritten = {"دلارها": "دالر"}.get(word, EXPECTED.get(word))
+        assert new.text[a.tgt_start:a.tgt_end] == (rewritten or word[1])
+    assert len(changes) == sum(word in EXPECTED for word in words)
+
+
+# --- when it runs -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key,code,expected", [
+    ("prs", "fa", True),         # Argos en->fa, M2M-100 fa
+    ("prs", "pes_Arab", True),   # NLLB-200 asked for Iranian Persian
+    ("prs", "prs_Arab", False),  # NLLB-200 Dari
+    ("prs", "prs", False),       # a real Dari Argos package, should one appear
+    ("ps", "ps", False),
+    ("ru", "ru", False),
+])
+def test_needed_only_for_dari_from_iranian_persian(key, code, expected):
+    assert adaptation.needed(SimpleNamespace(lang=TARGETS[key], target_code=code)) is expected

@@ -1,0 +1,173 @@
+"""The project configuration: parsing, validation, overrides, and routing each
+language to the configured engine with tiny real models installed."""
+
+from __future__ import annotations
+
+import pytest
+
+from translate import config, model_store, models
+from translate.engines import NoModel
+from translate.engines.argos import ArgosEngine
+from translate.engines.multilingual import MultilingualEngine
+from translate.languages import TARGETS
+from translate.paths import PROJECT_ROOT
+
+
+# --- parsing and validation ------------------------------------------------------------
+
+
+def test_defaults_route_russian_to_argos_and_the_rest_to_multilingual():
+    cfg = config.default()
+    assert {k: s.engine for k, s in cfg.languages.items()} == {
+        "ru": "argos", "prs": "multilingual", "ps": "multilingual", "kk": "multilingual"}
+    assert config.multilingual_languages(cfg) == ["prs", "ps", "kk"]
+
+
+def test_shorthand_and_tables_fill_in_defaults():
+    cfg = config.parse('[languages]\nprs = { engine = "argos", model = "fa" }\nkk = "multilingual"\n'
+                       'ps = { engine = "multilingual", model = "m2m" }\n', "t.toml")
+    assert cfg.languages["prs"] == config.LanguageSetting("argos", "fa", "t.toml")
+    assert cfg.languages["kk"] == config.LanguageSetting("multilingual", None, "t.toml")
+    assert cfg.languages["ps"].model == "m2m"
+    assert cfg.languages["ru"].origin == "default"
+
+
+def test_the_example_file_is_valid():
+    cfg = config.load(PROJECT_ROOT / "translate.example.toml")
+    assert cfg.path == PROJECT_ROOT / "translate.example.toml"
+    assert set(cfg.languages) == set(TARGETS)
+
+
+@pytest.mark.parametrize("text,message", [
+    ('[languages]\nfa = "argos"\n', r"^proj.toml: languages\.fa: unknown language key; use one of ru, prs, ps, kk$"),
+    ('[languages]\nprs = "google"\n', r"^proj.toml: languages\.prs\.engine: unknown engine 'google'"),
+    ('[languages]\nprs = { engine = "argos", modle = "fa" }\n', r"^proj.toml: languages\.prs\.modle: unknown key"),
+    ('[languages]\nprs = { engine = "argos", model = "translate-en_fa" }\n', r"languages\.prs\.model: for Argos"),
+    ('[languages]\nprs = { engine = "multilingual", model = "../x" }\n', r"languages\.prs\.model: give an installed"),
+    ('[languages]\nprs = 3\n', r"languages\.prs: give an engine name"),
+    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected languages or downloads$"),
+    ('[languages]\nprs = "argos"\nprs = "argos"\n', r"^proj.toml: invalid TOML: .*line 3"),
+    ('[languages\n', r"^proj.toml: invalid TOML: .*line 1"),
+    ('[downloads.x]\nurl = "http://h/x.zip"\nsha256 = "abc"\n', r"downloads\.x\.sha256: give the archive's SHA-256"),
+    ('[downloads.x]\nurl = "ftp://h/x.zip"\nsha256 = "' + "a" * 64 + '"\n', r"downloads\.x\.url"),
+])
+def test_errors_name_the_file_and_the_key(text, message):
+    with pytest.raises(config.ConfigError, match=message) as info:
+        config.parse(text, "proj.toml")
+    assert "\n" not in str(info.value)
+
+
+def test_load_reports_a_missing_or_undecodable_file(tmp_path):
+    with pytest.raises(config.ConfigError, match="no such configuration file"):
+        config.load(tmp_path / "nope.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('[languages]\nru = "argos" # café\n'.encode("latin-1"))
+    with pytest.raises(config.ConfigError, match=r"latin1.toml: not UTF-8"):
+        config.load(bad)
+
+
+def test_overrides_win_over_the_file():
+    cfg = config.parse('[languages]\nprs = "multilingual"\n', "t.toml")
+    cfg = config.with_overrides(cfg, ["prs=argos:fa", "kk=multilingual:m2m100_418M"])
+    assert cfg.languages["prs"] == config.LanguageSetting("argos", "fa", "--engine")
+    assert cfg.languages["kk"].model == "m2m100_418M"
+    for bad in ("prs", "xx=argos", "prs=deepl", "prs=argos:not a code"):
+        with pytest.raises(config.ConfigError, match="--engine"):
+            config.parse_override(bad)
+
+
+# --- routing with installed models -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory, multilingual_model_factory, argos_package_factory):
+    """An Argos folder with en->ru and en->fa, and a multilingual store with a
+    tiny NLLB-200 and a tiny M2M-100 model."""
+    root = tmp_path_factory.mktemp("stores")
+    argos_dir, ml_dir = root / "argos", root / "multilingual"
+    models.install_from_file(argos_package_factory("ru"), argos_dir)
+    models.install_from_file(argos_package_factory("fa"), argos_dir)
+    model_store.add(multilingual_model_factory("nllb"), ml_dir, name="nllb-tiny")
+    model_store.add(multilingual_model_factory("m2m"), ml_dir, name="m2m-tiny")
+    return argos_dir, ml_dir
+
+
+def _route(cfg, stores):
+    plan = config.plan(cfg, *stores)
+    return {key: (c.engine, c.model, c.target_code, c.adapted) if isinstance(c, config.EngineChoice) else c
+            for key, c in plan.items()}
+
+
+def test_default_routing_prefers_nllb(stores):
+    routes = _route(config.default(), stores)
+    assert routes["ru"][:1] == ("argos",) and routes["ru"][2] == "ru"
+    assert routes["prs"] == ("multilingual", "nllb-tiny", "prs_Arab", False)
+    assert routes["ps"] == ("multilingual", "nllb-tiny", "pbt_Arab", False)
+    assert routes["kk"] == ("multilingual", "nllb-tiny", "kaz_Cyrl", False)
+
+
+def test_configured_routing(stores):
+    cfg = config.parse('[languages]\nru = { engine = "multilingual", model = "m2m-tiny" }\n'
+                       'prs = { engine = "argos", model = "fa" }\nkk = { engine = "multilingual", model = "m2m" }\n')
+    routes = _route(cfg, stores)
+    assert routes["ru"] == ("multilingual", "m2m-tiny", "ru", False)
+    # Iranian Persian for Dari: the Afghan adaptation runs.
+    assert routes["prs"][0] == "argos" and routes["prs"][2:] == ("fa", True)
+    assert routes["kk"] == ("multilingual", "m2m-tiny", "kk", False)
+    m2m_dari = _route(config.with_overrides(cfg, ["prs=multilingual:m2m"]), stores)["prs"]
+    assert m2m_dari == ("multilingual", "m2m-tiny", "fa", True)
+
+
+@pytest.mark.parametrize("key,engine_class,token", [
+    ("ru", ArgosEngine, None), ("prs", MultilingualEngine, "prs_Arab"),
+    ("ps", MultilingualEngine, "pbt_Arab"), ("kk", MultilingualEngine, "kaz_Cyrl"),
+])
+def test_build_engine_translates_with_the_routed_model(stores, key, engine_class, token):
+    choice = config.resolve(TARGETS[key], config.default(), *stores)
+    engine = config.build_engine(choice)
+    assert isinstance(engine, engine_class)
+    assert engine.info.path == str(choice.path)
+    if token:
+        assert engine.target_token == token
+    [result] = engine.translate(["The Supreme Court of Russia removed the Taliban from the list."])
+    assert result.text
+
+
+def test_why_not_when_nothing_serves(tmp_path, stores):
+    empty = (tmp_path / "no-argos", tmp_path / "no-models")
+    plan = config.plan(config.default(), *empty)
+    assert all(isinstance(v, NoModel) for v in plan.values())
+    assert "no Argos en→ru package installed" in plan["ru"].reason
+    assert "no multilingual model with prs_Arab or __fa__ installed" in plan["prs"].reason
+    assert "translate models add FOLDER" in plan["prs"].hint
+
+    cfg = config.parse('[languages]\nps = { engine = "multilingual", model = "nllb-200-distilled-600M" }\n'
+                       '[downloads."nllb-200-distilled-600M"]\nurl = "https://example.org/n.zip"\n'
+                       f'sha256 = "{"0" * 64}"\n', "proj.toml")
+    missing = config.plan(cfg, *stores)["ps"]
+    assert isinstance(missing, NoModel)
+    assert missing.reason.startswith("model nllb-200-distilled-600M is not installed")
+    assert missing.reason.endswith("(set in proj.toml)")
+    assert missing.hint == "translate models install nllb-200-distilled-600M"
+
+    prs_argos = config.plan(config.with_overrides(config.default(), ["prs=argos"]), *stores)["prs"]
+    assert isinstance(prs_argos, NoModel) and 'model = "fa"' in prs_argos.reason
+
+
+def test_a_named_model_without_the_language(tmp_path, multilingual_model_factory):
+    store = tmp_path / "ml"
+    no_kazakh = multilingual_model_factory("nllb", ["eng_Latn", "prs_Arab"])
+    model_store.add(no_kazakh, store, name="dari-only", languages=["prs"])
+    cfg = config.with_overrides(config.default(), ["kk=multilingual:dari-only"])
+    missing = config.plan(cfg, tmp_path / "argos", store)["kk"]
+    assert isinstance(missing, NoModel) and "model dari-only has no kaz_Cyrl token" in missing.reason
+    assert isinstance(config.plan(cfg, tmp_path / "argos", store)["prs"], config.EngineChoice)
+
+
+def test_project_file_is_found_in_the_project_root(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    assert config.load().path is None
+    (tmp_path / "translate.toml").write_text('[languages]\nkk = "argos"\n', encoding="utf-8")
+    cfg = config.load()
+    assert cfg.path == tmp_path / "translate.toml" and cfg.languages["kk"].engine == "argos"
+    assert cfg.languages["kk"].origin == "translate.toml"

@@ -1,0 +1,331 @@
+"""The project configuration: which engine and model translate each language.
+
+Read from ``translate.toml`` in the project root, or the file given with
+``--config PATH``; without a file the built-in defaults apply: Russian
+through Argos (en→ru exists), Dari, Pashto and Kazakh through a multilingual
+model (NLLB-200 if one is installed, else M2M-100). Example::
+
+    [languages]
+    ru = "argos"                                    # shorthand for { engine = "argos" }
+    prs = { engine = "multilingual", model = "nllb" }
+    ps = { engine = "multilingual", model = "m2m100_418M" }
+
+    [downloads."nllb-200-distilled-600M"]           # where `translate models install` gets it
+    url = "https://models.example.org/nllb-200-distilled-600M-int8.zip"
+    sha256 = "…"                                    # sha256sum of the archive
+    size = 623000000                                # optional
+
+``model`` for the multilingual engine is an installed model's name or a family
+("nllb", "m2m"); omitted, the first installed family that has the language.
+For Argos it is the target code of the en→CODE package (default: the
+language's Argos code, languages.py); ``prs = { engine = "argos", model = "fa" }``
+translates Dari with an Iranian Persian package plus the Afghan Dari adaptation.
+
+``resolve`` turns a setting into an EngineChoice (what would serve the
+language, or NoModel saying why not) and ``build_engine`` loads it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from translate.engines import NoModel
+from translate.engines.base import Engine
+from translate.engines.ct2 import DecodingOptions
+from translate.languages import TARGETS, Language
+from translate.paths import PROJECT_ROOT
+
+CONFIG_FILE = "translate.toml"
+ENGINES = ("argos", "multilingual")
+_ARGOS_CODE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used: "file: key: what is wrong and what to fix"."""
+
+
+@dataclass(frozen=True)
+class LanguageSetting:
+    engine: str                 # "argos" | "multilingual"
+    model: str | None = None    # see the module docstring
+    origin: str = "default"     # where it was set: "default", a file name, "--engine"
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: dict[str, LanguageSetting]
+    downloads: dict[str, Download]
+    path: Path | None = None    # the file read; None for the built-in defaults
+
+
+DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
+    "ru": LanguageSetting("argos"),
+    "prs": LanguageSetting("multilingual"),
+    "ps": LanguageSetting("multilingual"),
+    "kk": LanguageSetting("multilingual"),
+}
+
+
+def default() -> Config:
+    return Config(dict(DEFAULT_LANGUAGES), {})
+
+
+def multilingual_languages(config: Config) -> list[str]:
+    """Project keys the configuration sends to a multilingual model."""
+    return [key for key, setting in config.languages.items() if setting.engine == "multilingual"]
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def config_path(option: str | Path | None = None) -> Path | None:
+    """``option`` (which must exist), else translate.toml in the project root if
+    there is one, else None (built-in defaults)."""
+    if option is not None:
+        path = Path(option).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such configuration file")
+        return path
+    path = PROJECT_ROOT / CONFIG_FILE
+    return path if path.is_file() else None
+
+
+def load(option: str | Path | None = None) -> Config:
+    """The project configuration (see config_path), defaults filled in."""
+    path = config_path(option)
+    if path is None:
+        return default()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}): save it as UTF-8") from None
+    return replace(parse(text, str(path)), path=path)
+
+
+def parse(text: str, name: str = CONFIG_FILE) -> Config:
+    """Parse configuration text; ``name`` labels errors."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        # The message ends with "(at line N, column M)".
+        raise ConfigError(f"{name}: invalid TOML: {err}") from None
+    _only(raw, ("languages", "downloads"), name, "")
+    languages = dict(DEFAULT_LANGUAGES)
+    for key, value in _table(raw, "languages", name).items():
+        if key not in TARGETS:
+            raise ConfigError(f"{name}: languages.{key}: unknown language key; use one of {', '.join(TARGETS)}")
+        languages[key] = _language_setting(value, f"languages.{key}", name)
+    downloads = {model: _download(value, f"downloads.{model}", name)
+                 for model, value in _table(raw, "downloads", name).items()}
+    return Config(languages, downloads)
+
+
+def _table(raw: dict, key: str, name: str) -> dict:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: {key}: must be a table ([{key}])")
+    return value
+
+
+def _only(table: dict, allowed: Iterable[str], name: str, where: str) -> None:
+    allowed = tuple(allowed)
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{name}: {where}{key}: unknown key; expected {' or '.join(allowed)}")
+
+
+def _language_setting(value: Any, where: str, name: str) -> LanguageSetting:
+    if isinstance(value, str):
+        value = {"engine": value}
+    if not isinstance(value, dict):
+        raise ConfigError(f'{name}: {where}: give an engine name ("argos") or a table {{ engine = ..., model = ... }}')
+    _only(value, ("engine", "model"), name, f"{where}.")
+    engine = value.get("engine")
+    if engine not in ENGINES:
+        raise ConfigError(f"{name}: {where}.engine: unknown engine {engine!r}; use {' or '.join(ENGINES)}")
+    model = value.get("model")
+    if model is not None:
+        model = _check_model(engine, model, f"{where}.model", name)
+    return LanguageSetting(engine, model, origin=Path(name).name)
+
+
+def _check_model(engine: str, model: Any, where: str, name: str) -> str:
+    if engine == "argos":
+        if not isinstance(model, str) or not _ARGOS_CODE.match(model):
+            raise ConfigError(f'{name}: {where}: for Argos give the target code of the en→CODE package, e.g. "fa"')
+    elif not isinstance(model, str) or not _MODEL_NAME.match(model):
+        raise ConfigError(f'{name}: {where}: give an installed model name or a family ("nllb" or "m2m")')
+    return model
+
+
+def _download(value: Any, where: str, name: str) -> Download:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: {where}: must be a table with url and sha256")
+    _only(value, ("url", "sha256", "size"), name, f"{where}.")
+    url, sha256, size = value.get("url"), value.get("sha256"), value.get("size")
+    if not isinstance(url, str) or not re.match(r"^(https?|file)://", url):
+        raise ConfigError(f"{name}: {where}.url: give an http(s) URL of the model archive")
+    if not isinstance(sha256, str) or not _SHA256.match(sha256):
+        raise ConfigError(f"{name}: {where}.sha256: give the archive's SHA-256 (64 hex digits, from sha256sum)")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
+        raise ConfigError(f"{name}: {where}.size: give the archive size in bytes, a positive integer")
+    return Download(url, sha256.lower(), size)
+
+
+# --- command-line overrides -------------------------------------------------------
+
+
+def parse_override(spec: str) -> tuple[str, LanguageSetting]:
+    """One --engine value: KEY=ENGINE or KEY=ENGINE:MODEL, e.g. "prs=argos:fa",
+    "kk=multilingual:m2m100_418M"."""
+    where = f"--engine {spec}"
+    key, sep, rest = spec.partition("=")
+    key = key.strip()
+    if not sep or key not in TARGETS:
+        raise ConfigError(f"{where}: use KEY=ENGINE[:MODEL] with KEY one of {', '.join(TARGETS)}")
+    engine, _, model = rest.strip().partition(":")
+    if engine not in ENGINES:
+        raise ConfigError(f"{where}: unknown engine {engine!r}; use {' or '.join(ENGINES)}")
+    model = _check_model(engine, model, "model", "--engine") if model else None
+    return key, LanguageSetting(engine, model, origin="--engine")
+
+
+def with_overrides(config: Config, specs: Iterable[str]) -> Config:
+    """``config`` with --engine values applied (they win over the file)."""
+    languages = dict(config.languages)
+    for spec in specs:
+        key, setting = parse_override(spec)
+        languages[key] = setting
+    return replace(config, languages=languages)
+
+
+# --- resolving ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """What would translate one language: engine, model, and where it is."""
+
+    lang: Language
+    engine: str             # "argos" | "multilingual"
+    model: str              # package or model name, as `translate models list` shows it
+    version: str
+    path: Path
+    target_code: str        # the language code the model writes (fa, prs_Arab, ...)
+    origin: str             # where the setting came from
+    family: str | None = None
+    installed: Any = None   # translate.models.InstalledPackage | translate.model_store.InstalledModel
+
+    @property
+    def adapted(self) -> bool:
+        """Whether the Afghan Dari adaptation runs after this engine."""
+        from translate import adaptation
+
+        return adaptation.needed(self)
+
+
+def resolve(lang: Language, config: Config, argos_dir: str | Path | None = None,
+            multilingual_dir: str | Path | None = None) -> EngineChoice:
+    """The engine choice for ``lang``, or NoModel with the reason and the
+    command that fixes it."""
+    setting = config.languages.get(lang.key) or DEFAULT_LANGUAGES[lang.key]
+    if setting.engine == "argos":
+        return _resolve_argos(lang, setting, argos_dir)
+    return _resolve_multilingual(lang, setting, config, multilingual_dir)
+
+
+def plan(config: Config, argos_dir: str | Path | None = None, multilingual_dir: str | Path | None = None,
+         langs: Iterable[Language] | None = None) -> dict[str, EngineChoice | NoModel]:
+    """For `translate models list`: per language, the choice or why there is none."""
+    result: dict[str, EngineChoice | NoModel] = {}
+    for lang in langs if langs is not None else TARGETS.values():
+        try:
+            result[lang.key] = resolve(lang, config, argos_dir, multilingual_dir)
+        except NoModel as missing:
+            result[lang.key] = missing
+    return result
+
+
+def build_engine(choice: EngineChoice, options: DecodingOptions | None = None) -> Engine:
+    """Load the engine a choice names (the model itself loads on first use)."""
+    if choice.engine == "argos":
+        from translate.engines.argos import ArgosEngine
+
+        return ArgosEngine(choice.installed.argos_package(), options)
+    from translate.engines.multilingual import MultilingualEngine
+
+    return MultilingualEngine(choice.installed.folder(), choice.lang, options)
+
+
+def _resolve_argos(lang: Language, setting: LanguageSetting, argos_dir) -> EngineChoice:
+    from translate import models
+
+    folder = models.models_dir(argos_dir)
+    code = setting.model or lang.argos_code or lang.key
+    package = models.find_package(folder, "en", code)
+    if package is None:
+        hint = models.install_hint(code) if setting.model else models.install_hint(lang.key)
+        reason = f"no Argos en→{code} package installed in {folder}"
+        if lang.key == "prs" and code != "fa":
+            reason += ' (for an en→fa package with the Afghan Dari adaptation set model = "fa")'
+        raise NoModel(lang, reason + _set_by(setting), hint)
+    return EngineChoice(lang, "argos", package.name, package.version, package.path, code, setting.origin,
+                        installed=package)
+
+
+def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Config,
+                          multilingual_dir) -> EngineChoice:
+    from translate import model_store
+    from translate.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
+
+    folder = model_store.store_dir(multilingual_dir)
+    model = model_store.find(folder, lang.key, setting.model)
+    if model is None:
+        codes = " or ".join(FAMILIES[f].language_token(lang) for f in FAMILY_PREFERENCE)
+        named = model_store.get(folder, setting.model) if setting.model and setting.model not in FAMILIES else None
+        if named is not None:
+            reason = f"model {named.name} has no {FAMILIES[named.family].language_token(lang)} token"
+        elif setting.model in FAMILIES:
+            reason = f"no {FAMILIES[setting.model].title} model with {FAMILIES[setting.model].language_token(lang)} " \
+                     f"installed in {folder}"
+        elif setting.model:
+            reason = f"model {setting.model} is not installed in {folder}"
+        else:
+            reason = f"no multilingual model with {codes} installed in {folder}"
+        raise NoModel(lang, reason + _set_by(setting), _multilingual_hint(setting.model, config))
+    return EngineChoice(lang, "multilingual", model.name, model.version, model.path, model.codes[lang.key],
+                        setting.origin, family=model.family, installed=model)
+
+
+def _multilingual_hint(wanted: str | None, config: Config) -> str:
+    from translate import model_store
+    from translate.engines.multilingual import FAMILIES
+
+    downloadable = [name for name in config.downloads
+                    if not wanted or name == wanted
+                    or (wanted in FAMILIES and model_store.KNOWN_MODELS.get(name, None) is not None
+                        and model_store.KNOWN_MODELS[name].family == wanted)]
+    if downloadable:
+        return f"translate models install {downloadable[0]}"
+    return "translate models add FOLDER (a converted NLLB-200 or M2M-100 model, see docs/models.md)"
+
+
+def _set_by(setting: LanguageSetting) -> str:
+    return "" if setting.origin == "default" else f" (set in {setting.origin})"

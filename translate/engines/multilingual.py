@@ -1,0 +1,163 @@
+"""The multilingual engine: NLLB-200 and M2M-100 models converted to CTranslate2.
+
+One model serves many languages; which one it writes is chosen by tokens:
+
+* the source starts with the source language token and ends with </s>
+  (NLLB: ``eng_Latn ▁Hello ▁world </s>``, as the current Hugging Face
+  NllbTokenizer and CTranslate2's NLLB guide do it; M2M-100: ``__en__ ... </s>``);
+* the target language token is forced as the first decoder token
+  (``target_prefix=[["rus_Cyrl"]]``) and removed from the output.
+
+Text is tokenised with the model's own SentencePiece model
+(sentencepiece.bpe.model, shipped with both families); the project key →
+model code mapping is in translate.languages. All segments of a document go to
+CTranslate2 in one batched call, as in the Argos engine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from translate.engines.base import EngineError, ModelInfo, Progress, Translation
+from translate.engines.ct2 import (
+    DecodingOptions,
+    SentencePieceCodec,
+    load_translator,
+    to_translation,
+    translate_pieces,
+)
+from translate.languages import SOURCE, Language
+
+TOKENIZER_FILE = "sentencepiece.bpe.model"
+EOS = "</s>"
+# Tokens that are markup for the model, never text: dropped from the output
+# (with their alignment) before decoding. Language tokens are added per family.
+_SPECIAL_TOKENS = frozenset({"<s>", "</s>", "<pad>", "<unk>", "<mask>"})
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one model family names languages."""
+
+    name: str                        # "nllb" | "m2m"
+    title: str                       # for people: "NLLB-200"
+    code: Callable[[Language], str]  # project language -> the family's language code
+    token: Callable[[str], str]      # language code -> vocabulary token
+    is_token: Callable[[str], bool]  # is this vocabulary entry a language token?
+
+    def language_token(self, lang: Language) -> str:
+        return self.token(self.code(lang))
+
+
+def _is_nllb_token(token: str) -> bool:
+    # eng_Latn, rus_Cyrl, prs_Arab ...: three lower-case letters, _, a script name.
+    code, _, script = token.partition("_")
+    return len(code) == 3 and code.isascii() and code.islower() and len(script) == 4 \
+        and script.isascii() and script.istitle()
+
+
+def _is_m2m_token(token: str) -> bool:
+    inner = token[2:-2]
+    return token.startswith("__") and token.endswith("__") and 2 <= len(inner) <= 3 \
+        and inner.isascii() and inner.isalpha() and inner.islower()
+
+
+FAMILIES: dict[str, Family] = {
+    "nllb": Family("nllb", "NLLB-200", lambda lang: lang.nllb_code, lambda code: code, _is_nllb_token),
+    "m2m": Family("m2m", "M2M-100", lambda lang: lang.m2m_code, lambda code: f"__{code}__", _is_m2m_token),
+}
+# When several families could serve a language, the first installed one wins:
+# NLLB-200 has a Dari model of its own (prs_Arab); M2M-100 only writes Iranian Persian.
+FAMILY_PREFERENCE = ("nllb", "m2m")
+
+
+def family(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise EngineError(f"unknown model family {name!r}: use one of {', '.join(FAMILIES)}") from None
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """What the engine needs to know about an installed model folder."""
+
+    path: Path
+    family: str
+    name: str
+    version: str
+
+
+class MultilingualEngine:
+    def __init__(self, model: ModelFolder, lang: Language, options: DecodingOptions | None = None):
+        self.model = model
+        self.lang = lang
+        self.family = family(model.family)
+        self.options = options or DecodingOptions()
+        path = Path(model.path)
+        tokenizer = path / TOKENIZER_FILE
+        if not tokenizer.is_file():
+            raise EngineError(
+                f"model {model.name} in {path} has no {TOKENIZER_FILE}: copy it from the original "
+                "Hugging Face model into the folder and add the model again"
+            )
+        self.codec = SentencePieceCodec(tokenizer)
+        self.source_token = self.family.language_token(SOURCE)
+        self.target_token = self.family.language_token(lang)
+        # Converters write add_source_eos=false for both families (the
+        # Hugging Face tokenizer adds </s> itself); honour a model that says otherwise
+        # rather than sending </s> twice.
+        self.source_suffix = [] if _model_config(path).get("add_source_eos") else [EOS]
+        self.info = ModelInfo(
+            engine="multilingual",
+            name=model.name,
+            version=model.version,
+            path=str(path),
+            extra={
+                "family": model.family,
+                "source_token": self.source_token,
+                "target_token": self.target_token,
+                "decoding": self.options.signature(),
+            },
+        )
+        self._translator = None
+
+    def translate(self, texts: list[str], progress: Progress | None = None) -> list[Translation]:
+        if self._translator is None:
+            self._translator = load_translator(Path(self.model.path), self.options)
+        sources = [self.codec.encode(text) for text in texts]
+        # Empty segments never reach the model.
+        todo = [i for i, src in enumerate(sources) if src]
+        outputs = translate_pieces(
+            self._translator,
+            [sources[i] for i in todo],
+            self.options,
+            source_prefix=[self.source_token],
+            source_suffix=self.source_suffix,
+            target_prefix=[self.target_token],
+            progress=progress,
+        )
+        results = [Translation("") for _ in texts]
+        for i, (tokens, aligned) in zip(todo, outputs):
+            kept = [(t, a) for t, a in zip(tokens, aligned) if not self._is_markup(t)]
+            text, pieces = self.codec.decode([t for t, _ in kept])
+            results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
+        if progress and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        return results
+
+    def _is_markup(self, token: str) -> bool:
+        # A weak model can emit a language token mid-sentence; SentencePiece
+        # would decode it as " ⁇ ".
+        return token in _SPECIAL_TOKENS or self.family.is_token(token)
+
+
+def _model_config(path: Path) -> dict:
+    try:
+        data = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # loading the model reports a broken folder properly
+    return data if isinstance(data, dict) else {}
