@@ -79,7 +79,9 @@ def test_publish_all_four_with_packages_for_each(tmp_path, argos_package_factory
                                           "--models-dir", str(folder)])
         assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    result = publish(str(ARTICLE), "--models-dir", str(folder), "--output", str(out), "--format", "md")
+    # the default configuration sends prs, ps, kk to a multilingual model: route them to Argos
+    result = publish(str(ARTICLE), "--models-dir", str(folder), "--output", str(out), "--format", "md",
+                     "--engine", "prs=argos:prs", "--engine", "ps=argos:ps", "--engine", "kk=argos:kk")
     assert result.exit_code == 0, result.output
     for key in ("en", "ru", "prs", "ps", "kk"):
         assert (out / "taliban-delisting" / key / f"taliban-delisting.{key}.md").exists()
@@ -120,3 +122,107 @@ def test_output_path_that_is_a_file_is_refused(tmp_path):
     result = publish(str(ARTICLE), "--output", str(target))
     assert result.exit_code == 2 and "is a file" in result.output
     assert target.read_text() == "keep me"
+
+
+def _spy_engine_calls(monkeypatch):
+    import ctranslate2
+
+    calls = []
+    original = ctranslate2.Translator.translate_iterable
+
+    def spy(self, source, *args, **kwargs):
+        source = list(source)
+        calls.append(source)
+        return original(self, iter(source), *args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2.Translator, "translate_iterable", spy)
+    return calls
+
+
+def test_memory_republish_translates_nothing_and_an_edit_only_its_sentence(tmp_path, models_dir, monkeypatch):
+    article = tmp_path / "article.md"
+    article.write_text(ARTICLE.read_text())
+    out = tmp_path / "out"
+    args = [str(article), "--to", "ru", "--models-dir", str(models_dir), "--output", str(out), "--format", "md"]
+    calls = _spy_engine_calls(monkeypatch)
+    assert publish(*args).exit_code == 0
+    assert len(calls) == 1
+    ru = out / "taliban-delisting" / "ru" / "taliban-delisting.ru.md"
+    first = ru.read_text()
+    mtime = ru.stat().st_mtime_ns
+
+    result = publish(*args)
+    assert result.exit_code == 0
+    assert len(calls) == 1, "an unchanged article must not reach the model"
+    assert "14 of 14 segments from the translation memory" in result.output
+    assert "not rendered again" in result.output
+    assert ru.stat().st_mtime_ns == mtime and ru.read_text() == first
+
+    article.write_text(ARTICLE.read_text().replace("In a significant and potentially controversial move",
+                                                   "In a significant and surprising move"))
+    result = publish(*args)
+    assert result.exit_code == 0
+    assert len(calls) == 2 and len(calls[1]) == 1, "only the edited sentence is translated"
+    assert "13 of 14 segments" in result.output
+    assert ru.read_text() != first
+
+    result = publish(*args, "--no-cache")
+    assert len(calls) == 3 and len(calls[2]) == 14
+
+
+def test_cache_clear_and_info(tmp_path, models_dir):
+    memory = tmp_path / "tm.sqlite3"
+    args = [str(ARTICLE), "--to", "ru", "--models-dir", str(models_dir), "--output", str(tmp_path / "o"),
+            "--format", "md", "--cache", str(memory)]
+    assert publish(*args).exit_code == 0
+    runner = CliRunner()
+    info = runner.invoke(cli, ["cache", "info", "--cache", str(memory)])
+    assert info.exit_code == 0 and "14 segments" in info.output and "ru: 14" in info.output
+    cleared = runner.invoke(cli, ["cache", "clear", "--cache", str(memory)])
+    assert cleared.exit_code == 0 and "removed 14 segments" in cleared.output
+    assert "0 segments" in runner.invoke(cli, ["cache", "info", "--cache", str(memory)]).output
+
+
+def test_corrupt_memory_file_is_a_clear_error(tmp_path):
+    memory = tmp_path / "tm.sqlite3"
+    memory.write_bytes(b"this is not a database" * 100)
+    result = publish(str(ARTICLE), "--to", "ru", "--output", str(tmp_path / "o"), "--cache", str(memory))
+    assert result.exit_code == 1
+    assert "cannot open the translation memory" in result.output and "--no-cache" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_publish_all_four_with_argos_ru_and_a_multilingual_model(tmp_path, models_dir, multilingual_model_factory):
+    from translate import model_store
+
+    store = tmp_path / "multilingual"
+    model_store.add(multilingual_model_factory(family="nllb"), store)
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
+                     "--output", str(out), "--format", "md")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "taliban-delisting" / "manifest.json").read_text())
+    engines = {key: manifest["editions"][key]["model"]["engine"] for key in ("ru", "prs", "ps", "kk")}
+    assert engines == {"ru": "argos", "prs": "multilingual", "ps": "multilingual", "kk": "multilingual"}
+    # an NLLB prs_Arab model writes Dari: no Iranian-to-Afghan adaptation
+    assert manifest["editions"]["prs"]["adaptation"] is None
+    for key, script in (("prs", "\u0600-\u06ff"), ("ps", "\u0600-\u06ff"), ("kk", "\u0400-\u04ff")):
+        text = (out / "taliban-delisting" / key / f"taliban-delisting.{key}.md").read_text()
+        body = split_front_matter(text)[1]
+        assert re.search(f"[{script}]", body), key
+        # no language token such as prs_Arab leaks into the text
+        assert not re.search(r"[a-z]{3}_[A-Z][a-z]{3}|__[a-z]{2}__", body)
+
+
+def test_dari_through_an_iranian_persian_model_is_adapted(tmp_path, argos_package_factory):
+    folder = tmp_path / "models"
+    result = CliRunner().invoke(cli, ["models", "add", str(argos_package_factory(to_code="fa")),
+                                      "--models-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--to", "prs", "--models-dir", str(folder), "--output", str(out),
+                     "--format", "md", "--engine", "prs=argos:fa")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "taliban-delisting" / "manifest.json").read_text())
+    assert manifest["editions"]["prs"]["adaptation"]["sha256"]
+    assert "Afghan Dari adaptation" in result.output

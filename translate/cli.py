@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "models": ("translate.commands.models:models", "List, install, add, remove and verify translation models."),
     "review": ("translate.commands.glossary:review", "Show what the glossary changed, segment by segment."),
     "glossary": ("translate.commands.glossary:glossary", "Check glossaries and compare two versions of one."),
+    "cache": ("translate.commands.cache:cache", "Show or clear the translation memory."),
     "doctor": ("translate.commands.doctor:doctor", "Check fonts and the PDF text layer of published editions."),
 }
 

@@ -46,9 +46,13 @@ def translate_document(
     engine: Engine,
     *,
     glossary=None,
+    adaptation=None,
     progress: Progress | None = None,
 ) -> tuple[Document, EditionRecord, list[inline.LostMark]]:
-    """Translate every segment of ``doc`` into ``lang`` in one engine call."""
+    """Translate every segment of ``doc`` into ``lang`` in one engine call.
+
+    ``adaptation`` (translate.adaptation.Rules) rewrites Iranian Persian as
+    Afghan Dari before the glossary, so that glossary terms win."""
     segments = doc.segments()
     texts = [inline.engine_text(s) for s in segments]
     translations = engine.translate(texts, progress=progress)
@@ -57,30 +61,39 @@ def translate_document(
 
     records, new_segments, lost_marks = [], [], []
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
-        final, terms = raw, ()
+        adapted, changes, terms = raw, (), ()
+        if adaptation is not None:
+            from translate import adaptation as adaptation_stage
+
+            adapted, changes = adaptation_stage.adapt(text, raw, adaptation)
+        final = adapted
         if glossary is not None:
             from translate import glossary as glossary_stage
 
-            final, terms = glossary_stage.enforce(glossary, text, raw)
+            final, terms = glossary_stage.enforce(glossary, text, adapted)
         new_segment, lost = inline.restore(segment, final)
         lost_marks.extend(lost)
         new_segments.append(new_segment)
-        records.append(SegmentRecord(index, text, raw, raw.text, final.text, tuple(terms)))
+        records.append(SegmentRecord(index, text, raw, adapted.text, final.text, tuple(terms), tuple(changes)))
     translated = doc.with_segments(new_segments, lang=lang.key)
     return translated, EditionRecord(lang.key, engine.info, tuple(records)), lost_marks
 
 
 def review_edition(source: Path, lang_key: str, *, models_dir=None, locales_dir: Path | None = None,
-                   options=None) -> tuple[Document, EditionRecord]:
+                   options=None, config=None, multilingual_dir=None) -> tuple[Document, EditionRecord]:
     """Translate one article into one language exactly as publish would, for review."""
+    from translate import adaptation as adaptation_stage
+    from translate import config as project_config
     from translate import glossary as glossary_stage
-    from translate.engines import load_engine
+    from translate.engines import choose_engine
     from translate.languages import target
     from translate.paths import LOCALES_DIR
 
     lang = target(lang_key)
     doc = read_source(source)
-    engine = load_engine(lang, models_dir, options)
+    choice = choose_engine(lang, models_dir, config=config, multilingual_dir=multilingual_dir)
+    engine = project_config.build_engine(choice, options)
     glossary = glossary_stage.load_for(lang.key, locales_dir=Path(locales_dir or LOCALES_DIR))
-    translated, record, _ = translate_document(doc, lang, engine, glossary=glossary)
+    rules = adaptation_stage.load() if choice.adapted else None
+    translated, record, _ = translate_document(doc, lang, engine, glossary=glossary, adaptation=rules)
     return translated, record

@@ -7,9 +7,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
-from translate import __version__
+from translate import __version__, paths
 from translate.document import Document
 from translate.fsutil import atomic_write
 from translate.languages import ALL, SOURCE, Language
@@ -48,7 +49,25 @@ class Edition:
     doc: Document
     record: object = None      # EditionRecord, None for the original
     glossary: object = None
+    adaptation: object = None  # translate.adaptation.Rules when the Dari adaptation ran
     files: list[Path] = field(default_factory=list)
+    published: datetime | None = None
+    inputs: str = ""           # fingerprint of everything the files are made from
+    reused: bool = False       # files of an earlier run were still current
+
+
+@lru_cache(maxsize=1)
+def render_assets_digest() -> str:
+    """Templates, stylesheets, compiled catalogues and the render code: a change
+    to any of them re-renders every edition."""
+    digest = hashlib.sha256()
+    roots = [paths.PACKAGE_DIR / "templates", paths.PACKAGE_DIR / "render", paths.LOCALES_DIR]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".html", ".css", ".py", ".mo"):
+                digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class Article:
@@ -60,6 +79,7 @@ class Article:
         self.folder = Path(folder)
         self.formats = formats
         self.published = published
+        self.previous = _load_json(self.folder / "manifest.json").get("editions", {})
 
     def file_for(self, lang: Language, ext: str) -> Path:
         return self.folder / lang.key / f"{self.doc.slug}.{lang.key}.{ext}"
@@ -71,7 +91,40 @@ class Article:
         linked |= {key for key in ALL if self.file_for(ALL[key], "html").exists()}
         links = [(ALL[key], f"../{key}/{self.doc.slug}.{key}.html") for key in ALL if key in linked]
         for edition in editions:
+            edition.inputs = self._fingerprint(edition, links)
+            previous = self._current_files(edition)
+            if previous is not None:
+                edition.files, edition.published, edition.reused = previous
+                continue
+            edition.published = self.published
             edition.files = self._write_edition(edition, links)
+
+    def _fingerprint(self, edition: Edition, links) -> str:
+        material = [
+            __version__, edition.lang.key, write_markdown(edition.doc), sorted(self.formats),
+            [(lang.key, href) for lang, href in links],
+            asdict(edition.record.model) if edition.record else None,
+            edition.glossary.checksum if edition.glossary is not None else None,
+            edition.adaptation.version if edition.adaptation is not None else None,
+            render_assets_digest() if set(self.formats) & {"html", "pdf"} else None,
+        ]
+        return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
+                                         default=str).encode()).hexdigest()
+
+    def _current_files(self, edition: Edition):
+        """The files of the previous run when they were made from the same inputs
+        and are intact on disk; None when the edition must be rendered."""
+        entry = self.previous.get(edition.lang.key)
+        if not entry or entry.get("inputs") != edition.inputs:
+            return None
+        expected = {self._rel(self.file_for(edition.lang, ext)) for ext in self.formats}
+        if set(entry.get("files", {})) != expected:
+            return None
+        for rel, digest in entry["files"].items():
+            path = self.folder / rel
+            if not path.exists() or sha256_file(path) != digest:
+                return None
+        return [self.folder / rel for rel in sorted(expected)], datetime.fromisoformat(entry["published"]), True
 
     def _write_edition(self, edition: Edition, links) -> list[Path]:
         written = []
@@ -86,7 +139,8 @@ class Article:
             original = f"../{SOURCE.key}/{self.doc.slug}.{SOURCE.key}.html"
             html = render_html(edition.doc, lang, editions=links, published=self.published,
                                original_href=None if lang.key == SOURCE.key else original,
-                               model=edition.record.model if edition.record else None)
+                               model=edition.record.model if edition.record else None,
+                               glossary_checked=edition.glossary is not None)
             if "html" in self.formats:
                 path = self.file_for(lang, "html")
                 atomic_write(path, html)
@@ -94,7 +148,8 @@ class Article:
             if "pdf" in self.formats:
                 from translate.render.pdf import render_pdf
 
-                pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published)
+                pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published,
+                                 glossary_checked=edition.glossary is not None)
                 path = self.file_for(lang, "pdf")
                 atomic_write(path, pdf)
                 written.append(path)
@@ -102,15 +157,17 @@ class Article:
 
     def write_index_and_manifest(self, editions: list[Edition]) -> None:
         manifest_path = self.folder / "manifest.json"
-        manifest = _load_json(manifest_path)
-        entries = manifest.get("editions", {})
+        entries = dict(self.previous)
         for edition in editions:
             entry = {
                 "language": edition.lang.key,
-                "published": self.published.isoformat(timespec="seconds"),
+                "published": (edition.published or self.published).isoformat(timespec="seconds"),
+                "inputs": edition.inputs,
                 "model": asdict(edition.record.model) if edition.record else None,
                 "glossary": ({"path": str(edition.glossary.path), "sha256": edition.glossary.checksum}
                              if edition.glossary is not None else None),
+                "adaptation": ({"path": str(edition.adaptation.path), "sha256": edition.adaptation.version}
+                               if edition.adaptation is not None else None),
                 "files": {self._rel(p): sha256_file(p) for p in edition.files},
             }
             entries[edition.lang.key] = entry

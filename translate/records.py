@@ -28,6 +28,7 @@ class SegmentRecord:
     adapted: str            # after language adaptation (Dari); == raw.text when none
     final: str              # after the glossary: what is published (plain text)
     terms: tuple[TermReport, ...] = ()
+    adaptations: tuple = ()  # translate.adaptation.Change: what the Dari adaptation rewrote
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from translate import paths
+from translate.commands.cache import CACHE_OPTION
 
 FORMATS = ("md", "html", "pdf")
 
@@ -58,13 +59,23 @@ def _split_languages(ctx, param, value: str):
 @click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="ARGOS_PACKAGES_DIR", show_envvar=True,
               help="Folder of installed Argos packages.")
+@click.option("--multilingual-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="TRANSLATE_MODELS_DIR", show_envvar=True,
+              help="Folder of installed multilingual (NLLB-200 / M2M-100) models.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Project configuration (default: translate.toml in the project, if any).")
+@click.option("--engine", "engine_overrides", multiple=True, metavar="KEY=ENGINE[:MODEL]",
+              help="Override the configured engine of one language, e.g. prs=argos:fa or kk=multilingual:m2m. Repeatable.")
 @click.option("--locales", "locales_dir", type=click.Path(file_okay=False, path_type=Path),
               default=paths.LOCALES_DIR, show_default="locales/", help="Folder with locales/<key>/glossary.csv.")
+@click.option("--cache", "cache_path", **CACHE_OPTION)
+@click.option("--no-cache", is_flag=True, help="Translate every segment again; neither read nor write the memory.")
 @click.option("--beam-size", type=click.IntRange(1, 16), default=4, show_default=True,
               help="Beam width for decoding (1 is fastest).")
 @click.option("--batch-tokens", type=click.IntRange(64, 65536), default=4096, show_default=True,
               help="Tokens per CTranslate2 batch.")
-def publish(sources, languages, formats, output_dir, models_dir, locales_dir, beam_size, batch_tokens):
+def publish(sources, languages, formats, output_dir, models_dir, multilingual_dir, config_path,
+            engine_overrides, locales_dir, cache_path, no_cache, beam_size, batch_tokens):
     """Translate SOURCE articles (default: source/*.md) and write every edition
     under OUTPUT/<slug>/<key>/.
 
@@ -87,7 +98,22 @@ def publish(sources, languages, formats, output_dir, models_dir, locales_dir, be
         if not sources:
             raise click.ClickException(f"no articles in {paths.SOURCE_DIR}: name one, e.g. translate publish article.md")
     options = DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens)
+    from translate import config as project_config
+
+    try:
+        cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
+    except project_config.ConfigError as err:
+        raise click.ClickException(str(err)) from None
+    where = Where(models_dir, multilingual_dir, locales_dir, cfg)
     _check_output_dir(output_dir)
+    memory = None
+    if not no_cache:
+        from translate.memory import TranslationMemory, TranslationMemoryError
+
+        try:
+            memory = TranslationMemory(cache_path)
+        except TranslationMemoryError as err:
+            raise click.ClickException(str(err)) from None
 
     failed = False
     for source in sources:
@@ -97,8 +123,7 @@ def publish(sources, languages, formats, output_dir, models_dir, locales_dir, be
             click.secho(f"error: {err}", fg="red", err=True)
             failed = True
             continue
-        outcomes = publish_article(doc, source, languages, formats, output_dir, models_dir,
-                                   locales_dir, options)
+        outcomes = publish_article(doc, source, languages, formats, output_dir, where, options, memory)
         _print_summary(doc.slug, outcomes, output_dir)
         failed |= any(o.problem for o in outcomes)
     sys.exit(1 if failed else 0)
@@ -113,14 +138,25 @@ def _check_output_dir(output_dir: Path) -> None:
         raise click.ClickException(f"cannot create output folder {output_dir}: {err.strerror}") from None
 
 
-def publish_article(doc, source: Path, languages, formats, output_dir: Path, models_dir,
-                    locales_dir: Path, options) -> list[EditionOutcome]:
+@dataclass(frozen=True)
+class Where:
+    """Where models, glossaries and the configuration come from."""
+
+    models_dir: Path | None
+    multilingual_dir: Path | None
+    locales_dir: Path
+    config: object
+
+
+def publish_article(doc, source: Path, languages, formats, output_dir: Path, where: Where,
+                    options, memory=None) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     All editions are translated first (one model in memory at a time), then
     written, so that each page's language switcher knows every edition."""
-    from translate import publishing
-    from translate.engines import NoModel, load_engine
+    from translate import adaptation, publishing
+    from translate import config as project_config
+    from translate.engines import NoModel, choose_engine
     from translate.engines.base import EngineError
     from translate.languages import SOURCE
     from translate.pipeline import translate_document
@@ -133,25 +169,41 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, mod
     for lang in languages:
         outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
         try:
-            engine = load_engine(lang, models_dir, options)
-            glossary = publishing.load_glossary(lang, locales_dir)
+            choice = choose_engine(lang, where.models_dir, config=where.config,
+                                   multilingual_dir=where.multilingual_dir)
+            engine = project_config.build_engine(choice, options)
+            rules = adaptation.load() if choice.adapted else None
+            if memory is not None:
+                from translate.memory import CachedEngine
+
+                engine = CachedEngine(engine, memory, lang.key)
+            glossary = publishing.load_glossary(lang, where.locales_dir)
             label = f"{lang.english_name:<8} ({lang.key})"
             with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
                                    show_pos=True) as bar:
                 translated, record, lost = translate_document(doc, lang, engine, glossary=glossary,
-                                                              progress=bar.update)
-            del engine  # one model in memory at a time
+                                                              adaptation=rules, progress=bar.update)
         except NoModel as err:
             outcome.problem, outcome.fix = err.reason, err.hint
             continue
-        except (EngineError, publishing.GlossaryUnavailable) as err:
+        except (EngineError, publishing.GlossaryUnavailable, adaptation.AdaptationError) as err:
             outcome.problem, outcome.fix = str(err), getattr(err, "hint", "")
             continue
         outcome.model = record.model.name
-        outcome.notes = [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in lost]
+        if memory is not None:
+            if engine.hits:
+                outcome.notes.append(f"{engine.hits} of {engine.hits + engine.misses} segments "
+                                     "from the translation memory")
+            if engine.warning:
+                outcome.notes.append(engine.warning)
+        del engine  # one model in memory at a time
+        outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in lost]
         outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
                           for t in s.terms if t.status == "not-applied"]
-        editions.append(publishing.Edition(lang, translated, record, glossary))
+        if rules is not None:
+            changed = sum(1 for s in record.segments if s.adaptations)
+            outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
+        editions.append(publishing.Edition(lang, translated, record, glossary, adaptation=rules))
 
     try:
         article.write_editions(editions)
@@ -162,6 +214,9 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, mod
                                    "folder is writable and the disk has room") from None
     for edition in editions:
         outcomes[edition.lang.key].files = edition.files
+        if edition.reused:
+            outcomes[edition.lang.key].notes.append(
+                f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")
     return list(outcomes.values())
 
 

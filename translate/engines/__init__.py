@@ -1,8 +1,9 @@
 """Engines: which model translates which language, and loading it.
 
-For now every language is served by an installed Argos package en→<code>
-(see translate.languages); languages without one raise NoModel with the
-command that would fix it.
+The project configuration (translate/config.py, translate.toml) says which
+engine serves each language: Argos packages (ru by default) or a multilingual
+CTranslate2 model (prs, ps, kk by default). A language that nothing installed
+can serve raises NoModel with the command that would fix it.
 """
 
 from __future__ import annotations
@@ -24,15 +25,21 @@ class NoModel(EngineError):
         self.hint = hint
 
 
-def load_engine(lang: Language, models_dir: str | Path | None = None,
-                options: DecodingOptions | None = None) -> Engine:
-    """The engine that translates English into ``lang``, or NoModel."""
-    from translate import models
-    from translate.engines.argos import ArgosEngine
+def choose_engine(lang: Language, models_dir: str | Path | None = None, *, config=None,
+                  multilingual_dir: str | Path | None = None):
+    """The configuration's EngineChoice for ``lang`` (engine, model, whether the
+    Dari adaptation runs), or NoModel."""
+    from translate import config as project_config
 
-    folder = models.models_dir(models_dir)
-    package = models.find_package(folder, "en", lang.argos_code) if lang.argos_code else None
-    if package is None:
-        raise NoModel(lang, f"no en→{lang.argos_code} package installed in {folder}",
-                      models.install_hint(lang.key))
-    return ArgosEngine(package.argos_package(), options)
+    cfg = config if config is not None else project_config.load()
+    return project_config.resolve(lang, cfg, models_dir, multilingual_dir)
+
+
+def load_engine(lang: Language, models_dir: str | Path | None = None,
+                options: DecodingOptions | None = None, *, config=None,
+                multilingual_dir: str | Path | None = None) -> Engine:
+    """The engine that translates English into ``lang``, or NoModel."""
+    from translate import config as project_config
+
+    choice = choose_engine(lang, models_dir, config=config, multilingual_dir=multilingual_dir)
+    return project_config.build_engine(choice, options)
