@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from translate import download
 from translate import models as store
 from translate.commands.models import models
 
@@ -342,7 +343,7 @@ def test_oversized_download_and_full_disk_are_refused_up_front(ru_argos_package,
     class Usage:
         free = 10_000
 
-    monkeypatch.setattr(store.shutil, "disk_usage", lambda path: Usage)
+    monkeypatch.setattr(download.shutil, "disk_usage", lambda path: Usage)
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert_one_line_error(result)
     assert "not enough free space" in result.output
@@ -426,9 +427,9 @@ def test_list_shows_installed_available_and_project_languages(ru_argos_package, 
     assert ["en→de", "translate-en_de", "1.0", "-", "no"] in available
     assert ["en→ru", "translate-en_ru", "1.1", "ru", "yes", "(1.0)"] in available
     dari = next(line for line in lines if line.startswith("  prs"))
-    assert "not installed" in dari and "translate models add FILE.argosmodel" in dari
+    assert "missing: no multilingual model" in dari and "translate models add FOLDER" in dari
     russian = next(line for line in lines if line.startswith("  ru "))
-    assert "installed: translate-en_ru 1.0" in russian
+    assert russian.split()[2:5] == ["argos", "translate-en_ru", "1.0"] and "ready, writes ru" in russian
 
     cached = run("list", "--models-dir", str(folder))
     assert "cached" in cached.output and "translate-en_de" in cached.output
@@ -498,15 +499,15 @@ def test_verify_fails_on_a_damaged_model_and_a_missing_language(ru_argos_package
     assert result.exit_code == 1
     row = next(line for line in result.output.splitlines() if "en→ru" in line)
     assert row.startswith("FAIL") and "CTranslate2 cannot load it" in row
-    assert "1 of 1 packages failed" in result.output
+    assert "1 of 1 failed verification" in result.output
 
     (installed.path / "sentencepiece.model").unlink()
     checks = {c.name: c.ok for c in store.verify(folder)[0].checks}
     assert checks == {"metadata": True, "tokenizer": False, "model": False}
 
-    missing = run("verify", "kk", "--models-dir", str(folder))
+    missing = run("verify", "de", "--models-dir", str(folder))
     assert missing.exit_code == 1
-    assert "no en→kk package installed" in missing.output and "translate models add FILE.argosmodel" in missing.output
+    assert "no en→de package installed" in missing.output and "translate models add FILE.argosmodel" in missing.output
 
 
 def test_verify_with_nothing_installed(folder):

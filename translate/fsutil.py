@@ -27,3 +27,34 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+class FolderLock:
+    """An exclusive lock on a folder (flock on a lock file inside it), so two
+    runs publishing the same article never interleave their files: the second
+    waits for the first. The kernel drops the lock if the process dies."""
+
+    def __init__(self, folder: Path, on_wait=None):
+        self.path = Path(folder) / ".lock"
+        self.on_wait = on_wait
+        self.handle = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+b")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if self.on_wait:
+                self.on_wait()
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+        return False

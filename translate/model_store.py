@@ -13,7 +13,8 @@ validate the model before it is visible, and both are atomic: the model is
 assembled in a staging folder on the same file system and moved into place by
 a rename, so an interrupted install leaves nothing behind. Archives go through
 translate.archive.safe_extract, the same refusal of unsafe archives as Argos
-packages; downloads and staging reuse the Argos store's machinery.
+packages; downloads and staging are translate.download's, shared with the
+Argos store.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from translate.archive import ArchiveError, safe_extract
 from translate.engines.base import ModelInfo
@@ -40,14 +41,9 @@ from translate.engines.multilingual import (
 )
 from translate.fsutil import atomic_write
 from translate.languages import SOURCE, TARGETS
-from translate.models import (  # the Argos store: the same download, progress and staging
-    Check,
-    DownloadError,
-    ProgressFactory,
-    VerifyResult,
-    _download,
-    _staging,
-)
+from translate import download
+from translate.download import Check, ProgressFactory, VerifyResult, check_ctranslate2_model
+from translate.download import one_line as _one_line
 
 METADATA_FILE = "translate-model.json"
 REQUIRED_FILES = ("model.bin", "config.json", TOKENIZER_FILE)
@@ -69,7 +65,7 @@ class InvalidModelError(ModelStoreError):
     pass
 
 
-class DownloadFailed(ModelStoreError):
+class DownloadFailed(ModelStoreError, download.DownloadError):
     pass
 
 
@@ -336,7 +332,7 @@ def add(path: str | Path, folder: str | Path | None = None, *, name: str | None 
         raise ModelStoreError(f"{path}: no such file or folder; give a converted model folder or a .zip of one")
     required = _default_languages() if languages is None else list(languages)
     store = store_dir(folder)
-    with _staging(store) as staging:
+    with download.staging(store) as staging:
         if path.is_dir():
             inspect(path, required)  # refuse before copying gigabytes
             root = staging / "model"
@@ -381,13 +377,13 @@ def install(name: str, folder: str | Path | None = None, *, url: str | None = No
         )
     required = _default_languages() if languages is None else list(languages)
     store = store_dir(folder)
-    with _staging(store) as staging:
+    with download.staging(store) as staging:
         archive = staging / f"{_check_name(name)}.zip"
         try:
             with open(archive, "wb") as sink:
-                received = _download(url, sink, max_bytes=MAX_DOWNLOAD_BYTES, what=name, sha256=sha256,
-                                     progress=progress, label=name)
-        except DownloadError as err:
+                received = download.download(url, sink, max_bytes=MAX_DOWNLOAD_BYTES, what=name,
+                                             sha256=sha256, progress=progress, label=name)
+        except download.DownloadError as err:
             raise DownloadFailed(str(err)) from None
         if size is not None and received != size:
             raise DownloadFailed(f"{name} from {url} is {received} bytes, not the expected {size}: wrong file")
@@ -501,28 +497,35 @@ def remove(name: str, folder: str | Path | None = None) -> Path:
         names = ", ".join(sorted({m.name for m in models} | {b.path.name for b in broken})) or "none"
         raise ModelStoreError(f"no multilingual model called {name!r} (installed: {names}); "
                               "see `translate models list`")
-    with _staging(store) as staging:
+    with download.staging(store) as staging:
         # A rename first, so that the model disappears whole even if deleting is interrupted.
         os.rename(path, staging / "removed")
     return path
 
 
-def verify(folder: str | Path | None = None, names: Iterable[str] | None = None) -> list[VerifyResult]:
-    """Check installed models (all, or those named): metadata, tokenizer and
-    language tokens, and that CTranslate2 loads the model."""
+def verify(folder: str | Path | None = None, names: Iterable[str] | None = None,
+           languages: Iterable[str] | Callable[[InstalledModel], Iterable[str]] | None = None
+           ) -> list[VerifyResult]:
+    """Check installed models (all, or those named): the tokenizer loads, the
+    vocabulary has the language tokens, CTranslate2 loads the model.
+
+    The tokens checked are those recorded at install plus ``languages``:
+    project keys every model must serve, or a function giving them per model
+    (the languages the configuration sends to it)."""
     models, broken = list_installed(folder)
     wanted = set(names) if names else None
     results = []
     for model in models:
         if wanted is not None and model.name not in wanted:
             continue
-        checks = [Check("metadata", True, f"{FAMILIES[model.family].title} {model.version}")]
-        try:
-            found = inspect(model.path, model.codes)
-            checks.append(Check("vocabulary", True, "tokens for " + ", ".join(found.codes)))
-        except ModelStoreError as err:
-            checks.append(Check("vocabulary", False, str(err)))
-        checks.append(_check_loads(model.path))
+        required = languages(model) if callable(languages) else (languages or ())
+        needed = [key for key in TARGETS if key in model.codes or key in set(required)]
+        checks = [
+            Check("metadata", True, f"{FAMILIES[model.family].title} {model.version}"),
+            _check_tokenizer(model.path),
+            _check_vocabulary(model, needed),
+            check_ctranslate2_model(model.path),
+        ]
         results.append(VerifyResult(f"{model.name} ({FAMILIES[model.family].title})", model.path, checks))
     for bad in broken:
         if wanted is None or bad.path.name in wanted:
@@ -530,17 +533,28 @@ def verify(folder: str | Path | None = None, names: Iterable[str] | None = None)
     return results
 
 
-def _check_loads(path: Path) -> Check:
+def _check_tokenizer(path: Path) -> Check:
     try:
-        import ctranslate2
+        import sentencepiece
 
-        translator = ctranslate2.Translator(str(path), device="cpu", inter_threads=1, intra_threads=1)
-        del translator
-    except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError and ValueError alike
-        return Check("model", False, f"CTranslate2 cannot load it ({_one_line(err)})")
-    return Check("model", True, "loads in CTranslate2")
+        processor = sentencepiece.SentencePieceProcessor(model_file=str(path / TOKENIZER_FILE))
+        size = processor.get_piece_size()
+    except Exception as err:  # noqa: BLE001 - any failure means the file is not a SentencePiece model
+        return Check("tokenizer", False, f"{TOKENIZER_FILE} does not load ({_one_line(err)})")
+    return Check("tokenizer", True, f"sentencepiece, {size} pieces")
 
 
-def _one_line(value: object) -> str:
-    text = str(value).strip().splitlines()
-    return text[0] if text else type(value).__name__
+def _check_vocabulary(model: InstalledModel, needed: list[str]) -> Check:
+    spec = FAMILIES[model.family]
+    try:
+        vocabulary = set(read_vocabulary(model.path))
+    except ModelStoreError as err:
+        return Check("vocabulary", False, str(err))
+    tokens = {key: spec.language_token(TARGETS[key]) for key in needed}
+    missing = [key for key, token in tokens.items() if token not in vocabulary]
+    if missing:
+        named = ", ".join(f"{TARGETS[k].english_name} ({tokens[k]})" for k in missing)
+        return Check("vocabulary", False,
+                     f"no token for {named}: give those languages another model in translate.toml, "
+                     "or install a model that has them")
+    return Check("vocabulary", True, "tokens " + " ".join(tokens.values()))

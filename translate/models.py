@@ -10,33 +10,32 @@ install leaves nothing behind and a reader never sees half a package.
 Reading packages goes through ``argostranslate.package``, imported only when
 needed: it creates folders at import time, and ``argostranslate.translate``
 (never imported here) would pull in stanza and torch. The packages folder is
-resolved here and passed to argostranslate explicitly.
+resolved here and passed to argostranslate explicitly. Downloading, staging
+and verification results are translate.download's, shared with the
+multilingual model store (translate.model_store).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
 import re
-import shutil
-import tempfile
 import urllib.parse
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Callable, ContextManager, Iterable, Iterator
+from typing import Iterable
 
+from translate import download
 from translate.archive import ArchiveError, safe_extract
+from translate.download import Check, ProgressFactory, VerifyResult, check_ctranslate2_model
+from translate.download import one_line as _one_line
 from translate.engines.base import ModelInfo
 from translate.fsutil import atomic_write
 from translate.languages import SOURCE, TARGETS
 
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
-USER_AGENT = "newsroom-translate (argos package installer)"
-TIMEOUT_SECONDS = 60
 # Real Argos packages are 50-250 MB; anything far larger is the wrong file.
 MAX_DOWNLOAD_BYTES = 2 << 30
 MAX_UNPACKED_BYTES = 4 << 30
@@ -44,18 +43,10 @@ MAX_PACKAGE_FILES = 10_000
 MAX_INDEX_BYTES = 32 << 20
 REQUIRED_FILES = ("metadata.json", "model/model.bin")
 TOKENIZER_FILES = ("sentencepiece.model", "bpe.model")
-_CHUNK = 1 << 20
 _CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
-_STAGING = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-")
 # Used by install_hint only when no index has been downloaded yet: the public
 # Argos index has en→ru and no package for Dari, Pashto or Kazakh.
 _KNOWN_IN_PUBLIC_INDEX = frozenset({"ru"})
-
-# A download progress display: called with a label and the total size (None
-# when unknown); returns a context manager giving a function that is called
-# with the number of bytes received since its last call.
-ProgressFactory = Callable[[str, "int | None"], ContextManager[Callable[[int], None]]]
-
 
 class ModelsError(Exception):
     """A package operation failed; the message says what to do."""
@@ -67,7 +58,7 @@ class NoPackageError(ModelsError):
         self.codes = codes
 
 
-class DownloadError(ModelsError):
+class DownloadError(ModelsError, download.DownloadError):
     pass
 
 
@@ -130,24 +121,6 @@ class InstallResult:
 class InstallReport:
     results: list[InstallResult]
     missing: list[str]               # requested languages with no package in the index
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    label: str                       # "en→ru translate-en_ru 1.9" or a folder name
-    path: Path | None
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(check.ok for check in self.checks)
 
 
 # --- where things are -------------------------------------------------------
@@ -216,10 +189,6 @@ def _argos_package_module():
 # --- what is installed --------------------------------------------------------
 
 
-def _is_staging(path: Path) -> bool:
-    return bool(_STAGING.match(path.name))
-
-
 def read_package(folder: Path) -> InstalledPackage:
     """Read one package folder through argostranslate; ModelsError if broken."""
     argos_package = _argos_package_module()
@@ -252,7 +221,7 @@ def list_installed(folder: Path) -> tuple[list[InstalledPackage], list[BrokenPac
     if not folder.is_dir():
         return packages, broken
     for entry in sorted(folder.iterdir()):
-        if not entry.is_dir() or _is_staging(entry):
+        if not entry.is_dir() or download.is_staging(entry):
             continue
         try:
             packages.append(read_package(entry))
@@ -340,6 +309,14 @@ def cached_index_time() -> datetime | None:
         return None
 
 
+def _download(url: str, sink, **kwargs) -> int:
+    """translate.download.download, failing with this store's DownloadError."""
+    try:
+        return download.download(url, sink, **kwargs)
+    except download.DownloadError as err:
+        raise DownloadError(str(err)) from None
+
+
 def fetch_index(url: str | None = None, *, cache: bool = True) -> list[IndexEntry]:
     """Download the index (and keep it as the cached index)."""
     url = resolve_index_url(url)
@@ -374,8 +351,9 @@ def install_hint(lang_key: str, index: list[IndexEntry] | None = None) -> str:
     return f"translate models install {lang_key}" if available else "translate models add FILE.argosmodel"
 
 
-def no_package_message(lang: str) -> str:
-    """One line: the index has no package for ``lang``, and what to do instead."""
+def no_package_message(lang: str, instead: str | None = None) -> str:
+    """One line: the index has no package for ``lang``, and what to do instead
+    (``instead`` replaces the generic advice to use a multilingual model)."""
     code = argos_code(lang)
     language = TARGETS.get(lang) or next((l for l in TARGETS.values() if l.argos_code == code), None)
     name = language.english_name if language else code
@@ -383,138 +361,14 @@ def no_package_message(lang: str) -> str:
     if language and language.key == "prs":
         text += "; en→fa is Iranian Persian, not Dari"
     text += ": if you have one as a file, install it with `translate models add FILE.argosmodel`"
-    if language:
+    if instead:
+        text += f"; {instead}"
+    elif language:
         text += f"; otherwise translate {name} with a multilingual model (NLLB-200 code {language.nllb_code})"
     return text
 
 
-# --- downloading ------------------------------------------------------------
-
-
-def _download(
-    url: str,
-    sink: BinaryIO,
-    *,
-    max_bytes: int,
-    what: str,
-    sha256: str | None = None,
-    progress: ProgressFactory | None = None,
-    label: str = "",
-    space_at: Path | None = None,
-) -> int:
-    """Stream ``url`` into ``sink`` in chunks; DownloadError unless every
-    announced byte arrived, within ``max_bytes``, with the right checksum."""
-    # Imported here: urllib.request pulls in http, email and ssl, which
-    # `translate --help` does not need.
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    host = urllib.parse.urlsplit(url).netloc or url
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
-    except urllib.error.HTTPError as err:
-        raise DownloadError(f"download of {what} failed: {url} answered HTTP {err.code} {err.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as err:
-        reason = getattr(err, "reason", err)
-        raise DownloadError(
-            f"cannot download {what} from {host} ({_one_line(reason)}): check the network connection or the URL"
-        ) from None
-    with response:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.strip().isdigit() else None
-        if total is not None and total > max_bytes:
-            raise DownloadError(
-                f"{what} at {url} is {total} bytes, more than the limit of {max_bytes}: wrong URL or file"
-            )
-        if total is not None and space_at is not None:
-            free = shutil.disk_usage(space_at).free
-            # The archive and its unpacked copy exist side by side until the rename.
-            if free < 2 * total:
-                raise DownloadError(
-                    f"not enough free space for {what} in {space_at}: need about {2 * total >> 20} MiB, "
-                    f"{free >> 20} MiB free"
-                )
-        digest = hashlib.sha256()
-        done = 0
-        bar = progress(label or what, total) if progress else nullcontext(lambda n: None)
-        with bar as advance:
-            while True:
-                try:
-                    chunk = response.read(_CHUNK)
-                except (OSError, http.client.HTTPException) as err:
-                    raise DownloadError(
-                        f"the download of {what} broke off after {done}"
-                        f"{f' of {total}' if total is not None else ''} bytes ({_one_line(err)}); "
-                        "nothing was installed: run the command again"
-                    ) from None
-                if not chunk:
-                    break
-                done += len(chunk)
-                if done > max_bytes or (total is not None and done > total):
-                    raise DownloadError(f"{what} from {url} is larger than announced or allowed: wrong URL or file")
-                sink.write(chunk)
-                digest.update(chunk)
-                advance(len(chunk))
-    if total is not None and done != total:
-        raise DownloadError(
-            f"the download of {what} broke off after {done} of {total} bytes; "
-            "nothing was installed: run the command again"
-        )
-    if sha256 and digest.hexdigest() != sha256:
-        raise DownloadError(
-            f"{what} downloaded from {url} does not match the index checksum: "
-            "the file or the index is corrupt; try again later"
-        )
-    return done
-
-
 # --- installing -------------------------------------------------------------
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-@contextmanager
-def _staging(folder: Path) -> Iterator[Path]:
-    """A temporary folder on the packages folder's file system, so that the
-    final move is a rename; removed afterwards whatever happens."""
-    folder.mkdir(parents=True, exist_ok=True)
-    parent = folder.parent
-    try:
-        same_fs = os.stat(parent).st_dev == os.stat(folder).st_dev
-    except OSError:
-        same_fs = False
-    if not same_fs or not os.access(parent, os.W_OK):
-        # A mount point (a Docker volume, say): stay inside it. Listing skips
-        # staging folders.
-        parent = folder
-    _sweep_stale_staging(parent, folder.name)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.staging-{os.getpid()}-"))
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _sweep_stale_staging(parent: Path, name: str) -> None:
-    """Remove staging folders left by an install that was killed outright."""
-    try:
-        entries = list(parent.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        match = _STAGING.match(entry.name)
-        if match and match["name"] == name and not _pid_alive(int(match["pid"])):
-            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _check_package_dir(root: Path, expected: tuple[str, str] | None) -> InstalledPackage:
@@ -583,7 +437,7 @@ def install_from_file(path: str | Path, folder: str | Path, expected: tuple[str,
     path, folder = Path(path), Path(folder)
     if not path.is_file():
         raise ModelsError(f"{path}: no such file; give the path of an .argosmodel package file")
-    with _staging(folder) as staging:
+    with download.staging(folder) as staging:
         try:
             unpacked = safe_extract(
                 path,
@@ -645,7 +499,7 @@ def _install_entry(entry: IndexEntry, folder: Path, base_url: str, progress: Pro
     links = [link for link in links if urllib.parse.urlsplit(link).scheme in allowed]
     if not links:
         raise DownloadError(f"the index lists no http(s) download link for {entry.name}: use `translate models add FILE.argosmodel`")
-    with _staging(folder) as staging:
+    with download.staging(folder) as staging:
         archive = staging / f"{entry.name}.argosmodel"
         errors = []
         for link in links:
@@ -684,10 +538,11 @@ def _install_entry(entry: IndexEntry, folder: Path, base_url: str, progress: Pro
 # --- removing and verifying ---------------------------------------------------
 
 
-def remove(folder: str | Path, which: str) -> list[Path]:
+def remove(folder: str | Path, which: str, *, missing_ok: bool = False) -> list[Path]:
     """Remove installed packages matching ``which``: a project key or Argos
     code (the en→code package), a package name or a folder name (also of a
-    broken package). Returns the removed folders."""
+    broken package). Returns the removed folders; none matching is a
+    ModelsError unless ``missing_ok``."""
     folder = Path(folder)
     packages, broken = list_installed(folder)
     code = TARGETS[which].argos_code if which in TARGETS else which
@@ -697,10 +552,12 @@ def remove(folder: str | Path, which: str) -> list[Path]:
         if (p.from_code == SOURCE.key and p.to_code == code) or which in (p.name, p.path.name)
     ]
     targets += [b.path for b in broken if b.path.name == which]
+    if not targets and missing_ok:
+        return []
     if not targets:
         names = ", ".join(sorted({p.name for p in packages} | {b.path.name for b in broken})) or "none"
         raise ModelsError(f"no installed package matches {which!r} (installed: {names}); see `translate models list`")
-    with _staging(folder) as staging:
+    with download.staging(folder) as staging:
         for number, path in enumerate(targets):
             # A rename first, so that the package disappears whole even if
             # deleting its files is interrupted.
@@ -726,19 +583,20 @@ def verify(folder: str | Path, lang_codes: Iterable[str] | None = None) -> list[
                     VerifyResult(f"{SOURCE.key}→{code}", None, [Check("installed", False, f"no {SOURCE.key}→{code} package installed; run `{hint}`")])
                 )
             else:
-                results.append(_verify_package(package))
+                results.append(verify_package(package))
         return results
-    results = [_verify_package(p) for p in packages]
+    results = [verify_package(p) for p in packages]
     results += [
         VerifyResult(b.path.name, b.path, [Check("metadata", False, b.reason)]) for b in broken
     ]
     return results
 
 
-def _verify_package(package: InstalledPackage) -> VerifyResult:
+def verify_package(package: InstalledPackage) -> VerifyResult:
+    """Check one installed package: metadata, tokenizer, model loads in CTranslate2."""
     checks = [Check("metadata", True, f"{package.pair} {package.version}".strip())]
     checks.append(_check_tokenizer(package.path))
-    checks.append(_check_model(package.path / "model"))
+    checks.append(check_ctranslate2_model(package.path / "model"))
     return VerifyResult(f"{package.pair} {package.name} {package.version}".strip(), package.path, checks)
 
 
@@ -756,21 +614,3 @@ def _check_tokenizer(path: Path) -> Check:
     if (path / "bpe.model").is_file():
         return Check("tokenizer", True, "bpe.model")
     return Check("tokenizer", False, "no sentencepiece.model or bpe.model")
-
-
-def _check_model(model_dir: Path) -> Check:
-    if not (model_dir / "model.bin").is_file():
-        return Check("model", False, "no model/model.bin")
-    try:
-        import ctranslate2
-
-        translator = ctranslate2.Translator(str(model_dir), device="cpu", inter_threads=1, intra_threads=1)
-        del translator
-    except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError and ValueError alike
-        return Check("model", False, f"CTranslate2 cannot load it ({_one_line(err)})")
-    return Check("model", True, "loads in CTranslate2")
-
-
-def _one_line(value: object) -> str:
-    text = str(value).strip().splitlines()
-    return text[0] if text else type(value).__name__

@@ -79,7 +79,7 @@ class Article:
         self.folder = Path(folder)
         self.formats = formats
         self.published = published
-        self.previous = _load_json(self.folder / "manifest.json").get("editions", {})
+        self.previous = previous_editions(self.folder)
 
     def file_for(self, lang: Language, ext: str) -> Path:
         return self.folder / lang.key / f"{self.doc.slug}.{lang.key}.{ext}"
@@ -207,6 +207,11 @@ class Article:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
+
+
+def previous_editions(folder: Path) -> dict:
+    """The editions recorded by the last complete run in ``folder``."""
+    return _load_json(Path(folder) / "manifest.json").get("editions", {})
 
 
 def _load_json(path: Path) -> dict:

@@ -205,9 +205,17 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
         editions.append(publishing.Edition(lang, translated, record, glossary, adaptation=rules))
 
+    from translate.fsutil import FolderLock
+
+    def waiting():
+        click.echo(f"waiting for another publish of {doc.slug} to finish...", err=True)
+
     try:
-        article.write_editions(editions)
-        article.write_index_and_manifest(editions)
+        # Translation above needs no lock; writing the article's folder does.
+        with FolderLock(article.folder, on_wait=waiting):
+            article.previous = publishing.previous_editions(article.folder)
+            article.write_editions(editions)
+            article.write_index_and_manifest(editions)
     except OSError as err:
         where = err.filename or article.folder
         raise click.ClickException(f"cannot write {where}: {err.strerror}; check that the output "
