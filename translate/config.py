@@ -309,7 +309,10 @@ def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Conf
             reason = f"model {setting.model} is not installed in {folder}"
         else:
             reason = f"no multilingual model with {codes} installed in {folder}"
-        raise NoModel(lang, reason + _set_by(setting), _multilingual_hint(setting.model, config))
+        hint = _multilingual_hint(setting.model, config)
+        if hint.startswith("translate models add"):
+            reason += " (convert an NLLB-200 or M2M-100 model: see docs/models.md)"
+        raise NoModel(lang, reason + _set_by(setting), hint)
     return EngineChoice(lang, "multilingual", model.name, model.version, model.path, model.codes[lang.key],
                         setting.origin, family=model.family, installed=model)
 
@@ -324,7 +327,7 @@ def _multilingual_hint(wanted: str | None, config: Config) -> str:
                         and model_store.KNOWN_MODELS[name].family == wanted)]
     if downloadable:
         return f"translate models install {downloadable[0]}"
-    return "translate models add FOLDER (a converted NLLB-200 or M2M-100 model, see docs/models.md)"
+    return "translate models add FOLDER"
 
 
 def _set_by(setting: LanguageSetting) -> str:
