@@ -1,0 +1,185 @@
+"""`translate doctor`: check that the fonts can draw every edition and that
+readers' tools get the text back out of the PDFs."""
+
+from __future__ import annotations
+
+import ctypes.util
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import click
+
+EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf)$")
+
+
+# Page chrome inside <article> (date line, machine-translation notice): not the
+# edition's text, and its Extended Arabic-Indic dates are what pypdf reverses.
+_CHROME_CLASSES = {"published", "notice"}
+_VOID = {"br", "hr", "img", "meta", "link", "input", "wbr"}
+
+
+class _ArticleText(HTMLParser):
+    """The reading matter of an edition page: the text of <article> (title and
+    body), without the page chrome."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[bool] = []     # per open element: is it (inside) skipped matter?
+        self.inside = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        skipped = bool(self.open and self.open[-1]) or tag in ("style", "script") or bool(classes & _CHROME_CLASSES)
+        self.open.append(skipped)
+        if tag == "article":
+            self.inside += 1
+
+    def handle_endtag(self, tag):
+        if tag in _VOID or not self.open:
+            return
+        self.open.pop()
+        if tag == "article" and self.inside:
+            self.inside -= 1
+        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre"):
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self.inside and not (self.open and self.open[-1]):
+            self.parts.append(data)
+
+
+def edition_text(html_path: Path) -> str:
+    """The title and body text of an edition's HTML page."""
+    parser = _ArticleText()
+    parser.feed(html_path.read_text(encoding="utf-8"))
+    parser.close()
+    return "".join(parser.parts)
+
+
+class _Report:
+    def __init__(self):
+        self.problems = 0
+
+    def ok(self, label: str, text: str) -> None:
+        click.echo(f"{click.style('     ok', fg='green')}  {label:<26} {text}")
+
+    def warn(self, label: str, text: str) -> None:
+        click.echo(f"{click.style('warning', fg='yellow')}  {label:<26} {text}")
+
+    def fail(self, label: str, text: str) -> None:
+        self.problems += 1
+        click.echo(f"{click.style('   FAIL', fg='red', bold=True)}  {label:<26} {text}")
+
+
+def _check_setup(report: _Report) -> None:
+    from translate.languages import ALL
+    from translate.render import fonts, l10n
+
+    for family in dict.fromkeys(f for lang in ALL.values() for f in fonts.families(lang)):
+        try:
+            files = fonts.family_files(family)
+            glyphs = len(fonts.family_cmap(family))
+        except fonts.FontMissing as err:
+            report.fail(f"font {family}", str(err))
+        except Exception as err:  # a damaged font file
+            report.fail(f"font {family}", f"cannot be read ({err}): reinstall {fonts.PACKAGES.get(family, family)}")
+        else:
+            report.ok(f"font {family}", f"{len(files)} files, {glyphs} characters")
+    for key, lang in ALL.items():
+        try:
+            l10n.translations(lang)
+        except l10n.CatalogueMissing as err:
+            report.fail(f"catalogue {key}", str(err))
+        else:
+            report.ok(f"catalogue {key}", str(l10n.catalogue_path(lang)))
+    if shutil.which("pdftotext") is None:
+        report.warn("pdftotext", "not installed: text layers are measured with pypdf only "
+                                 "(apt-get install poppler-utils)")
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        report.warn("harfbuzz-subset", "not installed: WeasyPrint subsets fonts with fontTools, "
+                                       "about 10 times slower (apt-get install libharfbuzz-subset0)")
+
+
+def _editions(path: Path) -> list[tuple[str, str, Path, Path]]:
+    """(label, key, html, pdf) for an article folder or one edition file."""
+    from translate.languages import ALL
+
+    match = EDITION_FILE.match(path.name)
+    if path.is_file():
+        if not match or match.group("key") not in ALL:
+            raise click.BadParameter(f"{path}: name an article folder output/<slug>/ or a file "
+                                     "<slug>.<key>.html / .pdf", param_hint="PATH")
+        slug, key = match.group("slug"), match.group("key")
+        return [(f"{slug}/{key}", key, path.with_name(f"{slug}.{key}.html"), path.with_name(f"{slug}.{key}.pdf"))]
+    slug = path.resolve().name
+    found = []
+    for key in ALL:
+        html, pdf = (path / key / f"{slug}.{key}.html", path / key / f"{slug}.{key}.pdf")
+        if html.exists() or pdf.exists():
+            found.append((f"{slug}/{key}", key, html, pdf))
+    if not found:
+        raise click.ClickException(f"no editions in {path}: expected {path}/<key>/{slug}.<key>.html "
+                                   "(give the folder output/<slug>/ written by translate publish)")
+    return found
+
+
+def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path, min_share: float) -> None:
+    from translate.languages import ALL
+    from translate.render.textlayer import describe, font_coverage, text_layer_share
+
+    lang = ALL[key]
+    if not html.exists():
+        report.warn(label, f"no {html.name}: fonts and text layer not checked (they are measured against it)")
+        return
+    text = edition_text(html)
+    missing = font_coverage(text, lang)
+    if missing:
+        report.fail(label, "fonts lack " + ", ".join(describe(ch) for ch in missing))
+    else:
+        report.ok(label, f"fonts cover all {len(set(text))} distinct characters")
+    if not pdf.exists():
+        report.warn(label, f"no {pdf.name}: text layer not measured")
+        return
+    shares = text_layer_share(pdf, text)
+    figures = "  ".join(f"{name} {'n/a' if share is None else f'{share:.1%}'}" for name, share in shares.items())
+    low = [name for name, share in shares.items() if share is not None and share < min_share]
+    if low:
+        report.fail(label, f"text layer below {min_share:.0%}: {figures}")
+    else:
+        report.ok(label, f"text layer {figures}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--min-share", type=click.FloatRange(0, 1), default=0.99, show_default=True,
+              help="Least share of an edition's letters each PDF text extractor must recover.")
+def doctor(paths, min_share):
+    """Check fonts and the PDF text layer of published editions.
+
+    Always checks that the packaged fonts and the page-chrome catalogues load.
+    For each PATH (an article folder output/<slug>/, or one edition's
+    <slug>.<key>.html / .pdf) it checks that the fonts cover every character
+    of each edition and measures the share of its letters that pdftotext and
+    pypdf recover from the PDF, in reading order. Exits with status 1 when a
+    check fails.
+
+    \b
+    Examples:
+      translate doctor
+      translate doctor output/taliban-delisting
+      translate doctor output/taliban-delisting/prs/taliban-delisting.prs.pdf
+    """
+    editions = [edition for path in paths for edition in _editions(path)]
+    report = _Report()
+    _check_setup(report)
+    for label, key, html, pdf in editions:
+        _check_edition(report, label, key, html, pdf, min_share)
+    if report.problems:
+        click.secho(f"doctor: {report.problems} problem(s) found", fg="red", err=True)
+        raise SystemExit(1)
+    click.echo("doctor: all checks passed")

@@ -1,0 +1,196 @@
+"""PDF writer: an edition's HTML page typeset on A4 by WeasyPrint.
+
+The print stylesheet (translate/templates/print.css) adds the packaged fonts,
+a running header with the article title, page numbers in the edition's digits
+("Page X of Y" from the gettext catalogue) and the machine-translation notice in
+the footer. WeasyPrint may read nothing but those fonts: AssetFetcher refuses
+network URLs, data: URLs and every file outside the font packages and the
+templates folder, so that nothing in an article can make the renderer fetch.
+
+Public API: render_pdf().
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from jinja2 import Environment, PackageLoader
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from translate.languages import SOURCE, Language
+from translate.render import bidi, fonts, l10n
+from translate.render.html import GENERATOR, w3c_date
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+log = logging.getLogger(__name__)
+
+
+class RefusedResource(ValueError):
+    """A URL the PDF renderer may not read."""
+
+
+class AssetFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that reads local files under ``allowed_dirs``
+    only, and records every URL it refused in ``refused``."""
+
+    def __init__(self, allowed_dirs):
+        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+        self.allowed_dirs = tuple(Path(d).resolve() for d in allowed_dirs)
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        try:
+            path = self._allowed_path(url)
+        except RefusedResource:
+            self.refused.append(url)
+            raise
+        mime, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+
+    def _allowed_path(self, url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedResource(f"not fetched (only packaged fonts are): {url[:200]}")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.allowed_dirs) or not path.is_file():
+            raise RefusedResource(f"not fetched (outside the package's assets): {url[:200]}")
+        return path
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: quotes, backslashes, control characters
+    and ``<>&`` escaped, so that no title can end the string, the rule or the
+    <style> element that carries it."""
+    out = []
+    for ch in text:
+        if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
+
+
+def page_label_content(template: str, counter_style: str = "decimal") -> str:
+    """A CSS ``content`` value for a "Page %(page)s of %(pages)s" string, with
+    the numbers as counters in ``counter_style`` (the edition's digits: CSS
+    counters cannot format numbers through Babel)."""
+    parts = []
+    pos = 0
+    for match in _PLACEHOLDER.finditer(template):
+        if match.start() > pos:
+            parts.append(css_string(template[pos:match.start()]))
+        parts.append(f"counter({match.group(1)}, {counter_style})")
+        pos = match.end()
+    if pos < len(template):
+        parts.append(css_string(template[pos:]))
+    return " ".join(parts) or f"counter(page, {counter_style})"
+
+
+@dataclass(frozen=True)
+class _Face:
+    css_family: str
+    url: str
+    weight: str
+    style: str
+
+
+def _weights(file: fonts.FontFile) -> tuple[str, ...]:
+    # WeasyPrint 70 rejects weight ranges in @font-face ("100 900"): a variable
+    # font is declared once per weight the stylesheets use, and WeasyPrint
+    # instantiates it at that weight when it embeds it.
+    if " " in file.weight:
+        low, high = (int(w) for w in file.weight.split())
+        return tuple(str(w) for w in (400, 700) if low <= w <= high)
+    return (file.weight,)
+
+
+def _stack(families: tuple[str, ...]) -> str:
+    return ", ".join(css_string(fonts.css_family(f)) for f in families)
+
+
+_ENV = Environment(loader=PackageLoader("translate", "templates"), autoescape=False,
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+def print_stylesheet(lang: Language, title: str, published: date | datetime | None = None,
+                     glossary_checked: bool = True) -> str:
+    """The edition's print CSS (fonts, page boxes, typography)."""
+    gettext = l10n.translations(lang).gettext
+    page_label = gettext("Page %(page)s of %(pages)s")
+    if lang.key == SOURCE.key:
+        footer = gettext("Published %(date)s") % {"date": l10n.format_date(published, lang)} if published else ""
+    elif glossary_checked:
+        footer = gettext("Machine translation of the English original; key terms checked against our glossary.")
+    else:
+        footer = gettext("Machine translation of the English original.")
+    faces = [_Face(fonts.css_family(f.family), f.path.as_uri(), weight, f.style)
+             for f in fonts.font_files(lang) for weight in _weights(f)]
+    stacks = fonts.roles(lang)
+    rtl = lang.direction == "rtl"
+    return _ENV.get_template("print.css").render(
+        faces=faces,
+        body_stack=_stack(stacks["body"]),
+        chrome_stack=_stack(stacks["chrome"]),
+        running_header=css_string(bidi.isolate_plain(" ".join(title.split()), lang.direction)),
+        footer_note=css_string(footer),
+        page_label=page_label_content(page_label, l10n.counter_style(lang)),
+        start_side="right" if rtl else "left",
+        end_side="left" if rtl else "right",
+        # Amiri's letters are small on their body and tall: a larger size and
+        # more leading give Arabic script the colour of the Latin editions.
+        body_size="12.5pt" if rtl else "11pt",
+        line_height="1.75" if rtl else "1.5",
+        chrome_size="9pt" if rtl else "7.5pt",
+    )
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | None = None,
+    lang: Language,
+    title: str,
+    published: date | datetime,
+    glossary_checked: bool = True,
+) -> bytes:
+    """Typeset an edition's page (from render_html) as an A4 PDF.
+
+    ``base_url`` resolves relative links (they are never fetched); ``title``
+    goes to the running header and the PDF /Title; ``lang`` gives /Lang, the
+    fonts and the page-number digits; ``published`` the /CreationDate.
+    Fonts are embedded (subset). Resources other than the packaged fonts are
+    not read: WeasyPrint logs a warning for each and leaves it out.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = AssetFetcher([*fonts.font_dirs(lang), TEMPLATES_DIR])
+    font_config = FontConfiguration()
+    # As the page's last <style>, not as a WeasyPrint user stylesheet: user
+    # rules lose to the page's own (author) rules in the cascade.
+    style = f"<style>\n{print_stylesheet(lang, title, published, glossary_checked)}</style>\n"
+    html, found = _HEAD_END.subn(lambda match: style + match.group(0), html, count=1)
+    if not found:
+        html = style + html
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
+    if fetcher.refused:
+        log.info("PDF %s: %d resource(s) not fetched", lang.key, len(fetcher.refused))
+    metadata = document.metadata
+    metadata.title = " ".join(title.split())
+    metadata.lang = lang.html_lang
+    metadata.created = metadata.modified = w3c_date(published)
+    metadata.generator = f"{GENERATOR} (WeasyPrint {weasyprint.__version__})"
+    metadata.attachments = []   # <link rel=attachment> would embed files
+    return document.write_pdf()
