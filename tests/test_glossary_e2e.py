@@ -23,17 +23,27 @@ ARTICLE = ROOT / "source" / "taliban-delisting.md"
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory):
+    """Argos en→ru, as the default configuration expects."""
     folder = tmp_path_factory.mktemp("models")
-    for lang in TARGETS.values():
-        modelkit.build_argos_package_dir(folder, "en", lang.argos_code)
+    modelkit.build_argos_package_dir(folder, "en", "ru")
     return folder
 
 
+@pytest.fixture(scope="module")
+def multilingual_dir(tmp_path_factory):
+    """A tiny NLLB-style model for prs, ps and kk, as the default configuration expects."""
+    from translate import model_store
+
+    store = tmp_path_factory.mktemp("multilingual")
+    model_store.add(modelkit.build_multilingual_model(tmp_path_factory.mktemp("nllb"), family="nllb"), store)
+    return store
+
+
 @pytest.mark.parametrize("key", sorted(TARGETS))
-def test_every_term_of_the_article_is_placed_by_the_tiny_model_pipeline(models_dir, key):
+def test_every_term_of_the_article_is_placed_by_the_tiny_model_pipeline(models_dir, multilingual_dir, key):
     lang = TARGETS[key]
     glossary = gl.load_for(key, locales_dir=ROOT / "locales")
-    engine = load_engine(lang, models_dir)
+    engine = load_engine(lang, models_dir, multilingual_dir=multilingual_dir)
     translated, record, _ = translate_document(read_source(ARTICLE), lang, engine, glossary=glossary)
     counts = term_counts(record)
     assert counts.total == 45

@@ -6,6 +6,7 @@ import html
 import re
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -193,7 +194,10 @@ def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
     if not hasattr(pipeline, "review_edition"):
         pytest.skip("translate.pipeline.review_edition is not written yet")
     engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
-    monkeypatch.setattr("translate.engines.load_engine", lambda lang, models_dir=None, options=None: engine)
+    # the review resolves the configured engine, then builds it: stand in for both
+    choice = SimpleNamespace(adapted=False)
+    monkeypatch.setattr("translate.engines.choose_engine", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
     article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(review_command, [str(article), "--to", "prs", "--output", str(out)])
