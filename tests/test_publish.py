@@ -226,3 +226,43 @@ def test_dari_through_an_iranian_persian_model_is_adapted(tmp_path, argos_packag
     manifest = json.loads((out / "taliban-delisting" / "manifest.json").read_text())
     assert manifest["editions"]["prs"]["adaptation"]["sha256"]
     assert "Afghan Dari adaptation" in result.output
+
+
+def test_publish_html_and_pdf_for_every_edition(tmp_path, models_dir, multilingual_model_factory):
+    """The whole article, all five editions, every format; then the files hold together."""
+    from pypdf import PdfReader
+
+    from translate import model_store
+
+    store = tmp_path / "multilingual"
+    model_store.add(multilingual_model_factory(family="nllb"), store)
+    out = tmp_path / "out"
+    result = publish(str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
+                     "--output", str(out))
+    assert result.exit_code == 0, result.output
+    folder = out / "taliban-delisting"
+    for key, lang_tag, direction in (("en", "en", "ltr"), ("ru", "ru", "ltr"), ("prs", "fa-AF", "rtl"),
+                                     ("ps", "ps", "rtl"), ("kk", "kk", "ltr")):
+        html = (folder / key / f"taliban-delisting.{key}.html").read_text()
+        assert f'<html lang="{lang_tag}" dir="{direction}"' in html
+        # each page links to the four other editions
+        for other in ("en", "ru", "prs", "ps", "kk"):
+            assert f"../{other}/taliban-delisting.{other}.html" in html
+        reader = PdfReader(folder / key / f"taliban-delisting.{key}.pdf")
+        assert len(reader.pages) >= 1
+        assert reader.metadata.title
+        text = "".join(page.extract_text() for page in reader.pages)
+        edition = read_markdown((folder / key / f"taliban-delisting.{key}.md").read_text())
+        first_words = edition.blocks[0].segments[0].text.split()[:2]
+        assert all(word.strip(".,:;«»\"“”") in text for word in first_words), key
+    index = (folder / "index.html").read_text()
+    assert all(f"{k}/taliban-delisting.{k}.pdf" in index for k in ("en", "ru", "prs", "ps", "kk"))
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert sums.returncode == 0 and sums.stdout.count(": OK") == 5 * 3 + 2, sums.stdout
+
+    # nothing changed: nothing is rendered again, the files stay byte for byte
+    before = {p: p.read_bytes() for p in folder.rglob("*.pdf")}
+    again = publish(str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
+                    "--output", str(out))
+    assert again.exit_code == 0 and again.output.count("not rendered again") == 5
+    assert {p: p.read_bytes() for p in folder.rglob("*.pdf")} == before
