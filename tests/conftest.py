@@ -18,6 +18,13 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
 import modelkit  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI runs the same generated examples every time (a failure there is then
+# reproducible and never a fluke of the draw); local runs keep exploring.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 # --- isolation -------------------------------------------------------------------

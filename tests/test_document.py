@@ -175,3 +175,12 @@ def test_generated_documents_round_trip(text):
     assert html_of(out) == html_of(text)
     # and writing is stable: a second round trip changes nothing
     assert identity_round_trip(out) == out
+
+
+@pytest.mark.parametrize("body", [
+    "0`. 0 0 0 0. `0`\n",                 # found by hypothesis: code span ending in a space
+    "One. ` two.` Three.\n",              # code span starting with a space after a boundary
+])
+def test_sentence_boundaries_never_trim_a_mark(body):
+    text = "---\ntitle: T\n---\n" + body
+    assert html_of(identity_round_trip(text)) == html_of(text)

@@ -19,6 +19,22 @@ from markdown_it.token import Token
 from translate.document import Block, Document, Mark, Segment
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+FRONT_MATTER_START = re.compile(r"\A---[ \t]*\r?\n")
+
+# Characters removed from a source before it is parsed: C0 and C1 control
+# characters other than tab and line ends (an ESC sequence would reach the
+# terminal through the review) and the bidi embedding, override and isolate
+# controls U+202A-U+202E, U+2066-U+2069. In an English article those can
+# only scramble what a reader sees ("Trojan Source": "gnp.exe" shown as
+# "exe.png"); the HTML writer isolates runs of the other direction itself.
+# Marks that do not reorder (LRM, RLM, ZWNJ, ZWJ) are kept.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+# A slug names the folder output/<slug>/ and its files: one path component
+# that a FAT or NTFS USB stick can hold too, short enough for the file names
+# (and their temporary names) built from it to stay under 255 bytes.
+_SLUG_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+MAX_SLUG_BYTES = 200
 
 
 class SourceError(ValueError):
@@ -38,36 +54,74 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: "*name" can make a few lines stand for a
+    structure of billions of items (a "billion laughs" bomb)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "an alias (*name) is not allowed here",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     """The YAML front matter (a mapping) and the Markdown body after it."""
     match = FRONT_MATTER.match(text)
     if not match:
+        if FRONT_MATTER_START.match(text) and re.search(r"^[ \t]*\w[\w-]*[ \t]*:", text[4:], re.M):
+            raise SourceError("line 1: the front matter is not closed: add a line --- after its last key")
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 2}" if mark is not None else ""
-        raise SourceError(f"front matter{where} is not valid YAML: fix the block between the --- lines") from None
+        problem = getattr(err, "problem", None)
+        what = f" ({problem})" if problem else ""
+        raise SourceError(f"front matter{where} is not valid YAML{what}: fix the block between the --- lines") from None
     if not isinstance(meta, dict):
         raise SourceError("front matter must be key: value lines (title, lang, slug)")
+    for key in ("title", "lang", "slug"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, (str, int, float)):
+            raise SourceError(f"front matter {key}: must be one line of text, not a {type(value).__name__}")
     return meta, text[match.end():]
 
 
+def check_slug(slug: str, origin: str = "front matter slug") -> str:
+    """``slug`` if it can name an output folder and its files, else SourceError."""
+    if (not slug or slug.startswith(".") or _SLUG_FORBIDDEN.search(slug) or slug != slug.strip()
+            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES):
+        raise SourceError(
+            f"{origin} {slug!r} cannot name the output folder: use letters, digits, spaces, '-' or '_' "
+            f"(no / \\ : * ? \" < > |, no leading dot, at most {MAX_SLUG_BYTES} bytes); "
+            + ("rename the file or set slug: in the front matter" if origin == "the file name"
+               else "change slug: in the front matter"))
+    return slug
+
+
 def read_markdown(text: str, *, slug: str = "") -> Document:
-    """Parse an article. Front matter keys: title, lang (source language), slug."""
-    meta, body = split_front_matter(text)
+    """Parse an article. Front matter keys: title, lang (source language), slug.
+
+    ``slug`` (the file name's stem, say) applies when the front matter sets none."""
+    meta, body = split_front_matter(CONTROLS.sub("", text))
     title_text = str(meta.get("title") or "").strip()
     tokens = parser().parse(body)
     blocks, rest = _blocks(tokens, 0, None)
     assert rest == len(tokens)
     if not title_text:
         raise SourceError("no title: add 'title: ...' to the front matter")
+    if meta.get("slug"):
+        slug = check_slug(str(meta["slug"]))
+    elif slug:
+        slug = check_slug(slug, "the file name")
     return Document(
         title=Segment(title_text),
         blocks=tuple(blocks),
         lang=str(meta.get("lang") or "en"),
-        slug=str(meta.get("slug") or slug),
+        slug=slug,
         meta=meta,
     )
 
@@ -193,6 +247,15 @@ def _plain(children: list[Token]) -> str:
     )
 
 
+def _splits_a_mark(text: str, boundary: int, marks: list[Mark]) -> bool:
+    gap_start = len(text[:boundary].rstrip())
+    gap_end = boundary + len(text[boundary:]) - len(text[boundary:].lstrip())
+    return any(
+        m.start < m.end and (m.start < boundary < m.end or (m.start < gap_end and m.end > gap_start))
+        for m in marks
+    )
+
+
 def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
     """Sentences of a prose block, each with its own marks and trailing space."""
     bounds = [0]
@@ -200,8 +263,10 @@ def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
         for span in _segmenter().segment(text):
             if 0 < span.start < len(text):
                 bounds.append(span.start)
-    # A boundary inside a mark (a link spanning two sentences) is dropped.
-    bounds = [b for b in bounds if not any(m.start < b < m.end for m in marks)]
+    # A boundary inside a mark (a link spanning two sentences), or whose
+    # whitespace gap a mark reaches into (a code span ending in a space), is
+    # dropped: marks never cross segments and their text is never trimmed.
+    bounds = [b for b in bounds if not _splits_a_mark(text, b, marks)]
     bounds = sorted(set(bounds)) + [len(text)]
     segments: list[Segment] = []
     for start, end in zip(bounds, bounds[1:]):
