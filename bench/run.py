@@ -1,0 +1,792 @@
+#!/usr/bin/env python
+"""Benchmark the publishing pipeline against its baselines on a model of real size.
+
+    .venv/bin/python bench/run.py              # full run, ~10-15 min on 2 cores
+    .venv/bin/python bench/run.py --quick      # smoke run, ~3 min; its results stay in the work folder
+
+See bench/README.md for what is measured and how. Nothing here is a test:
+timings are reported, never asserted.
+
+Everything the benchmark writes lives under its work folder (default
+~/.cache/newsroom-translate-bench, or --work): the generated models, their
+installed copies, the translation memory, the outputs. Every subprocess gets
+ARGOS_PACKAGES_DIR, TRANSLATE_MODELS_DIR, TRANSLATE_MEMORY and the XDG
+folders pointed there, so the user's real models, memory and settings are
+never read or touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE = REPO / "source" / "taliban-delisting.md"
+LANGS = ("ru", "prs", "ps", "kk")
+DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsroom-translate-bench"
+# One sentence of the article and its edited form (item 4).
+EDIT_FROM = "follows a period of increasing engagement between Moscow and the Taliban"
+EDIT_TO = "follows a long period of steadily growing engagement between Moscow and the Taliban"
+WARMUP_ARTICLE = """---
+title: "Warm-up"
+slug: warm-up
+---
+
+A short paragraph that makes every model, font and cache warm before timing starts.
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+# --- environment ---------------------------------------------------------------------
+
+
+@dataclass
+class Work:
+    root: Path
+
+    @property
+    def models(self) -> Path:          # installed Argos packages (ARGOS_PACKAGES_DIR)
+        return self.root / "models"
+
+    @property
+    def packages(self) -> Path:        # the generated .argosmodel files
+        return self.root / "packages"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "bench.toml"
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def env(self) -> dict:
+        """The environment of every subprocess: the user's own folders out of reach."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("ARGOS_", "TRANSLATE_", "XDG_", "CT2_", "OMP_"))}
+        home = self.root / "home"
+        env.update(
+            ARGOS_PACKAGES_DIR=str(self.models),
+            TRANSLATE_MODELS_DIR=str(self.root / "multilingual"),
+            TRANSLATE_MEMORY=str(self.root / "default-memory.sqlite3"),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            XDG_CONFIG_HOME=str(home / "config"),
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        return env
+
+
+def translate_command() -> list[str]:
+    script = Path(sys.executable).parent / "translate"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "translate"]
+
+
+@dataclass
+class Proc:
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# Measures one command from a small, freshly started interpreter. Linux
+# carries a process's peak RSS across fork and exec (exec_mmap keeps the old
+# address space's high-water mark), so a child forked straight from this
+# process would report at least this process's own peak. The launcher's
+# address space is a few MB, below anything it measures.
+LAUNCHER = r"""
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvpe(sys.argv[2], sys.argv[2:], os.environ)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump({"seconds": seconds, "max_rss_kb": usage.ru_maxrss, "returncode": os.waitstatus_to_exitcode(status)}, out)
+"""
+
+
+def run(cmd: list[str], env: dict, check: bool = True) -> Proc:
+    """Run a subprocess in the repository: its wall time and the peak resident
+    memory of that process alone (see LAUNCHER)."""
+    scratch = Path(env["XDG_CACHE_HOME"]).parent
+    scratch.mkdir(parents=True, exist_ok=True)
+    out_path, err_path, stats_path = (scratch / f"last.{n}" for n in ("stdout", "stderr", "json"))
+    stats_path.unlink(missing_ok=True)
+    with open(out_path, "w+b") as out, open(err_path, "w+b") as err:
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(stats_path), *cmd], env=env, cwd=REPO,
+                       stdout=out, stderr=err, check=False)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    try:
+        stats = json.loads(stats_path.read_text())
+    except (OSError, ValueError):
+        raise SystemExit(f"could not run {' '.join(cmd)}:\n{stderr[-3000:]}") from None
+    result = Proc(stats["seconds"], stats["max_rss_kb"] / 1024, stats["returncode"], stdout, stderr)
+    if check and result.returncode != 0:
+        raise SystemExit(f"command failed ({result.returncode}): {' '.join(cmd)}\n"
+                         f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def worker(work: Work, name: str, *args: str) -> dict:
+    """Run one in-process measurement in its own interpreter; it prints a JSON line."""
+    proc = run([sys.executable, str(Path(__file__).resolve()), "--work", str(work.root), "--worker", name, *args],
+               work.env())
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            result["process_max_rss_mb"] = round(proc.max_rss_mb, 1)
+            return result
+    raise SystemExit(f"worker {name} printed no result:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+# --- setup -----------------------------------------------------------------------------
+
+
+def prepare(work: Work) -> dict:
+    work.root.mkdir(parents=True, exist_ok=True)
+    log("the benchmark models: built once, then cached (about 30 s to build)")
+    # In a subprocess: building holds ~800 MB of numpy arrays that this
+    # process should not keep.
+    build = worker(work, "build")
+    files = {lang: Path(p) for lang, p in build["files"].items()}
+    sys.path.insert(0, str(REPO / "bench"))
+    import bigmodel
+
+    key = bigmodel.build_key(bigmodel.Shape())
+    stamp = work.root / "models.key"
+    if not (stamp.exists() and stamp.read_text() == key and work.models.is_dir()):
+        shutil.rmtree(work.models, ignore_errors=True)
+        for lang, path in files.items():
+            log(f"installing {path.name} into {work.models}")
+            run([*translate_command(), "models", "add", str(path), "--models-dir", str(work.models)], work.env())
+        stamp.write_text(key)
+    # Every language through its Argos package, whatever translate.toml the project has.
+    work.config.write_text("[languages]\n" + "".join(f'{lang} = "argos"\n' for lang in LANGS))
+    work.src.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ARTICLE, work.src / ARTICLE.name)
+    (work.src / "warm-up.md").write_text(WARMUP_ARTICLE, encoding="utf-8")
+    model_bins = {lang: next((work.models).glob(f"*en_{lang}*/model/model.bin"), None) for lang in LANGS}
+    missing = [lang for lang, p in model_bins.items() if p is None]
+    if missing:
+        raise SystemExit(f"installed packages missing for {missing} in {work.models}")
+    return {
+        "build_seconds": round(build["seconds"], 1),
+        "shape": bigmodel.Shape().__dict__,
+        "model_bin_mb": {lang: round(p.stat().st_size / 1e6, 1) for lang, p in model_bins.items()},
+        "package_mb": {lang: round(p.stat().st_size / 1e6, 1) for lang, p in files.items()},
+    }
+
+
+def publish_cmd(work: Work, sources, output: Path, *extra: str) -> list[str]:
+    return [*translate_command(), "publish", *map(str, sources), "--to", ",".join(LANGS),
+            "--models-dir", str(work.models), "--config", str(work.config), "--output", str(output), *extra]
+
+
+def fresh(path: Path) -> Path:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+# --- measurements (parent) -----------------------------------------------------------------
+
+
+def measure_help(work: Work, runs: int) -> dict:
+    cmd = [*translate_command(), "--help"]
+    run(cmd, work.env())  # warm the OS file cache
+    times = [run(cmd, work.env()).seconds for _ in range(runs)]
+    return {"runs": runs, "median_s": median(times), "min_s": min(times), "all_s": times}
+
+
+def measure_republish(work: Work, runs: int) -> dict:
+    """Item 4 (and 6): first publish with an empty memory, the same again,
+    then after a one-sentence edit. Default formats (md, html, pdf)."""
+    source = work.runs / "republish" / "src" / ARTICLE.name
+    source.parent.mkdir(parents=True, exist_ok=True)
+    original = ARTICLE.read_text(encoding="utf-8")
+    edited = original.replace(EDIT_FROM, EDIT_TO)
+    if edited == original:
+        raise SystemExit(f"the edit sentence is no longer in {ARTICLE}: update EDIT_FROM in bench/run.py")
+    cache = work.runs / "republish" / "memory.sqlite3"
+    output = work.runs / "republish" / "output"
+    rows = {"first": [], "unchanged": [], "edited": []}
+    rss = []
+    for i in range(runs):
+        fresh(cache), fresh(output)
+        source.write_text(original, encoding="utf-8")
+        first = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
+        unchanged = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
+        source.write_text(edited, encoding="utf-8")
+        edit = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
+        rows["first"].append(first.seconds)
+        rows["unchanged"].append(unchanged.seconds)
+        rows["edited"].append(edit.seconds)
+        rss.append(first.max_rss_mb)
+        log(f"  publish run {i + 1}/{runs}: first {first.seconds:.1f} s, unchanged {unchanged.seconds:.2f} s, "
+            f"one sentence edited {edit.seconds:.2f} s, peak RSS {first.max_rss_mb:.0f} MB")
+    notes = [line.strip() for line in (unchanged.stdout + edit.stdout).splitlines()
+             if "memory" in line or "not rendered again" in line]
+    files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.*") if p.is_file())
+    return {
+        "runs": runs,
+        "first_s": median(rows["first"]), "unchanged_s": median(rows["unchanged"]),
+        "edited_s": median(rows["edited"]),
+        "all_s": rows, "first_publish_max_rss_mb": rss, "max_rss_mb": max(rss),
+        "notes_last_run": notes, "files": files, "cache": str(cache),
+    }
+
+
+def measure_render(work: Work, runs: int, cache: Path) -> dict:
+    """Item 3: publish with every segment already in the memory into a fresh
+    folder, as html,pdf and as md; the difference is the rendering of the
+    five HTML pages and five PDFs (plus the index page)."""
+    source = work.src / ARTICLE.name
+    html_pdf, md = [], []
+    for i in range(runs):
+        out = fresh(work.runs / "render" / f"out-{i}")
+        html_pdf.append(run(publish_cmd(work, [source], out, "--cache", str(cache), "--format", "html,pdf"),
+                            work.env()).seconds)
+        pdfs = list(out.rglob("*.pdf"))
+        htmls = [p for p in out.rglob("*.html") if p.name != "index.html"]
+        if (len(pdfs), len(htmls)) != (5, 5):
+            raise SystemExit(f"expected 5 PDFs and 5 HTML pages in {out}, got {len(pdfs)} and {len(htmls)}")
+        out = fresh(work.runs / "render" / f"md-{i}")
+        md.append(run(publish_cmd(work, [source], out, "--cache", str(cache), "--format", "md"),
+                      work.env()).seconds)
+    render = [a - b for a, b in zip(html_pdf, md)]
+    return {"runs": runs, "html_pdf_publish_s": median(html_pdf), "md_publish_s": median(md),
+            "render_s": median(render), "all_s": {"html_pdf": html_pdf, "md": md}}
+
+
+def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
+    """Item 5: N copies (different slugs) in one `publish --format md --no-cache`."""
+    text = ARTICLE.read_text(encoding="utf-8")
+    rows = []
+    for n in counts:
+        folder = fresh(work.runs / "scaling" / f"src-{n}")
+        folder.mkdir(parents=True)
+        sources = []
+        for i in range(1, n + 1):
+            slug = f"article-{i:02d}"
+            copy = text.replace("slug: taliban-delisting", f"slug: {slug}")
+            if copy == text:
+                raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
+            (folder / f"{slug}.md").write_text(copy, encoding="utf-8")
+            sources.append(folder / f"{slug}.md")
+        n_runs = runs if n == 1 else 1   # 5 and 20 articles take minutes per run
+        times, rss = [], []
+        for _ in range(n_runs):
+            out = fresh(work.runs / "scaling" / f"out-{n}")
+            proc = run(publish_cmd(work, sources, out, "--no-cache", "--format", "md"), work.env())
+            times.append(proc.seconds)
+            rss.append(proc.max_rss_mb)
+        rows.append({"articles": n, "runs": n_runs, "median_s": median(times), "per_article_s": median(times) / n,
+                     "max_rss_mb": max(rss), "all_s": times})
+        log(f"  {n} article(s): {median(times):.1f} s, peak RSS {max(rss):.0f} MB")
+    return {"rows": rows}
+
+
+# --- in-process workers ----------------------------------------------------------------------
+
+
+def _article_parts(doc):
+    """The pipeline's sentences, and the article's paragraphs as Argos gets them."""
+    from translate import inline
+    from translate.document import walk
+
+    sentences = [inline.engine_text(s) for s in doc.segments()]
+    paragraphs = {inline.engine_text(doc.title): [inline.engine_text(doc.title)]}
+    for block in walk(doc.blocks):
+        if block.segments:
+            parts = [inline.engine_text(s) for s in block.segments]
+            paragraphs[" ".join(parts)] = parts
+    return sentences, paragraphs
+
+
+class PipelineSentencizer:
+    """Argos packages built for the benchmark carry no stanza model, so Argos's
+    own StanzaSentencizer cannot run: this hands apply_packaged_translation
+    the pipeline's own sentence split of each paragraph (looked up, so no
+    splitting cost is counted on either side)."""
+
+    def __init__(self, paragraphs: dict[str, list[str]]):
+        self.paragraphs = paragraphs
+
+    def split_sentences(self, text: str) -> list[str]:
+        return self.paragraphs[text]
+
+
+def worker_translation(work: Work, runs: int) -> dict:
+    """Item 1: per language, load the model and translate the article, three ways."""
+    import ctranslate2
+    import sentencepiece as spm
+
+    from translate import models, publishing
+    from translate.engines.argos import ArgosEngine
+    from translate.engines.base import Translation
+    from translate.engines.ct2 import DecodingOptions
+    from translate.languages import target
+    from translate.paths import LOCALES_DIR
+    from translate.pipeline import read_source, translate_document
+
+    t = time.perf_counter()
+    import argostranslate.package
+    import argostranslate.settings
+    import argostranslate.translate   # stanza and torch: seconds, paid once, not timed below
+    argos_import_s = time.perf_counter() - t
+
+    doc = read_source(work.src / ARTICLE.name)
+    sentences, paragraphs = _article_parts(doc)
+    options = DecodingOptions()
+    installed = {key: models.find_package(work.models, "en", key) for key in LANGS}
+    for path in work.models.rglob("model.bin"):   # OS file cache warm for every way alike
+        path.read_bytes()
+
+    def pipeline(key):
+        lang = target(key)
+        start = time.perf_counter()
+        engine = ArgosEngine(installed[key].argos_package(), options)
+        glossary = publishing.load_glossary(lang, LOCALES_DIR)
+        translated, record, _ = translate_document(doc, lang, engine, glossary=glossary)
+        del engine
+        seconds = time.perf_counter() - start
+        return seconds, {"raw": [s.raw.text for s in record.segments], "record": record, "glossary": glossary}
+
+    def raw(key):
+        path = Path(installed[key].path)
+        start = time.perf_counter()
+        sp = spm.SentencePieceProcessor(model_file=str(path / "sentencepiece.model"))
+        translator = ctranslate2.Translator(str(path / "model"), device="cpu", compute_type=options.compute_type,
+                                            intra_threads=options.threads)
+        batch = [sp.encode(text, out_type=str) for text in sentences if text]
+        decode_start = time.perf_counter()
+        results = translator.translate_batch(
+            batch, max_batch_size=options.max_batch_tokens, batch_type="tokens", beam_size=options.beam_size,
+            max_decoding_length=options.max_decoding_length(max(map(len, batch))),
+            return_attention=True, replace_unknowns=True)
+        decode_s = time.perf_counter() - decode_start
+        texts = [sp.decode(r.hypotheses[0]) for r in results]
+        del translator
+        seconds = time.perf_counter() - start
+        return seconds, {"raw": texts, "decode_s": decode_s,
+                         "tokens_in": sum(map(len, batch)), "tokens_out": sum(len(r.hypotheses[0]) for r in results)}
+
+    sentencizer = PipelineSentencizer(paragraphs)
+    s = argostranslate.settings
+
+    def argos(key):
+        path = Path(installed[key].path)
+        start = time.perf_counter()
+        translator = ctranslate2.Translator(str(path / "model"), device=s.device, inter_threads=s.inter_threads,
+                                            intra_threads=s.intra_threads, compute_type=s.compute_type)
+        pkg = argostranslate.package.Package(path)
+        out = [argostranslate.translate.apply_packaged_translation(pkg, paragraph, translator, sentencizer,
+                                                                   num_hypotheses=1)[0].value
+               for paragraph in paragraphs]
+        del translator
+        return time.perf_counter() - start, {"paragraphs": out}
+
+    ways = {"pipeline": pipeline, "raw_ct2": raw, "argos": argos}
+    # Untimed warm-up: first allocations, lazy imports, thread pools.
+    for way in ways.values():
+        way(LANGS[0])
+    per_run = {name: [] for name in ways}
+    per_lang = {name: {key: [] for key in LANGS} for name in ways}
+    last = {}
+    names = list(ways)
+    for r in range(runs):
+        totals = dict.fromkeys(ways, 0.0)
+        for i, key in enumerate(LANGS):
+            # The three ways back to back on each language, in rotating order,
+            # so that the load of other work on the machine hits them alike.
+            shift = (r * len(LANGS) + i) % len(names)
+            for name in names[shift:] + names[:shift]:
+                seconds, detail = ways[name](key)
+                per_lang[name][key].append(seconds)
+                totals[name] += seconds
+                last[(name, key)] = detail
+        for name in ways:
+            per_run[name].append(totals[name])
+        log(f"  translation run {r + 1}/{runs}: " + ", ".join(f"{n} {per_run[n][-1]:.1f} s" for n in ways))
+    paired = {
+        "pipeline_over_raw": median([p / q for p, q in zip(per_run["pipeline"], per_run["raw_ct2"])]),
+        "argos_over_pipeline": median([a / p for a, p in zip(per_run["argos"], per_run["pipeline"])]),
+    }
+
+    # Sanity: the pipeline sends exactly the raw call's work (same pieces, same output).
+    same = all(last[("pipeline", k)]["raw"] == _expand(last[("raw_ct2", k)]["raw"], sentences) for k in LANGS)
+
+    # What the pipeline adds outside CTranslate2 (glossary, inline marks), timed
+    # by replaying its own engine output through translate_document.
+    class Replay:
+        def __init__(self, texts, info):
+            self.texts, self.info = texts, info
+
+        def translate(self, texts, progress=None):
+            return [Translation(t) for t in self.texts]
+
+    overhead = glossary_load = 0.0
+    for key in LANGS:
+        d = last[("pipeline", key)]
+        start = time.perf_counter()
+        publishing.load_glossary(target(key), LOCALES_DIR)
+        glossary_load += time.perf_counter() - start
+        start = time.perf_counter()
+        translate_document(doc, target(key), Replay(d["raw"], d["record"].model), glossary=d["glossary"])
+        overhead += time.perf_counter() - start
+
+    raw_detail = [last[("raw_ct2", k)] for k in LANGS]
+    return {
+        "runs": runs,
+        "sentences": len(sentences), "paragraphs": len(paragraphs),
+        "tokens_in": sum(d["tokens_in"] for d in raw_detail) // len(LANGS),
+        "tokens_out_per_language": [d["tokens_out"] for d in raw_detail],
+        "median_s": {name: median(v) for name, v in per_run.items()},
+        "all_s": per_run,
+        "per_language_median_s": {name: {k: median(v) for k, v in langs.items()} for name, langs in per_lang.items()},
+        "raw_translate_batch_only_s": sum(d["decode_s"] for d in raw_detail),
+        "paired_ratio_median": paired,
+        "pipeline_overhead_outside_ct2_s": overhead,
+        "glossary_load_s": glossary_load,
+        "pipeline_output_equals_raw": same,
+        "argos_import_s": argos_import_s,
+        "argos_settings": {"beam_size": s.beam_size, "batch_size_tokens": s.batch_size,
+                           "intra_threads": s.intra_threads, "inter_threads": s.inter_threads},
+    }
+
+
+def _expand(texts, sentences):
+    """Raw outputs for non-empty sentences, re-spread over every sentence."""
+    it = iter(texts)
+    return [next(it) if s else "" for s in sentences]
+
+
+def worker_model_rss(work: Work) -> dict:
+    """The floor for memory: Python, CTranslate2 and one model, translating."""
+    import ctranslate2
+    import sentencepiece as spm
+
+    path = next(work.models.glob(f"*en_{LANGS[0]}*"))
+    sp = spm.SentencePieceProcessor(model_file=str(path / "sentencepiece.model"))
+    translator = ctranslate2.Translator(str(path / "model"), device="cpu")
+    translator.translate_batch([sp.encode("Russia removed the Taliban from its list.", out_type=str)], beam_size=4)
+    return {"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    import ctranslate2
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        total_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
+                            if l.startswith("MemTotal")).split()[1])
+        mem = f"{total_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    from importlib.metadata import version
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory": mem,
+        "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+        "ctranslate2": ctranslate2.__version__, "argostranslate": version("argostranslate"),
+        "weasyprint": version("weasyprint"), "compute_types": sorted(ctranslate2.get_supported_compute_types("cpu")),
+        "commit": commit,
+    }
+
+
+def targets(r: dict) -> list[dict]:
+    out = []
+
+    def add(name, value, goal, met):
+        out.append({"target": name, "value": value, "goal": goal, "met": bool(met)})
+
+    tr = r.get("translation")
+    if tr:
+        # Medians of the per-run ratios: the three ways ran side by side in
+        # each run, so a ratio within a run is less exposed to machine load.
+        ratio_raw = tr["paired_ratio_median"]["pipeline_over_raw"]
+        ratio_argos = tr["paired_ratio_median"]["argos_over_pipeline"]
+        add("translation phase vs raw CTranslate2", f"{ratio_raw:.2f}x raw", "<= 1.10x", ratio_raw <= 1.10)
+        add("translation phase vs Argos per paragraph", f"{ratio_argos:.2f}x faster", ">= 2x", ratio_argos >= 2)
+    if "help" in r:
+        h = r["help"]["median_s"]
+        add("translate --help", f"{h:.3f} s", "< 0.3 s", h < 0.3)
+    rp = r.get("republish")
+    if rp:
+        share = rp["unchanged_s"] / rp["first_s"]
+        add("unchanged re-publish / first publish", f"{share:.2%}", "< 5%", share < 0.05)
+        limit = max(r["setup"]["model_bin_mb"].values()) + 300
+        add("peak RSS, four-language publish", f"{rp['max_rss_mb']:.0f} MB", f"<= {limit:.0f} MB (model + 300 MB)",
+            rp["max_rss_mb"] <= limit)
+    sc = r.get("scaling")
+    if sc and len(sc["rows"]) >= 3:
+        rows = sc["rows"]
+        a, b, c = rows[0], rows[1], rows[-1]
+        m1 = (b["median_s"] - a["median_s"]) / (b["articles"] - a["articles"])
+        m2 = (c["median_s"] - b["median_s"]) / (c["articles"] - b["articles"])
+        # Linear (or better): the marginal cost of an article does not grow
+        # with the batch. A smaller marginal cost later is noise or fixed
+        # costs shared, not a miss.
+        add("cost linear in articles", f"marginal {m1:.1f} s/article ({a['articles']}->{b['articles']}), "
+            f"{m2:.1f} s/article ({b['articles']}->{c['articles']})",
+            "later marginal <= 1.15x earlier", m2 <= 1.15 * m1)
+        if rp:
+            limit = max(r["setup"]["model_bin_mb"].values()) + 300
+            add(f"peak RSS, {c['articles']} articles in one publish", f"{c['max_rss_mb']:.0f} MB "
+                f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
+                c["max_rss_mb"] <= limit)
+    return out
+
+
+def table(r: dict) -> str:
+    """The results as a Markdown table."""
+    rows = []
+
+    def row(what, value, runs, detail=""):
+        rows.append((what, value, str(runs), detail))
+
+    tr = r.get("translation")
+    if tr:
+        m, n = tr["median_s"], tr["runs"]
+        spread = {k: f"range {min(v):.2f}-{max(v):.2f} s" for k, v in tr["all_s"].items()}
+        row("1. translation phase, 4 languages: pipeline (ArgosEngine + translate_document)",
+            f"{m['pipeline']:.2f} s", n,
+            f"{tr['paired_ratio_median']['pipeline_over_raw']:.2f}x raw (median of per-run ratios; ratio of "
+            f"medians {m['pipeline'] / m['raw_ct2']:.2f}x); incl. model loads and glossary; {spread['pipeline']}")
+        row("1. same sentences, raw CTranslate2 translate_batch (floor)", f"{m['raw_ct2']:.2f} s", n,
+            f"incl. model loads; translate_batch alone {tr['raw_translate_batch_only_s']:.2f} s (last run); "
+            f"{spread['raw_ct2']}")
+        row("1. same, Argos way (apply_packaged_translation per paragraph)", f"{m['argos']:.2f} s", n,
+            f"pipeline {tr['paired_ratio_median']['argos_over_pipeline']:.2f}x faster (ratio of medians "
+            f"{m['argos'] / m['pipeline']:.2f}x); {spread['argos']}")
+        row("1. pipeline work outside CTranslate2: glossary enforcement, inline marks",
+            f"{tr['pipeline_overhead_outside_ct2_s'] * 1000:.0f} ms", 1,
+            f"engine output replayed, 4 languages; loading the 4 glossaries {tr['glossary_load_s'] * 1000:.0f} ms more")
+    if "help" in r:
+        h = r["help"]
+        row("2. `translate --help` start-up", f"{h['median_s']:.3f} s", h["runs"], f"min {h['min_s']:.3f} s")
+    rd = r.get("render")
+    if rd:
+        row("3. rendering 5 HTML + 5 PDF (html,pdf publish minus md publish, all from memory)",
+            f"{rd['render_s']:.2f} s", rd["runs"],
+            f"publish --format html,pdf {rd['html_pdf_publish_s']:.2f} s, --format md {rd['md_publish_s']:.2f} s")
+    rp = r.get("republish")
+    if rp:
+        row("4. first publish, empty memory (md,html,pdf)", f"{rp['first_s']:.2f} s", rp["runs"])
+        row("4. second publish, nothing changed", f"{rp['unchanged_s']:.2f} s", rp["runs"],
+            f"{rp['unchanged_s'] / rp['first_s']:.2%} of first")
+        row("4. publish after a one-sentence edit", f"{rp['edited_s']:.2f} s", rp["runs"],
+            f"{rp['edited_s'] / rp['first_s']:.1%} of first")
+    sc = r.get("scaling")
+    if sc:
+        for s in sc["rows"]:
+            row(f"5. {s['articles']} article(s), `publish --format md --no-cache`", f"{s['median_s']:.1f} s", s["runs"],
+                f"{s['per_article_s']:.1f} s/article, peak RSS {s['max_rss_mb']:.0f} MB")
+    if rp:
+        row("6. peak RSS, four-language publish (md,html,pdf)", f"{rp['max_rss_mb']:.0f} MB", rp["runs"],
+            f"largest model.bin {max(r['setup']['model_bin_mb'].values()):.0f} MB"
+            + (f"; Python + CTranslate2 + one model alone {r['model_rss']['max_rss_mb']:.0f} MB"
+               if "model_rss" in r else ""))
+    lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    t = r.get("targets") or []
+    if t:
+        lines += ["", "| target | measured | goal | met |", "|---|---|---|---|"]
+        lines += [f"| {x['target']} | {x['value']} | {x['goal']} | {'yes' if x['met'] else '**no**'} |" for x in t]
+    return "\n".join(lines)
+
+
+def plain(markdown: str) -> str:
+    """The Markdown table laid out for a terminal."""
+    blocks, current = [], []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            if not line.startswith("|---"):
+                current.append([c.strip().replace("`", "") for c in line.strip("|").split("|")])
+        elif current:
+            blocks.append(current)
+            current = []
+    out = []
+    for rows in blocks:
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for k, r in enumerate(rows):
+            out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+            if k == 0:
+                out.append("  ".join("-" * w for w in widths))
+        out.append("")
+    return "\n".join(out)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: one run of everything, scaling 1 and 2 articles")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
+    parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
+    parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory",
+                        help="comma-separated subset of: translation,help,republish,render,scaling,memory")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="results file (default bench/results.json; --quick: WORK/results-quick.json)")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown here")
+    parser.add_argument("--table-from", type=Path, default=None, metavar="JSON",
+                        help="measure nothing: recompute targets and table of an earlier results file, print them")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("worker_args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    work = Work(args.work.expanduser().resolve())
+
+    if args.worker:   # inside a measurement subprocess
+        if args.worker == "translation":
+            result = worker_translation(work, int(args.worker_args[0]))
+        elif args.worker == "build":
+            sys.path.insert(0, str(REPO / "bench"))
+            import bigmodel
+
+            start = time.perf_counter()
+            files = bigmodel.ensure_packages(work.packages, LANGS, log=log)
+            result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
+        elif args.worker == "model-rss":
+            result = worker_model_rss(work)
+        else:
+            raise SystemExit(f"unknown worker {args.worker}")
+        print("RESULT " + json.dumps(result, default=str))
+        return
+
+    if args.table_from:
+        results = json.loads(args.table_from.read_text(encoding="utf-8"))
+        results["targets"] = targets(results)
+        results["table_markdown"] = table(results)
+        # Targets and table are derived: bring them up to date in the file too.
+        args.table_from.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n",
+                                   encoding="utf-8")
+        if args.markdown:
+            args.markdown.write_text(results["table_markdown"] + "\n", encoding="utf-8")
+        print(plain(results["table_markdown"]))
+        return
+
+    runs = args.runs or (1 if args.quick else 3)
+    counts = [int(c) for c in (args.scaling or ("1,2" if args.quick else "1,5,20")).split(",")]
+    only = set(args.only.split(","))
+    # A smoke run's numbers are not results: they stay in the work folder.
+    json_path = args.json or (work.root / "results-quick.json" if args.quick else REPO / "bench" / "results.json")
+    started = time.perf_counter()
+    results: dict = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
+        "machine": machine(),
+        "load_average_before": os.getloadavg(),
+    }
+    log(f"work folder {work.root}")
+
+    def save() -> None:
+        """Write what is measured so far: a failure later keeps the rest."""
+        results["targets"] = targets(results)
+        results["table_markdown"] = table(results)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+    steps = [
+        ("setup", "setup", lambda: prepare(work)),
+        ("setup", None, lambda: run(publish_cmd(work, [work.src / "warm-up.md"], fresh(work.runs / "warm-up"),
+                                                "--no-cache"), work.env())),
+        ("help", "help", lambda: measure_help(work, 3 if args.quick else args.help_runs)),
+        ("translation", "translation", lambda: worker(work, "translation", str(runs))),
+        ("memory", "model_rss", lambda: worker(work, "model-rss")),
+        ("republish", "republish", lambda: measure_republish(work, runs)),
+        ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
+        ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
+    ]
+    titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
+              "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
+              "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
+              "model_rss": "6. memory of one model alone", None: "warm-up publish (untimed): OS file and font caches"}
+    failed = None
+    for step, key, action in steps:
+        if step != "setup" and step not in only and not (step == "republish" and "render" in only):
+            continue
+        if key != "setup":
+            log(titles[key])
+        try:
+            value = action()
+        except (SystemExit, Exception) as err:   # keep what was measured, say what failed
+            failed = f"{titles.get(key, key)}: {err}"
+            results.setdefault("errors", []).append(failed)
+            log(f"FAILED {failed[:2000]}")
+            break
+        if key:
+            results[key] = value
+        save()
+
+    results["load_average_after"] = os.getloadavg()
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    save()
+    if args.markdown:
+        args.markdown.write_text(results["table_markdown"] + "\n", encoding="utf-8")
+    print()
+    print(plain(results["table_markdown"]))
+    m = results["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; load average before "
+          f"{results['load_average_before'][0]:.2f}, after {results['load_average_after'][0]:.2f}")
+    print(f"total {results['total_seconds']:.0f} s; results in {json_path}")
+    if failed:
+        raise SystemExit(f"stopped early: {failed.splitlines()[0]}")
+
+
+if __name__ == "__main__":
+    main()
