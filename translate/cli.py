@@ -22,7 +22,27 @@ SUBCOMMANDS = {
 }
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line and the shell's status for SIGINT, not click's "Aborted!"."""
+
+    exit_code = 130
+
+    def __init__(self):
+        super().__init__("interrupted: nothing half-written was left behind")
+
+    def show(self, file=None):
+        click.echo(f"\n{self.message}", err=True)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx):
+        # click turns KeyboardInterrupt into "Aborted!" and status 1 before
+        # main() below could see it; say what state the files are in instead.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
     def list_commands(self, ctx):
         return list(SUBCOMMANDS)
 

@@ -13,14 +13,16 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder
-    and a rename: readers see the old complete file or the new complete one."""
-    path = Path(path)
+TEMP_SUFFIX = ".tmp"
+
+
+def _write_temp(path: Path, data: bytes | str) -> Path:
+    """``data`` in a new temporary file beside ``path`` (".NAME.XXXXXXXX.tmp"),
+    flushed to disk; removed again if writing fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         # mkstemp makes the file private (0600); published files are for readers
         os.fchmod(fd, 0o666 & ~_umask())
@@ -28,13 +30,80 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        _unlink(Path(tmp))
+        raise
+    return Path(tmp)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder
+    and a rename: readers see the old complete file or the new complete one."""
+    path = Path(path)
+    tmp = _write_temp(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink(tmp)
         raise
+
+
+class StagedFiles:
+    """New versions of several files, written in full to temporary files
+    beside them before any is renamed into place.
+
+    ``commit()`` renames them in the order they were staged (a path may be
+    staged twice: the later version wins); ``discard()`` (or leaving the
+    ``with`` block through an exception) removes what was not committed. So a
+    full disk or an error while staging changes no published file, and only
+    the short run of renames can be cut by a crash."""
+
+    def __init__(self):
+        self._pending: list[tuple[Path, Path]] = []
+
+    def write(self, path: Path, data: bytes | str) -> None:
+        path = Path(path)
+        self._pending.append((_write_temp(path, data), path))
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def commit(self) -> None:
+        while self._pending:
+            tmp, path = self._pending[0]
+            os.replace(tmp, path)
+            self._pending.pop(0)
+
+    def discard(self) -> None:
+        while self._pending:
+            tmp, _ = self._pending.pop()
+            _unlink(tmp)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.discard()
+        return False
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files (".NAME.XXXXXXXX.tmp") that a run killed
+    while writing left in ``folder``. Call it only while holding the folder's
+    FolderLock, so that no running writer's file is taken."""
+    removed = []
+    for path in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        if path.is_file() and not path.is_symlink():
+            _unlink(path)
+            removed.append(path)
+    return removed
 
 
 class FolderLock:

@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from translate import __version__, paths
 from translate.document import Document
-from translate.fsutil import atomic_write
+from translate.fsutil import StagedFiles, remove_stale_temporaries
 from translate.languages import ALL, SOURCE, Language
 from translate.markdown_writer import write_markdown
 
@@ -80,16 +81,48 @@ class Article:
         self.formats = formats
         self.published = published
         self.previous = previous_editions(self.folder)
+        self.committing = False  # True once write() has begun renaming files into place
+        self._known: dict[str, tuple[str, int]] = {}   # rel path -> (SHA-256, size) of its content after this run
+        self._changed: set[str] = set()                # rel paths this run rewrites
 
     def file_for(self, lang: Language, ext: str) -> Path:
         return self.folder / lang.key / f"{self.doc.slug}.{lang.key}.{ext}"
 
-    def write_editions(self, editions: list[Edition]) -> None:
-        """Write each edition's files; the language switcher of each links to
-        every edition that has an HTML page after this run."""
+    def write(self, editions: list[Edition]) -> None:
+        """Write every edition's files (an edition made from unchanged inputs
+        keeps its files), the index page, manifest.json and SHA256SUMS. Call it
+        holding the folder's FolderLock.
+
+        Nothing is renamed into place before everything is rendered and written
+        in full to temporary files, so a failure while rendering or a full disk
+        changes no published file. Then, in one short run of renames,
+        SHA256SUMS is first cut down to the files this run leaves alone, the
+        new files go into place, then manifest.json and last the complete
+        SHA256SUMS: whenever the process dies, every file is a complete old or
+        new version and every line of SHA256SUMS holds. A file whose new
+        content is byte for byte the old one is not rewritten, so a run that
+        changes nothing touches nothing. Temporary files of a killed run are
+        removed here, under the lock."""
+        for folder in (self.folder, *(self.folder / key for key in ALL)):
+            if folder.is_dir():
+                remove_stale_temporaries(folder)
+        self._known = {}
+        self._changed = set()
+        with StagedFiles() as content, StagedFiles() as first:
+            self._stage_editions(editions, content)
+            retracted = self._stage_index_and_manifest(editions, content)
+            if self._changed - {"SHA256SUMS"}:
+                first.write(self.folder / "SHA256SUMS", retracted)
+            self.committing = True
+            first.commit()
+            content.commit()
+
+    def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
+        """Render each edition whose inputs changed; the language switcher of
+        each links to every edition that has an HTML page after this run."""
         linked = {e.lang.key for e in editions}
         linked |= {key for key in ALL if self.file_for(ALL[key], "html").exists()}
-        links = [(ALL[key], f"../{key}/{self.doc.slug}.{key}.html") for key in ALL if key in linked]
+        links = [(ALL[key], self._href(key)) for key in ALL if key in linked]
         for edition in editions:
             edition.inputs = self._fingerprint(edition, links)
             previous = self._current_files(edition)
@@ -97,7 +130,32 @@ class Article:
                 edition.files, edition.published, edition.reused = previous
                 continue
             edition.published = self.published
-            edition.files = self._write_edition(edition, links)
+            edition.files = self._render_edition(edition, links, staged)
+
+    def _href(self, key: str) -> str:
+        # A slug may hold spaces or non-Latin letters: links are percent-encoded.
+        return f"../{key}/{quote(self.doc.slug)}.{key}.html"
+
+    def _put(self, staged: StagedFiles, path: Path, data: bytes | str) -> None:
+        """Stage ``data`` for ``path`` unless the file already holds exactly it."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        rel = self._rel(path)
+        self._known[rel] = (digest, len(data))
+        if path.is_file() and sha256_file(path) == digest:
+            return
+        staged.write(path, data)
+        self._changed.add(rel)
+
+    def _digest(self, rel: str) -> str:
+        if rel not in self._known:
+            path = self.folder / rel
+            self._known[rel] = (sha256_file(path), path.stat().st_size)
+        return self._known[rel][0]
+
+    def _exists(self, rel: str) -> bool:
+        return rel in self._known or (self.folder / rel).is_file()
 
     def _fingerprint(self, edition: Edition, links) -> str:
         material = [
@@ -124,26 +182,28 @@ class Article:
             path = self.folder / rel
             if not path.exists() or sha256_file(path) != digest:
                 return None
-        return [self.folder / rel for rel in sorted(expected)], datetime.fromisoformat(entry["published"]), True
+        # In the order _render_edition writes them, so that a reused edition's
+        # manifest entry and index row read exactly as when it was rendered.
+        files = [self.file_for(edition.lang, ext) for ext in ("md", "html", "pdf") if ext in self.formats]
+        return files, datetime.fromisoformat(entry["published"]), True
 
-    def _write_edition(self, edition: Edition, links) -> list[Path]:
+    def _render_edition(self, edition: Edition, links, staged: StagedFiles) -> list[Path]:
         written = []
         lang = edition.lang
         if "md" in self.formats:
             path = self.file_for(lang, "md")
-            atomic_write(path, write_markdown(edition.doc))
+            self._put(staged, path, write_markdown(edition.doc))
             written.append(path)
         if "html" in self.formats or "pdf" in self.formats:
             from translate.render.html import render_html
 
-            original = f"../{SOURCE.key}/{self.doc.slug}.{SOURCE.key}.html"
             html = render_html(edition.doc, lang, editions=links, published=self.published,
-                               original_href=None if lang.key == SOURCE.key else original,
+                               original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                                model=edition.record.model if edition.record else None,
                                glossary_checked=edition.glossary is not None)
             if "html" in self.formats:
                 path = self.file_for(lang, "html")
-                atomic_write(path, html)
+                self._put(staged, path, html)
                 written.append(path)
             if "pdf" in self.formats:
                 from translate.render.pdf import render_pdf
@@ -151,12 +211,13 @@ class Article:
                 pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published,
                                  glossary_checked=edition.glossary is not None)
                 path = self.file_for(lang, "pdf")
-                atomic_write(path, pdf)
+                self._put(staged, path, pdf)
                 written.append(path)
         return written
 
-    def write_index_and_manifest(self, editions: list[Edition]) -> None:
-        manifest_path = self.folder / "manifest.json"
+    def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
+        """Stage index.html, manifest.json and SHA256SUMS; returns the
+        SHA256SUMS text that lists only the files this run does not change."""
         entries = dict(self.previous)
         for edition in editions:
             entry = {
@@ -168,16 +229,14 @@ class Article:
                              if edition.glossary is not None else None),
                 "adaptation": ({"path": str(edition.adaptation.path), "sha256": edition.adaptation.version}
                                if edition.adaptation is not None else None),
-                "files": {self._rel(p): sha256_file(p) for p in edition.files},
+                "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
             }
             entries[edition.lang.key] = entry
         if "html" in self.formats:
-            self._write_index(entries)
-        files = {rel: digest for e in entries.values() for rel, digest in e["files"].items()
-                 if (self.folder / rel).exists()}
-        index = self.folder / "index.html"
-        if index.exists():
-            files["index.html"] = sha256_file(index)
+            self._stage_index(entries, staged)
+        files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
+        if self._exists("index.html"):
+            files["index.html"] = self._digest("index.html")
         manifest = {
             "tool": {"name": "newsroom-translate", "version": __version__},
             "article": {"slug": self.doc.slug, "title": self.doc.title.text,
@@ -185,25 +244,33 @@ class Article:
             "editions": dict(sorted(entries.items())),
             "files": dict(sorted(files.items())),
         }
-        atomic_write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        # sha256sum -c format: two spaces, paths relative to output/<slug>/
-        sums = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(files.items()))
-        sums += f"{sha256_file(manifest_path)}  manifest.json\n"
-        atomic_write(self.folder / "SHA256SUMS", sums)
+        self._put(staged, self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        files["manifest.json"] = self._digest("manifest.json")
 
-    def _write_index(self, entries: dict) -> None:
+        def sums(listed: dict) -> str:
+            # sha256sum -c format: two spaces, paths relative to output/<slug>/
+            return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(listed.items()))
+
+        self._put(staged, self.folder / "SHA256SUMS", sums(files))
+        return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
+
+    def _stage_index(self, entries: dict, staged: StagedFiles) -> None:
         from translate.render.html import render_index
 
         rows = []
         for key in ALL:
             if key not in entries:
                 continue
-            files = [(self.folder / rel) for rel in entries[key]["files"]]
-            rows.append((ALL[key], [(p.relative_to(self.folder).as_posix(), p.stat().st_size)
-                                    for p in files if p.exists()],
+            present = [rel for rel in entries[key]["files"] if self._exists(rel)]
+            for rel in present:
+                self._digest(rel)
+            rows.append((ALL[key], [(quote(rel), self._known[rel][1]) for rel in present],
                          datetime.fromisoformat(entries[key]["published"])))
-        atomic_write(self.folder / "index.html",
-                     render_index(self.doc.title.text, self.doc.slug, rows, self.published))
+        # The index is as new as its newest edition: a run that changes no
+        # edition leaves it byte for byte as it was.
+        updated = max((published for _, _, published in rows), default=self.published)
+        self._put(staged, self.folder / "index.html",
+                  render_index(self.doc.title.text, self.doc.slug, rows, updated))
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()

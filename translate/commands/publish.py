@@ -130,12 +130,18 @@ def publish(sources, languages, formats, output_dir, models_dir, multilingual_di
 
 
 def _check_output_dir(output_dir: Path) -> None:
+    """Refuse an output folder that cannot be written before minutes of translation."""
+    import tempfile
+
     if output_dir.exists() and not output_dir.is_dir():
         raise click.ClickException(f"--output {output_dir} is a file: give a folder")
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir, prefix=".write-test-"):
+            pass
     except OSError as err:
-        raise click.ClickException(f"cannot create output folder {output_dir}: {err.strerror}") from None
+        raise click.ClickException(f"cannot write to the output folder {output_dir}: {err.strerror}; "
+                                   "make it writable or choose another with --output") from None
 
 
 @dataclass(frozen=True)
@@ -158,11 +164,15 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
     from translate import config as project_config
     from translate.engines import NoModel, choose_engine
     from translate.engines.base import EngineError
-    from translate.languages import SOURCE
-    from translate.pipeline import translate_document
+    from translate.languages import ALL, SOURCE
+    from translate.pipeline import check_script, translate_document
 
     article = publishing.Article(doc, source, output_dir / doc.slug, formats,
                                  published=datetime.now(timezone.utc))
+    for path in (article.folder, *(article.folder / key for key in ALL)):
+        if path.exists() and not path.is_dir():
+            raise click.ClickException(f"{path} is a file, but the article's editions go in a folder of "
+                                       "that name: move the file away or choose another --output")
     editions = [publishing.Edition(SOURCE, doc)]
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
 
@@ -183,6 +193,9 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
                                    show_pos=True) as bar:
                 translated, record, lost = translate_document(doc, lang, engine, glossary=glossary,
                                                               adaptation=rules, progress=bar.update)
+            # A package whose metadata names another language than its model writes
+            # that other language: never publish it as this edition.
+            check_script(lang, [s.raw.text for s in record.segments], record.model.name)
         except NoModel as err:
             outcome.problem, outcome.fix = err.reason, err.hint
             continue
@@ -214,11 +227,11 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
         # Translation above needs no lock; writing the article's folder does.
         with FolderLock(article.folder, on_wait=waiting):
             article.previous = publishing.previous_editions(article.folder)
-            article.write_editions(editions)
-            article.write_index_and_manifest(editions)
+            article.write(editions)
     except OSError as err:
         where = err.filename or article.folder
-        raise click.ClickException(f"cannot write {where}: {err.strerror}; check that the output "
+        kept = "" if article.committing else "; the published files were left as they were"
+        raise click.ClickException(f"cannot write {where}: {err.strerror}{kept}; check that the output "
                                    "folder is writable and the disk has room") from None
     for edition in editions:
         outcomes[edition.lang.key].files = edition.files
