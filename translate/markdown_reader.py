@@ -9,6 +9,7 @@ or an emphasis is always translated within one segment.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from functools import lru_cache
 
@@ -38,7 +39,12 @@ MAX_SLUG_BYTES = 200
 
 
 class SourceError(ValueError):
-    """A source that cannot be read; the message says what to fix."""
+    """A source that cannot be read; the message says what to fix, ``line``
+    (1-based, in the file) where the problem is, when there is one place."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 @lru_cache(maxsize=1)
@@ -71,22 +77,28 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     match = FRONT_MATTER.match(text)
     if not match:
         if FRONT_MATTER_START.match(text) and re.search(r"^[ \t]*\w[\w-]*[ \t]*:", text[4:], re.M):
-            raise SourceError("line 1: the front matter is not closed: add a line --- after its last key")
+            raise SourceError("front matter line 1 is not closed: add a line --- after its last key", line=1)
         return {}, text
     try:
         meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 2}" if mark is not None else ""
         problem = getattr(err, "problem", None)
         what = f" ({problem})" if problem else ""
-        raise SourceError(f"front matter{where} is not valid YAML{what}: fix the block between the --- lines") from None
+        line = mark.line + 2 if mark is not None else None
+        where = f" line {line}" if line else ""
+        raise SourceError(f"front matter{where} is not valid YAML{what}: fix the block between the --- lines",
+                          line=line) from None
     if not isinstance(meta, dict):
-        raise SourceError("front matter must be key: value lines (title, lang, slug)")
+        raise SourceError("front matter must be key: value lines (title, lang, slug)", line=2)
     for key in ("title", "lang", "slug"):
         value = meta.get(key)
         if value is not None and not isinstance(value, (str, int, float)):
-            raise SourceError(f"front matter {key}: must be one line of text, not a {type(value).__name__}")
+            line = next((n for n, row in enumerate(match.group(1).splitlines(), start=2)
+                         if re.match(rf"{key}\s*:", row)), None)
+            where = f" line {line}" if line else ""
+            raise SourceError(f"front matter{where}: {key} must be one line of text, not a {type(value).__name__}",
+                              line=line)
     return meta, text[match.end():]
 
 
@@ -247,27 +259,81 @@ def _plain(children: list[Token]) -> str:
     )
 
 
-def _splits_a_mark(text: str, boundary: int, marks: list[Mark]) -> bool:
-    gap_start = len(text[:boundary].rstrip())
-    gap_end = boundary + len(text[boundary:]) - len(text[boundary:].lstrip())
-    return any(
-        m.start < m.end and (m.start < boundary < m.end or (m.start < gap_end and m.end > gap_start))
-        for m in marks
-    )
+# pysbd's time grows with the square of the number of sentences it is given
+# (a 4,000-sentence paragraph takes over a minute), so a long block goes to it
+# in windows of about this many characters, each cut after a sentence end
+# (else at a space): the cut is a sentence boundary the splitter agrees with,
+# or, in a run-on "sentence" of thousands of words, a break the models need
+# anyway (they translate a few hundred words at most).
+_WINDOW = 1000
+_WINDOW_CUTS = (
+    re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*\s+(?=[\"'\u201c\u00ab(\[]?[A-Z0-9])"),
+    re.compile(r"[.!?;:\u2026][\"'\u201d\u2019\u00bb)\]]*\s+"),
+    re.compile(r"\s+"),
+)
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Offsets where a sentence starts, from pysbd, window by window."""
+    starts: list[int] = []
+    pos = 0
+    while pos < len(text):
+        end = len(text)
+        if end - pos > _WINDOW:
+            limit = min(end, pos + 2 * _WINDOW)
+            cut = next((m for pattern in _WINDOW_CUTS if (m := pattern.search(text, pos + _WINDOW, limit))), None)
+            end = cut.end() if cut else limit
+        window = text[pos:end]
+        if window.strip():
+            starts.extend(pos + span.start for span in _segmenter().segment(window))
+        starts.append(pos)
+        pos = end
+    return starts
+
+
+class _MarkIndex:
+    """The non-empty marks of a block, for "does any mark overlap this span"
+    in logarithmic time (a paragraph can hold thousands of marks)."""
+
+    def __init__(self, marks: list[Mark]):
+        spans = sorted((m.start, m.end) for m in marks if m.start < m.end)
+        self.starts = [start for start, _ in spans]
+        self.reach: list[int] = []  # furthest end among the first i+1 spans
+        for _, end in spans:
+            self.reach.append(max(end, self.reach[-1]) if self.reach else end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a mark has text inside the open span (start, end), or
+        covers the point ``start`` when the span is empty."""
+        count = bisect_left(self.starts, end if end > start else start)
+        return count > 0 and self.reach[count - 1] > start
+
+
+def _splits_a_mark(text: str, boundary: int, marks: _MarkIndex) -> bool:
+    """Whether a boundary falls inside a mark or in a whitespace gap that a
+    mark reaches into (a code span ending in a space)."""
+    gap_start = boundary
+    while gap_start > 0 and text[gap_start - 1].isspace():
+        gap_start -= 1
+    gap_end = boundary
+    while gap_end < len(text) and text[gap_end].isspace():
+        gap_end += 1
+    return marks.overlaps(gap_start, gap_end)
 
 
 def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
     """Sentences of a prose block, each with its own marks and trailing space."""
     bounds = [0]
     if text.strip():
-        for span in _segmenter().segment(text):
-            if 0 < span.start < len(text):
-                bounds.append(span.start)
+        bounds += [start for start in _sentence_starts(text) if 0 < start < len(text)]
     # A boundary inside a mark (a link spanning two sentences), or whose
     # whitespace gap a mark reaches into (a code span ending in a space), is
     # dropped: marks never cross segments and their text is never trimmed.
-    bounds = [b for b in bounds if not _splits_a_mark(text, b, marks)]
+    index = _MarkIndex(marks)
+    bounds = [0] + [b for b in bounds[1:] if not _splits_a_mark(text, b, index)]  # 0 starts the block
     bounds = sorted(set(bounds)) + [len(text)]
+    by_start = sorted(marks, key=lambda m: m.start)
+    mark_starts = [m.start for m in by_start]
     segments: list[Segment] = []
     for start, end in zip(bounds, bounds[1:]):
         body = text[start:end].rstrip()
@@ -279,7 +345,8 @@ def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
             body = body[lead:]
         s_end = start + len(body)
         seg_marks = []
-        for m in marks:
+        # Only marks that start inside [start, end] can belong to this segment.
+        for m in by_start[bisect_left(mark_starts, start):bisect_right(mark_starts, end)]:
             if m.start == m.end:
                 # zero-width marks in the gap after a sentence stay with it
                 if start <= m.start <= end and not (m.start == end and end != len(text)):

@@ -34,10 +34,13 @@ def _escape_line_start(m: re.Match) -> str:
 
 def write_segment(segment: Segment) -> str:
     """Inline Markdown of one segment: text with its marks put back."""
-    text, marks = segment.text, normalise_marks(segment.marks, len(segment.text))
+    text, marks = segment.text, normalise_marks(segment.marks, len(segment.text), segment.text)
     opens: dict[int, list[Mark]] = {}
     closes: dict[int, list[Mark]] = {}
     points: dict[int, list[Mark]] = {}
+    # normalise_marks lists an enclosing mark before the marks inside it, also
+    # when two cover the same text: opened in that order, closed in reverse.
+    order = {id(m): n for n, m in enumerate(marks)}
     for m in marks:
         if m.start == m.end and m.kind in ("html", "break"):
             points.setdefault(m.start, []).append(m)
@@ -51,17 +54,30 @@ def write_segment(segment: Segment) -> str:
     for stop in stops:
         if stop > i:
             chunk = text[i:stop]
-            out.append(chunk if i < literal_until else escape_text(chunk))
+            if i >= literal_until:
+                chunk = escape_text(chunk)
+                if chunk.endswith("!") and any(m.kind in ("link", "image") and m.attrs.get("markup") != "autolink"
+                                               for m in opens.get(stop, [])):
+                    chunk = chunk[:-1] + "\\!"  # "!" before "[" would make the link an image
+            out.append(chunk)
             i = stop
         # innermost (latest opened) marks close first
-        for m in sorted(closes.get(stop, []), key=lambda m: -m.start):
+        for m in sorted(closes.get(stop, []), key=lambda m: (-m.start, -order[id(m)])):
             out.append(_close(m))
-        for m in points.get(stop, []):
-            out.append(m.attrs.get("raw", "") if m.kind == "html" else "\\")
-        for m in sorted(opens.get(stop, []), key=lambda m: -m.end):
+        here = [m.attrs.get("raw", "") if m.kind == "html" else "\\" for m in points.get(stop, [])]
+        if stop:
+            out += here
+            here = []
+        for m in sorted(opens.get(stop, []), key=lambda m: (-m.end, order[id(m)])):
+            if here and (m.kind == "image" or _literal(m)):
+                out += here  # nothing but text can go inside these
+                here = []
             out.append(_open(m))
             if m.kind == "code" or (m.kind == "link" and m.attrs.get("markup") == "autolink"):
                 literal_until = m.end
+        # At the start, raw HTML goes inside the emphasis or link that opens
+        # there: "<div>*x*" at the start of a line would begin an HTML block.
+        out += here
     return "".join(out)
 
 
@@ -88,14 +104,34 @@ def _close(m: Mark) -> str:
     return _open(m)
 
 
-def normalise_marks(marks: tuple[Mark, ...], length: int) -> list[Mark]:
+# Delimiter runs that cannot open after or close before whitespace ("*word *"
+# is literal asterisks in CommonMark): such a mark is written around its text
+# without the spaces at its edges.
+_FLANKING = ("em", "strong", "s")
+
+
+def normalise_marks(marks: tuple[Mark, ...], length: int, text: str | None = None) -> list[Mark]:
     """Marks clipped to the text and properly nested (a mark that crosses an
     enclosing one is cut at its end), as projection after translation can
-    produce ranges that cross."""
+    produce ranges that cross. Given ``text``, emphasis and strikethrough
+    marks leave out the whitespace at their edges."""
     result: list[Mark] = []
     stack: list[Mark] = []
-    for m in sorted(marks, key=lambda m: (m.start, -m.end)):
+    trimmed = []
+    for m in marks:
         start, end = max(0, min(m.start, length)), max(0, min(m.end, length))
+        if text is not None and m.kind in _FLANKING:
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end <= start:
+                continue
+        trimmed.append(Mark(m.kind, start, end, m.attrs))
+    # Of marks over the same text, a literal one (code, autolink) goes innermost:
+    # nothing can be written inside it.
+    for m in sorted(trimmed, key=lambda m: (m.start, -m.end, _literal(m))):
+        start, end = m.start, m.end
         while stack and stack[-1].end <= start and not (stack[-1].end == start == end):
             stack.pop()
         if stack and end > stack[-1].end:
@@ -105,12 +141,16 @@ def normalise_marks(marks: tuple[Mark, ...], length: int) -> list[Mark]:
             continue
         if end <= start:
             continue  # a mark with no text left cannot be written
-        if stack and stack[-1].kind == "code":
-            continue  # nothing nests inside code
+        if stack and _literal(stack[-1]):
+            continue  # nothing nests inside code or an autolink
         mark = Mark(m.kind, start, end, m.attrs)
         result.append(mark)
         stack.append(mark)
     return result
+
+
+def _literal(m: Mark) -> bool:
+    return m.kind == "code" or (m.kind == "link" and m.attrs.get("markup") == "autolink")
 
 
 def write_blocks(blocks: tuple[Block, ...], tight: bool = False) -> str:
@@ -120,7 +160,11 @@ def write_blocks(blocks: tuple[Block, ...], tight: bool = False) -> str:
 
 def _write_block(block: Block) -> str:
     if block.kind == "heading":
-        return "#" * block.attrs.get("level", 1) + " " + _prose(block)
+        level, text = block.attrs.get("level", 1), _prose(block)
+        if block.attrs.get("markup") in ("=", "-") and level <= 2:
+            # a setext heading (text underlined) may span lines; an ATX one cannot
+            return text + "\n" + ("=" if level == 1 else "-") * 3
+        return "#" * level + " " + text
     if block.kind == "paragraph":
         return _prose(block)
     if block.kind == "code":
@@ -129,6 +173,8 @@ def _write_block(block: Block) -> str:
             fence = block.attrs.get("markup") or "```"
             while fence in literal:
                 fence += fence[0]
+            if literal and not literal.endswith("\n"):
+                literal += "\n"  # an unclosed fence at the end of a file: the closing fence needs its own line
             return fence + block.attrs.get("info", "") + "\n" + literal + fence
         return _indent(literal.rstrip("\n"), "    ")
     if block.kind == "html":
@@ -153,7 +199,18 @@ def _write_block(block: Block) -> str:
 
 
 def _prose(block: Block) -> str:
-    text = "".join(write_segment(s) + s.space_after for s in block.segments).rstrip()
+    parts = []
+    for segment in block.segments:
+        written, after = write_segment(segment), segment.space_after
+        blanks = len(after) - len(after.lstrip(" \t"))
+        if blanks and after[blanks:].startswith("\n") and written.endswith("\\") and any(
+                m.kind == "break" and m.start >= len(segment.text) for m in segment.marks):
+            # a hard break ("\\" then the line end) after the sentence's trailing blanks
+            written, after = written[:-1] + after[:blanks] + "\\", after[blanks:]
+        if parts and parts[-1].endswith("!") and written.startswith("["):
+            parts[-1] = parts[-1][:-1] + "\\!"  # "!" before the next sentence's link would make it an image
+        parts.append(written + after)
+    text = "".join(parts).rstrip()
     # a soft break must not leave the next line looking like a block start
     return text
 

@@ -8,36 +8,97 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import unicodedata
+
 from translate import inline
 from translate.document import Document
-from translate.engines.base import Engine, Progress
+from translate.engines.base import Engine, EngineError, Progress
 from translate.languages import Language
 from translate.markdown_reader import SourceError, read_markdown
 from translate.records import EditionRecord, SegmentRecord
+
+
+# One article, not a book: a long read is some 200 KB of Markdown. Past this
+# the sentence splitter, the models and the PDF typesetter would take many
+# minutes and gigabytes per edition (measured in docs/reliability.md).
+MAX_SOURCE_BYTES = 1 << 20
 
 
 def read_source(path: Path) -> Document:
     """Read an article file; any problem becomes a SourceError naming the file."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES and path.is_file():
+            raise SourceError(f"{path}: {size / (1 << 20):.1f} MB is over the limit of "
+                              f"{MAX_SOURCE_BYTES >> 20} MB for one article: split it into several articles")
         raw = path.read_bytes()
     except IsADirectoryError:
         raise SourceError(f"{path}: is a folder, not an article file") from None
+    except FileNotFoundError:
+        raise SourceError(f"{path}: cannot read it (No such file or directory): check the path") from None
     except OSError as err:
         raise SourceError(f"{path}: cannot read it ({err.strerror})") from None
+    if not raw.strip():
+        raise SourceError(f"{path}: the file is empty (no title, no text): write the front matter "
+                          "(--- title: ... ---) and the article")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(f"{path}: not UTF-8 text but UTF-16 (Windows \"Unicode\"): save it as UTF-8")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise SourceError(f"{path}:{line}: a NUL byte: this looks like a binary file, not a Markdown article")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise SourceError(f"{path}: not UTF-8 text (byte {err.start}): save it as UTF-8") from None
-    if "\x00" in text:
-        raise SourceError(f"{path}: looks like a binary file, not a Markdown article")
+        line = raw[: err.start].count(b"\n") + 1
+        raise SourceError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}): "
+                          "save the file as UTF-8") from None
     try:
         doc = read_markdown(text, slug=path.stem)
     except SourceError as err:
-        raise SourceError(f"{path}: {err}") from None
+        raise SourceError(f"{path}: {err}", line=err.line) from None
     if not doc.blocks:
         raise SourceError(f"{path}: the article has no text after its front matter")
+    if doc.lang.lower().split("-")[0].split("_")[0] != "en":
+        raise SourceError(f"{path}: front matter lang: {doc.lang}, but only English articles can be translated: "
+                          "set lang: en or remove it")
     return doc
+
+
+class WrongLanguage(EngineError):
+    """The model writes another script than the edition's language: its
+    package metadata names a language its weights do not translate into."""
+
+    hint = "translate models verify; then reinstall the right package (translate models add FILE)"
+
+
+# Share of an edition's letters that must be in the language's script. A real
+# translation has a few Latin names and abbreviations; a model that writes
+# another language has almost none of the expected script.
+MIN_SCRIPT_SHARE = 0.5
+MIN_LETTERS_TO_JUDGE = 40
+
+
+def check_script(lang: Language, texts: list[str], model_name: str) -> None:
+    """WrongLanguage when the translations are not mostly in ``lang``'s script."""
+    from translate.glossary import TARGET_SCRIPTS
+
+    script = TARGET_SCRIPTS.get(lang.key)
+    if script is None:
+        return
+    letters = [c for text in texts for c in text if c.isalpha()]
+    if len(letters) < MIN_LETTERS_TO_JUDGE:
+        return
+    scripts: dict[str, int] = {}
+    for c in letters:
+        name = unicodedata.name(c, "").split(" ")[0]
+        scripts[name] = scripts.get(name, 0) + 1
+    share = scripts.get(script, 0) / len(letters)
+    if share < MIN_SCRIPT_SHARE:
+        found = max(scripts, key=scripts.get).title() or "unknown"
+        raise WrongLanguage(
+            f"the model {model_name} wrote {found} letters, only {share:.0%} {script.title()}: it does not "
+            f"translate into {lang.english_name} whatever its metadata says; the edition was not published")
 
 
 def translate_document(
