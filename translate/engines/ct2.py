@@ -31,6 +31,12 @@ class DecodingOptions:
     length_ratio: float = 2.0
     length_margin: int = 16
     max_length_cap: int = 1024
+    # Longest input sent to the model at once, in pieces. CTranslate2 cuts
+    # an input after 1024 tokens without a word, and the models are trained on
+    # sentences: a longer segment (a run-on sentence, text that falls back to
+    # byte pieces) is translated in chunks cut where a word starts, and the
+    # outputs are joined, so that no text is lost.
+    max_input_tokens: int = 256
     compute_type: str = "auto"
     threads: int = 0  # 0: CTranslate2 picks (all cores)
 
@@ -40,7 +46,8 @@ class DecodingOptions:
     def signature(self) -> dict:
         """Everything here that can change a translation (for the manifest)."""
         return {"beam_size": self.beam_size, "length_ratio": self.length_ratio,
-                "length_margin": self.length_margin, "max_length_cap": self.max_length_cap}
+                "length_margin": self.length_margin, "max_length_cap": self.max_length_cap,
+                "max_input_tokens": self.max_input_tokens}
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,21 @@ def load_translator(model_dir: Path, options: DecodingOptions):
         ) from None
 
 
+def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of ``source`` of at most ``limit`` pieces, each
+    cut before a piece that starts a word ("\u2581...") when the second half
+    of the range has one."""
+    bounds = []
+    start = 0
+    while len(source) - start > limit:
+        cut = start + limit
+        cut = next((i for i in range(cut, start + limit // 2, -1) if source[i].token.startswith("\u2581")), cut)
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(source)))
+    return bounds
+
+
 def translate_pieces(
     translator,
     sources: list[list[Piece]],
@@ -117,10 +139,16 @@ def translate_pieces(
     Returns, per sentence, the target tokens (target prefix removed) and for
     each target token the index of the source piece it attends to most
     (None when that is a special token such as </s> or a language code).
+    A sentence longer than ``options.max_input_tokens`` goes in chunks (see
+    DecodingOptions) whose outputs are joined.
     """
     if not sources:
         return []
-    batch = [[*source_prefix, *(p.token for p in src), *source_suffix] for src in sources]
+    # (sentence index, offset of the chunk's first piece, number of pieces)
+    plan = [(i, start, end - start) for i, src in enumerate(sources)
+            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
+    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
+             for i, start, n in plan]
     longest = max(len(tokens) for tokens in batch)
     kwargs = dict(
         max_batch_size=options.max_batch_tokens,
@@ -132,10 +160,11 @@ def translate_pieces(
     )
     if target_prefix:
         kwargs["target_prefix"] = [list(target_prefix)] * len(batch)
-    results = []
+    results: list[tuple[list[str], list[int | None]]] = [([], []) for _ in sources]
     # translate_iterable is one batched call that yields results in order as
     # batches finish, which is what lets us report progress.
-    for result in translator.translate_iterable(iter(batch), **kwargs):
+    for done, result in enumerate(translator.translate_iterable(iter(batch), **kwargs)):
+        sentence, first_piece, n_src = plan[done]
         tokens = list(result.hypotheses[0])
         attention = list(result.attention[0]) if result.attention else []
         skip = len(target_prefix) if tokens[: len(target_prefix)] == list(target_prefix) else 0
@@ -143,17 +172,17 @@ def translate_pieces(
         if len(attention) > len(tokens):
             attention = attention[len(attention) - len(tokens):]
         offset = len(source_prefix)
-        n_src = len(batch[len(results)]) - offset - len(source_suffix)
         aligned: list[int | None] = []
         for row in attention:
             best = max(range(len(row)), key=row.__getitem__) - offset if len(row) else -1
-            aligned.append(best if 0 <= best < n_src else None)
+            aligned.append(first_piece + best if 0 <= best < n_src else None)
         aligned.extend([None] * (len(tokens) - len(aligned)))
         # A byte-fallback piece for a control character (<0x03>) is never
         # meant as text: drop it rather than publish an invisible character.
         kept = [i for i, tok in enumerate(tokens) if not _CONTROL_BYTE.fullmatch(tok)]
-        results.append(([tokens[i] for i in kept], [aligned[i] for i in kept]))
-        if progress:
+        results[sentence][0].extend(tokens[i] for i in kept)
+        results[sentence][1].extend(aligned[i] for i in kept)
+        if progress and (done + 1 == len(plan) or plan[done + 1][0] != sentence):
             progress(1)
     return results
 
