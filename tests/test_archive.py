@@ -229,3 +229,19 @@ def test_accepted_names_stay_inside(parts):
     assert ":" not in path.parts[0]
     root = Path("/base")
     assert (root / path).resolve().is_relative_to(root)
+
+
+def test_a_file_that_is_also_a_folder_is_refused_before_extracting(tmp_path):
+    """Found by hypothesis: entries "0" and "0/0/0" made extraction fail half way."""
+    import zipfile
+
+    from translate.archive import ArchiveError, safe_extract
+
+    archive = tmp_path / "clash.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("pkg/model", b"x")
+        zf.writestr("pkg/model/model.bin", b"y")
+    dest = tmp_path / "dest"
+    with pytest.raises(ArchiveError, match="lies inside 'pkg/model', which is a file"):
+        safe_extract(archive, dest, max_total_bytes=1 << 20, max_files=10)
+    assert not dest.exists()

@@ -20,6 +20,12 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 _CHUNK = 1 << 20
+# Model weights barely compress (an Argos package unpacks to 1.1-4 times its
+# size); a zip that would unpack to a hundred times its size is a zip bomb,
+# refused before it can fill the disk up to the absolute limit. Small archives
+# (text files compress well) are exempt.
+MAX_RATIO = 100
+_RATIO_FLOOR = 8 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Unix file types a zip entry may carry in the high 16 bits of external_attr;
 # 0 means the archiver stored no Unix mode (plain file or folder).
@@ -108,6 +114,14 @@ def check_listing(
             )
         entries.append((info, path))
 
+    # A file whose name is also a folder of other entries ("a" and "a/b") cannot
+    # be extracted as listed: refuse it here rather than fail half way.
+    files_listed = {path for info, path in entries if not info.is_dir()}
+    for info, path in entries:
+        clash = next((parent for parent in path.parents if parent in files_listed), None)
+        if clash is not None:
+            raise ArchiveError(f"entry {info.filename!r} lies inside {str(clash)!r}, which is a file")
+
     root = None
     if single_root:
         tops = {path.parts[0] for _, path in entries}
@@ -136,13 +150,15 @@ def safe_extract(
     max_files: int,
     require: Iterable[str] = (),
     single_root: bool = True,
+    max_ratio: float = MAX_RATIO,
 ) -> Extracted:
     """Extract ``zip_path`` into the new folder ``dest`` (which must not exist).
 
     Refuses (ArchiveError, naming the archive) a file that is not a complete
     zip, entries that would escape ``dest``, links and special files, encrypted
     or duplicated entries, more than ``max_files`` entries, more than
-    ``max_total_bytes`` declared or actually decompressed, more than one
+    ``max_total_bytes`` declared or actually decompressed, more than
+    ``max_ratio`` times its own size (when over 8 MiB), more than one
     top-level folder (when ``single_root``), or a missing ``require`` file.
     On refusal, error or interruption ``dest`` is removed again.
     """
@@ -174,6 +190,13 @@ def safe_extract(
                 )
             except ArchiveError as err:
                 raise ArchiveError(f"{label} refused: {err}") from None
+            declared = sum(info.file_size for info, _ in entries)
+            packed = zip_path.stat().st_size
+            if declared > _RATIO_FLOOR and declared > max_ratio * packed:
+                raise ArchiveError(
+                    f"{label} refused: it would unpack to {_human(declared)}, {declared / max(packed, 1):.0f} times "
+                    f"its size (zip bomb or wrong file); model archives unpack to a few times their size at most"
+                )
             dest.mkdir(parents=True)
             created = True
             resolved_dest = dest.resolve()

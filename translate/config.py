@@ -97,7 +97,7 @@ def config_path(option: str | Path | None = None) -> Path | None:
     if option is not None:
         path = Path(option).expanduser()
         if not path.is_file():
-            raise ConfigError(f"{path}: no such configuration file")
+            raise ConfigError(f"{path}: no such configuration file; check the path given to --config")
         return path
     path = PROJECT_ROOT / CONFIG_FILE
     return path if path.is_file() else None
@@ -115,7 +115,8 @@ def load(option: str | Path | None = None) -> Config:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}): save it as UTF-8") from None
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (line {line}, byte {err.start}): save it as UTF-8") from None
     return replace(parse(text, str(path)), path=path)
 
 

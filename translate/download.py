@@ -11,6 +11,7 @@ so an interrupted install leaves nothing behind.
 from __future__ import annotations
 
 import hashlib
+import errno
 import os
 import re
 import shutil
@@ -169,9 +170,32 @@ def staging(folder: Path) -> Iterator[Path]:
     _sweep_stale_staging(parent, folder.name)
     path = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.staging-{os.getpid()}-"))
     try:
+        if parent != folder:
+            path = _check_rename(path, folder)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _check_rename(path: Path, folder: Path) -> Path:
+    """``path`` if a folder in it can be renamed into ``folder``, else a new
+    staging folder inside ``folder``. A bind mount (a Docker volume, a
+    read-only USB stick mounted twice) shares the parent's st_dev but refuses
+    renames across it (EXDEV); learn that before gigabytes are unpacked. A
+    folder that cannot be written is refused here, by its own name."""
+    probe = folder / path.name
+    try:
+        try:
+            os.rename(path, probe)
+            os.rename(probe, path)
+            return path
+        except OSError as err:
+            shutil.rmtree(path, ignore_errors=True)
+            if err.errno != errno.EXDEV:
+                raise
+        return Path(tempfile.mkdtemp(dir=folder, prefix=f".{folder.name}.staging-{os.getpid()}-"))
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(folder)) from None
 
 
 def _pid_alive(pid: int) -> bool:

@@ -60,6 +60,13 @@ MAX_FORM_LENGTH = 200
 TARGET_SCRIPTS = {"ru": "CYRILLIC", "kk": "CYRILLIC", "prs": "ARABIC", "ps": "ARABIC"}
 
 
+# Characters no cell may hold: C0/C1 controls other than tab and line ends
+# (an ESC sequence would reach the terminal of whoever runs `glossary check`
+# or `glossary diff`) and the bidi embedding, override and isolate controls,
+# which make a cell read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 class GlossaryError(Exception):
     """A glossary that cannot be used. str() is the first problem, one line,
     "path:line: what is wrong and what to fix"; ``problems`` holds all of them."""
@@ -350,6 +357,12 @@ def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = N
                           "quote a field that contains a comma")
             continue
         cells = {c: unicodedata.normalize("NFC", v.strip()) for c, v in zip(columns, row)}
+        control = next(((c, m.group()) for c, v in cells.items() if (m := _CONTROL.search(v))), None)
+        if control:
+            column, char = control
+            problem(line, f"the {column} cell contains the control character U+{ord(char):04X} "
+                          f"({unicodedata.name(char, 'control')}): remove it")
+            continue
         source, target = cells["source"], cells["target"]
         if not source:
             problem(line, "empty source term: fill it in or delete the line")
@@ -366,6 +379,16 @@ def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = N
             flags = tuple(expand(cells.get("flag", "")))
         except PatternError as err:
             problem(line, f"invalid pattern: {err}")
+            continue
+        # The term itself (forms and flags are alternatives of it, checked as literals).
+        wordless = next((f for f in (*sources, forms[0]) if not any(c.isalnum() for c in f)), None)
+        if wordless is not None:
+            problem(line, f"{wordless!r} has no letter or digit: a term is a word or a name; delete the line")
+            continue
+        formula = next((f for f in (*sources, *forms, *flags) if f.startswith("=")), None)
+        if formula is not None:
+            problem(line, f"{formula!r} starts with '=' like a spreadsheet formula: a term starts with its "
+                          "first word; remove the '='")
             continue
         bad = _wrong_script(sources, "LATIN") or (script and _wrong_script(forms + flags, script))
         if bad:
@@ -421,7 +444,8 @@ def _rows(text: str, name: str) -> list[tuple[int, list[str]]]:
             rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as err:
-        raise GlossaryError([f"{name}:{reader.line_num or line}: {err}: check the quotes on this line"]) from None
+        # ``line`` is where the broken row starts (a quote left open runs to the end of the file)
+        raise GlossaryError([f"{name}:{line}: {err}: check the quotes on this line"]) from None
     return rows
 
 

@@ -448,7 +448,11 @@ def install_from_file(path: str | Path, folder: str | Path, expected: tuple[str,
             )
         except ArchiveError as err:
             raise _archive_error(err) from None
-        return _install_unpacked(unpacked.root, folder, staging, expected)
+        try:
+            return _install_unpacked(unpacked.root, folder, staging, expected)
+        except InvalidPackageError as err:
+            # The package's own problems (metadata, tokenizer): name the file it came in.
+            raise InvalidPackageError(f"{path.name}: {err}; get a fresh copy of the package") from None
 
 
 def install_from_index(
