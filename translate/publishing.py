@@ -232,8 +232,7 @@ class Article:
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
             }
             entries[edition.lang.key] = entry
-        if "html" in self.formats:
-            self._stage_index(entries, staged)
+        index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
@@ -244,6 +243,8 @@ class Article:
             "editions": dict(sorted(entries.items())),
             "files": dict(sorted(files.items())),
         }
+        if index_inputs:
+            manifest["index_inputs"] = index_inputs
         self._put(staged, self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         files["manifest.json"] = self._digest("manifest.json")
 
@@ -254,9 +255,8 @@ class Article:
         self._put(staged, self.folder / "SHA256SUMS", sums(files))
         return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
 
-    def _stage_index(self, entries: dict, staged: StagedFiles) -> None:
-        from translate.render.html import render_index
-
+    def _stage_index(self, entries: dict, staged: StagedFiles) -> str:
+        """Stage index.html; returns the fingerprint of what it is made from."""
         rows = []
         for key in ALL:
             if key not in entries:
@@ -269,8 +269,19 @@ class Article:
         # The index is as new as its newest edition: a run that changes no
         # edition leaves it byte for byte as it was.
         updated = max((published for _, _, published in rows), default=self.published)
-        self._put(staged, self.folder / "index.html",
-                  render_index(self.doc.title.text, self.doc.slug, rows, updated))
+        inputs = hashlib.sha256(json.dumps(
+            [__version__, self.doc.title.text, self.doc.slug, updated.isoformat(), render_assets_digest(),
+             [(lang.key, files, published.isoformat()) for lang, files, published in rows]],
+            ensure_ascii=False).encode()).hexdigest()
+        path = self.folder / "index.html"
+        previous = _load_json(self.folder / "manifest.json")
+        if (previous.get("index_inputs") == inputs and path.is_file()
+                and previous.get("files", {}).get("index.html") == self._digest("index.html")):
+            return inputs  # made from the same inputs and intact: not rendered again
+        from translate.render.html import render_index
+
+        self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated))
+        return inputs
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
