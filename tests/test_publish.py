@@ -154,7 +154,6 @@ def test_memory_republish_translates_nothing_and_an_edit_only_its_sentence(tmp_p
     result = publish(*args)
     assert result.exit_code == 0
     assert len(calls) == 1, "an unchanged article must not reach the model"
-    assert "14 of 14 segments from the translation memory" in result.output
     assert "not rendered again" in result.output
     assert ru.stat().st_mtime_ns == mtime and ru.read_text() == first
 
@@ -272,3 +271,42 @@ def test_publish_html_and_pdf_for_every_edition(tmp_path, models_dir, multilingu
                     "--output", str(out))
     assert again.exit_code == 0 and again.output.count("not rendered again") == 5
     assert {p: p.read_bytes() for p in folder.rglob("*.pdf")} == before
+
+
+def test_carried_over_editions_follow_glossary_changes_and_new_editions(tmp_path, models_dir,
+                                                                         multilingual_model_factory, monkeypatch):
+    """An edition whose inputs did not change is not even translated again; a
+    changed glossary or a new edition in the language switcher brings it back."""
+    import shutil
+
+    from translate import model_store
+
+    store = tmp_path / "multilingual"
+    model_store.add(multilingual_model_factory(family="nllb"), store)
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    out = tmp_path / "out"
+    base = [str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
+            "--output", str(out), "--locales", str(locales), "--format", "md,html"]
+    calls = _spy_engine_calls(monkeypatch)
+    assert publish(*base, "--to", "ru").exit_code == 0
+    manifest = lambda: json.loads((out / "taliban-delisting" / "manifest.json").read_text())
+    assert manifest()["editions"]["ru"]["glossary"] is not None
+
+    again = publish(*base, "--to", "ru")
+    assert again.exit_code == 0 and len(calls) == 1 and again.output.count("not rendered again") == 2
+
+    (locales / "ru" / "glossary.csv").unlink()            # the glossary changed: enforce again
+    changed = publish(*base, "--to", "ru")
+    assert changed.exit_code == 0 and len(calls) == 1     # the memory still answers
+    assert manifest()["editions"]["ru"]["glossary"] is None
+
+    ru_html = out / "taliban-delisting" / "ru" / "taliban-delisting.ru.html"
+    assert "taliban-delisting.prs.html" not in ru_html.read_text()
+    added = publish(*base, "--to", "ru,prs")               # a new edition: every switcher links to it
+    assert added.exit_code == 0
+    assert "taliban-delisting.prs.html" in ru_html.read_text()
+    assert "taliban-delisting.prs.html" in (out / "taliban-delisting" / "en" / "taliban-delisting.en.html").read_text()
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out / "taliban-delisting",
+                          capture_output=True, text=True)
+    assert sums.returncode == 0, sums.stdout

@@ -55,6 +55,8 @@ class Edition:
     published: datetime | None = None
     inputs: str = ""           # fingerprint of everything the files are made from
     reused: bool = False       # files of an earlier run were still current
+    pre: str = ""              # fingerprint of what goes into translating it (see publish)
+    carried: dict | None = None  # the previous run's manifest entry, when not even translated again
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +68,19 @@ def render_assets_digest() -> str:
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".html", ".css", ".py", ".mo"):
+                digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Every file of the tool that can change an edition: code, templates,
+    catalogues, adaptation and glossary data under the project's locales."""
+    digest = hashlib.sha256(__version__.encode())
+    for root, suffixes in ((paths.PACKAGE_DIR, (".py", ".html", ".css")), (paths.LOCALES_DIR, (".mo", ".csv"))):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in suffixes:
                 digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -120,10 +135,11 @@ class Article:
     def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
         """Render each edition whose inputs changed; the language switcher of
         each links to every edition that has an HTML page after this run."""
-        linked = {e.lang.key for e in editions}
-        linked |= {key for key in ALL if self.file_for(ALL[key], "html").exists()}
-        links = [(ALL[key], self._href(key)) for key in ALL if key in linked]
+        self._linked = self.linked_keys(editions)
+        links = [(ALL[key], self._href(key)) for key in self._linked]
         for edition in editions:
+            if edition.carried is not None:
+                continue  # made from the same inputs, with the same links: nothing to do
             edition.inputs = self._fingerprint(edition, links)
             previous = self._current_files(edition)
             if previous is not None:
@@ -169,19 +185,41 @@ class Article:
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
 
+    def carry_over(self, lang: Language, pre: str) -> Edition | None:
+        """The previous run's edition when it was made from the same inputs
+        (``pre``) and its files are intact: then it needs no translation at all.
+        The caller must still check ``linked_keys(...) == entry["links"]``."""
+        entry = self.previous.get(lang.key)
+        if not pre or not entry or entry.get("pre") != pre or "links" not in entry:
+            return None
+        if not self._intact(lang, entry):
+            return None
+        files = [self.file_for(lang, ext) for ext in ("md", "html", "pdf") if ext in self.formats]
+        return Edition(lang, None, files=files, published=datetime.fromisoformat(entry["published"]),
+                       inputs=entry.get("inputs", ""), reused=True, pre=pre, carried=entry)
+
+    def linked_keys(self, editions: list[Edition]) -> list[str]:
+        """Editions the language switchers link to after this run."""
+        linked = {e.lang.key for e in editions}
+        linked |= {key for key in ALL if self.file_for(ALL[key], "html").exists()}
+        return [key for key in ALL if key in linked]
+
+    def _intact(self, lang: Language, entry: dict) -> bool:
+        expected = {self._rel(self.file_for(lang, ext)) for ext in self.formats}
+        if set(entry.get("files", {})) != expected:
+            return False
+        for rel, digest in entry["files"].items():
+            path = self.folder / rel
+            if not path.exists() or sha256_file(path) != digest:
+                return False
+        return True
+
     def _current_files(self, edition: Edition):
         """The files of the previous run when they were made from the same inputs
         and are intact on disk; None when the edition must be rendered."""
         entry = self.previous.get(edition.lang.key)
-        if not entry or entry.get("inputs") != edition.inputs:
+        if not entry or entry.get("inputs") != edition.inputs or not self._intact(edition.lang, entry):
             return None
-        expected = {self._rel(self.file_for(edition.lang, ext)) for ext in self.formats}
-        if set(entry.get("files", {})) != expected:
-            return None
-        for rel, digest in entry["files"].items():
-            path = self.folder / rel
-            if not path.exists() or sha256_file(path) != digest:
-                return None
         # In the order _render_edition writes them, so that a reused edition's
         # manifest entry and index row read exactly as when it was rendered.
         files = [self.file_for(edition.lang, ext) for ext in ("md", "html", "pdf") if ext in self.formats]
@@ -220,6 +258,11 @@ class Article:
         SHA256SUMS text that lists only the files this run does not change."""
         entries = dict(self.previous)
         for edition in editions:
+            if edition.carried is not None:
+                entries[edition.lang.key] = dict(edition.carried)
+                for rel in edition.carried["files"]:
+                    self._digest(rel)
+                continue
             entry = {
                 "language": edition.lang.key,
                 "published": (edition.published or self.published).isoformat(timespec="seconds"),
@@ -230,6 +273,8 @@ class Article:
                 "adaptation": ({"path": str(edition.adaptation.path), "sha256": edition.adaptation.version}
                                if edition.adaptation is not None else None),
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
+                "pre": edition.pre,
+                "links": self._linked,
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None

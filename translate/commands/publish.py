@@ -173,14 +173,14 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
         if path.exists() and not path.is_dir():
             raise click.ClickException(f"{path} is a file, but the article's editions go in a folder of "
                                        "that name: move the file away or choose another --output")
-    editions = [publishing.Edition(SOURCE, doc)]
+    source_sha = publishing.sha256_file(source)
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
+    original = _carry(article, SOURCE, _pre(SOURCE, source_sha, formats), memory)
+    editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(SOURCE, source_sha, formats))]
 
-    for lang in languages:
-        outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
+    def translate_edition(lang, outcome, choice, pre):
+        """Translate one edition; None (and the outcome says why) when it cannot be."""
         try:
-            choice = choose_engine(lang, where.models_dir, config=where.config,
-                                   multilingual_dir=where.multilingual_dir)
             engine = project_config.build_engine(choice, options)
             rules = adaptation.load() if choice.adapted else None
             if memory is not None:
@@ -196,12 +196,9 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             # A package whose metadata names another language than its model writes
             # that other language: never publish it as this edition.
             check_script(lang, [s.raw.text for s in record.segments], record.model.name)
-        except NoModel as err:
-            outcome.problem, outcome.fix = err.reason, err.hint
-            continue
         except (EngineError, publishing.GlossaryUnavailable, adaptation.AdaptationError) as err:
             outcome.problem, outcome.fix = str(err), getattr(err, "hint", "")
-            continue
+            return None
         outcome.model = record.model.name
         if memory is not None:
             if engine.hits:
@@ -216,7 +213,41 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
         if rules is not None:
             changed = sum(1 for s in record.segments if s.adaptations)
             outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
-        editions.append(publishing.Edition(lang, translated, record, glossary, adaptation=rules))
+        return publishing.Edition(lang, translated, record, glossary, adaptation=rules, pre=pre)
+
+    choices = {}
+    for lang in languages:
+        outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
+        try:
+            choice = choose_engine(lang, where.models_dir, config=where.config,
+                                   multilingual_dir=where.multilingual_dir)
+        except NoModel as err:
+            outcome.problem, outcome.fix = err.reason, err.hint
+            continue
+        except EngineError as err:
+            outcome.problem, outcome.fix = str(err), getattr(err, "hint", "")
+            continue
+        pre = _pre(lang, source_sha, formats, choice, options, where.locales_dir)
+        choices[lang.key] = (choice, pre)
+        edition = _carry(article, lang, pre, memory) or translate_edition(lang, outcome, choice, pre)
+        if edition is not None:
+            editions.append(edition)
+
+    # An edition carried over from the last run links to the editions that
+    # existed then: if that set changed, it is translated (from the memory) and
+    # rendered again like the others.
+    linked = article.linked_keys(editions)
+    for index, edition in enumerate(editions):
+        if edition.carried is None or edition.carried["links"] == linked:
+            if edition.carried is not None and edition.lang.key != SOURCE.key:
+                outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
+            continue
+        if edition.lang.key == SOURCE.key:
+            editions[index] = publishing.Edition(SOURCE, doc, pre=edition.pre)
+            continue
+        choice, pre = choices[edition.lang.key]
+        fresh = translate_edition(edition.lang, outcomes[edition.lang.key], choice, pre)
+        editions[index] = fresh if fresh is not None else edition
 
     from translate.fsutil import FolderLock
 
@@ -239,6 +270,38 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             outcomes[edition.lang.key].notes.append(
                 f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")
     return list(outcomes.values())
+
+
+def _pre(lang, source_sha: str, formats, choice=None, options=None, locales_dir: Path | None = None) -> str:
+    """Fingerprint of everything that goes into an edition before translation:
+    the source bytes, the tool's code and data, the formats, and for a
+    translation the model (with its weights' size and time), decoding options,
+    glossary and adaptation files. Equal to the last run's: nothing to do."""
+    import hashlib
+    import json
+
+    from translate import publishing
+
+    material = [publishing.code_digest(), source_sha, lang.key, sorted(formats)]
+    if choice is not None:
+        from translate.memory import model_fingerprint
+
+        glossary = Path(locales_dir) / lang.key / "glossary.csv" if locales_dir else None
+        material += [choice.engine, choice.model, choice.version, str(choice.path), choice.adapted,
+                     model_fingerprint(choice.installed.model_info()) if choice.installed else "",
+                     options.signature() if options else None,
+                     publishing.sha256_file(glossary) if glossary and glossary.is_file() else None]
+        if choice.adapted:
+            from translate.adaptation import DEFAULT_PATH
+
+            material.append(publishing.sha256_file(DEFAULT_PATH))
+    return hashlib.sha256(json.dumps(material, default=str).encode()).hexdigest()
+
+
+def _carry(article, lang, pre: str, memory):
+    """The last run's edition if nothing it is made from changed. Without the
+    memory (--no-cache) every edition is translated again, as asked."""
+    return None if memory is None else article.carry_over(lang, pre)
 
 
 def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
