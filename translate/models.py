@@ -427,6 +427,20 @@ def _install_unpacked(root: Path, folder: Path, staging: Path, expected: tuple[s
     return InstallResult(installed, "installed", tuple(replaced))
 
 
+def _unpack(archive: Path, staging: Path):
+    """Extract an .argosmodel into the staging folder with the package limits."""
+    try:
+        return safe_extract(
+            archive,
+            staging / "unpacked",
+            max_total_bytes=MAX_UNPACKED_BYTES,
+            max_files=MAX_PACKAGE_FILES,
+            require=REQUIRED_FILES,
+        )
+    except ArchiveError as err:
+        raise _archive_error(err) from None
+
+
 def _archive_error(err: ArchiveError) -> InvalidPackageError:
     return InvalidPackageError(str(err))
 
@@ -438,16 +452,7 @@ def install_from_file(path: str | Path, folder: str | Path, expected: tuple[str,
     if not path.is_file():
         raise ModelsError(f"{path}: no such file; give the path of an .argosmodel package file")
     with download.staging(folder) as staging:
-        try:
-            unpacked = safe_extract(
-                path,
-                staging / "unpacked",
-                max_total_bytes=MAX_UNPACKED_BYTES,
-                max_files=MAX_PACKAGE_FILES,
-                require=REQUIRED_FILES,
-            )
-        except ArchiveError as err:
-            raise _archive_error(err) from None
+        unpacked = _unpack(path, staging)
         try:
             return _install_unpacked(unpacked.root, folder, staging, expected)
         except InvalidPackageError as err:
@@ -526,16 +531,7 @@ def _install_entry(entry: IndexEntry, folder: Path, base_url: str, progress: Pro
             raise errors[-1] if len(errors) == 1 else DownloadError(
                 f"every download link for {entry.name} failed; last: {errors[-1]}"
             )
-        try:
-            unpacked = safe_extract(
-                archive,
-                staging / "unpacked",
-                max_total_bytes=MAX_UNPACKED_BYTES,
-                max_files=MAX_PACKAGE_FILES,
-                require=REQUIRED_FILES,
-            )
-        except ArchiveError as err:
-            raise _archive_error(err) from None
+        unpacked = _unpack(archive, staging)
         return _install_unpacked(unpacked.root, folder, staging, (entry.from_code, entry.to_code))
 
 
