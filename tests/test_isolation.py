@@ -6,12 +6,10 @@ without crashing or losing text (property-based, hypothesis)."""
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import re
 import shutil
 import stat
-import threading
 import time
 import unicodedata
 import uuid
@@ -25,6 +23,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from localserver import QuietHandler, serving
 from translate import glossary as gl
 from translate import model_store
 from translate import models as argos_store
@@ -41,7 +40,7 @@ PNG_1PX = bytes.fromhex(
 # --- rendering reaches nothing outside the package's assets ----------------------------
 
 
-class Canary(http.server.BaseHTTPRequestHandler):
+class Canary(QuietHandler):
     requests: list[str] = []
 
     def do_GET(self):
@@ -52,20 +51,13 @@ class Canary(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def canary():
     Canary.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canary)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Canary) as base:
+        yield base
 
 
 def hostile_article(base: str, secret: Path, picture: Path) -> str:

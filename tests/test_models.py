@@ -7,15 +7,14 @@ CTranslate2 model); downloads come from an HTTP server on 127.0.0.1.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from localserver import QuietHandler, serving
 from translate import download
 from translate import models as store
 from translate.commands.models import models
@@ -81,7 +80,7 @@ class Server:
         self.requests: list[str] = []
         routes, requests = self.routes, self.requests
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 requests.append(self.path)
                 mode, data = routes.get(self.path, ("missing", b""))
@@ -98,22 +97,16 @@ class Server:
                     pass  # the client gave up on purpose (size or space refused)
                 self.close_connection = True
 
-            def log_message(self, *args):
-                pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self._serving = serving(Handler)
+        self.url = self._serving.__enter__()
 
     def serve_index(self, entries: list[dict]) -> str:
         self.routes["/index.json"] = ("full", json.dumps(entries).encode())
         return f"{self.url}/index.json"
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
-import threading
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from localserver import serve_routes
 from translate import model_store
 from translate import models as argos_store
 from translate.commands.models import models
@@ -200,36 +198,9 @@ def test_list_follows_the_configuration(dirs, tmp_path, m2m_dir):
 # --- install --------------------------------------------------------------------------------
 
 
-@contextmanager
-def serve(routes: dict[str, bytes]):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path not in routes:
-                self.send_error(404)
-                return
-            body = routes[self.path]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def test_install_a_named_model_from_the_configured_location(dirs, tmp_path, m2m_dir):
     body = zip_folder(m2m_dir, tmp_path / "m.zip", "m2m100_418M").read_bytes()
-    with serve({"/m.zip": body}) as base:
+    with serve_routes({"/m.zip": body}) as base:
         config = write_config(tmp_path, f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\n'
                                          f'sha256 = "{hashlib.sha256(body).hexdigest()}"\n')
         result = run(dirs, "install", "m2m100_418M", config=config)
@@ -248,7 +219,7 @@ def test_install_a_named_model_from_the_configured_location(dirs, tmp_path, m2m_
 
 def test_install_with_url_and_sha256_options(dirs, tmp_path, nllb_dir):
     body = zip_folder(nllb_dir, tmp_path / "n.zip", "nllb").read_bytes()
-    with serve({"/n.zip": body}) as base:
+    with serve_routes({"/n.zip": body}) as base:
         result = run(dirs, "install", "nllb-200-distilled-600M", "--url", f"{base}/n.zip",
                      "--sha256", hashlib.sha256(body).hexdigest())
     assert result.exit_code == 0, result.output
@@ -259,7 +230,7 @@ def test_install_with_url_and_sha256_options(dirs, tmp_path, nllb_dir):
 def test_install_explains_languages_argos_lacks(dirs, tmp_path, nllb_dir):
     index = json.dumps([{"from_code": "en", "to_code": "ru", "package_version": "1.0",
                          "links": ["/ru.argosmodel"], "code": "translate-en_ru"}]).encode()
-    with serve({"/index.json": index}) as base:
+    with serve_routes({"/index.json": index}) as base:
         result = run(dirs, "install", "ps", "--index-url", f"{base}/index.json")
         error = assert_one_line_error(result)
         assert "no English→Pashto package" in error

@@ -4,10 +4,8 @@ with tiny real models built by tests/modelkit.py."""
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
 import shutil
-import threading
 import unicodedata
 import zipfile
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from localserver import serve_routes
 from translate import model_store
 from translate.engines.base import EngineError
 from translate.engines.multilingual import MultilingualEngine
@@ -267,37 +266,6 @@ def test_verify_loads_the_model(tmp_path, nllb_dir):
 # --- the store: install over HTTP ------------------------------------------------------------
 
 
-@contextmanager
-def _server(routes: dict[str, tuple[bytes, int | None]]):
-    """Serve path -> (body, announced length) on 127.0.0.1; a body shorter
-    than its announced length breaks off mid-download."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path not in routes:
-                self.send_error(404)
-                return
-            body, length = routes[self.path]
-            self.send_response(200)
-            self.send_header("Content-Length", str(length if length is not None else len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-            self.close_connection = True
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def m2m_zip(tmp_path_factory, m2m_dir) -> bytes:
     archive = _zip_folder(m2m_dir, tmp_path_factory.mktemp("zip") / "m2m100_418M.zip", "m2m100_418M")
@@ -317,7 +285,7 @@ def test_install_downloads_checks_and_installs(tmp_path, m2m_zip):
         assert label == "m2m100_418M" and total == len(m2m_zip)
         yield received.append
 
-    with _server({"/m.zip": (m2m_zip, None)}) as base:
+    with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
         result = model_store.install("m2m100_418M", store, url=f"{base}/m.zip",
                                      sha256=hashlib.sha256(m2m_zip).hexdigest(), progress=progress)
     assert sum(received) == len(m2m_zip)
@@ -330,7 +298,7 @@ def test_install_downloads_checks_and_installs(tmp_path, m2m_zip):
 def test_install_takes_the_location_from_the_configuration(tmp_path, m2m_zip):
     from translate import config
 
-    with _server({"/m.zip": (m2m_zip, None)}) as base:
+    with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
         cfg = config.parse(f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\n'
                            f'sha256 = "{hashlib.sha256(m2m_zip).hexdigest()}"\nsize = {len(m2m_zip)}\n')
         result = model_store.install("m2m100_418M", tmp_path / "store", downloads=cfg.downloads)
@@ -347,7 +315,7 @@ def test_install_refuses_bad_downloads_and_leaves_nothing(tmp_path, m2m_zip, cas
         sha = hashlib.sha256(b"something else").hexdigest()
     name = "nllb-200-distilled-600M" if case == "wrong-family" else "m2m100_418M"
     expected = {"broken-off": "broke off", "checksum": "checksum", "wrong-family": "not NLLB-200"}[case]
-    with _server({"/m.zip": (body, length)}) as base:
+    with serve_routes({"/m.zip": (body, length)}) as base:
         with pytest.raises(model_store.ModelStoreError, match=expected):
             model_store.install(name, store, url=f"{base}/m.zip", sha256=sha)
     assert not store.exists() or list(store.iterdir()) == []

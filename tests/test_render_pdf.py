@@ -3,17 +3,16 @@ in the edition's digits, and a renderer that fetches nothing."""
 
 from __future__ import annotations
 
-import http.server
 import io
 import re
 import shutil
 import subprocess
-import threading
 from datetime import datetime, timezone
 
 import pytest
 from pypdf import PdfReader
 
+from localserver import QuietHandler, serving
 from translate.document import Block, Document, Mark, Segment
 from translate.languages import ALL
 from translate.render import fonts
@@ -167,7 +166,7 @@ def test_css_strings_cannot_break_out():
     assert css_string('a"b\\c\nd') == '"a\\22 b\\5c c\\a d"'
 
 
-class CanaryHandler(http.server.BaseHTTPRequestHandler):
+class CanaryHandler(QuietHandler):
     requests: list[str] = []
 
     def do_GET(self):  # noqa: N802 - http.server's naming
@@ -177,21 +176,13 @@ class CanaryHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"\x89PNG\r\n\x1a\n")
 
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def canary():
     CanaryHandler.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CanaryHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", CanaryHandler.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(CanaryHandler) as base:
+        yield base, CanaryHandler.requests
 
 
 PNG_1PX = bytes.fromhex(
