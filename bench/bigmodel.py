@@ -323,25 +323,10 @@ def convert(model_dir: Path, shape: Shape, vocab: list[str], allowed: list[int])
     _WiredConverter().convert(str(model_dir), quantization=shape.quantization, force=True)
 
 
-_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
-
-
 def _zip_folder(folder: Path, archive: Path) -> None:
-    """An .argosmodel: a zip of one top-level folder. Stored, not deflated:
-    random int8 weights do not compress, and storing keeps the build fast."""
-    name = folder.name
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
-        for path in [folder, *sorted(folder.rglob("*"))]:
-            arcname = "/".join([name, *path.relative_to(folder).parts])
-            if path.is_dir():
-                info = zipfile.ZipInfo(arcname + "/", date_time=_ZIP_TIME)
-                info.external_attr = 0o40755 << 16
-                zf.writestr(info, b"")
-            else:
-                info = zipfile.ZipInfo(arcname, date_time=_ZIP_TIME)
-                info.external_attr = 0o644 << 16
-                with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+    """An .argosmodel. Stored, not deflated: random int8 weights do not
+    compress, and storing keeps the build fast."""
+    modelkit.zip_package(folder, archive, compression=zipfile.ZIP_STORED)
 
 
 def build_argos_package(dest: Path, to_code: str, shape: Shape = Shape(), *, sp_model: bytes | None = None) -> Path:

@@ -570,18 +570,30 @@ def build_argos_package(dest: Path, from_code: str = "en", to_code: str = "ru", 
     archive = dest / f"{name}.argosmodel"
     with tempfile.TemporaryDirectory(dir=dest) as tmp:
         folder = build_argos_package_dir(Path(tmp), from_code, to_code, version=version, seed=seed)
-        # Fixed timestamps: the same arguments give the same bytes (checksums).
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in [folder, *sorted(folder.rglob("*"))]:
-                arcname = "/".join([name, *path.relative_to(folder).parts])
-                if path.is_dir():
-                    info = zipfile.ZipInfo(arcname + "/", date_time=_ZIP_TIME)
-                    info.external_attr = 0o40755 << 16
-                    zf.writestr(info, b"")
-                else:
-                    info = zipfile.ZipInfo(arcname, date_time=_ZIP_TIME)
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+        zip_package(folder, archive, name)
+    return archive
+
+
+def zip_package(folder: Path, archive: Path, name: str | None = None, *,
+                compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """Zip ``folder`` as the single top-level folder ``name`` of an archive,
+    the way Argos packages are laid out. Fixed timestamps and modes: the same
+    folder gives the same bytes (checksums). Files are streamed, so models of
+    real size zip without being read into memory."""
+    name = name or folder.name
+    with zipfile.ZipFile(archive, "w", compression) as zf:
+        for path in [folder, *sorted(folder.rglob("*"))]:
+            arcname = "/".join([name, *path.relative_to(folder).parts])
+            if path.is_dir():
+                info = zipfile.ZipInfo(arcname + "/", date_time=_ZIP_TIME)
+                info.external_attr = 0o40755 << 16
+                zf.writestr(info, b"")
+            else:
+                info = zipfile.ZipInfo(arcname, date_time=_ZIP_TIME)
+                info.external_attr = 0o644 << 16
+                info.compress_type = compression
+                with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
     return archive
 
 
