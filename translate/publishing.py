@@ -59,31 +59,32 @@ class Edition:
     carried: dict | None = None  # the previous run's manifest entry, when not even translated again
 
 
-@lru_cache(maxsize=1)
-def render_assets_digest() -> str:
-    """Templates, stylesheets, compiled catalogues and the render code: a change
-    to any of them re-renders every edition."""
-    digest = hashlib.sha256()
-    roots = [paths.PACKAGE_DIR / "templates", paths.PACKAGE_DIR / "render", paths.LOCALES_DIR]
-    for root in roots:
+def _files_digest(*roots: tuple[Path, tuple[str, ...]], seed: str = "") -> str:
+    """SHA-256 over the names and bytes of the files under each root with one of its suffixes."""
+    digest = hashlib.sha256(seed.encode())
+    for root, suffixes in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".html", ".css", ".py", ".mo"):
+            if path.is_file() and path.suffix in suffixes:
                 digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def render_assets_digest() -> str:
+    """Templates, stylesheets, compiled catalogues and the render code: a change
+    to any of them re-renders every edition (a glossary edit does not)."""
+    page = (".html", ".css", ".py", ".mo")
+    return _files_digest((paths.PACKAGE_DIR / "templates", page), (paths.PACKAGE_DIR / "render", page),
+                         (paths.LOCALES_DIR, page))
 
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """Every file of the tool that can change an edition: code, templates,
     catalogues, adaptation and glossary data under the project's locales."""
-    digest = hashlib.sha256(__version__.encode())
-    for root, suffixes in ((paths.PACKAGE_DIR, (".py", ".html", ".css")), (paths.LOCALES_DIR, (".mo", ".csv"))):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in suffixes:
-                digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _files_digest((paths.PACKAGE_DIR, (".py", ".html", ".css")), (paths.LOCALES_DIR, (".mo", ".csv")),
+                         seed=__version__)
 
 
 class Article:

@@ -260,9 +260,9 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             article.previous = publishing.previous_editions(article.folder)
             article.write(editions)
     except OSError as err:
-        where = err.filename or article.folder
+        failed = err.filename or article.folder
         kept = "" if article.committing else "; the published files were left as they were"
-        raise click.ClickException(f"cannot write {where}: {err.strerror}{kept}; check that the output "
+        raise click.ClickException(f"cannot write {failed}: {err.strerror}{kept}; check that the output "
                                    "folder is writable and the disk has room") from None
     for edition in editions:
         outcomes[edition.lang.key].files = edition.files
