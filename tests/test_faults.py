@@ -265,21 +265,37 @@ def test_two_publishes_of_one_article_at_once(project):
 # --- Ctrl-C ----------------------------------------------------------------------------
 
 
-def _wait_for(process: subprocess.Popen, text: str, timeout: float = 120) -> list[str]:
-    """Read stderr until ``text`` appears (the run has started translating)."""
-    lines: list[str] = []
-    found = threading.Event()
+class _StderrReader:
+    """Reads a process's stderr in a thread, so the test can wait for a line
+    while the process runs, and then for the rest once it has exited."""
 
-    def read():
-        for line in process.stderr:
-            lines.append(line)
-            if text in line:
-                found.set()
-        found.set()
+    def __init__(self, process: subprocess.Popen):
+        self.lines: list[str] = []
+        self._done = False
+        self._seen = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
+        self._thread.start()
 
-    threading.Thread(target=read, daemon=True).start()
-    assert found.wait(timeout), "".join(lines)
-    return lines
+    def _read(self, stream):
+        for line in stream:
+            with self._seen:
+                self.lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self._done = True
+            self._seen.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        """Until ``text`` appears (or stderr ends)."""
+        with self._seen:
+            found = self._seen.wait_for(lambda: self._done or any(text in line for line in self.lines), timeout)
+        assert found and any(text in line for line in self.lines), "".join(self.lines)
+
+    def all(self, timeout: float = 120) -> str:
+        """Everything, once the process has closed stderr (it has exited)."""
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "stderr was not closed"
+        return "".join(self.lines)
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -289,12 +305,12 @@ def test_ctrl_c_ends_cleanly(project, attempt):
         project.publish(200)
     before = digests(project.folder)
     process = project.start(project.source(300 + attempt))
-    lines = _wait_for(process, "Russian")
-    time.sleep(rng.uniform(0.0, 1.0))
+    stderr = _StderrReader(process)
+    stderr.wait_for("Russian")   # it has started translating
+    time.sleep(rng.uniform(0.0, 1.0))  # a random moment of the run, not a wait for anything
     process.send_signal(signal.SIGINT)
     process.wait(timeout=120)
-    time.sleep(0.1)  # let the reader thread take the last lines
-    err = "".join(lines)
+    err = stderr.all()  # to the end: the process has exited and closed it
     if process.returncode == 0:
         pytest.skip("the run finished before Ctrl-C arrived")
     # 130 from our handler; CPython may instead end by re-raising SIGINT after

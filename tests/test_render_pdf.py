@@ -209,7 +209,7 @@ body {{ background: url("{base}/background.png"); font-family: X; }}</style></he
 </body></html>"""
     title = f'Title"; }} @import url("{base}/title.css"); a {{ x: "</style><img src="{base}/title.png">'
     pdf = render_pdf(html, base_url=str(tmp_path) + "/", lang=ALL["en"], title=title, published=PUBLISHED)
-    assert requests == []
+    assert requests == [] and base.connections_made() == 0
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata.title == " ".join(title.split())
     assert "/Names" not in reader.trailer["/Root"]        # no embedded files
