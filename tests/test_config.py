@@ -3,6 +3,8 @@ language to the configured engine with tiny real models installed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from translate import config, model_store, models
@@ -10,7 +12,8 @@ from translate.engines import NoModel
 from translate.engines.argos import ArgosEngine
 from translate.engines.multilingual import MultilingualEngine
 from translate.languages import TARGETS
-from translate.paths import PROJECT_ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- parsing and validation ------------------------------------------------------------
@@ -32,10 +35,14 @@ def test_shorthand_and_tables_fill_in_defaults():
     assert cfg.languages["ru"].origin == "default"
 
 
-def test_the_example_file_is_valid():
-    cfg = config.load(PROJECT_ROOT / "translate.example.toml")
-    assert cfg.path == PROJECT_ROOT / "translate.example.toml"
+def test_the_file_translate_init_writes_is_valid():
+    template = ROOT / "translate" / "project_template" / "translate.toml"
+    cfg = config.load(template)
+    assert cfg.path == template
     assert set(cfg.languages) == set(TARGETS)
+    # a new project behaves as the built-in defaults until someone edits it
+    assert {k: (s.engine, s.model) for k, s in cfg.languages.items()} == \
+        {k: (s.engine, s.model) for k, s in config.default().languages.items()}
 
 
 @pytest.mark.parametrize("text,message", [
@@ -164,10 +171,12 @@ def test_a_named_model_without_the_language(tmp_path, multilingual_model_factory
     assert isinstance(config.plan(cfg, tmp_path / "argos", store)["prs"], config.EngineChoice)
 
 
-def test_project_file_is_found_in_the_project_root(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
-    assert config.load().path is None
+def test_no_file_means_the_built_in_defaults():
+    assert config.load(None) == config.default()
+
+
+def test_the_project_file_is_read(tmp_path):
     (tmp_path / "translate.toml").write_text('[languages]\nkk = "argos"\n', encoding="utf-8")
-    cfg = config.load()
+    cfg = config.load(tmp_path / "translate.toml")
     assert cfg.path == tmp_path / "translate.toml" and cfg.languages["kk"].engine == "argos"
     assert cfg.languages["kk"].origin == "translate.toml"

@@ -22,6 +22,8 @@ otherwise.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 import csv
 import functools
 import hashlib
@@ -32,9 +34,8 @@ from pathlib import Path
 
 from translate.engines.base import Alignment, Translation
 from translate.glossary import fold
-from translate.paths import LOCALES_DIR
+from translate.resources import builtin_locales
 
-DEFAULT_PATH = LOCALES_DIR / "prs" / "adaptation.csv"
 COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note")
 KINDS = ("spelling", "vocabulary", "month")
 # Codes of models that write Iranian Persian when asked for Persian/Dari.
@@ -47,7 +48,7 @@ _VOWEL_ENDINGS = ("ا", "و")
 _HAMZA_ABOVE = "\u0654"
 
 
-class AdaptationError(Exception):
+class AdaptationError(UserError):
     """The adaptation data cannot be used: "file:line: what is wrong"."""
 
 
@@ -99,8 +100,9 @@ def needed(choice) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def load(path: Path = DEFAULT_PATH) -> Rules:
-    path = Path(path)
+def load(path: Path | None = None) -> Rules:
+    """The rules in ``path`` (default: the built-in locales/prs/adaptation.csv)."""
+    path = Path(path) if path is not None else builtin_locales() / "prs" / "adaptation.csv"
     try:
         data = path.read_bytes()
     except OSError as err:

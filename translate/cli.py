@@ -10,12 +10,14 @@ import sys
 import click
 
 from translate import __version__
+from translate.cli_options import project_option
 
 # name -> "module:attribute", in the order shown by --help
 SUBCOMMANDS = {
+    "init": ("translate.commands.init:init", "Create a project folder: translate.toml, source/, locales/."),
     "publish": ("translate.commands.publish:publish", "Translate articles and publish every edition."),
     "models": ("translate.commands.models:models", "List, install, add, remove and verify translation models."),
-    "review": ("translate.commands.glossary:review", "Show what the glossary changed, segment by segment."),
+    "review": ("translate.commands.review:review", "Show what the glossary changed, segment by segment."),
     "glossary": ("translate.commands.glossary:glossary", "Check glossaries and compare two versions of one."),
     "cache": ("translate.commands.cache:cache", "Show or clear the translation memory."),
     "doctor": ("translate.commands.doctor:doctor", "Check fonts and the PDF text layer of published editions."),
@@ -34,14 +36,45 @@ class Interrupted(click.ClickException):
         click.echo(f"\n{self.message}", err=True)
 
 
+def _caused_by_interrupt(err: BaseException) -> bool:
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
+class ShownUserError(click.ClickException):
+    """A translate.errors.UserError as click shows errors: one line, its status."""
+
+    def __init__(self, err):
+        super().__init__(err.one_line())
+        self.exit_code = err.exit_code
+
+
 class LazyGroup(click.Group):
     def invoke(self, ctx):
-        # click turns KeyboardInterrupt into "Aborted!" and status 1 before
-        # main() below could see it; say what state the files are in instead.
+        # The one place where expected problems become one line and a status:
+        # commands raise UserError and never catch it themselves.
+        from translate.errors import UserError
+
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
+            # click turns KeyboardInterrupt into "Aborted!" and status 1 before
+            # main() below could see it; say what state the files are in instead.
             raise Interrupted() from None
+        except UserError as err:
+            raise ShownUserError(err) from None
+        except Exception as err:
+            # Ctrl-C inside an extension's import or call can surface as
+            # another exception raised from the KeyboardInterrupt (ctranslate2's
+            # "ImportError: initialization failed"): still an interrupt.
+            if _caused_by_interrupt(err):
+                raise Interrupted() from None
+            raise
 
     def list_commands(self, ctx):
         return list(SUBCOMMANDS)
@@ -61,13 +94,16 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="translate")
+@project_option
 def cli():
     """Publish an English article as Russian, Dari, Pashto and Kazakh editions,
     translated offline with Argos Translate / CTranslate2 models.
 
     \b
     Examples:
+      translate init newsroom && cd newsroom
       translate publish source/taliban-delisting.md --to ru,prs,ps,kk
+      translate -C ~/newsroom publish
       translate models list
       translate models add translate-en_ru-1_9.argosmodel
       translate review source/taliban-delisting.md --to prs

@@ -1,7 +1,7 @@
 """The project configuration: which engine and model translate each language.
 
-Read from ``translate.toml`` in the project root, or the file given with
-``--config PATH``; without a file the built-in defaults apply: Russian
+Read from ``translate.toml`` in the project folder (translate/project.py finds
+it), or the file given with ``--config PATH``; without a file the built-in defaults apply: Russian
 through Argos (en→ru exists), Dari, Pashto and Kazakh through a multilingual
 model (NLLB-200 if one is installed, else M2M-100). Example::
 
@@ -27,6 +27,8 @@ language, or NoModel saying why not) and ``build_engine`` loads it.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -37,7 +39,6 @@ from translate.engines import NoModel
 from translate.engines.base import Engine
 from translate.engines.ct2 import DecodingOptions
 from translate.languages import TARGETS, Language
-from translate.paths import PROJECT_ROOT
 
 CONFIG_FILE = "translate.toml"
 ENGINES = ("argos", "multilingual")
@@ -46,7 +47,7 @@ _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A configuration that cannot be used: "file: key: what is wrong and what to fix"."""
 
 
@@ -92,15 +93,14 @@ def multilingual_languages(config: Config) -> list[str]:
 
 
 def config_path(option: str | Path | None = None) -> Path | None:
-    """``option`` (which must exist), else translate.toml in the project root if
-    there is one, else None (built-in defaults)."""
-    if option is not None:
-        path = Path(option).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such configuration file; check the path given to --config")
-        return path
-    path = PROJECT_ROOT / CONFIG_FILE
-    return path if path.is_file() else None
+    """``option`` (which must exist), else None (built-in defaults). The
+    project's translate.toml is found by translate.project and passed in."""
+    if option is None:
+        return None
+    path = Path(option).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file; check the path given to --config")
+    return path
 
 
 def load(option: str | Path | None = None) -> Config:

@@ -14,11 +14,13 @@ class UserError(Exception):
     """A problem the user can fix: ``message`` says what, ``hint`` what to do."""
 
     exit_code = 1
+    hint = ""  # a subclass may set a fixed hint here
 
     def __init__(self, message: str = "", hint: str = ""):
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        if hint:
+            self.hint = hint
 
     def __str__(self) -> str:
         return self.message

@@ -13,6 +13,8 @@ nothing at all: the review and the published text pick up the change at once.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 import hashlib
 import json
 import os
@@ -25,16 +27,19 @@ from translate.engines.base import Alignment, Engine, ModelInfo, Progress, Trans
 SCHEMA_VERSION = 1
 
 
-class TranslationMemoryError(RuntimeError):
+class TranslationMemoryError(UserError, RuntimeError):
     """The memory file cannot be used; the message says what to do."""
 
 
 def default_path() -> Path:
+    """$TRANSLATE_MEMORY, else memory.sqlite3 in the platform's user cache
+    folder (platformdirs: $XDG_CACHE_HOME/newsroom-translate on Linux)."""
     explicit = os.environ.get("TRANSLATE_MEMORY")
     if explicit:
         return Path(explicit)
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / "newsroom-translate" / "memory.sqlite3"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("newsroom-translate", appauthor=False) / "memory.sqlite3"
 
 
 def model_fingerprint(info: ModelInfo) -> str:

@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
 
-from translate import paths
+from translate.resources import builtin_locales
 from translate.languages import Language
 
 # Babel has no table of the digits of each CLDR numbering system; these are the
@@ -111,7 +111,7 @@ def _has_latin(text: str) -> bool:
 
 
 def catalogue_path(lang: Language, locales_dir: Path | None = None, suffix: str = ".mo") -> Path:
-    base = Path(locales_dir) if locales_dir is not None else paths.LOCALES_DIR
+    base = Path(locales_dir) if locales_dir is not None else builtin_locales()
     return base / lang.key / "LC_MESSAGES" / f"{CATALOGUE_DOMAIN}{suffix}"
 
 

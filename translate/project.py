@@ -1,0 +1,90 @@
+"""The project folder a command works on.
+
+A newsroom keeps its own folder: ``translate.toml``, ``source/`` (articles),
+``locales/<key>/`` (its glossaries and Dari adaptation rules, overriding the
+built-in ones) and ``output/``. It is found the way git finds a repository:
+the nearest ancestor of the current folder that holds ``translate.toml``,
+else the current folder itself; ``translate -C DIR`` (or ``--project DIR``)
+names it instead. Nothing here depends on where the tool is installed.
+
+Working files that are never distributed (locks, review pages, exports,
+staging) live under ``output/.work/``, so ``output/<slug>/`` holds exactly
+what is published.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from translate.errors import UserError
+
+CONFIG_FILE = "translate.toml"
+WORK_DIR = ".work"
+
+
+class ProjectError(UserError):
+    """The project folder cannot be used."""
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def config_file(self) -> Path | None:
+        """translate.toml when the project has one (else built-in defaults)."""
+        path = self.root / CONFIG_FILE
+        return path if path.is_file() else None
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    def work_dir(self, output_dir: Path | None = None) -> Path:
+        """Working files of a run that writes into ``output_dir``: beside the
+        article folders, never inside one."""
+        return Path(output_dir or self.output_dir) / WORK_DIR
+
+    def relative(self, path: Path) -> str:
+        """``path`` as the project names it (POSIX, relative to the root), or
+        its file name alone when it lies outside: published files must not
+        reveal where the project or the user's home is."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).name
+
+    def articles(self) -> list[Path]:
+        """source/*.md, sorted; an error that says what to do when there is none."""
+        found = sorted(self.source_dir.glob("*.md")) if self.source_dir.is_dir() else []
+        if not found:
+            raise ProjectError(f"no articles in {self.source_dir}",
+                               "name one (translate publish article.md) or create a project with translate init")
+        return found
+
+
+def find(start: str | Path | None = None) -> Project:
+    """The project that ``start`` (default: the current folder) lies in."""
+    here = Path(start if start is not None else os.getcwd()).expanduser().absolute()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return Project(folder)
+    return Project(here)
+
+
+def at(folder: str | Path) -> Project:
+    """The project named by ``-C DIR``: that folder itself, which must exist."""
+    path = Path(folder).expanduser().absolute()
+    if not path.is_dir():
+        raise ProjectError(f"-C {folder}: no such folder", "give an existing project folder (translate init DIR makes one)")
+    return Project(path)
