@@ -490,10 +490,13 @@ glossary_case("a right-to-left override in a cell", HEADER + "Taliban,Тали\u
 
 
 def _literal_and_fast(w, result):
+    assert "'(a+)+$ aaaa': missing in prs, ps, kk" in result.output
     assert result.elapsed < 5
 
 
-@case("glossary: regex syntax that would backtrack exponentially", 0, r"Russian \(ru\): 2 terms, valid",
+# Exit 1: the other languages' built-in glossaries lack the odd term, and
+# check says so; the term is matched literally, in bounded time.
+@case("glossary: regex syntax that would backtrack exponentially", 1, r"Russian \(ru\): 2 terms, valid",
       check=_literal_and_fast)
 def _(w):
     w.glossary(HEADER + "(a+)+$ aaaa,Талибан,,,\nTaliban,Талибы,(а+)+б; .*,,\n")

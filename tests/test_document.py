@@ -12,7 +12,7 @@ from translate.inline import restore
 from translate.languages import TARGETS
 from translate.markdown_reader import SourceError, read_markdown, split_front_matter
 from translate.markdown_writer import write_markdown, write_segment
-from translate.pipeline import translate_document
+from translate.edition import translate_document
 
 from identity_engine import IdentityEngine
 

@@ -117,12 +117,24 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 def _ignored(path: Path) -> bool:
-    return path.name == ".lock" or _temporary(path)
+    return _temporary(path)
 
 
 def _temporary(path: Path) -> bool:
-    # atomic_write's names: ".NAME.XXXXXXXX.tmp"; removed by the next publish
+    # staged files' names: ".NAME.XXXXXXXX.tmp"; removed by the next publish
     return bool(re.fullmatch(r"\..+\.[a-z0-9_]{8}\.tmp", path.name))
+
+
+def work_files(folder: Path) -> list[Path]:
+    """What runs left in the article's work folder (output/.work/<slug>/):
+    the lock and staged files, never among the published ones."""
+    work = folder.parent / ".work" / folder.name
+    return [p for p in work.rglob("*") if p.is_file()] if work.is_dir() else []
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files a killed run left, anywhere."""
+    return [p for p in [*folder.rglob("*"), *work_files(folder)] if _temporary(p)]
 
 
 def complete_text(rel: str, data: bytes, extract: bool = True) -> str:
@@ -150,15 +162,13 @@ def complete_text(rel: str, data: bytes, extract: bool = True) -> str:
 def assert_consistent(folder: Path, before: dict[str, str], revision: int) -> dict[str, int]:
     """Every file is its previous version or a complete one of ``revision``;
     SHA256SUMS claims only what holds. Returns what was seen, for the record."""
-    seen = {"new": 0, "kept": 0, "temporary": 0}
+    seen = {"new": 0, "kept": 0, "temporary": len([p for p in work_files(folder) if _temporary(p)])}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.name == ".lock":
+        if not path.is_file():
             continue
         rel = path.relative_to(folder).as_posix()
-        assert not path.name.startswith(".") or _temporary(path), f"unexpected file {rel}"
-        if _temporary(path):
-            seen["temporary"] += 1
-            continue
+        # output/<slug>/ holds only what is published: no lock, no staged file
+        assert not path.name.startswith("."), f"unexpected file {rel}"
         data = path.read_bytes()
         if before.get(rel) == hashlib.sha256(data).hexdigest():
             seen["kept"] += 1
@@ -225,7 +235,7 @@ def test_killed_twenty_times_at_random_moments(project):
 
     # The next complete run removes what the killed ones left and publishes whole.
     project.publish(KILLS + 1)
-    assert not [p for p in project.folder.rglob("*") if _temporary(p)]
+    assert not leftovers(project.folder)
     assert_consistent(project.folder, {}, KILLS + 1)
     manifest = json.loads((project.folder / "manifest.json").read_text())
     listed = set(manifest["files"]) | {"manifest.json"}
@@ -258,7 +268,7 @@ def test_two_publishes_of_one_article_at_once(project):
     assert manifest["article"]["source_sha256"] == hashlib.sha256(winner_source.read_bytes()).hexdigest()
     assert {e["published"] for e in manifest["editions"].values()} == {manifest["editions"]["en"]["published"]}
     assert_consistent(project.folder, {}, int(winner.pop()))
-    assert not [p for p in project.folder.rglob("*") if _temporary(p)]
+    assert not leftovers(project.folder)
     assert_memory_answers(project.cache)
 
 
@@ -319,6 +329,6 @@ def test_ctrl_c_ends_cleanly(project, attempt):
     assert process.returncode in (130, -signal.SIGINT), err
     assert err.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind", err
     assert "Traceback" not in err and "Aborted" not in err
-    assert not [p for p in project.folder.rglob("*") if _temporary(p)], "temporary files are removed"
+    assert not leftovers(project.folder), "temporary files are removed"
     assert_consistent(project.folder, before, 300 + attempt)
     assert_memory_answers(project.cache)

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 import modelkit
 from translate import glossary as gl
-from translate.commands.glossary import glossary as glossary_group
+from translate.cli import cli
 from translate.engines import load_engine
 from translate.languages import TARGETS
-from translate.pipeline import read_source, translate_document
+from translate.edition import GlossaryStage, translate_document
+from translate.source import read_source
 from translate.review import review_text, term_counts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def test_every_term_of_the_article_is_placed_by_the_tiny_model_pipeline(models_d
     lang = TARGETS[key]
     glossary = gl.load_for(key, locales_dir=ROOT / "locales")
     engine = load_engine(lang, models_dir, multilingual_dir=multilingual_dir)
-    translated, record, _ = translate_document(read_source(ARTICLE), lang, engine, glossary=glossary)
+    translated, record, _ = translate_document(read_source(ARTICLE), lang, engine, [GlossaryStage(glossary)])
     counts = term_counts(record)
     assert counts.total == 45
     # The tiny models write random target-script words: the glossary must
@@ -64,7 +65,7 @@ def test_glossary_diff_retranslates_with_the_installed_model(models_dir, tmp_pat
     new.parent.mkdir()
     new.write_text(old.read_text(encoding="utf-8").replace("Kyrgyzstan,Кыргызстан,", "Kyrgyzstan,Киргизстан,")
                    .replace("Киргизи{я|и|ю|ей}", ""), encoding="utf-8")
-    result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(ARTICLE),
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(ARTICLE),
                                                  "--models-dir", str(models_dir)])
     assert result.exit_code == 0, result.output
     assert "~ changed  Kyrgyzstan: target: Кыргызстан ⇒ Киргизстан" in result.output

@@ -12,7 +12,8 @@ from glossary_engine import DictionaryEngine, pseudo_word
 from translate import glossary as gl
 from translate.engines.base import Alignment, Translation
 from translate.languages import TARGETS
-from translate.pipeline import read_source, translate_document
+from translate.edition import GlossaryStage, translate_document
+from translate.source import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "source,target,forms,flag,note\n"
@@ -239,7 +240,7 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
     glossary = gl.load_for(key, locales_dir=ROOT / "locales")
     doc = read_source(ROOT / "source" / "taliban-delisting.md")
     engine = DictionaryEngine(script="arabic" if TARGETS[key].direction == "rtl" else "cyrillic")
-    translated, record, lost = translate_document(doc, TARGETS[key], engine, glossary=glossary)
+    translated, record, lost = translate_document(doc, TARGETS[key], engine, [GlossaryStage(glossary)])
     reports = [t for seg in record.segments for t in seg.terms]
     assert len(reports) == 45
     assert {r.source_term for r in reports} >= {"Taliban", "Russia", "ISIS-K", "Wilayat Khorasan",

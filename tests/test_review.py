@@ -14,11 +14,9 @@ from click.testing import CliRunner
 
 from glossary_engine import DictionaryEngine
 from translate import glossary as gl
-from translate import pipeline
-from translate.commands.glossary import glossary as glossary_group
-from translate.commands.glossary import review as review_command
+from translate.cli import cli
 from translate.languages import TARGETS
-from translate.records import EditionRecord, SegmentRecord
+from translate.records import EditionRecord, SegmentRecord, Step
 from translate.review import RLI, PDI, review_html, review_text, term_counts, word_diff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +27,7 @@ def make_record(lang: str, engine: DictionaryEngine, sources: list[str], glossar
     segments = []
     for i, (source, raw) in enumerate(zip(sources, engine.translate(sources))):
         final, terms = gl.enforce(glossary, source, raw)
-        segments.append(SegmentRecord(i, source, raw, raw.text, final.text, terms))
+        segments.append(SegmentRecord(i, source, raw, final.text, (Step("glossary", final.text, tuple(terms)),)))
     return EditionRecord(lang, engine.info, tuple(segments))
 
 
@@ -96,7 +94,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_glossary_check_on_the_real_glossaries_and_article():
-    result = CliRunner().invoke(glossary_group, ["check", "--locales", str(ROOT / "locales"),
+    result = CliRunner().invoke(cli, ["glossary", "check", "--locales", str(ROOT / "locales"),
                                                  str(ROOT / "source" / "taliban-delisting.md")])
     assert result.exit_code == 0, result.output
     assert "Russian (ru): 23 terms, valid" in result.output
@@ -109,11 +107,13 @@ def test_glossary_check_reports_problems_and_missing_terms(tmp_path):
     write(locales / "kk" / "glossary.csv", HEADER + "Taliban,Талибан,,,\n")
     write(locales / "ps" / "glossary.csv", HEADER + "Taliban,طالبان,,,\nTaliban,طالبانو,,,\n")
     article = write(tmp_path / "a.md", "---\ntitle: Russia\n---\n\nRussia and the Taliban.\n")
-    result = CliRunner().invoke(glossary_group, ["check", "--locales", str(locales), str(article)])
+    result = CliRunner().invoke(cli, ["glossary", "check", "--locales", str(locales), str(article)])
     assert result.exit_code == 1
     out = result.output
     assert "Pashto (ps): 1 problem(s)" in out and "ps/glossary.csv:3: duplicate of line 2" in out
-    assert "Dari (prs): no glossary" in out
+    # no project glossary for Dari: the built-in one applies, and check says so
+    assert "Dari (prs): 23 terms, valid (built-in prs/glossary.csv)" in out
+    assert "Russian (ru): 2 terms, valid (locales/ru/glossary.csv)" in out
     assert "'Russia': missing in kk" in out
     assert "'Taliban': missing" not in out
 
@@ -136,8 +136,12 @@ def diff_files(tmp_path):
 def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(diff_files, monkeypatch):
     old, new, article = diff_files
     engine = DictionaryEngine({"Russia": "Россия", "Taliban": "Талибан", "Kabul": "Кабул"})
-    monkeypatch.setattr("translate.engines.load_engine", lambda lang, models_dir=None, options=None: engine)
-    result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(article)])
+    # diff resolves the configured engine, then builds it: stand in for both
+    choice = SimpleNamespace(adapted=False)
+    monkeypatch.setattr("translate.config.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article),
+                                      "--no-cache"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "+ added    Kabul → Кабул" in out
@@ -153,7 +157,7 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
 
 def test_glossary_diff_without_a_model_still_lists_segments(diff_files, tmp_path):
     old, new, article = diff_files
-    result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(article),
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article),
                                                  "--models-dir", str(tmp_path / "no-models")])
     assert result.exit_code == 0, result.output
     assert "a.md segment 2: Russia" in result.output
@@ -172,43 +176,42 @@ def test_glossary_diff_against_a_git_revision(tmp_path, monkeypatch):
     path.write_text(NEW_RU, encoding="utf-8")
     monkeypatch.chdir(repo)
     runner = CliRunner()
-    result = runner.invoke(glossary_group, ["diff", "HEAD:locales/ru/glossary.csv", "locales/ru/glossary.csv",
+    result = runner.invoke(cli, ["glossary", "diff", "HEAD:locales/ru/glossary.csv", "locales/ru/glossary.csv",
                                             "--articles", str(article), "--models-dir", str(tmp_path / "none")])
     assert result.exit_code == 0, result.output
     assert "HEAD:locales/ru/glossary.csv (3 terms) → locales/ru/glossary.csv (4 terms)" in result.output
     assert "+ added    Kabul → Кабул" in result.output
-    bad = runner.invoke(glossary_group, ["diff", "HEAD~5:locales/ru/glossary.csv", "locales/ru/glossary.csv"])
+    bad = runner.invoke(cli, ["glossary", "diff", "HEAD~5:locales/ru/glossary.csv", "locales/ru/glossary.csv"])
     assert bad.exit_code == 1 and "cannot read HEAD~5:locales/ru/glossary.csv from git" in bad.output
     assert "Traceback" not in bad.output
 
 
 def test_glossary_diff_needs_a_language_when_the_path_has_none(tmp_path):
     a, b = write(tmp_path / "a.csv", OLD_RU), write(tmp_path / "b.csv", NEW_RU)
-    result = CliRunner().invoke(glossary_group, ["diff", str(a), str(b)])
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(a), str(b)])
     assert result.exit_code == 1 and "add --lang KEY" in result.output
 
 
 # --- translate review -------------------------------------------------------------
 
 def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
-    if not hasattr(pipeline, "review_edition"):
-        pytest.skip("translate.pipeline.review_edition is not written yet")
     engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
     # the review resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.engines.choose_engine", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.config.resolve", lambda lang, *a, **k: choice)
     monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
     article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
     out = tmp_path / "out"
-    result = CliRunner().invoke(review_command, [str(article), "--to", "prs", "--output", str(out)])
+    result = CliRunner().invoke(cli, ["review", str(article), "--to", "prs", "--output", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
     assert "Review of the Dari (prs) edition" in result.output
     assert "[-امارت اسلامی-]{+طالبان+}" in result.output
-    page = out / "story" / "review" / "story.prs.review.html"
+    page = out / ".work" / "story" / "review" / "story.prs.review.html"
+    assert not (out / "story").exists()   # a working file, never among the published ones
     assert "<ins>طالبان</ins>" in page.read_text(encoding="utf-8")
 
 
 def test_review_command_rejects_an_unknown_language(tmp_path):
     article = write(tmp_path / "story.md", "---\ntitle: T\n---\n\nText.\n")
-    result = CliRunner().invoke(review_command, [str(article), "--to", "fr"])
+    result = CliRunner().invoke(cli, ["review", str(article), "--to", "fr"])
     assert result.exit_code == 2 and "unknown language key 'fr'" in result.output

@@ -16,13 +16,16 @@ def _umask() -> int:
 TEMP_SUFFIX = ".tmp"
 
 
-def _write_temp(path: Path, data: bytes | str) -> Path:
-    """``data`` in a new temporary file beside ``path`` (".NAME.XXXXXXXX.tmp"),
-    flushed to disk; removed again if writing fails."""
+def _write_temp(path: Path, data: bytes | str, folder: Path | None = None) -> Path:
+    """``data`` in a new temporary file (".NAME.XXXXXXXX.tmp") in ``folder``
+    (default: beside ``path``; it must be on the same file system), flushed to
+    disk; removed again if writing fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder) if folder is not None else path.parent
+    folder.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         # mkstemp makes the file private (0600); published files are for readers
         os.fchmod(fd, 0o666 & ~_umask())
@@ -56,8 +59,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 class StagedFiles:
-    """New versions of several files, written in full to temporary files
-    beside them before any is renamed into place.
+    """New versions of several files, written in full to temporary files in
+    a staging folder (on the same file system) before any is renamed into place.
 
     ``commit()`` renames them in the order they were staged (a path may be
     staged twice: the later version wins); ``discard()`` (or leaving the
@@ -65,12 +68,13 @@ class StagedFiles:
     full disk or an error while staging changes no published file, and only
     the short run of renames can be cut by a crash."""
 
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder   # None: beside each file
         self._pending: list[tuple[Path, Path]] = []
 
     def write(self, path: Path, data: bytes | str) -> None:
         path = Path(path)
-        self._pending.append((_write_temp(path, data), path))
+        self._pending.append((_write_temp(path, data, self.folder), path))
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -93,26 +97,26 @@ class StagedFiles:
         self.discard()
         return False
 
-
-def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Remove the temporary files (".NAME.XXXXXXXX.tmp") that a run killed
-    while writing left in ``folder``. Call it only while holding the folder's
-    FolderLock, so that no running writer's file is taken."""
-    removed = []
-    for path in Path(folder).glob(f".*{TEMP_SUFFIX}"):
-        if path.is_file() and not path.is_symlink():
-            _unlink(path)
-            removed.append(path)
-    return removed
+    @staticmethod
+    def sweep(folder: Path) -> list[Path]:
+        """Remove the temporary files (".NAME.XXXXXXXX.tmp") that a run killed
+        while staging left in its staging ``folder``. Call it only holding the
+        lock that guards that folder, so that no running writer's file is taken."""
+        removed = []
+        for path in Path(folder).glob(f".*{TEMP_SUFFIX}") if Path(folder).is_dir() else ():
+            if path.is_file() and not path.is_symlink():
+                _unlink(path)
+                removed.append(path)
+        return removed
 
 
 class FolderLock:
-    """An exclusive lock on a folder (flock on a lock file inside it), so two
-    runs publishing the same article never interleave their files: the second
-    waits for the first. The kernel drops the lock if the process dies."""
+    """An exclusive lock (flock on the file ``path``), so two runs publishing
+    the same article never interleave their files: the second waits for the
+    first. The kernel drops the lock if the process dies."""
 
-    def __init__(self, folder: Path, on_wait=None):
-        self.path = Path(folder) / ".lock"
+    def __init__(self, path: Path, on_wait=None):
+        self.path = Path(path)
         self.on_wait = on_wait
         self.handle = None
 

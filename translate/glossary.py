@@ -39,6 +39,8 @@ occurrence gets a TermReport, and "not-applied" ones are never silent.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 import csv
 import hashlib
 import io
@@ -67,12 +69,12 @@ TARGET_SCRIPTS = {"ru": "CYRILLIC", "kk": "CYRILLIC", "prs": "ARABIC", "ps": "AR
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-class GlossaryError(Exception):
+class GlossaryError(UserError):
     """A glossary that cannot be used. str() is the first problem, one line,
     "path:line: what is wrong and what to fix"; ``problems`` holds all of them."""
 
     def __init__(self, problems: list[str]):
-        super().__init__(problems[0])
+        super().__init__(problems[0], "fix the glossary file (translate glossary check shows every problem)")
         self.problems = list(problems)
 
 

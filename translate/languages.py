@@ -20,18 +20,19 @@ class Language:
     argos_code: str | None   # code of an Argos package en→<code> that serves this edition, if any
     nllb_code: str      # NLLB-200 language code
     m2m_code: str       # M2M-100 language code
+    script: str         # Unicode script of its letters, as unicodedata names begin: "CYRILLIC", "ARABIC"
 
 
-SOURCE = Language("en", "English", "English", "en", "en", "ltr", "en", "eng_Latn", "en")
+SOURCE = Language("en", "English", "English", "en", "en", "ltr", "en", "eng_Latn", "en", "LATIN")
 
 TARGETS: dict[str, Language] = {
     lang.key: lang
     for lang in (
-        Language("ru", "Russian", "Русский", "ru", "ru", "ltr", "ru", "rus_Cyrl", "ru"),
+        Language("ru", "Russian", "Русский", "ru", "ru", "ltr", "ru", "rus_Cyrl", "ru", "CYRILLIC"),
         # en→fa packages exist but write Iranian Persian: Dari has no Argos code of its own.
-        Language("prs", "Dari", "دری", "fa_AF", "fa-AF", "rtl", "prs", "prs_Arab", "fa"),
-        Language("ps", "Pashto", "پښتو", "ps", "ps", "rtl", "ps", "pbt_Arab", "ps"),
-        Language("kk", "Kazakh", "Қазақ тілі", "kk", "kk", "ltr", "kk", "kaz_Cyrl", "kk"),
+        Language("prs", "Dari", "دری", "fa_AF", "fa-AF", "rtl", "prs", "prs_Arab", "fa", "ARABIC"),
+        Language("ps", "Pashto", "پښتو", "ps", "ps", "rtl", "ps", "pbt_Arab", "ps", "ARABIC"),
+        Language("kk", "Kazakh", "Қазақ тілі", "kk", "kk", "ltr", "kk", "kaz_Cyrl", "kk", "CYRILLIC"),
     )
 }
 

@@ -8,6 +8,8 @@ or an emphasis is always translated within one segment.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
@@ -38,7 +40,7 @@ _SLUG_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 MAX_SLUG_BYTES = 200
 
 
-class SourceError(ValueError):
+class SourceError(UserError, ValueError):
     """A source that cannot be read; the message says what to fix, ``line``
     (1-based, in the file) where the problem is, when there is one place."""
 

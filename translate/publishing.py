@@ -1,39 +1,29 @@
-"""Writing an article's editions: files per edition, the index page, the
-manifest and SHA256SUMS. Every file is written atomically."""
+"""Writing an article's folder, output/<slug>/: each edition's files (through
+the writers table), the index page, manifest.json and SHA256SUMS.
+
+output/<slug>/ holds exactly what is distributed. The lock and the staged
+files of a run live in the run's work folder (output/.work/<slug>/), so a
+killed run leaves nothing half-made among the published files, and nothing
+of ours but published files is ever created or removed there.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from importlib import resources as importlib_resources
 from pathlib import Path
 from urllib.parse import quote
 
-from translate import __version__, paths
+from translate import __version__, resources
 from translate.document import Document
-from translate.fsutil import StagedFiles, remove_stale_temporaries
+from translate.fsutil import StagedFiles
 from translate.languages import ALL, SOURCE, Language
-from translate.markdown_writer import write_markdown
-
-
-class GlossaryUnavailable(Exception):
-    """A glossary exists but cannot be used; the message names file and line."""
-
-    hint = "fix the glossary file (translate glossary check shows every problem)"
-
-
-def load_glossary(lang: Language, locales_dir: Path):
-    """The language's glossary, or None when it has none."""
-    try:
-        from translate import glossary
-    except ImportError:  # the glossary stage is optional
-        return None
-    try:
-        return glossary.load_for(lang.key, locales_dir=Path(locales_dir))
-    except glossary.GlossaryError as err:
-        raise GlossaryUnavailable(str(err)) from None
+from translate.writers import WRITERS, Page, ordered
 
 
 def sha256_file(path: Path) -> str:
@@ -49,8 +39,7 @@ class Edition:
     lang: Language
     doc: Document
     record: object = None      # EditionRecord, None for the original
-    glossary: object = None
-    adaptation: object = None  # translate.adaptation.Rules when the Dari adaptation ran
+    stages: list = field(default_factory=list)   # translate.edition.Stage: adaptation, glossary, ...
     files: list[Path] = field(default_factory=list)
     published: datetime | None = None
     inputs: str = ""           # fingerprint of everything the files are made from
@@ -58,15 +47,52 @@ class Edition:
     pre: str = ""              # fingerprint of what goes into translating it (see publish)
     carried: dict | None = None  # the previous run's manifest entry, when not even translated again
 
+    @property
+    def glossary_checked(self) -> bool:
+        return any(stage.name == "glossary" for stage in self.stages)
 
-def _files_digest(*roots: tuple[Path, tuple[str, ...]], seed: str = "") -> str:
-    """SHA-256 over the names and bytes of the files under each root with one of its suffixes."""
+
+def model_entry(model) -> dict | None:
+    """What the manifest says of a model: what it is, never where it lies on
+    the publisher's machine (no path, no user name)."""
+    if model is None:
+        return None
+    from translate.memory import model_fingerprint
+
+    entry = {"engine": model.engine, "name": model.name, "version": model.version,
+             "weights": model_fingerprint(model)}
+    entry.update({key: value for key, value in model.extra.items() if key not in ("path",)})
+    return entry
+
+
+def stage_entries(stages) -> dict:
+    """Per post-editing stage, the data file it applied, named as the project
+    names it (locales/ru/glossary.csv) or as built-in, and its checksum."""
+    entries = {"adaptation": None, "glossary": None}
+    for stage in stages:
+        entries[stage.name] = {"path": stage.source.name, "sha256": stage.checksum}
+    return entries
+
+
+def _package_files_digest(suffixes: tuple[str, ...], *folders: str, seed: str = "") -> str:
+    """SHA-256 over the names and bytes of the package's files under
+    ``folders`` (package-relative) with one of ``suffixes``."""
     digest = hashlib.sha256(seed.encode())
-    for root, suffixes in roots:
+    package = Path(str(importlib_resources.files("translate")))
+    for folder in folders:
+        root = package / folder if folder else package
         for path in sorted(root.rglob("*")):
+            rel = path.relative_to(package)
+            if rel.parts[0] == "locales" or "__pycache__" in rel.parts:
+                continue  # the data files are read below, wherever the install put them
             if path.is_file() and path.suffix in suffixes:
-                digest.update(path.relative_to(paths.PROJECT_ROOT).as_posix().encode())
+                digest.update(rel.as_posix().encode())
                 digest.update(path.read_bytes())
+    locales = resources.builtin_locales()
+    for path in sorted(locales.rglob("*")):
+        if path.is_file() and path.suffix in suffixes:
+            digest.update(("locales/" + path.relative_to(locales).as_posix()).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -74,32 +100,45 @@ def _files_digest(*roots: tuple[Path, tuple[str, ...]], seed: str = "") -> str:
 def render_assets_digest() -> str:
     """Templates, stylesheets, compiled catalogues and the render code: a change
     to any of them re-renders every edition (a glossary edit does not)."""
-    page = (".html", ".css", ".py", ".mo")
-    return _files_digest((paths.PACKAGE_DIR / "templates", page), (paths.PACKAGE_DIR / "render", page),
-                         (paths.LOCALES_DIR, page))
+    return _package_files_digest((".html", ".css", ".py", ".mo"), "templates", "render")
 
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """Every file of the tool that can change an edition: code, templates,
-    catalogues, adaptation and glossary data under the project's locales."""
-    return _files_digest((paths.PACKAGE_DIR, (".py", ".html", ".css")), (paths.LOCALES_DIR, (".mo", ".csv")),
-                         seed=__version__)
+    catalogues, and the built-in adaptation and glossary data."""
+    return _package_files_digest((".py", ".html", ".css", ".mo", ".csv"), "", seed=__version__)
 
 
 class Article:
-    """The output folder of one article: output/<slug>/."""
+    """The output folder of one article, output/<slug>/, and its work folder.
 
-    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime):
+    Use it holding ``lock()``: the previous run's manifest is read when the
+    lock is taken, so every decision made from it (which editions are carried
+    over, which files are current) holds until this run has written."""
+
+    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
+                 work: Path):
         self.doc = doc
         self.source = Path(source)
         self.folder = Path(folder)
-        self.formats = formats
+        self.work = Path(work)          # output/.work/<slug>/: lock, staged files
+        self.formats = ordered(formats)
         self.published = published
-        self.previous = previous_editions(self.folder)
+        self.previous: dict = {}
+        self.source_sha256 = ""
         self.committing = False  # True once write() has begun renaming files into place
         self._known: dict[str, tuple[str, int]] = {}   # rel path -> (SHA-256, size) of its content after this run
         self._changed: set[str] = set()                # rel paths this run rewrites
+
+    @contextmanager
+    def lock(self, on_wait=None):
+        """Hold the article's lock; read what the last complete run recorded."""
+        from translate.fsutil import FolderLock
+
+        with FolderLock(self.work / "lock", on_wait=on_wait):
+            self.previous = previous_editions(self.folder)
+            yield self
 
     def file_for(self, lang: Language, ext: str) -> Path:
         return self.folder / lang.key / f"{self.doc.slug}.{lang.key}.{ext}"
@@ -119,12 +158,11 @@ class Article:
         content is byte for byte the old one is not rewritten, so a run that
         changes nothing touches nothing. Temporary files of a killed run are
         removed here, under the lock."""
-        for folder in (self.folder, *(self.folder / key for key in ALL)):
-            if folder.is_dir():
-                remove_stale_temporaries(folder)
+        staging = self.work / "staging"
+        StagedFiles.sweep(staging)   # what a killed run left, ours alone: we hold the lock
         self._known = {}
         self._changed = set()
-        with StagedFiles() as content, StagedFiles() as first:
+        with StagedFiles(staging) as content, StagedFiles(staging) as first:
             self._stage_editions(editions, content)
             retracted = self._stage_index_and_manifest(editions, content)
             if self._changed - {"SHA256SUMS"}:
@@ -175,13 +213,14 @@ class Article:
         return rel in self._known or (self.folder / rel).is_file()
 
     def _fingerprint(self, edition: Edition, links) -> str:
+        from translate.markdown_writer import write_markdown
+
         material = [
-            __version__, edition.lang.key, write_markdown(edition.doc), sorted(self.formats),
+            __version__, edition.lang.key, write_markdown(edition.doc), self.formats,
             [(lang.key, href) for lang, href in links],
-            asdict(edition.record.model) if edition.record else None,
-            edition.glossary.checksum if edition.glossary is not None else None,
-            edition.adaptation.version if edition.adaptation is not None else None,
-            render_assets_digest() if set(self.formats) & {"html", "pdf"} else None,
+            model_entry(edition.record.model) if edition.record else None,
+            stage_entries(edition.stages),
+            render_assets_digest() if any(WRITERS[f].rendered for f in self.formats) else None,
         ]
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
@@ -195,7 +234,7 @@ class Article:
             return None
         if not self._intact(lang, entry):
             return None
-        files = [self.file_for(lang, ext) for ext in ("md", "html", "pdf") if ext in self.formats]
+        files = [self.file_for(lang, WRITERS[f].extension) for f in self.formats]
         return Edition(lang, None, files=files, published=datetime.fromisoformat(entry["published"]),
                        inputs=entry.get("inputs", ""), reused=True, pre=pre, carried=entry)
 
@@ -206,7 +245,7 @@ class Article:
         return [key for key in ALL if key in linked]
 
     def _intact(self, lang: Language, entry: dict) -> bool:
-        expected = {self._rel(self.file_for(lang, ext)) for ext in self.formats}
+        expected = {self._rel(self.file_for(lang, WRITERS[f].extension)) for f in self.formats}
         if set(entry.get("files", {})) != expected:
             return False
         for rel, digest in entry["files"].items():
@@ -223,35 +262,21 @@ class Article:
             return None
         # In the order _render_edition writes them, so that a reused edition's
         # manifest entry and index row read exactly as when it was rendered.
-        files = [self.file_for(edition.lang, ext) for ext in ("md", "html", "pdf") if ext in self.formats]
+        files = [self.file_for(edition.lang, WRITERS[f].extension) for f in self.formats]
         return files, datetime.fromisoformat(entry["published"]), True
 
     def _render_edition(self, edition: Edition, links, staged: StagedFiles) -> list[Path]:
-        written = []
         lang = edition.lang
-        if "md" in self.formats:
-            path = self.file_for(lang, "md")
-            self._put(staged, path, write_markdown(edition.doc))
+        page = Page(edition.doc, lang, links, self.published,
+                    original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
+                    model=edition.record.model if edition.record else None,
+                    glossary_checked=edition.glossary_checked)
+        written = []
+        for name in self.formats:
+            writer = WRITERS[name]
+            path = self.file_for(lang, writer.extension)
+            self._put(staged, path, writer.write(page))
             written.append(path)
-        if "html" in self.formats or "pdf" in self.formats:
-            from translate.render.html import render_html
-
-            html = render_html(edition.doc, lang, editions=links, published=self.published,
-                               original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
-                               model=edition.record.model if edition.record else None,
-                               glossary_checked=edition.glossary is not None)
-            if "html" in self.formats:
-                path = self.file_for(lang, "html")
-                self._put(staged, path, html)
-                written.append(path)
-            if "pdf" in self.formats:
-                from translate.render.pdf import render_pdf
-
-                pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published,
-                                 glossary_checked=edition.glossary is not None)
-                path = self.file_for(lang, "pdf")
-                self._put(staged, path, pdf)
-                written.append(path)
         return written
 
     def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
@@ -268,11 +293,8 @@ class Article:
                 "language": edition.lang.key,
                 "published": (edition.published or self.published).isoformat(timespec="seconds"),
                 "inputs": edition.inputs,
-                "model": asdict(edition.record.model) if edition.record else None,
-                "glossary": ({"path": str(edition.glossary.path), "sha256": edition.glossary.checksum}
-                             if edition.glossary is not None else None),
-                "adaptation": ({"path": str(edition.adaptation.path), "sha256": edition.adaptation.version}
-                               if edition.adaptation is not None else None),
+                "model": model_entry(edition.record.model) if edition.record else None,
+                **stage_entries(edition.stages),
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
                 "pre": edition.pre,
                 "links": self._linked,
@@ -285,7 +307,7 @@ class Article:
         manifest = {
             "tool": {"name": "newsroom-translate", "version": __version__},
             "article": {"slug": self.doc.slug, "title": self.doc.title.text,
-                        "source": self.source.name, "source_sha256": sha256_file(self.source)},
+                        "source": self.source.name, "source_sha256": self.source_sha256},
             "editions": dict(sorted(entries.items())),
             "files": dict(sorted(files.items())),
         }

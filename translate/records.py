@@ -1,4 +1,5 @@
-"""What the pipeline records about each segment, for the review and the manifest."""
+"""What translating an edition records about each segment, for the review,
+the manifest and the export to translators."""
 
 from __future__ import annotations
 
@@ -19,16 +20,43 @@ class TermReport:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What one post-editing stage (translate.edition.Stage) did to a segment."""
+
+    stage: str              # the stage's name: "adaptation", "glossary", ...
+    text: str               # the text after the stage
+    findings: tuple = ()    # the stage's report: adaptation Changes, glossary TermReports
+
+
+@dataclass(frozen=True)
 class SegmentRecord:
-    """One segment through the pipeline: source, raw engine output, final text."""
+    """One segment through the pipeline: source, raw engine output, each
+    stage's result, final text."""
 
     index: int              # position in Document.segments()
     source: str             # plain source text sent to the engine
     raw: Translation        # what the engine returned
-    adapted: str            # after language adaptation (Dari); == raw.text when none
-    final: str              # after the glossary: what is published (plain text)
-    terms: tuple[TermReport, ...] = ()
-    adaptations: tuple = ()  # translate.adaptation.Change: what the Dari adaptation rewrote
+    final: str              # after every stage: what is published (plain text)
+    steps: tuple[Step, ...] = ()
+
+    def step(self, stage: str) -> Step | None:
+        return next((s for s in self.steps if s.stage == stage), None)
+
+    @property
+    def adapted(self) -> str:
+        """The text after the Afghan Dari adaptation (the raw text when none ran)."""
+        step = self.step("adaptation")
+        return step.text if step is not None else self.raw.text
+
+    @property
+    def adaptations(self) -> tuple:
+        step = self.step("adaptation")
+        return step.findings if step is not None else ()
+
+    @property
+    def terms(self) -> tuple[TermReport, ...]:
+        step = self.step("glossary")
+        return step.findings if step is not None else ()
 
 
 @dataclass(frozen=True)

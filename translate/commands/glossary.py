@@ -1,4 +1,4 @@
-"""`translate glossary check|diff` and `translate review`.
+"""`translate glossary check|diff`.
 
 Only light imports at module level: `translate --help` must stay fast.
 """
@@ -11,32 +11,25 @@ from pathlib import Path
 
 import click
 
-from translate import paths
-
-
-def _fail(message: str, hint: str = "") -> click.ClickException:
-    return click.ClickException(message + (f"\n  fix: {hint}" if hint else ""))
+from translate.cli_options import (
+    current_project,
+    locales_option,
+    project_option,
+    translation_options,
+    translation_setup,
+)
+from translate.errors import UserError
 
 
 def _articles(sources: tuple[Path, ...]) -> list[Path]:
-    if sources:
-        return list(sources)
-    found = sorted(paths.SOURCE_DIR.glob("*.md"))
-    if not found:
-        raise _fail(f"no articles in {paths.SOURCE_DIR}", "name one, e.g. translate glossary check article.md")
-    return found
+    return list(sources) if sources else current_project().articles()
 
 
 def _segment_texts(path: Path) -> list[str]:
     from translate.inline import engine_text
-    from translate.markdown_reader import SourceError
-    from translate.pipeline import read_source
+    from translate.source import read_source
 
-    try:
-        doc = read_source(path)
-    except SourceError as err:
-        raise _fail(str(err)) from None
-    return [engine_text(s) for s in doc.segments()]
+    return [engine_text(s) for s in read_source(path).segments()]
 
 
 @click.group()
@@ -54,39 +47,48 @@ def glossary():
 # check
 
 @glossary.command("check")
+@project_option
 @click.argument("sources", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--locales", "locales_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=paths.LOCALES_DIR, show_default="locales/", help="Folder with locales/<key>/glossary.csv.")
+@locales_option
 def check(sources, locales_dir):
-    """Validate every glossary, then list, per article (default: source/*.md),
-    terms that occur in it but have no entry in some language's glossary.
+    """Validate every glossary (the project's locales/<key>/glossary.csv, else
+    the built-in one), then list, per article (default: source/*.md), terms
+    that occur in it but have no entry in some language's glossary.
 
     Exits with status 1 when a glossary is invalid or lacks a term.
+
+    \b
+    Examples:
+      translate glossary check
+      translate glossary check source/taliban-delisting.md --locales ~/newsroom/locales
     """
     from translate import glossary as gl
+    from translate.edition import load_glossary_stage
     from translate.languages import TARGETS
 
+    ctx = click.get_current_context()
     failed = False
     loaded = {}
     for key, lang in TARGETS.items():
-        path = Path(locales_dir) / key / "glossary.csv"
         try:
-            g = gl.load_for(key, locales_dir=Path(locales_dir))
+            stage = load_glossary_stage(lang, locales_dir)
         except gl.GlossaryError as err:
             failed = True
             click.secho(f"{lang.english_name} ({key}): {len(err.problems)} problem(s)", fg="red", bold=True)
             for problem in err.problems:
                 click.echo(f"  {problem}")
             continue
-        if g is None:
-            click.echo(f"{lang.english_name} ({key}): no glossary ({path}): the edition publishes without one")
+        if stage is None:
+            failed = True
+            click.secho(f"{lang.english_name} ({key}): no glossary in {Path(locales_dir) / key} and none built in: "
+                        "the edition would publish without one", fg="red")
             continue
-        loaded[key] = g
-        click.echo(f"{lang.english_name} ({key}): {len(g)} terms, valid ({path})")
+        loaded[key] = stage.glossary
+        click.echo(f"{lang.english_name} ({key}): {len(stage.glossary)} terms, valid ({stage.source.name})")
 
     if not loaded:
         click.echo("No valid glossary: articles are not checked for missing terms.")
-        raise SystemExit(1 if failed else 0)
+        ctx.exit(1 if failed else 0)
     for article in _articles(sources):
         texts = _segment_texts(article)
         missing = _missing_terms(texts, loaded)
@@ -97,8 +99,7 @@ def check(sources, locales_dir):
         click.secho(f"{article}: terms without an entry", fg="yellow", bold=True)
         for term, keys in missing.items():
             click.echo(f"  {term!r}: missing in {', '.join(keys)}")
-    if failed:
-        raise SystemExit(1)
+    ctx.exit(1 if failed else 0)
 
 
 def _missing_terms(texts: list[str], glossaries: dict) -> dict[str, list[str]]:
@@ -130,16 +131,18 @@ def _read_version(spec: str) -> _Version:
     """A file on disk, or REV:path read with `git show`."""
     if Path(spec).is_file():
         return _Version(spec, spec, Path(spec).read_bytes())
-    if ":" not in spec:
-        raise _fail(f"{spec}: no such file", "give a glossary file or a git revision such as HEAD~1:locales/ru/glossary.csv")
+    if ":" not in spec or spec.startswith("-"):
+        raise UserError(f"{spec}: no such file", "give a glossary file or a git revision such as HEAD~1:locales/ru/glossary.csv")
     rev, path = spec.split(":", 1)
     try:
-        done = subprocess.run(["git", "show", spec], capture_output=True, check=False)
+        # --end-of-options: a revision that looks like an option (--output=...)
+        # is never taken as one.
+        done = subprocess.run(["git", "show", "--end-of-options", spec], capture_output=True, check=False)
     except FileNotFoundError:
-        raise _fail(f"cannot read {spec}: git is not installed") from None
+        raise UserError(f"cannot read {spec}: git is not installed") from None
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _fail(f"cannot read {spec} from git: {reason[0] if reason else 'git show failed'}",
+        raise UserError(f"cannot read {spec} from git: {reason[0] if reason else 'git show failed'}",
                     "check the revision and the path (relative to the repository root)")
     return _Version(spec, path, done.stdout)
 
@@ -191,15 +194,15 @@ def _changes(old, new) -> list[_Change]:
 
 
 @glossary.command("diff")
+@project_option
 @click.argument("old")
 @click.argument("new")
 @click.option("--articles", "articles", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Articles to check (repeatable; default: source/*.md).")
 @click.option("--lang", "lang_key", default=None,
               help="Language of the glossary (default: from the path, locales/<key>/glossary.csv).")
-@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="ARGOS_PACKAGES_DIR", show_envvar=True, help="Folder of installed Argos packages.")
-def diff(old, new, articles, lang_key, models_dir):
+@translation_options
+def diff(old, new, articles, lang_key, **translation):
     """Compare two versions of a glossary: OLD and NEW are files or git
     revisions (REV:path). Lists added, removed and changed terms, then the
     segments of each article that contain an affected term; those segments
@@ -216,16 +219,16 @@ def diff(old, new, articles, lang_key, models_dir):
     old_v, new_v = _read_version(old), _read_version(new)
     lang_key = lang_key or _lang_of(new_v.path, old_v.path)
     if lang_key is None:
-        raise _fail("cannot tell the glossary's language from its path", "add --lang KEY (ru, prs, ps or kk)")
+        raise UserError("cannot tell the glossary's language from its path", "add --lang KEY (ru, prs, ps or kk)")
     try:
         lang = target(lang_key)
     except UnknownLanguage as err:
-        raise _fail(str(err)) from None
+        raise UserError(str(err)) from None
     try:
         old_g = gl.parse(old_v.data, old_v.label, lang=lang.key)
         new_g = gl.parse(new_v.data, new_v.label, lang=lang.key)
     except gl.GlossaryError as err:
-        raise _fail(str(err), "translate glossary check lists every problem") from None
+        raise UserError(str(err), "translate glossary check lists every problem") from None
 
     changes = _changes(old_g, new_g)
     click.secho(f"{lang.english_name} glossary: {old_v.label} ({len(old_g)} terms) → "
@@ -255,27 +258,33 @@ def diff(old, new, articles, lang_key, models_dir):
     for article, index, text, terms in affected:
         click.echo(f"  {article} segment {index + 1}: {', '.join(terms)}")
 
-    from translate.engines import NoModel, load_engine
-    from translate.engines.base import EngineError
+    from translate import edition as edition_stage
+    from translate.edition import GlossaryStage
 
+    setup = translation_setup(**translation)
     try:
-        engine = load_engine(lang, models_dir)
-    except NoModel as err:
+        plan = edition_stage.plan(lang, setup)
+    except UserError as err:
+        if not hasattr(err, "reason"):   # not a missing model: a real problem
+            raise
         click.echo()
         click.secho(f"No model installed for {lang.english_name} ({lang.key}): {err.reason}.", fg="yellow")
         click.echo(f"The affected segments are listed above, not re-translated. Install one with: {err.hint}")
         return
-    except EngineError as err:
-        raise _fail(str(err)) from None
+    engine = edition_stage.engine_for(plan, setup)
     click.echo()
     click.echo(f"Re-translating {len(affected)} segment(s) with {engine.info.name} {engine.info.version}…")
     translations = engine.translate([text for _, _, text, _ in affected])
     from translate.review import word_diff
 
+    # Exactly the stages publish runs, with the old and then the new glossary.
+    others = [stage for stage in plan.stages if stage.name != "glossary"]
+    old_stages = others + [GlossaryStage(old_g)]
+    new_stages = others + [GlossaryStage(new_g)]
     differ = 0
     for (article, index, text, _), raw in zip(affected, translations):
-        before, _ = gl.enforce(old_g, text, raw)
-        after, reports = gl.enforce(new_g, text, raw)
+        before, _ = edition_stage.run_stages(text, raw, old_stages)
+        after, _ = edition_stage.run_stages(text, raw, new_stages)
         if before.text == after.text:
             continue
         differ += 1
@@ -288,55 +297,3 @@ def diff(old, new, articles, lang_key, models_dir):
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
         click.echo("    diff: " + "".join(runs))
     click.echo(f"{differ} of {len(affected)} affected segment(s) would read differently.")
-
-
-# ---------------------------------------------------------------------------
-# review
-
-@click.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "lang_key", required=True, help="Edition to review: ru, prs, ps or kk.")
-@click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="ARGOS_PACKAGES_DIR", show_envvar=True, help="Folder of installed Argos packages.")
-@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=paths.OUTPUT_DIR, show_default="output/",
-              help="The page goes to OUTPUT/<slug>/review/<slug>.<key>.review.html.")
-def review(source, lang_key, models_dir, output_dir):
-    """Translate SOURCE into one language and show, segment by segment, the
-    raw machine translation, the final text, what the glossary changed and
-    each term's status; also writes the review as an HTML page.
-
-    \b
-    Example:
-      translate review source/taliban-delisting.md --to prs
-    """
-    from translate import pipeline
-    from translate.engines.base import EngineError
-    from translate.fsutil import atomic_write
-    from translate.glossary import GlossaryError
-    from translate.languages import UnknownLanguage, target
-    from translate.markdown_reader import SourceError
-    from translate.review import review_html, review_text
-
-    try:
-        lang = target(lang_key)
-    except UnknownLanguage as err:
-        raise click.BadParameter(str(err), param_hint="--to") from None
-    try:
-        doc, record = pipeline.review_edition(source, lang.key, models_dir=models_dir)
-    except EngineError as err:
-        raise _fail(str(err), getattr(err, "hint", "")) from None
-    except (SourceError, GlossaryError) as err:
-        raise _fail(str(err)) from None
-    except Exception as err:  # publishing.GlossaryUnavailable and the like carry a hint
-        if hasattr(err, "hint"):
-            raise _fail(str(err), err.hint) from None
-        raise
-    click.echo(review_text(record, lang), nl=False)
-    slug = doc.slug or Path(source).stem
-    page = Path(output_dir) / slug / "review" / f"{slug}.{lang.key}.review.html"
-    try:
-        atomic_write(page, review_html(record, lang, doc.title.text))
-    except OSError as err:
-        raise _fail(f"cannot write {page}: {err.strerror}", "check that the output folder is writable") from None
-    click.echo(f"Review page: {page}")

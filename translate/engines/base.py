@@ -8,6 +8,8 @@ glossary) can tell which part of the target came from which part of the source.
 
 from __future__ import annotations
 
+from translate.errors import UserError
+
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -52,5 +54,5 @@ class Engine(Protocol):
         ...
 
 
-class EngineError(RuntimeError):
+class EngineError(UserError, RuntimeError):
     """A model that cannot be loaded or used; the message says what to do."""

@@ -1,0 +1,261 @@
+"""Translating one edition: the one path that publish, review, glossary diff
+and the benchmark take, so that a review shows exactly what is published.
+
+    Document ──engine (translation memory first)──▶ raw segments
+             ──stages (Afghan Dari adaptation, glossary, ...)──▶ final segments
+             ──inline marks put back──▶ translated Document + EditionRecord
+
+``Setup`` is everything besides the article that decides how an edition is
+translated (configuration, model folders, the project's locales, decoding
+options, memory); ``plan`` resolves one language to an engine choice and its
+post-editing stages; ``translate_edition`` runs them. Files, flags and
+progress bars belong to the commands, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from translate import inline, resources
+from translate.config import Config
+from translate.document import Document
+from translate.engines.base import Engine, EngineError, Progress, Translation
+from translate.engines.ct2 import DecodingOptions
+from translate.languages import Language
+from translate.records import EditionRecord, SegmentRecord, Step
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What decides how every edition of a run is translated."""
+
+    config: Config
+    models_dir: Path | None = None        # Argos packages (None: the default folder)
+    multilingual_dir: Path | None = None  # NLLB-200 / M2M-100 models (None: the default folder)
+    locales_dir: Path | None = None       # the project's locales/, overriding the built-in data
+    options: DecodingOptions = field(default_factory=DecodingOptions)
+    memory: object = None                 # translate.memory.TranslationMemory, or None (--no-cache)
+
+
+# --- post-editing stages -----------------------------------------------------------------
+
+
+class Stage(Protocol):
+    """A post-editing stage: takes the source text and the translation so far,
+    returns the new translation (alignment kept up to date) and its findings."""
+
+    name: str
+    source: resources.DataFile  # the data file it applies
+    checksum: str               # SHA-256 of that file's bytes
+
+    def apply(self, source_text: str, translation: Translation) -> tuple[Translation, tuple]: ...
+
+
+def _read_data(data: resources.DataFile, error) -> bytes:
+    # A project file that is a dangling link, a folder or a FIFO must fail
+    # loudly (reading a FIFO would block), never be skipped silently.
+    if not data.path.is_file():
+        raise error(f"{data.path}: not a readable file (a dangling link, a folder or a pipe?): "
+                    "replace it with the CSV file or remove it")
+    try:
+        return data.path.read_bytes()
+    except OSError as err:
+        raise error(f"{data.path}: cannot read it ({err.strerror})") from None
+
+
+@dataclass
+class AdaptationStage:
+    """Iranian Persian model output rewritten as Afghan Dari (translate.adaptation)."""
+
+    rules: object
+    source: resources.DataFile | None = None
+    checksum: str = ""
+    name: str = "adaptation"
+
+    def apply(self, source_text, translation):
+        from translate import adaptation
+
+        return adaptation.adapt(source_text, translation, self.rules)
+
+
+@dataclass
+class GlossaryStage:
+    """The language's glossary, verified and repaired (translate.glossary)."""
+
+    glossary: object
+    source: resources.DataFile | None = None
+    checksum: str = ""
+    name: str = "glossary"
+
+    def apply(self, source_text, translation):
+        from translate import glossary
+
+        return glossary.enforce(self.glossary, source_text, translation)
+
+
+def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossaryStage | None:
+    """The project's locales/<key>/glossary.csv, else the built-in one, else None."""
+    from translate import glossary
+
+    data = resources.locale_file(lang.key, "glossary.csv", locales_dir)
+    if data is None:
+        return None
+    raw = _read_data(data, lambda message: glossary.GlossaryError([message]))
+    parsed = glossary.parse(raw, str(data.path), lang=lang.key, path=data.path)
+    return GlossaryStage(parsed, data, hashlib.sha256(raw).hexdigest())
+
+
+def load_adaptation_stage(lang: Language, locales_dir: Path | None) -> AdaptationStage:
+    from translate import adaptation
+
+    data = resources.locale_file(lang.key, "adaptation.csv", locales_dir)
+    if data is None:
+        raise adaptation.AdaptationError(f"no adaptation rules for {lang.english_name} in the package: "
+                                         "reinstall newsroom-translate")
+    raw = _read_data(data, adaptation.AdaptationError)
+    rules = adaptation.parse(raw, str(data.path), data.path)
+    return AdaptationStage(rules, data, hashlib.sha256(raw).hexdigest())
+
+
+# --- one edition ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """How one language will be translated: the engine choice and the stages."""
+
+    lang: Language
+    choice: object                 # translate.config.EngineChoice
+    stages: list[Stage]
+
+    @property
+    def glossary(self):
+        return next((s.glossary for s in self.stages if s.name == "glossary"), None)
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+def plan(lang: Language, setup: Setup) -> Plan:
+    """The engine choice and stages for ``lang``: NoModel when nothing installed
+    serves it, GlossaryError / AdaptationError when their data is unusable."""
+    from translate import config as project_config
+
+    choice = project_config.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
+    stages: list[Stage] = []
+    if choice.adapted:
+        stages.append(load_adaptation_stage(lang, setup.locales_dir))
+    glossary = load_glossary_stage(lang, setup.locales_dir)
+    if glossary is not None:
+        stages.append(glossary)
+    return Plan(lang, choice, stages)
+
+
+@dataclass
+class Translated:
+    doc: Document
+    record: EditionRecord
+    lost: list                     # inline.LostMark: markup that could not be placed
+    memory_hits: int = 0
+    memory_misses: int = 0
+    memory_warning: str = ""
+
+
+def translate_edition(doc: Document, edition: Plan, setup: Setup, *, progress: Progress | None = None,
+                      engine: Engine | None = None) -> Translated:
+    """Translate ``doc`` as ``edition`` says: memory, engine, stages, script check.
+    ``engine`` replaces the configured one (tests, the benchmark's replay)."""
+    engine = cached = engine_for(edition, setup, engine)
+    translated, record, lost = translate_document(doc, edition.lang, engine, edition.stages, progress=progress)
+    # A package whose metadata names another language than its model writes
+    # that other language: never publish it as this edition.
+    check_script(edition.lang, [s.raw.text for s in record.segments], record.model.name)
+    result = Translated(translated, record, lost)
+    if hasattr(cached, "hits"):
+        result.memory_hits, result.memory_misses, result.memory_warning = cached.hits, cached.misses, cached.warning
+    return result
+
+
+def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Engine:
+    """The plan's engine (not loaded until it translates), answering from the
+    translation memory first when the run has one."""
+    from translate import config as project_config
+
+    if engine is None:
+        engine = project_config.build_engine(edition.choice, setup.options)
+    if setup.memory is not None:
+        from translate.memory import CachedEngine
+
+        engine = CachedEngine(engine, setup.memory, edition.lang.key)
+    return engine
+
+
+def run_stages(source_text: str, raw: Translation, stages) -> tuple[Translation, tuple[Step, ...]]:
+    """Each stage over one segment, in order: the final translation and what each did."""
+    current, steps = raw, []
+    for stage in stages:
+        current, findings = stage.apply(source_text, current)
+        steps.append(Step(stage.name, current.text, tuple(findings)))
+    return current, tuple(steps)
+
+
+def translate_document(doc: Document, lang: Language, engine: Engine, stages=(), *,
+                       progress: Progress | None = None) -> tuple[Document, EditionRecord, list]:
+    """Translate every segment of ``doc`` into ``lang`` in one engine call,
+    then run each stage over each segment, in order."""
+    segments = doc.segments()
+    texts = [inline.engine_text(s) for s in segments]
+    translations = engine.translate(texts, progress=progress)
+    if len(translations) != len(texts):
+        raise RuntimeError(f"engine returned {len(translations)} translations for {len(texts)} segments")
+
+    records, new_segments, lost_marks = [], [], []
+    for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
+        current, steps = run_stages(text, raw, stages)
+        new_segment, lost = inline.restore(segment, current)
+        lost_marks.extend(lost)
+        new_segments.append(new_segment)
+        records.append(SegmentRecord(index, text, raw, current.text, steps))
+    translated = doc.with_segments(new_segments, lang=lang.key)
+    return translated, EditionRecord(lang.key, engine.info, tuple(records)), lost_marks
+
+
+# --- the script check ------------------------------------------------------------------------
+
+
+class WrongLanguage(EngineError):
+    """The model writes another script than the edition's language: its
+    package metadata names a language its weights do not translate into."""
+
+    hint = "translate models verify; then reinstall the right package (translate models add FILE)"
+
+
+# Share of an edition's letters that must be in the language's script. A real
+# translation has a few Latin names and abbreviations; a model that writes
+# another language has almost none of the expected script.
+MIN_SCRIPT_SHARE = 0.5
+MIN_LETTERS_TO_JUDGE = 40
+
+
+def check_script(lang: Language, texts: list[str], model_name: str) -> None:
+    """WrongLanguage when the translations are not mostly in ``lang``'s script."""
+    script = lang.script
+    if script is None:
+        return
+    letters = [c for text in texts for c in text if c.isalpha()]
+    if len(letters) < MIN_LETTERS_TO_JUDGE:
+        return
+    scripts: dict[str, int] = {}
+    for c in letters:
+        name = unicodedata.name(c, "").split(" ")[0]
+        scripts[name] = scripts.get(name, 0) + 1
+    share = scripts.get(script, 0) / len(letters)
+    if share < MIN_SCRIPT_SHARE:
+        found = max(scripts, key=scripts.get).title() or "unknown"
+        raise WrongLanguage(
+            f"the model {model_name} wrote {found} letters, only {share:.0%} {script.title()}: it does not "
+            f"translate into {lang.english_name} whatever its metadata says; the edition was not published")

@@ -1,0 +1,76 @@
+"""Writers of published files, pandoc-style: one row per format.
+
+Each writer turns a ``Page`` (an edition's document and what its page shows
+around it) into the bytes of one file. Adding a format is one module and one
+row of ``WRITERS``; publishing.py knows no format by name. The PDF writer
+typesets the HTML writer's page, which a Page makes once and shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Callable
+
+from translate.document import Document
+from translate.languages import Language
+
+
+@dataclass
+class Page:
+    """One edition as the writers see it."""
+
+    doc: Document
+    lang: Language
+    links: list                     # (Language, relative href) of every edition, for the switcher
+    published: datetime
+    original_href: str | None       # the English original, for a translation's notice
+    model: object = None            # engines.base.ModelInfo of a translation
+    glossary_checked: bool = False
+
+    @cached_property
+    def html(self) -> str:
+        from translate.render.html import render_html
+
+        return render_html(self.doc, self.lang, editions=self.links, published=self.published,
+                           original_href=self.original_href, model=self.model,
+                           glossary_checked=self.glossary_checked)
+
+
+def _markdown(page: Page) -> bytes:
+    from translate.markdown_writer import write_markdown
+
+    return write_markdown(page.doc).encode("utf-8")
+
+
+def _html(page: Page) -> bytes:
+    return page.html.encode("utf-8")
+
+
+def _pdf(page: Page) -> bytes:
+    from translate.render.pdf import render_pdf
+
+    return render_pdf(page.html, lang=page.lang, title=page.doc.title.text, published=page.published,
+                      glossary_checked=page.glossary_checked)
+
+
+@dataclass(frozen=True)
+class Writer:
+    extension: str
+    write: Callable[[Page], bytes]
+    rendered: bool   # made by the page renderer (templates, fonts, catalogues), not the text alone
+
+
+# In the order files are written and listed.
+WRITERS: dict[str, Writer] = {
+    "md": Writer("md", _markdown, rendered=False),
+    "html": Writer("html", _html, rendered=True),
+    "pdf": Writer("pdf", _pdf, rendered=True),
+}
+FORMATS = tuple(WRITERS)
+
+
+def ordered(formats) -> list[str]:
+    """``formats`` in the table's order."""
+    return [name for name in WRITERS if name in set(formats)]
