@@ -136,7 +136,7 @@ def diff_files(tmp_path):
 def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(diff_files, monkeypatch):
     old, new, article = diff_files
     engine = DictionaryEngine({"Russia": "Россия", "Taliban": "Талибан", "Kabul": "Кабул"})
-    monkeypatch.setattr("translate.engines.load_engine", lambda lang, models_dir=None, options=None: engine)
+    monkeypatch.setattr("translate.models.routing.load_engine", lambda lang, models_dir=None, options=None: engine)
     result = CliRunner().invoke(glossary_group, ["diff", str(old), str(new), "--articles", str(article)])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -196,8 +196,8 @@ def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
     engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
     # the review resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.engines.choose_engine", lambda lang, *a, **k: choice)
-    monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
+    monkeypatch.setattr("translate.models.routing.choose_engine", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
     article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(review_command, [str(article), "--to", "prs", "--output", str(out)])

@@ -144,16 +144,15 @@ def review_edition(source: Path, lang_key: str, *, models_dir=None, locales_dir:
                    options=None, config=None, multilingual_dir=None) -> tuple[Document, EditionRecord]:
     """Translate one article into one language exactly as publish would, for review."""
     from translate import adaptation as adaptation_stage
-    from translate import config as project_config
     from translate import glossary as glossary_stage
-    from translate.engines import choose_engine
+    from translate.models import routing
     from translate.languages import target
     from translate.paths import LOCALES_DIR
 
     lang = target(lang_key)
     doc = read_source(source)
-    choice = choose_engine(lang, models_dir, config=config, multilingual_dir=multilingual_dir)
-    engine = project_config.build_engine(choice, options)
+    choice = routing.choose_engine(lang, models_dir, config=config, multilingual_dir=multilingual_dir)
+    engine = routing.build_engine(choice, options)
     glossary = glossary_stage.load_for(lang.key, locales_dir=Path(locales_dir or LOCALES_DIR))
     rules = adaptation_stage.load() if choice.adapted else None
     translated, record, _ = translate_document(doc, lang, engine, glossary=glossary, adaptation=rules)

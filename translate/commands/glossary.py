@@ -255,7 +255,7 @@ def diff(old, new, articles, lang_key, models_dir):
     for article, index, text, terms in affected:
         click.echo(f"  {article} segment {index + 1}: {', '.join(terms)}")
 
-    from translate.engines import NoModel, load_engine
+    from translate.models.routing import NoModel, load_engine
     from translate.engines.base import EngineError
 
     try:

@@ -161,9 +161,8 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
     All editions are translated first (one model in memory at a time), then
     written, so that each page's language switcher knows every edition."""
     from translate import adaptation, publishing
-    from translate import config as project_config
-    from translate.engines import NoModel, choose_engine
     from translate.engines.base import EngineError
+    from translate.models.routing import NoModel, build_engine, choose_engine
     from translate.languages import ALL, SOURCE
     from translate.pipeline import check_script, translate_document
 
@@ -181,7 +180,7 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
     def translate_edition(lang, outcome, choice, pre):
         """Translate one edition; None (and the outcome says why) when it cannot be."""
         try:
-            engine = project_config.build_engine(choice, options)
+            engine = build_engine(choice, options)
             rules = adaptation.load() if choice.adapted else None
             if memory is not None:
                 from translate.memory import CachedEngine

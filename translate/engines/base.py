@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from translate.errors import UserError
+
 
 @dataclass(frozen=True)
 class Alignment:
@@ -52,5 +54,5 @@ class Engine(Protocol):
         ...
 
 
-class EngineError(RuntimeError):
+class EngineError(UserError):
     """A model that cannot be loaded or used; the message says what to do."""
