@@ -1,0 +1,138 @@
+"""Hostile and careless model input (issue 20, model cases): a package with a
+poisoned version, metadata with escape and bidi characters, links and special
+files in a model folder, a kill between the two renames of a replacing
+install, an archive whose folder name lies about its language pair.
+
+Each case runs through the CLI where a user would meet it and checks the exit
+status, one clear line, no traceback, no control sequence on screen, and that
+the installed models are unchanged (or validly updated)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import modelkit
+from translate.config import default as default_config
+from translate.languages import TARGETS
+from translate.models.argos import ArgosStore
+from translate.models.multilingual import METADATA_FILE, MultilingualStore
+from translate.models.routing import EngineChoice, plan
+from translate.models.store import InvalidModelError, metadata_text
+from translate.commands.models import models
+
+POISON_VERSION = "1." + "0" * 5000
+ESC = "\x1b"
+CONTROL = (ESC, "\x07", "\x9b", "\u202e", "\u2066", "\x00")
+
+
+@pytest.fixture
+def dirs(tmp_path) -> dict[str, Path]:
+    return {"argos": tmp_path / "argos", "multi": tmp_path / "multi"}
+
+
+def run(dirs, *args: str):
+    options = ["--models-dir", str(dirs["argos"]), "--multilingual-dir", str(dirs["multi"])]
+    return CliRunner().invoke(models, [*args, *options], catch_exceptions=False)
+
+
+def assert_clean(result) -> None:
+    assert "Traceback" not in result.output
+    assert not any(ch in result.output for ch in CONTROL), repr(result.output[:300])
+
+
+def assert_one_line_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    assert_clean(result)
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    assert len(errors[0]) < 600
+    return errors[0]
+
+
+def tampered(source: Path, dest: Path, top: str | None = None, **metadata) -> Path:
+    """A copy of the .argosmodel ``source`` with metadata.json fields replaced
+    (None removes one) and, optionally, another top-level folder name."""
+    unpacked = dest.parent / f"{dest.stem}-unpacked"
+    with zipfile.ZipFile(source) as zf:
+        zf.extractall(unpacked)
+    [folder] = list(unpacked.iterdir())
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    for key, value in metadata.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    (folder / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return modelkit.zip_package(folder, dest, top or folder.name)
+
+
+def plant(store_folder: Path, package: Path, name: str, **metadata) -> Path:
+    """Put a package folder with the given metadata straight into a store, as
+    an older version of this tool (or a hand copy) would have left it."""
+    unpacked = store_folder.parent / f"plant-{name}"
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(unpacked)
+    [folder] = list(unpacked.iterdir())
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    meta.update(metadata)
+    (folder / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    store_folder.mkdir(parents=True, exist_ok=True)
+    return folder.rename(store_folder / name)
+
+
+# --- a poisoned version -----------------------------------------------------------------
+
+
+def test_a_package_with_a_poisoned_version_is_refused_at_install(dirs, tmp_path, argos_package_factory):
+    bad = tampered(argos_package_factory("de"), tmp_path / "bad.argosmodel", package_version=POISON_VERSION)
+    error = assert_one_line_error(run(dirs, "add", str(bad)))
+    assert "bad.argosmodel" in error and "package_version" in error and "5002 characters" in error
+    assert ArgosStore(dirs["argos"]).list() == ([], [])
+
+
+def test_a_poisoned_package_already_in_the_store_poisons_nothing(dirs, tmp_path, argos_package_factory):
+    plant(dirs["argos"], argos_package_factory("de"), "poisoned", package_version=POISON_VERSION)
+    assert run(dirs, "add", str(argos_package_factory("ru"))).exit_code == 0   # adding a good one works
+
+    listing = run(dirs, "list")
+    assert listing.exit_code == 0, listing.output
+    assert_clean(listing)
+    broken = [line for line in listing.output.splitlines() if "BROKEN" in line]
+    assert len(broken) == 1 and "poisoned" in broken[0] and "package_version" in broken[0]
+    assert len(broken[0]) < 500                               # not 5,000 digits on screen
+
+    # Publishing Russian still finds its package.
+    choice = plan(default_config(), dirs["argos"], dirs["multi"], [TARGETS["ru"]])["ru"]
+    assert isinstance(choice, EngineChoice) and choice.model == "translate-en_ru"
+
+    verify = run(dirs, "verify")
+    assert verify.exit_code == 1 and "1 of 2 failed verification" in verify.output
+    assert_clean(verify)
+    assert run(dirs, "verify", "ru").exit_code == 0
+
+    assert run(dirs, "remove", "poisoned").exit_code == 0
+    assert [p.name for p in ArgosStore(dirs["argos"]).list()[0]] == ["translate-en_ru"]
+    assert ArgosStore(dirs["argos"]).list()[1] == []
+
+
+def test_a_poisoned_multilingual_model_is_listed_as_broken(dirs, multilingual_model_factory):
+    store = MultilingualStore(dirs["multi"])
+    store.add(multilingual_model_factory("nllb"), name="good")
+    store.add(multilingual_model_factory("nllb"), name="bad")
+    meta_path = dirs["multi"] / "bad" / METADATA_FILE
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "version": POISON_VERSION}))
+    installed, broken = store.list()
+    assert [m.name for m in installed] == ["good"]
+    assert [b.path.name for b in broken] == ["bad"] and "version" in broken[0].reason
+    listing = run(dirs, "list")
+    assert listing.exit_code == 0 and "BROKEN" in listing.output
+    assert_clean(listing)
