@@ -136,3 +136,53 @@ def test_a_poisoned_multilingual_model_is_listed_as_broken(dirs, multilingual_mo
     listing = run(dirs, "list")
     assert listing.exit_code == 0 and "BROKEN" in listing.output
     assert_clean(listing)
+
+
+# --- escape sequences and bidi overrides in metadata --------------------------------------------
+
+
+@pytest.mark.parametrize("field,value", [
+    ("code", f"translate-en_de{ESC}]8;;http://evil{ESC}\\click{ESC}]8;;{ESC}\\"),   # OSC 8 hyperlink
+    ("code", f"translate-{ESC}[2J{ESC}[31mru"),                                  # clear screen, colour
+    ("code", "translate-en_de-\u202eexe.txt"),                                   # right-to-left override
+    ("package_version", "1.0\x07"),
+    ("argos_version", "\x9b31m"),                                                # a C1 CSI
+    ("code", "x" * 1_000_000),                                                   # a 1 MB name
+])
+def test_metadata_with_control_characters_or_no_end_is_refused(dirs, tmp_path, argos_package_factory,
+                                                                field, value):
+    bad = tampered(argos_package_factory("de"), tmp_path / "bad.argosmodel", **{field: value})
+    error = assert_one_line_error(run(dirs, "add", str(bad)))
+    assert field in error
+    assert ArgosStore(dirs["argos"]).list() == ([], [])
+
+
+def test_planted_metadata_never_reaches_the_terminal(dirs, tmp_path, argos_package_factory):
+    plant(dirs["argos"], argos_package_factory("de"), f"evil{ESC}[31m", code=f"name{ESC}]0;pwned\x07")
+    plant(dirs["argos"], argos_package_factory("ru"), "huge", code="y" * 1_000_000)
+    for args in (["list"], ["verify"], ["remove", "nothing-by-that-name"]):
+        result = run(dirs, *args)
+        assert_clean(result)
+        assert len(result.output) < 5000
+
+
+def test_an_index_with_escape_sequences_is_shown_clean(dirs, tmp_path):
+    from localserver import serve_routes
+
+    index = json.dumps([{"from_code": "en", "to_code": "de", "package_version": f"1.0{ESC}[5m",
+                         "code": f"translate-en_de{ESC}]0;title\x07", "links": ["/x"]},
+                        {"from_code": f"en{ESC}", "to_code": "ru", "links": ["/y"]}]).encode()
+    with serve_routes({"/index.json": index}) as base:
+        result = run(dirs, "list", "--refresh", "--index-url", f"{base}/index.json")
+    assert result.exit_code == 0, result.output
+    assert_clean(result)
+    assert "translate-en_de]0;title" in result.output and "(1 package from English" in result.output
+
+
+def test_metadata_text_strips_and_bounds():
+    assert metadata_text(f"a{ESC}[31mb\u202ec\u200bd\x00") == "a[31mbcd"
+    assert len(metadata_text("z" * 10_000)) == 200
+    with pytest.raises(InvalidModelError, match="contains control"):
+        from translate.models.store import check_metadata_text
+
+        check_metadata_text("ok\u2067", "name")
