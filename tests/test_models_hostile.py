@@ -186,3 +186,56 @@ def test_metadata_text_strips_and_bounds():
         from translate.models.store import check_metadata_text
 
         check_metadata_text("ok\u2067", "name")
+
+
+# --- links and special files in a model folder ------------------------------------------------
+
+
+def _model_copy(source: Path, dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(source, dest)
+    return dest
+
+
+@pytest.mark.parametrize("case", ["secret-file", "outside-folder", "dev-zero", "fifo", "loop", "dangling"])
+def test_models_add_folder_refuses_links_and_special_files(dirs, tmp_path, multilingual_model_factory, case):
+    folder = _model_copy(multilingual_model_factory("nllb"), tmp_path / "nllb-model")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "big.bin").write_bytes(b"x" * 1000)
+    entry = {"secret-file": "notes.txt", "outside-folder": "extra", "dev-zero": "zero.bin", "fifo": "pipe",
+             "loop": "again", "dangling": "gone"}[case]
+    target = folder / entry
+    if case == "secret-file":
+        target.symlink_to(secret)
+    elif case == "outside-folder":
+        target.symlink_to(outside, target_is_directory=True)
+    elif case == "dev-zero":
+        target.symlink_to("/dev/zero")
+    elif case == "fifo":
+        os.mkfifo(target)
+    elif case == "loop":
+        target.symlink_to(folder, target_is_directory=True)
+    else:
+        target.symlink_to(tmp_path / "no-such-file")
+    MultilingualStore(dirs["multi"]).add(multilingual_model_factory("m2m"), name="kept")
+    before = sorted(p.name for p in dirs["multi"].iterdir())
+
+    error = assert_one_line_error(run(dirs, "add", str(folder), "--name", "linked"))
+    assert entry in error and ("symbolic link" in error or "special file" in error), error
+    assert sorted(p.name for p in dirs["multi"].iterdir()) == before
+    assert [m.name for m in MultilingualStore(dirs["multi"]).list()[0]] == ["kept"]
+    assert not any("password" in p.read_text(errors="ignore") for p in dirs["multi"].rglob("*") if p.is_file()
+                   and p.stat().st_size < 100)
+
+
+def test_models_add_accepts_a_link_to_the_model_folder_itself(dirs, tmp_path, multilingual_model_factory):
+    link = tmp_path / "current-model"
+    link.symlink_to(multilingual_model_factory("nllb"), target_is_directory=True)
+    result = run(dirs, "add", str(link), "--name", "via-link")
+    assert result.exit_code == 0, result.output
+    copied = dirs["multi"] / "via-link"
+    assert not any(p.is_symlink() for p in copied.rglob("*"))
