@@ -239,3 +239,76 @@ def test_models_add_accepts_a_link_to_the_model_folder_itself(dirs, tmp_path, mu
     assert result.exit_code == 0, result.output
     copied = dirs["multi"] / "via-link"
     assert not any(p.is_symlink() for p in copied.rglob("*"))
+
+
+# --- a kill between the two renames of a replacing install --------------------------------------
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+
+real_rename = os.rename
+after = sys.argv[1]          # "aside": die once the old model is set aside; "swap": once the new one is in
+
+def rename(src, dst, *args, **kwargs):
+    real_rename(src, dst, *args, **kwargs)
+    name = Path(dst).name
+    if after == "aside" and name.startswith(".aside-"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if after == "swap" and Path(src).name in ("unpacked", "model") or (after == "swap" and
+            Path(src).parent.name == "unpacked"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.rename = rename
+kind, folder, source = sys.argv[2:5]
+if kind == "argos":
+    from translate.models.argos import ArgosStore
+    ArgosStore(folder).add(source)
+else:
+    from translate.models.multilingual import MultilingualStore
+    MultilingualStore(folder).add(source, name="main")
+"""
+
+
+def _killed_install(after: str, kind: str, folder: Path, source: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", KILLER, after, kind, str(folder), str(source)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == -9, result.stderr   # it really died mid-install
+
+
+def _hidden(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("after", ["aside", "swap"])
+def test_a_kill_between_the_renames_never_loses_the_argos_package(dirs, argos_package_factory, after):
+    package = argos_package_factory("ru")
+    store = ArgosStore(dirs["argos"])
+    installed = store.add(package).model
+    digest = modelkit.model_digest(installed.path / "model")
+
+    _killed_install(after, "argos", dirs["argos"], package)
+    assert _hidden(dirs["argos"])                       # the set-aside copy is there...
+    packages, broken = store.list()                     # ...and the next run recovers it
+    assert [p.name for p in packages] == ["translate-en_ru"] and broken == []
+    assert modelkit.model_digest(packages[0].path / "model") == digest
+    assert _hidden(dirs["argos"]) == []
+    # The next install works and leaves nothing behind.
+    assert run(dirs, "add", str(argos_package_factory("ru", version="1.1"))).exit_code == 0
+    assert [p.version for p in store.list()[0]] == ["1.1"]
+    assert _hidden(dirs["argos"]) == [] and [p.name for p in dirs["argos"].parent.iterdir()
+                                             if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("after", ["aside", "swap"])
+def test_a_kill_between_the_renames_never_loses_the_multilingual_model(dirs, multilingual_model_factory, after):
+    store = MultilingualStore(dirs["multi"])
+    store.add(multilingual_model_factory("nllb"), name="main")
+    _killed_install(after, "multilingual", dirs["multi"], multilingual_model_factory("m2m"))
+    [model] = store.list()[0]
+    # Either the old model is back, or the new one reached its place: never nothing.
+    assert model.name == "main" and model.family == ("nllb" if after == "aside" else "m2m")
+    assert store.list()[1] == [] and _hidden(dirs["multi"]) == []
+    assert run(dirs, "verify", "main").exit_code == 0
