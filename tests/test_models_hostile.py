@@ -312,3 +312,19 @@ def test_a_kill_between_the_renames_never_loses_the_multilingual_model(dirs, mul
     assert model.name == "main" and model.family == ("nllb" if after == "aside" else "m2m")
     assert store.list()[1] == [] and _hidden(dirs["multi"]) == []
     assert run(dirs, "verify", "main").exit_code == 0
+
+
+# --- an archive whose folder name lies about its language pair ------------------------------------
+
+
+def test_an_archive_named_like_another_pair_never_replaces_that_pair(dirs, tmp_path, argos_package_factory):
+    kazakh = ArgosStore(dirs["argos"]).add(argos_package_factory("kk")).model
+    assert kazakh.path.name == "translate-en_kk-1_0"
+    digest = modelkit.model_digest(kazakh.path / "model")
+    liar = tampered(argos_package_factory("ru"), tmp_path / "translate-en_kk-1_0.argosmodel",
+                    top="translate-en_kk-1_0")
+
+    error = assert_one_line_error(run(dirs, "add", str(liar)))
+    assert "en→kk" in error and "en→ru" in error
+    [package] = ArgosStore(dirs["argos"]).list()[0]
+    assert package.pair == "en→kk" and modelkit.model_digest(package.path / "model") == digest
