@@ -180,7 +180,7 @@ def test_an_index_with_escape_sequences_is_shown_clean(dirs, tmp_path):
 
 
 def test_metadata_text_strips_and_bounds():
-    assert metadata_text(f"a{ESC}[31mb\u202ec\u200bd\x00") == "a[31mbcd"
+    assert metadata_text(f"a{ESC}[31mb\u202ec\u200bd\x00\u2028e") == "a[31mbcde"
     assert len(metadata_text("z" * 10_000)) == 200
     with pytest.raises(InvalidModelError, match="contains control"):
         from translate.models.store import check_metadata_text
@@ -328,3 +328,21 @@ def test_an_archive_named_like_another_pair_never_replaces_that_pair(dirs, tmp_p
     assert "en→kk" in error and "en→ru" in error
     [package] = ArgosStore(dirs["argos"]).list()[0]
     assert package.pair == "en→kk" and modelkit.model_digest(package.path / "model") == digest
+
+
+# --- a reader that goes away ---------------------------------------------------------------------
+
+
+def test_a_closed_pipe_is_not_reported_as_a_folder_problem(dirs):
+    read_end, write_end = os.pipe()
+    os.close(read_end)                  # the reader is gone before the first byte: `| head -0`
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    try:
+        result = subprocess.run([sys.executable, "-m", "translate", "models", "list", "--models-dir",
+                                 str(dirs["argos"]), "--multilingual-dir", str(dirs["multi"])],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, env=env)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert "check the folder" not in result.stderr and "Traceback" not in result.stderr, result.stderr

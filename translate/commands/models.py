@@ -55,6 +55,10 @@ def _user_errors(command):
             return command(*args, **kwargs)
         except UserError as err:
             raise click.ClickException(metadata_text(err.one_line(), 2000)) from None
+        except BrokenPipeError:
+            # The reader went away (`translate models list | head -1`): not a
+            # folder problem; click ends quietly, as for any command.
+            raise
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
             raise click.ClickException(

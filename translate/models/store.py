@@ -124,8 +124,9 @@ def one_line(value: object) -> str:
 
 
 # Control characters (C0, C1 with ESC/CSI/OSC), bidi overrides and isolates,
-# and other invisible format characters (category Cf: zero-width, BOM ...).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# other invisible format characters (category Cf: zero-width, BOM ...), and
+# the line and paragraph separators (a second line on screen).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def metadata_text(value: object, limit: int = MAX_METADATA_CHARS) -> str:
