@@ -346,3 +346,43 @@ def test_a_closed_pipe_is_not_reported_as_a_folder_problem(dirs):
         os.close(write_end)
     assert result.returncode == 1
     assert "check the folder" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+# --- more of the same family ---------------------------------------------------------------------
+
+
+def test_an_archive_folder_name_with_an_escape_sequence_is_refused(dirs, tmp_path, argos_package_factory):
+    bad = tampered(argos_package_factory("de"), tmp_path / "bad.argosmodel", top=f"translate-en_de{ESC}[8m")
+    error = assert_one_line_error(run(dirs, "add", str(bad)))
+    assert "folder name" in error
+    assert not dirs["argos"].exists() or list(dirs["argos"].iterdir()) == []
+
+
+def test_an_index_name_cannot_steer_where_the_download_is_written(dirs, tmp_path, argos_package_factory):
+    from localserver import serve_routes
+
+    body = argos_package_factory("de").read_bytes()
+    index = json.dumps([{"from_code": "en", "to_code": "de", "package_version": "1.0",
+                         "code": "../../../escaped", "links": ["/de.argosmodel"]}]).encode()
+    with serve_routes({"/index.json": index, "/de.argosmodel": body}) as base:
+        result = run(dirs, "install", "de", "--index-url", f"{base}/index.json")
+    assert result.exit_code == 0, result.output
+    assert not list(tmp_path.rglob("escaped*"))
+    assert [p.pair for p in ArgosStore(dirs["argos"]).list()[0]] == ["en→de"]
+
+
+def test_a_multilingual_record_with_codes_this_tool_never_writes_is_broken(dirs, multilingual_model_factory):
+    store = MultilingualStore(dirs["multi"])
+    store.add(multilingual_model_factory("nllb"), name="tampered")
+    meta_path = dirs["multi"] / "tampered" / METADATA_FILE
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "codes": {"ru": f"rus_Cyrl{ESC}[31m"}}))
+    assert store.list()[0] == [] and "language codes" in store.list()[1][0].reason
+    assert_clean(run(dirs, "list"))
+
+
+def test_names_typed_by_the_user_are_echoed_clean(dirs):
+    for args in (["remove", f"x{ESC}]0;t\x07"], ["verify", f"\u202ede"], ["install", f"zz{ESC}[2J"]):
+        result = run(dirs, *args)
+        assert result.exit_code != 0
+        assert_clean(result)
