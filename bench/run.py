@@ -356,7 +356,8 @@ def worker_translation(work: Work, runs: int) -> dict:
     import ctranslate2
     import sentencepiece as spm
 
-    from translate import config, edition, models
+    from translate import config, edition
+    from translate.models.argos import ArgosStore
     from translate.engines.base import Translation
     from translate.engines.ct2 import DecodingOptions
     from translate.languages import target
@@ -371,7 +372,7 @@ def worker_translation(work: Work, runs: int) -> dict:
     doc = read_source(work.src / ARTICLE.name)
     sentences, paragraphs = _article_parts(doc)
     options = DecodingOptions()
-    installed = {key: models.find_package(work.models, "en", key) for key in LANGS}
+    installed = {key: ArgosStore(work.models).find_pair("en", key) for key in LANGS}
     for path in work.models.rglob("model.bin"):   # OS file cache warm for every way alike
         path.read_bytes()
 

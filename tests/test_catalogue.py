@@ -33,7 +33,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from translate import models as argos_store
+from translate.models.argos import ArgosStore
 from translate.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def template(tmp_path_factory, ru_argos_package):
     """Installed en→ru model, and a complete publication of the article (md, html, pdf)."""
     root = tmp_path_factory.mktemp("catalogue-template")
     models = root / "models"
-    argos_store.install_from_file(ru_argos_package, models)
+    ArgosStore(models).add(ru_argos_package)
     out, cache = root / "out", root / "tm.sqlite3"
     result = CliRunner().invoke(cli, ["publish", str(ARTICLE), "--to", "ru", "--format", "md,html,pdf",
                                       "--models-dir", str(models), "--output", str(out), "--cache", str(cache),
@@ -670,7 +670,7 @@ def _(w):
                 data = json.dumps(meta).encode()
             dst.writestr(info, data)
     models = w.tmp / "liar-models"
-    argos_store.install_from_file(liar, models)
+    ArgosStore(models).add(liar)
     return w.publish(w.source(), models=models, cache=False)
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from translate import config, model_store, models
-from translate.engines import NoModel
+from translate import config
+from translate.models import routing
+from translate.models.argos import ArgosStore
+from translate.models.multilingual import MultilingualStore
+from translate.models.routing import NoModel
 from translate.engines.argos import ArgosEngine
 from translate.engines.multilingual import MultilingualEngine
 from translate.languages import TARGETS
@@ -92,16 +95,16 @@ def stores(tmp_path_factory, multilingual_model_factory, argos_package_factory):
     tiny NLLB-200 and a tiny M2M-100 model."""
     root = tmp_path_factory.mktemp("stores")
     argos_dir, ml_dir = root / "argos", root / "multilingual"
-    models.install_from_file(argos_package_factory("ru"), argos_dir)
-    models.install_from_file(argos_package_factory("fa"), argos_dir)
-    model_store.add(multilingual_model_factory("nllb"), ml_dir, name="nllb-tiny")
-    model_store.add(multilingual_model_factory("m2m"), ml_dir, name="m2m-tiny")
+    ArgosStore(argos_dir).add(argos_package_factory("ru"))
+    ArgosStore(argos_dir).add(argos_package_factory("fa"))
+    MultilingualStore(ml_dir).add(multilingual_model_factory("nllb"), name="nllb-tiny")
+    MultilingualStore(ml_dir).add(multilingual_model_factory("m2m"), name="m2m-tiny")
     return argos_dir, ml_dir
 
 
 def _route(cfg, stores):
-    plan = config.plan(cfg, *stores)
-    return {key: (c.engine, c.model, c.target_code, c.adapted) if isinstance(c, config.EngineChoice) else c
+    plan = routing.plan(cfg, *stores)
+    return {key: (c.engine, c.model, c.target_code, c.adapted) if isinstance(c, routing.EngineChoice) else c
             for key, c in plan.items()}
 
 
@@ -130,8 +133,8 @@ def test_configured_routing(stores):
     ("ps", MultilingualEngine, "pbt_Arab"), ("kk", MultilingualEngine, "kaz_Cyrl"),
 ])
 def test_build_engine_translates_with_the_routed_model(stores, key, engine_class, token):
-    choice = config.resolve(TARGETS[key], config.default(), *stores)
-    engine = config.build_engine(choice)
+    choice = routing.resolve(TARGETS[key], config.default(), *stores)
+    engine = routing.build_engine(choice)
     assert isinstance(engine, engine_class)
     assert engine.info.path == str(choice.path)
     if token:
@@ -142,7 +145,7 @@ def test_build_engine_translates_with_the_routed_model(stores, key, engine_class
 
 def test_why_not_when_nothing_serves(tmp_path, stores):
     empty = (tmp_path / "no-argos", tmp_path / "no-models")
-    plan = config.plan(config.default(), *empty)
+    plan = routing.plan(config.default(), *empty)
     assert all(isinstance(v, NoModel) for v in plan.values())
     assert "no Argos en→ru package installed" in plan["ru"].reason
     assert "no multilingual model with prs_Arab or __fa__ installed" in plan["prs"].reason
@@ -151,24 +154,24 @@ def test_why_not_when_nothing_serves(tmp_path, stores):
     cfg = config.parse('[languages]\nps = { engine = "multilingual", model = "nllb-200-distilled-600M" }\n'
                        '[downloads."nllb-200-distilled-600M"]\nurl = "https://example.org/n.zip"\n'
                        f'sha256 = "{"0" * 64}"\n', "proj.toml")
-    missing = config.plan(cfg, *stores)["ps"]
+    missing = routing.plan(cfg, *stores)["ps"]
     assert isinstance(missing, NoModel)
     assert missing.reason.startswith("model nllb-200-distilled-600M is not installed")
     assert missing.reason.endswith("(set in proj.toml)")
     assert missing.hint == "translate models install nllb-200-distilled-600M"
 
-    prs_argos = config.plan(config.with_overrides(config.default(), ["prs=argos"]), *stores)["prs"]
+    prs_argos = routing.plan(config.with_overrides(config.default(), ["prs=argos"]), *stores)["prs"]
     assert isinstance(prs_argos, NoModel) and 'model = "fa"' in prs_argos.reason
 
 
 def test_a_named_model_without_the_language(tmp_path, multilingual_model_factory):
     store = tmp_path / "ml"
     no_kazakh = multilingual_model_factory("nllb", ["eng_Latn", "prs_Arab"])
-    model_store.add(no_kazakh, store, name="dari-only", languages=["prs"])
+    MultilingualStore(store).add(no_kazakh, name="dari-only", languages=["prs"])
     cfg = config.with_overrides(config.default(), ["kk=multilingual:dari-only"])
-    missing = config.plan(cfg, tmp_path / "argos", store)["kk"]
+    missing = routing.plan(cfg, tmp_path / "argos", store)["kk"]
     assert isinstance(missing, NoModel) and "model dari-only has no kaz_Cyrl token" in missing.reason
-    assert isinstance(config.plan(cfg, tmp_path / "argos", store)["prs"], config.EngineChoice)
+    assert isinstance(routing.plan(cfg, tmp_path / "argos", store)["prs"], routing.EngineChoice)
 
 
 def test_no_file_means_the_built_in_defaults():

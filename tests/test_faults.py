@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from translate import models as argos_store
+from translate.models.argos import ArgosStore
 from translate.markdown_reader import read_markdown
 from translate.memory import TranslationMemory
 
@@ -103,7 +103,7 @@ class Project:
 def project(tmp_path_factory, ru_argos_package):
     root = tmp_path_factory.mktemp("faults")
     models = root / "models"
-    argos_store.install_from_file(ru_argos_package, models)
+    ArgosStore(models).add(ru_argos_package)
     (root / "locales").mkdir()
     return Project(root, models)
 

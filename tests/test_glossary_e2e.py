@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import modelkit
 from translate import glossary as gl
 from translate.cli import cli
-from translate.engines import load_engine
+from translate.models.routing import load_engine
 from translate.languages import TARGETS
 from translate.edition import GlossaryStage, translate_document
 from translate.source import read_source
@@ -33,10 +33,10 @@ def models_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def multilingual_dir(tmp_path_factory):
     """A tiny NLLB-style model for prs, ps and kk, as the default configuration expects."""
-    from translate import model_store
+    from translate.models.multilingual import MultilingualStore
 
     store = tmp_path_factory.mktemp("multilingual")
-    model_store.add(modelkit.build_multilingual_model(tmp_path_factory.mktemp("nllb"), family="nllb"), store)
+    MultilingualStore(store).add(modelkit.build_multilingual_model(tmp_path_factory.mktemp("nllb"), family="nllb"))
     return store
 
 

@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 
 from localserver import QuietHandler, serving
 from translate import glossary as gl
-from translate import model_store
-from translate import models as argos_store
-from translate.archive import ArchiveError, safe_extract
+from translate.models.argos import ArgosStore
+from translate.models.archive import ArchiveError, safe_extract
 from translate.cli import cli
 from translate.markdown_reader import CONTROLS, SourceError, parser, read_markdown, split_front_matter
 from translate.markdown_writer import write_markdown
+from translate.models.multilingual import MultilingualStore
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360f8cf"
@@ -102,8 +102,8 @@ def isolated_publish(tmp_path_factory, canary, ru_argos_package, multilingual_mo
     multilingual model) of an article that references the canary and local files."""
     root = tmp_path_factory.mktemp("isolation")
     models, multilingual = root / "models", root / "multilingual"
-    argos_store.install_from_file(ru_argos_package, models)
-    model_store.add(multilingual_model_factory(family="nllb"), multilingual)
+    ArgosStore(models).add(ru_argos_package)
+    MultilingualStore(multilingual).add(multilingual_model_factory(family="nllb"))
     private = root / "private"
     private.mkdir()
     token = f"SECRET-{uuid.uuid4().hex}"

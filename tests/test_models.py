@@ -15,8 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from localserver import QuietHandler, serving
-from translate import download
-from translate import models as store
+from translate.models import argos as store
+from translate.models import download
+from translate.models.argos import ArgosStore
+from translate.models.store import InvalidModelError
 from translate.commands.models import models
 
 
@@ -160,11 +162,11 @@ def test_add_installs_a_real_package_that_argostranslate_sees(ru_argos_package, 
     assert result.exit_code == 0, result.output
     assert "en→ru" in result.output
     assert argos_sees(folder) == [("en", "ru", "1.0")]
-    found = store.find_package(folder, "en", "ru")
+    found = ArgosStore(folder).find_pair("en", "ru")
     assert found is not None and found.path.parent == folder
     assert (found.path / "model" / "model.bin").is_file()
     assert found.argos_package().to_code == "ru"
-    assert store.find_package(folder, "en", "kk") is None
+    assert ArgosStore(folder).find_pair("en", "kk") is None
     assert leftovers(folder) == []
 
 
@@ -217,7 +219,7 @@ def test_add_refuses_a_bad_archive_and_leaves_nothing(ru_argos_package, folder, 
     assert_one_line_error(result)
     assert message in result.output
     assert argos_sees(folder) == [] if folder.exists() else True
-    assert store.list_installed(folder) == ([], [])
+    assert ArgosStore(folder).list() == ([], [])
     assert leftovers(folder) == []
     assert not (tmp_path / "evil.txt").exists()
 
@@ -230,11 +232,11 @@ def test_add_missing_file(folder, tmp_path):
 
 def test_install_from_file_checks_the_expected_pair(argos_package_factory, folder):
     de = argos_package_factory(to_code="de")
-    with pytest.raises(store.InvalidPackageError, match="en→de, not en→ru"):
-        store.install_from_file(de, folder, expected=("en", "ru"))
-    assert store.list_installed(folder) == ([], [])
-    result = store.install_from_file(de, folder)
-    assert (result.package.from_code, result.package.to_code, result.status) == ("en", "de", "installed")
+    with pytest.raises(InvalidModelError, match="en→de, not en→ru"):
+        ArgosStore(folder).add(de, expected=("en", "ru"))
+    assert ArgosStore(folder).list() == ([], [])
+    result = ArgosStore(folder).add(de)
+    assert (result.model.from_code, result.model.to_code, result.status) == ("en", "de", "installed")
 
 
 # --- install from the index ---------------------------------------------------
@@ -278,7 +280,7 @@ def test_download_that_breaks_off_installs_nothing(ru_argos_package, folder, ser
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert_one_line_error(result)
     assert "broke off after" in result.output and "run the command again" in result.output
-    assert store.list_installed(folder) == ([], [])
+    assert ArgosStore(folder).list() == ([], [])
     assert leftovers(folder) == []
 
 
@@ -288,7 +290,7 @@ def test_checksum_mismatch_installs_nothing(ru_argos_package, folder, server):
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert_one_line_error(result)
     assert "checksum" in result.output
-    assert store.list_installed(folder) == ([], []) and leftovers(folder) == []
+    assert ArgosStore(folder).list() == ([], []) and leftovers(folder) == []
 
 
 def test_package_for_the_wrong_pair_is_refused(argos_package_factory, folder, server):
@@ -297,7 +299,7 @@ def test_package_for_the_wrong_pair_is_refused(argos_package_factory, folder, se
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert_one_line_error(result)
     assert "en→de, not en→ru" in result.output
-    assert store.list_installed(folder) == ([], []) and leftovers(folder) == []
+    assert ArgosStore(folder).list() == ([], []) and leftovers(folder) == []
 
 
 def test_http_error_is_one_clear_line(folder, server):
@@ -311,7 +313,7 @@ def test_http_error_is_one_clear_line(folder, server):
 
 
 def test_newer_index_version_replaces_the_installed_one(argos_package_factory, folder, server):
-    store.install_from_file(argos_package_factory(version="1.0"), folder)
+    ArgosStore(folder).add(argos_package_factory(version="1.0"))
     server.routes["/pkg.argosmodel"] = ("full", argos_package_factory(version="1.1").read_bytes())
     url = server.serve_index([index_entry(version="1.1")])
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
@@ -340,7 +342,7 @@ def test_oversized_download_and_full_disk_are_refused_up_front(ru_argos_package,
     result = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert_one_line_error(result)
     assert "not enough free space" in result.output
-    assert store.list_installed(folder) == ([], []) and leftovers(folder) == []
+    assert ArgosStore(folder).list() == ([], []) and leftovers(folder) == []
 
 
 def test_languages_without_a_package_say_what_to_do(ru_argos_package, folder, server):
@@ -356,7 +358,7 @@ def test_languages_without_a_package_say_what_to_do(ru_argos_package, folder, se
     assert argos_sees(folder) == [("en", "ru", "1.0")]
 
     with pytest.raises(store.NoPackageError) as info:
-        store.install_from_index(["ps"], folder, url)
+        ArgosStore(folder).install_languages(["ps"], url)
     assert info.value.codes == ["ps"]
 
 
@@ -378,8 +380,8 @@ def test_interrupted_download_leaves_nothing(ru_argos_package, folder, server):
             return False
 
     with pytest.raises(KeyboardInterrupt):
-        store.install_from_index(["ru"], folder, url, progress=CtrlC)
-    assert store.list_installed(folder) == ([], []) and leftovers(folder) == []
+        ArgosStore(folder).install_languages(["ru"], url, progress=CtrlC)
+    assert ArgosStore(folder).list() == ([], []) and leftovers(folder) == []
 
 
 def test_install_hint(folder, server, monkeypatch):
@@ -430,28 +432,28 @@ def test_list_shows_installed_available_and_project_languages(ru_argos_package, 
 
 
 def test_listing_reports_broken_folders_without_crashing(ru_argos_package, folder):
-    store.install_from_file(ru_argos_package, folder)
+    ArgosStore(folder).add(ru_argos_package)
     (folder / "empty").mkdir()
     (folder / "list").mkdir()
     (folder / "list" / "metadata.json").write_text("[1, 2]")
     (folder / "nocodes").mkdir()
     (folder / "nocodes" / "metadata.json").write_text('{"package_version": "1"}')
-    packages, broken = store.list_installed(folder)
+    packages, broken = ArgosStore(folder).list()
     assert [(p.from_code, p.to_code) for p in packages] == [("en", "ru")]
     reasons = {b.path.name: b.reason for b in broken}
     assert reasons["empty"] == "no metadata.json"
     assert "unreadable" in reasons["list"]
     assert "from_code" in reasons["nocodes"]
-    assert store.find_package(folder, "en", "ru").version == "1.0"
-    assert store.list_installed(folder / "absent") == ([], [])
+    assert ArgosStore(folder).find_pair("en", "ru").version == "1.0"
+    assert ArgosStore(folder / "absent").list() == ([], [])
 
 
 # --- remove -------------------------------------------------------------------
 
 
 def test_remove_by_language_and_by_name(ru_argos_package, argos_package_factory, folder):
-    store.install_from_file(ru_argos_package, folder)
-    store.install_from_file(argos_package_factory(to_code="de"), folder)
+    ArgosStore(folder).add(ru_argos_package)
+    ArgosStore(folder).add(argos_package_factory(to_code="de"))
     (folder / "junk").mkdir()
 
     result = run("remove", "ru", "--models-dir", str(folder))
@@ -468,14 +470,14 @@ def test_remove_by_language_and_by_name(ru_argos_package, argos_package_factory,
 
 
 def argos_sees_safe(folder: Path) -> list[tuple[str, str]]:
-    return [(p.from_code, p.to_code) for p in store.list_installed(folder)[0]]
+    return [(p.from_code, p.to_code) for p in ArgosStore(folder).list()[0]]
 
 
 # --- verify -------------------------------------------------------------------
 
 
 def test_verify_ok(ru_argos_package, folder):
-    store.install_from_file(ru_argos_package, folder)
+    ArgosStore(folder).add(ru_argos_package)
     result = run("verify", "--models-dir", str(folder))
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if "en→ru" in line)
@@ -484,7 +486,7 @@ def test_verify_ok(ru_argos_package, folder):
 
 
 def test_verify_fails_on_a_damaged_model_and_a_missing_language(ru_argos_package, folder):
-    installed = store.install_from_file(ru_argos_package, folder).package
+    installed = ArgosStore(folder).add(ru_argos_package).model
     model_bin = installed.path / "model" / "model.bin"
     model_bin.write_bytes(model_bin.read_bytes()[:100])
 
@@ -495,7 +497,7 @@ def test_verify_fails_on_a_damaged_model_and_a_missing_language(ru_argos_package
     assert "1 of 1 failed verification" in result.output
 
     (installed.path / "sentencepiece.model").unlink()
-    checks = {c.name: c.ok for c in store.verify(folder)[0].checks}
+    checks = {c.name: c.ok for c in ArgosStore(folder).verify()[0].checks}
     assert checks == {"metadata": True, "tokenizer": False, "model": False}
 
     missing = run("verify", "de", "--models-dir", str(folder))

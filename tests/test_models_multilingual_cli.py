@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from localserver import serve_routes
-from translate import model_store
-from translate import models as argos_store
+from translate.models.argos import ArgosStore
+from translate.models.multilingual import MultilingualStore
 from translate.commands.models import models
 
 NO_PASHTO = ["eng_Latn", "rus_Cyrl", "prs_Arab", "kaz_Cyrl"]
@@ -82,7 +82,7 @@ def test_add_a_folder_and_a_zip_into_the_multilingual_store(dirs, tmp_path, nllb
     assert "Installed multilingual model nllb-tiny (NLLB-200" in result.output
     assert "prs (prs_Arab)" in result.output and "ps (pbt_Arab)" in result.output
     assert "adaptation" not in result.output     # NLLB writes Dari itself
-    assert model_store.get(dirs["multi"], "nllb-tiny").family == "nllb"
+    assert MultilingualStore(dirs["multi"]).get("nllb-tiny").family == "nllb"
     assert not dirs["argos"].exists()
 
     archive = zip_folder(m2m_dir, tmp_path / "m2m100_418M.zip", "m2m100_418M")
@@ -90,7 +90,7 @@ def test_add_a_folder_and_a_zip_into_the_multilingual_store(dirs, tmp_path, nllb
     assert result.exit_code == 0, result.output
     assert "Installed multilingual model m2m100_418M (M2M-100" in result.output
     assert "Afghan Dari adaptation" in result.output and "licence MIT" in result.output
-    installed = [m.name for m in model_store.list_installed(dirs["multi"])[0]]
+    installed = [m.name for m in MultilingualStore(dirs["multi"]).list()[0]]
     assert installed == ["nllb-tiny", "m2m100_418M"]
     assert not dirs["argos"].exists()
 
@@ -99,15 +99,15 @@ def test_add_honours_translate_models_dir(dirs, tmp_path, nllb_dir):
     store = tmp_path / "env-store"
     result = run(dirs, "add", str(nllb_dir), "--name", "from-env", env={"TRANSLATE_MODELS_DIR": str(store)})
     assert result.exit_code == 0, result.output
-    assert model_store.get(store, "from-env") is not None
+    assert MultilingualStore(store).get("from-env") is not None
     assert not dirs["multi"].exists()
 
 
 def test_add_an_argos_package_still_goes_to_the_argos_store(dirs, ru_argos_package):
     result = run(dirs, "add", str(ru_argos_package))
     assert result.exit_code == 0, result.output
-    assert argos_store.find_package(dirs["argos"], "en", "ru") is not None
-    assert model_store.list_installed(dirs["multi"]) == ([], [])
+    assert ArgosStore(dirs["argos"]).find_pair("en", "ru") is not None
+    assert MultilingualStore(dirs["multi"]).list() == ([], [])
     assert "--name is for multilingual models" in assert_one_line_error(
         run(dirs, "add", str(ru_argos_package), "--name", "x"))
 
@@ -116,14 +116,14 @@ def test_a_vocabulary_without_a_needed_token_is_refused(dirs, tmp_path, multilin
     no_pashto = multilingual_model_factory("nllb", NO_PASHTO)
     error = assert_one_line_error(run(dirs, "add", str(no_pashto), "--name", "no-pashto"))
     assert "Pashto (pbt_Arab)" in error
-    assert model_store.list_installed(dirs["multi"]) == ([], [])
+    assert MultilingualStore(dirs["multi"]).list() == ([], [])
     assert not [p for p in dirs["multi"].parent.iterdir() if p.name.startswith(".")]
 
     # The configuration decides what is needed: with Pashto through Argos the model is fine.
     config = write_config(tmp_path, 'languages.ps = "argos"\n')
     result = run(dirs, "add", str(no_pashto), "--name", "no-pashto", config=config)
     assert result.exit_code == 0, result.output
-    assert not model_store.get(dirs["multi"], "no-pashto").serves("ps")
+    assert not MultilingualStore(dirs["multi"]).get("no-pashto").serves("ps")
 
 
 @pytest.mark.parametrize("case,expected", [
@@ -145,7 +145,7 @@ def test_add_errors_are_one_line(dirs, tmp_path, nllb_dir, case, expected):
     elif case == "absent-config":
         path, config = nllb_dir, tmp_path / "absent.toml"
     assert expected in assert_one_line_error(run(dirs, "add", str(path), config=config))
-    assert model_store.list_installed(dirs["multi"]) == ([], [])
+    assert MultilingualStore(dirs["multi"]).list() == ([], [])
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -207,14 +207,14 @@ def test_install_a_named_model_from_the_configured_location(dirs, tmp_path, m2m_
         assert result.exit_code == 0, result.output
         assert "Downloading m2m100_418M" in result.output          # the progress bar
         assert "Installed multilingual model m2m100_418M (M2M-100" in result.output
-        assert model_store.get(dirs["multi"], "m2m100_418M").family == "m2m"
+        assert MultilingualStore(dirs["multi"]).get("m2m100_418M").family == "m2m"
         again = run(dirs, "install", "m2m100_418M", config=config)
         assert again.exit_code == 0 and "already installed" in again.output
 
         bad = write_config(tmp_path, f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\nsha256 = "{"0" * 64}"\n')
         error = assert_one_line_error(run(dirs, "install", "m2m100_418M", "--force", config=bad))
         assert "checksum" in error
-    assert model_store.get(dirs["multi"], "m2m100_418M") is not None   # the refused download changed nothing
+    assert MultilingualStore(dirs["multi"]).get("m2m100_418M") is not None   # the refused download changed nothing
 
 
 def test_install_with_url_and_sha256_options(dirs, tmp_path, nllb_dir):
@@ -223,7 +223,7 @@ def test_install_with_url_and_sha256_options(dirs, tmp_path, nllb_dir):
         result = run(dirs, "install", "nllb-200-distilled-600M", "--url", f"{base}/n.zip",
                      "--sha256", hashlib.sha256(body).hexdigest())
     assert result.exit_code == 0, result.output
-    assert model_store.get(dirs["multi"], "nllb-200-distilled-600M").licence == "CC-BY-NC-4.0"
+    assert MultilingualStore(dirs["multi"]).get("nllb-200-distilled-600M").licence == "CC-BY-NC-4.0"
     assert "--url and --sha256 go together" in run(dirs, "install", "ru", "kk", "--url", "http://x/").output
 
 
@@ -265,15 +265,15 @@ def test_remove_from_both_stores(dirs, nllb_dir, ru_argos_package):
     # A language key names an Argos package; a multilingual model goes by name.
     error = assert_one_line_error(run(dirs, "remove", "ps"))
     assert "served by the multilingual model nllb-tiny" in error and "multilingual models: nllb-tiny" in error
-    assert model_store.get(dirs["multi"], "nllb-tiny") is not None
+    assert MultilingualStore(dirs["multi"]).get("nllb-tiny") is not None
 
     result = run(dirs, "remove", "nllb-tiny")
     assert result.exit_code == 0 and "Removed" in result.output
-    assert model_store.list_installed(dirs["multi"]) == ([], [])
-    assert argos_store.find_package(dirs["argos"], "en", "ru") is not None
+    assert MultilingualStore(dirs["multi"]).list() == ([], [])
+    assert ArgosStore(dirs["argos"]).find_pair("en", "ru") is not None
 
     assert run(dirs, "remove", "ru").exit_code == 0
-    assert argos_store.list_installed(dirs["argos"]) == ([], [])
+    assert ArgosStore(dirs["argos"]).list() == ([], [])
     leftovers = [p.name for root in (dirs["argos"], dirs["multi"]) for p in root.parent.iterdir()
                  if p.name.startswith(".")]
     assert leftovers == []
@@ -314,7 +314,7 @@ def test_verify_checks_both_stores(dirs, nllb_dir, ru_argos_package):
 
 def test_verify_reports_missing_language_tokens_and_models(dirs, tmp_path, multilingual_model_factory):
     no_pashto = multilingual_model_factory("nllb", NO_PASHTO)
-    model_store.add(no_pashto, dirs["multi"], name="no-pashto", languages=["prs", "kk"])
+    MultilingualStore(dirs["multi"]).add(no_pashto, name="no-pashto", languages=["prs", "kk"])
     assert run(dirs, "verify").exit_code == 0           # nothing sends Pashto to it by name
 
     config = write_config(tmp_path, '[languages]\nps = { engine = "multilingual", model = "no-pashto" }\n')

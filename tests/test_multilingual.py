@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from localserver import serve_routes
-from translate import model_store
+from translate.models import multilingual as model_store
+from translate.models.multilingual import MultilingualStore
+from translate.models.store import ModelError
 from translate.engines.base import EngineError
 from translate.engines.multilingual import MultilingualEngine
 from translate.languages import TARGETS
@@ -136,38 +138,38 @@ def test_engine_refuses_a_folder_without_tokenizer(tmp_path, nllb_dir):
 
 def test_add_folder_records_family_codes_and_version(tmp_path, nllb_dir, m2m_dir):
     store = tmp_path / "store"
-    nllb = model_store.add(nllb_dir, store, name="nllb-tiny").model
-    m2m = model_store.add(m2m_dir, store, name="m2m-tiny").model
+    nllb = MultilingualStore(store).add(nllb_dir, name="nllb-tiny").model
+    m2m = MultilingualStore(store).add(m2m_dir, name="m2m-tiny").model
     assert (nllb.family, m2m.family) == ("nllb", "m2m")
     assert nllb.codes == {"ru": "rus_Cyrl", "prs": "prs_Arab", "ps": "pbt_Arab", "kk": "kaz_Cyrl"}
     assert m2m.codes["prs"] == "fa"
     digest = hashlib.sha256((nllb_dir / "model.bin").read_bytes()).hexdigest()
     assert nllb.version == f"sha256:{digest[:12]}"
     assert (store / "nllb-tiny" / "model.bin").read_bytes() == (nllb_dir / "model.bin").read_bytes()
-    installed, broken = model_store.list_installed(store)
+    installed, broken = MultilingualStore(store).list()
     assert [m.name for m in installed] == ["nllb-tiny", "m2m-tiny"] and not broken
     # NLLB first: it has a Dari of its own.
-    assert model_store.find(store, "prs").name == "nllb-tiny"
-    assert model_store.find(store, "prs", "m2m").name == "m2m-tiny"
-    assert model_store.find(store, "prs", "m2m-tiny").name == "m2m-tiny"
+    assert MultilingualStore(store).find("prs").name == "nllb-tiny"
+    assert MultilingualStore(store).find("prs", "m2m").name == "m2m-tiny"
+    assert MultilingualStore(store).find("prs", "m2m-tiny").name == "m2m-tiny"
 
 
 def test_add_refuses_a_vocabulary_without_a_needed_token(tmp_path, multilingual_model_factory):
     no_pashto = multilingual_model_factory("nllb", ["eng_Latn", "rus_Cyrl", "prs_Arab", "kaz_Cyrl"])
     store = tmp_path / "store"
     with pytest.raises(model_store.InvalidModelError, match=r"Pashto \(pbt_Arab\)"):
-        model_store.add(no_pashto, store, name="no-pashto")
+        MultilingualStore(store).add(no_pashto, name="no-pashto")
     assert not (store / "no-pashto").exists()
     # Fine when the project does not route Pashto to it.
-    added = model_store.add(no_pashto, store, name="no-pashto", languages=["prs", "kk"])
+    added = MultilingualStore(store).add(no_pashto, name="no-pashto", languages=["prs", "kk"])
     assert not added.model.serves("ps") and added.model.serves("prs")
-    assert model_store.find(store, "ps") is None
+    assert MultilingualStore(store).find("ps") is None
 
 
 def test_add_refuses_a_model_without_english(tmp_path, multilingual_model_factory):
     no_english = multilingual_model_factory("m2m", ["__ru__", "__fa__", "__ps__", "__kk__"])
     with pytest.raises(model_store.InvalidModelError, match="no English token"):
-        model_store.add(no_english, tmp_path / "store", name="x")
+        MultilingualStore(tmp_path / "store").add(no_english, name="x")
 
 
 @pytest.mark.parametrize("remove,message", [
@@ -180,7 +182,7 @@ def test_add_refuses_incomplete_folders(tmp_path, nllb_dir, remove, message):
     shutil.copytree(nllb_dir, folder)
     (folder / remove).unlink()
     with pytest.raises(model_store.InvalidModelError, match=message):
-        model_store.add(folder, tmp_path / "store")
+        MultilingualStore(tmp_path / "store").add(folder)
     assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
 
 
@@ -195,30 +197,30 @@ def _zip_folder(folder: Path, archive: Path, top: str | None) -> Path:
 def test_add_zip_with_or_without_top_folder(tmp_path, nllb_dir, top):
     archive = _zip_folder(nllb_dir, tmp_path / "nllb-200-tiny.zip", top)
     assert model_store.looks_like_multilingual(archive)
-    model = model_store.add(archive, tmp_path / "store").model
+    model = MultilingualStore(tmp_path / "store").add(archive).model
     assert model.name == "nllb-200-tiny" and model.path == tmp_path / "store" / "nllb-200-tiny"
     assert (model.path / "sentencepiece.bpe.model").is_file()
 
 
 def test_add_refuses_unsafe_archive_and_leaves_store_untouched(tmp_path, nllb_dir):
     store = tmp_path / "store"
-    model_store.add(nllb_dir, store, name="kept")
+    MultilingualStore(store).add(nllb_dir, name="kept")
     before = set(tmp_path.rglob("*"))
     archive = _zip_folder(nllb_dir, tmp_path / "evil.zip", "evil")
     with zipfile.ZipFile(archive, "a") as zf:
         zf.writestr("evil/../../escaped.txt", "x")
     with pytest.raises(model_store.InvalidModelError, match="outside"):
-        model_store.add(archive, store)
+        MultilingualStore(store).add(archive)
     assert not (tmp_path / "escaped.txt").exists()
     assert set(tmp_path.rglob("*")) == before | {archive}
 
 
 def test_add_replaces_a_model_of_the_same_name(tmp_path, nllb_dir, m2m_dir):
     store = tmp_path / "store"
-    model_store.add(nllb_dir, store, name="main")
-    result = model_store.add(m2m_dir, store, name="main")
-    assert result.replaced is not None and result.replaced.family == "nllb"
-    assert model_store.get(store, "main").family == "m2m"
+    MultilingualStore(store).add(nllb_dir, name="main")
+    result = MultilingualStore(store).add(m2m_dir, name="main")
+    assert len(result.replaced) == 1 and result.replaced[0].family == "nllb"
+    assert MultilingualStore(store).get("main").family == "m2m"
     assert [p.name for p in store.parent.iterdir() if p.name.startswith(".")] == []
 
 
@@ -241,25 +243,25 @@ def test_store_dir_resolution(tmp_path, monkeypatch):
 
 def test_broken_folder_is_listed_not_fatal_and_removable(tmp_path, nllb_dir):
     store = tmp_path / "store"
-    model_store.add(nllb_dir, store, name="good")
+    MultilingualStore(store).add(nllb_dir, name="good")
     (store / "junk").mkdir()
-    models, broken = model_store.list_installed(store)
+    models, broken = MultilingualStore(store).list()
     assert [m.name for m in models] == ["good"]
     assert [b.path.name for b in broken] == ["junk"] and "translate-model.json" in broken[0].reason
-    model_store.remove("junk", store)
-    model_store.remove("good", store)
+    MultilingualStore(store).remove("junk")
+    MultilingualStore(store).remove("good")
     assert list(store.iterdir()) == []
-    with pytest.raises(model_store.ModelStoreError, match="no multilingual model called 'good'"):
-        model_store.remove("good", store)
+    with pytest.raises(ModelError, match="no multilingual model called 'good'"):
+        MultilingualStore(store).remove("good")
 
 
 def test_verify_loads_the_model(tmp_path, nllb_dir):
     store = tmp_path / "store"
-    model_store.add(nllb_dir, store, name="good")
-    [result] = model_store.verify(store)
+    MultilingualStore(store).add(nllb_dir, name="good")
+    [result] = MultilingualStore(store).verify()
     assert result.ok, result.checks
     (store / "good" / "model.bin").write_bytes(b"garbage")
-    [result] = model_store.verify(store)
+    [result] = MultilingualStore(store).verify()
     assert not result.ok and any(c.name == "model" and not c.ok for c in result.checks)
 
 
@@ -286,8 +288,7 @@ def test_install_downloads_checks_and_installs(tmp_path, m2m_zip):
         yield received.append
 
     with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
-        result = model_store.install("m2m100_418M", store, url=f"{base}/m.zip",
-                                     sha256=hashlib.sha256(m2m_zip).hexdigest(), progress=progress)
+        result = MultilingualStore(store).install("m2m100_418M", url=f"{base}/m.zip", sha256=hashlib.sha256(m2m_zip).hexdigest(), progress=progress)
     assert sum(received) == len(m2m_zip)
     assert result.model.name == "m2m100_418M" and result.model.family == "m2m"
     assert result.model.licence == "MIT"
@@ -301,7 +302,7 @@ def test_install_takes_the_location_from_the_configuration(tmp_path, m2m_zip):
     with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
         cfg = config.parse(f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\n'
                            f'sha256 = "{hashlib.sha256(m2m_zip).hexdigest()}"\nsize = {len(m2m_zip)}\n')
-        result = model_store.install("m2m100_418M", tmp_path / "store", downloads=cfg.downloads)
+        result = MultilingualStore(tmp_path / "store").install("m2m100_418M", downloads=cfg.downloads)
     assert result.model.family == "m2m"
 
 
@@ -316,16 +317,16 @@ def test_install_refuses_bad_downloads_and_leaves_nothing(tmp_path, m2m_zip, cas
     name = "nllb-200-distilled-600M" if case == "wrong-family" else "m2m100_418M"
     expected = {"broken-off": "broke off", "checksum": "checksum", "wrong-family": "not NLLB-200"}[case]
     with serve_routes({"/m.zip": (body, length)}) as base:
-        with pytest.raises(model_store.ModelStoreError, match=expected):
-            model_store.install(name, store, url=f"{base}/m.zip", sha256=sha)
+        with pytest.raises(ModelError, match=expected):
+            MultilingualStore(store).install(name, url=f"{base}/m.zip", sha256=sha)
     assert not store.exists() or list(store.iterdir()) == []
     assert _no_leftovers(store)
 
 
 def test_install_explains_what_is_missing(tmp_path):
-    with pytest.raises(model_store.ModelStoreError, match="no download location is set for nllb-200-distilled-600M"):
-        model_store.install("nllb-200-distilled-600M", tmp_path)
-    with pytest.raises(model_store.ModelStoreError, match="unknown model 'gpt'"):
-        model_store.install("gpt", tmp_path)
-    with pytest.raises(model_store.ModelStoreError, match="no valid SHA-256"):
-        model_store.install("m2m100_418M", tmp_path, url="http://127.0.0.1:9/m.zip")
+    with pytest.raises(ModelError, match="no download location is set for nllb-200-distilled-600M"):
+        MultilingualStore(tmp_path).install("nllb-200-distilled-600M")
+    with pytest.raises(ModelError, match="unknown model 'gpt'"):
+        MultilingualStore(tmp_path).install("gpt")
+    with pytest.raises(ModelError, match="no valid SHA-256"):
+        MultilingualStore(tmp_path).install("m2m100_418M", url="http://127.0.0.1:9/m.zip")

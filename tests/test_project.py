@@ -116,10 +116,10 @@ def models_dir(tmp_path, ru_argos_package):
 
 
 def test_published_files_reveal_no_path_user_or_host(tmp_path, models_dir, multilingual_model_factory):
-    from translate import model_store
+    from translate.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
-    model_store.add(multilingual_model_factory(family="nllb"), store)
+    MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["publish", str(ARTICLE), "--to", "ru,prs", "--models-dir", str(models_dir),
                                       "--multilingual-dir", str(store), "--output", str(out), "--no-cache"])

@@ -192,10 +192,10 @@ def test_corrupt_memory_file_is_a_clear_error(tmp_path):
 
 
 def test_publish_all_four_with_argos_ru_and_a_multilingual_model(tmp_path, models_dir, multilingual_model_factory):
-    from translate import model_store
+    from translate.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
-    model_store.add(multilingual_model_factory(family="nllb"), store)
+    MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
     out = tmp_path / "out"
     result = publish(str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
                      "--output", str(out), "--format", "md")
@@ -231,10 +231,10 @@ def test_publish_html_and_pdf_for_every_edition(tmp_path, models_dir, multilingu
     """The whole article, all five editions, every format; then the files hold together."""
     from pypdf import PdfReader
 
-    from translate import model_store
+    from translate.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
-    model_store.add(multilingual_model_factory(family="nllb"), store)
+    MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
     out = tmp_path / "out"
     result = publish(str(ARTICLE), "--models-dir", str(models_dir), "--multilingual-dir", str(store),
                      "--output", str(out))
@@ -279,10 +279,10 @@ def test_carried_over_editions_follow_glossary_changes_and_new_editions(tmp_path
     changed glossary or a new edition in the language switcher brings it back."""
     import shutil
 
-    from translate import model_store
+    from translate.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
-    model_store.add(multilingual_model_factory(family="nllb"), store)
+    MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales)
     out = tmp_path / "out"

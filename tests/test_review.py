@@ -138,8 +138,8 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
     engine = DictionaryEngine({"Russia": "Россия", "Taliban": "Талибан", "Kabul": "Кабул"})
     # diff resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.config.resolve", lambda lang, *a, **k: choice)
-    monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
+    monkeypatch.setattr("translate.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
     result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article),
                                       "--no-cache"])
     assert result.exit_code == 0, result.output
@@ -198,8 +198,8 @@ def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
     engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
     # the review resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.config.resolve", lambda lang, *a, **k: choice)
-    monkeypatch.setattr("translate.config.build_engine", lambda c, options=None: engine if c is choice else None)
+    monkeypatch.setattr("translate.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
     article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["review", str(article), "--to", "prs", "--output", str(out), "--no-cache"])

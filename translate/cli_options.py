@@ -114,15 +114,15 @@ config_option = click.option(
 # --- models --------------------------------------------------------------------------------
 
 def _argos_folder() -> str:
-    from translate import models
+    from translate.models.argos import models_dir
 
-    return str(models.models_dir(None))
+    return str(models_dir(None))
 
 
 def _multilingual_folder() -> str:
-    from translate import model_store
+    from translate.models.multilingual import store_dir
 
-    return str(model_store.store_dir(None))
+    return str(store_dir(None))
 
 
 models_dir_option = click.option(

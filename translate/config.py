@@ -21,13 +21,11 @@ For Argos it is the target code of the en→CODE package (default: the
 language's Argos code, languages.py); ``prs = { engine = "argos", model = "fa" }``
 translates Dari with an Iranian Persian package plus the Afghan Dari adaptation.
 
-``resolve`` turns a setting into an EngineChoice (what would serve the
-language, or NoModel saying why not) and ``build_engine`` loads it.
+This module only reads and validates the file; which installed model serves
+a language is translate.models.routing's business.
 """
 
 from __future__ import annotations
-
-from translate.errors import UserError
 
 import re
 import tomllib
@@ -35,10 +33,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from translate.engines import NoModel
-from translate.engines.base import Engine
-from translate.engines.ct2 import DecodingOptions
-from translate.languages import TARGETS, Language
+from translate.errors import UserError
+from translate.languages import TARGETS
 
 CONFIG_FILE = "translate.toml"
 ENGINES = ("argos", "multilingual")
@@ -215,121 +211,3 @@ def with_overrides(config: Config, specs: Iterable[str]) -> Config:
         key, setting = parse_override(spec)
         languages[key] = setting
     return replace(config, languages=languages)
-
-
-# --- resolving ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EngineChoice:
-    """What would translate one language: engine, model, and where it is."""
-
-    lang: Language
-    engine: str             # "argos" | "multilingual"
-    model: str              # package or model name, as `translate models list` shows it
-    version: str
-    path: Path
-    target_code: str        # the language code the model writes (fa, prs_Arab, ...)
-    origin: str             # where the setting came from
-    family: str | None = None
-    installed: Any = None   # translate.models.InstalledPackage | translate.model_store.InstalledModel
-
-    @property
-    def adapted(self) -> bool:
-        """Whether the Afghan Dari adaptation runs after this engine."""
-        from translate import adaptation
-
-        return adaptation.needed(self)
-
-
-def resolve(lang: Language, config: Config, argos_dir: str | Path | None = None,
-            multilingual_dir: str | Path | None = None) -> EngineChoice:
-    """The engine choice for ``lang``, or NoModel with the reason and the
-    command that fixes it."""
-    setting = config.languages.get(lang.key) or DEFAULT_LANGUAGES[lang.key]
-    if setting.engine == "argos":
-        return _resolve_argos(lang, setting, argos_dir)
-    return _resolve_multilingual(lang, setting, config, multilingual_dir)
-
-
-def plan(config: Config, argos_dir: str | Path | None = None, multilingual_dir: str | Path | None = None,
-         langs: Iterable[Language] | None = None) -> dict[str, EngineChoice | NoModel]:
-    """For `translate models list`: per language, the choice or why there is none."""
-    result: dict[str, EngineChoice | NoModel] = {}
-    for lang in langs if langs is not None else TARGETS.values():
-        try:
-            result[lang.key] = resolve(lang, config, argos_dir, multilingual_dir)
-        except NoModel as missing:
-            result[lang.key] = missing
-    return result
-
-
-def build_engine(choice: EngineChoice, options: DecodingOptions | None = None) -> Engine:
-    """Load the engine a choice names (the model itself loads on first use)."""
-    if choice.engine == "argos":
-        from translate.engines.argos import ArgosEngine
-
-        return ArgosEngine(choice.installed.argos_package(), options)
-    from translate.engines.multilingual import MultilingualEngine
-
-    return MultilingualEngine(choice.installed.folder(), choice.lang, options)
-
-
-def _resolve_argos(lang: Language, setting: LanguageSetting, argos_dir) -> EngineChoice:
-    from translate import models
-
-    folder = models.models_dir(argos_dir)
-    code = setting.model or lang.argos_code or lang.key
-    package = models.find_package(folder, "en", code)
-    if package is None:
-        hint = models.install_hint(code) if setting.model else models.install_hint(lang.key)
-        reason = f"no Argos en→{code} package installed in {folder}"
-        if lang.key == "prs" and code != "fa":
-            reason += ' (for an en→fa package with the Afghan Dari adaptation set model = "fa")'
-        raise NoModel(lang, reason + _set_by(setting), hint)
-    return EngineChoice(lang, "argos", package.name, package.version, package.path, code, setting.origin,
-                        installed=package)
-
-
-def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Config,
-                          multilingual_dir) -> EngineChoice:
-    from translate import model_store
-    from translate.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
-
-    folder = model_store.store_dir(multilingual_dir)
-    model = model_store.find(folder, lang.key, setting.model)
-    if model is None:
-        codes = " or ".join(FAMILIES[f].language_token(lang) for f in FAMILY_PREFERENCE)
-        named = model_store.get(folder, setting.model) if setting.model and setting.model not in FAMILIES else None
-        if named is not None:
-            reason = f"model {named.name} has no {FAMILIES[named.family].language_token(lang)} token"
-        elif setting.model in FAMILIES:
-            reason = f"no {FAMILIES[setting.model].title} model with {FAMILIES[setting.model].language_token(lang)} " \
-                     f"installed in {folder}"
-        elif setting.model:
-            reason = f"model {setting.model} is not installed in {folder}"
-        else:
-            reason = f"no multilingual model with {codes} installed in {folder}"
-        hint = _multilingual_hint(setting.model, config)
-        if hint.startswith("translate models add"):
-            reason += " (convert an NLLB-200 or M2M-100 model: see docs/models.md)"
-        raise NoModel(lang, reason + _set_by(setting), hint)
-    return EngineChoice(lang, "multilingual", model.name, model.version, model.path, model.codes[lang.key],
-                        setting.origin, family=model.family, installed=model)
-
-
-def _multilingual_hint(wanted: str | None, config: Config) -> str:
-    from translate import model_store
-    from translate.engines.multilingual import FAMILIES
-
-    downloadable = [name for name in config.downloads
-                    if not wanted or name == wanted
-                    or (wanted in FAMILIES and model_store.KNOWN_MODELS.get(name, None) is not None
-                        and model_store.KNOWN_MODELS[name].family == wanted)]
-    if downloadable:
-        return f"translate models install {downloadable[0]}"
-    return "translate models add FOLDER"
-
-
-def _set_by(setting: LanguageSetting) -> str:
-    return "" if setting.origin == "default" else f" (set in {setting.origin})"

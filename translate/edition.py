@@ -129,7 +129,7 @@ class Plan:
     """How one language will be translated: the engine choice and the stages."""
 
     lang: Language
-    choice: object                 # translate.config.EngineChoice
+    choice: object                 # translate.models.routing.EngineChoice
     stages: list[Stage]
 
     @property
@@ -143,9 +143,9 @@ class Plan:
 def plan(lang: Language, setup: Setup) -> Plan:
     """The engine choice and stages for ``lang``: NoModel when nothing installed
     serves it, GlossaryError / AdaptationError when their data is unusable."""
-    from translate import config as project_config
+    from translate.models import routing
 
-    choice = project_config.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
+    choice = routing.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
     stages: list[Stage] = []
     if choice.adapted:
         stages.append(load_adaptation_stage(lang, setup.locales_dir))
@@ -183,10 +183,10 @@ def translate_edition(doc: Document, edition: Plan, setup: Setup, *, progress: P
 def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Engine:
     """The plan's engine (not loaded until it translates), answering from the
     translation memory first when the run has one."""
-    from translate import config as project_config
+    from translate.models import routing
 
     if engine is None:
-        engine = project_config.build_engine(edition.choice, setup.options)
+        engine = routing.build_engine(edition.choice, setup.options)
     if setup.memory is not None:
         from translate.memory import CachedEngine
 

@@ -13,6 +13,8 @@ from translate.errors import UserError
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from translate.errors import UserError
+
 
 @dataclass(frozen=True)
 class Alignment:
@@ -54,5 +56,5 @@ class Engine(Protocol):
         ...
 
 
-class EngineError(UserError, RuntimeError):
+class EngineError(UserError):
     """A model that cannot be loaded or used; the message says what to do."""

@@ -1,6 +1,8 @@
 """What every CTranslate2-based engine shares: batching, decoding options,
-SentencePiece tokenisation with character offsets, and word alignment from
-the model's attention.
+SentencePiece tokenisation with character offsets, word alignment from the
+model's attention, and scoring. ``CT2Engine`` does all of it; an engine
+(Argos, multilingual) only says which tokens go before and after a source
+sentence, which token starts a target, and which output tokens are markup.
 
 ctranslate2 and sentencepiece are imported inside functions so that
 `translate --help` never pays for them.
@@ -8,13 +10,13 @@ ctranslate2 and sentencepiece are imported inside functions so that
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import re
-
-from translate.engines.base import Alignment, EngineError, Progress, Translation
+from translate.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
 
 
 _CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
@@ -132,6 +134,7 @@ def translate_pieces(
     source_prefix: Sequence[str] = (),
     source_suffix: Sequence[str] = (),
     target_prefix: Sequence[str] = (),
+    forced: Sequence[Sequence[str]] | None = None,
     progress: Progress | None = None,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
@@ -140,7 +143,9 @@ def translate_pieces(
     each target token the index of the source piece it attends to most
     (None when that is a special token such as </s> or a language code).
     A sentence longer than ``options.max_input_tokens`` goes in chunks (see
-    DecodingOptions) whose outputs are joined.
+    DecodingOptions) whose outputs are joined. ``forced`` gives, per
+    sentence, target tokens its translation must start with (after
+    ``target_prefix``); they stay in the output.
     """
     if not sources:
         return []
@@ -149,17 +154,21 @@ def translate_pieces(
             for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
     batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
              for i, start, n in plan]
+    prefixes = [[*target_prefix, *(forced[i] if forced is not None and start == 0 else ())]
+                for i, start, _ in plan]
     longest = max(len(tokens) for tokens in batch)
+    # A forced prefix is output the model does not have to find: room for it on top.
+    forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
         max_batch_size=options.max_batch_tokens,
         batch_type="tokens",
         beam_size=options.beam_size,
-        max_decoding_length=options.max_decoding_length(longest),
+        max_decoding_length=options.max_decoding_length(longest) + forced_room,
         return_attention=True,
         replace_unknowns=True,
     )
-    if target_prefix:
-        kwargs["target_prefix"] = [list(target_prefix)] * len(batch)
+    if any(prefixes):
+        kwargs["target_prefix"] = prefixes
     results: list[tuple[list[str], list[int | None]]] = [([], []) for _ in sources]
     # translate_iterable is one batched call that yields results in order as
     # batches finish, which is what lets us report progress.
@@ -200,3 +209,94 @@ def to_translation(
             continue
         pairs.append(Alignment(src.start, src.end, piece.start, piece.end))
     return Translation(target_text, tuple(pairs))
+
+
+class CT2Engine:
+    """A CTranslate2 model with a SentencePiece codec: tokenise, batch,
+    detokenise, align, score. Subclasses set ``codec``, ``options``, ``info``
+    and ``model_dir`` and may override the four token hooks below."""
+
+    codec: SentencePieceCodec
+    options: DecodingOptions
+    info: ModelInfo
+    model_dir: Path
+    _translator = None
+
+    # --- what an engine says about its model ---
+
+    def source_prefix(self) -> list[str]:
+        """Tokens before every source sentence (a language token, say)."""
+        return []
+
+    def source_suffix(self) -> list[str]:
+        """Tokens after every source sentence (</s>, say)."""
+        return []
+
+    def target_prefix(self) -> list[str]:
+        """Tokens every target starts with (the target language token); not part of the output."""
+        return []
+
+    def is_markup(self, token: str) -> bool:
+        """Output tokens that are markup for the model, never text: dropped with their alignment."""
+        return False
+
+    # --- what every CTranslate2 engine does alike ---
+
+    def translator(self):
+        if self._translator is None:
+            self._translator = load_translator(self.model_dir, self.options)
+        return self._translator
+
+    def translate(self, texts: list[str], progress: Progress | None = None,
+                  target_prefixes: list[str] | None = None) -> list[Translation]:
+        """Translate every text, in order. ``target_prefixes`` (one per text)
+        is target text each translation must start with: it is tokenised
+        with the model's codec after the target language token, and the
+        returned Translation contains it, aligned like the rest."""
+        if target_prefixes is not None and len(target_prefixes) != len(texts):
+            raise ValueError(f"{len(target_prefixes)} target prefixes for {len(texts)} texts")
+        sources = [self.codec.encode(text) for text in texts]
+        # Empty segments never reach the model.
+        todo = [i for i, src in enumerate(sources) if src]
+        forced = None
+        if target_prefixes is not None:
+            forced = [[p.token for p in self.codec.encode(target_prefixes[i])] for i in todo]
+        outputs = translate_pieces(
+            self.translator(), [sources[i] for i in todo], self.options,
+            source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
+            target_prefix=self.target_prefix(), forced=forced, progress=progress,
+        )
+        results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
+        for i, (tokens, aligned) in zip(todo, outputs):
+            kept = [(t, a) for t, a in zip(tokens, aligned) if not self.is_markup(t)]
+            text, pieces = self.codec.decode([t for t, _ in kept])
+            results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
+        if progress and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        return results
+
+    def score(self, sources: list[str], targets: list[str]) -> list[float]:
+        """How likely the model finds each target as a translation of its
+        source: the mean log-probability per target token (with the end of
+        sentence), higher is better. The same prefixes as ``translate``; the
+        target language token itself is not scored. A pair whose source is
+        empty scores -inf (0.0 when its target is empty too)."""
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")
+        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.codec.encode(t)])
+                   for s, t in zip(sources, targets)]
+        todo = [i for i, (src, _) in enumerate(encoded) if src]
+        scores = [0.0 if not targets[i].strip() else -math.inf for i in range(len(sources))]
+        if not todo:
+            return scores
+        prefix = self.target_prefix()
+        results = self.translator().score_batch(
+            [[*self.source_prefix(), *encoded[i][0], *self.source_suffix()] for i in todo],
+            [[*prefix, *encoded[i][1]] for i in todo],
+            max_batch_size=self.options.max_batch_tokens, batch_type="tokens",
+            max_input_length=0, offset=len(prefix),
+        )
+        for i, result in zip(todo, results):
+            log_probs = list(result.log_probs)
+            scores[i] = sum(log_probs) / len(log_probs) if log_probs else -math.inf
+        return scores

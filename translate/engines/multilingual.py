@@ -21,14 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from translate.engines.base import EngineError, ModelInfo, Progress, Translation
-from translate.engines.ct2 import (
-    DecodingOptions,
-    SentencePieceCodec,
-    load_translator,
-    to_translation,
-    translate_pieces,
-)
+from translate.engines.base import EngineError, ModelInfo
+from translate.engines.ct2 import CT2Engine, DecodingOptions, SentencePieceCodec
 from translate.languages import SOURCE, Language
 
 TOKENIZER_FILE = "sentencepiece.bpe.model"
@@ -91,13 +85,14 @@ class ModelFolder:
     version: str
 
 
-class MultilingualEngine:
+class MultilingualEngine(CT2Engine):
     def __init__(self, model: ModelFolder, lang: Language, options: DecodingOptions | None = None):
         self.model = model
         self.lang = lang
         self.family = family(model.family)
         self.options = options or DecodingOptions()
         path = Path(model.path)
+        self.model_dir = path
         tokenizer = path / TOKENIZER_FILE
         if not tokenizer.is_file():
             raise EngineError(
@@ -110,7 +105,7 @@ class MultilingualEngine:
         # Converters write add_source_eos=false for both families (the
         # Hugging Face tokenizer adds </s> itself); honour a model that says otherwise
         # rather than sending </s> twice.
-        self.source_suffix = [] if _model_config(path).get("add_source_eos") else [EOS]
+        self._source_suffix = [] if _model_config(path).get("add_source_eos") else [EOS]
         self.info = ModelInfo(
             engine="multilingual",
             name=model.name,
@@ -123,33 +118,17 @@ class MultilingualEngine:
                 "decoding": self.options.signature(),
             },
         )
-        self._translator = None
 
-    def translate(self, texts: list[str], progress: Progress | None = None) -> list[Translation]:
-        if self._translator is None:
-            self._translator = load_translator(Path(self.model.path), self.options)
-        sources = [self.codec.encode(text) for text in texts]
-        # Empty segments never reach the model.
-        todo = [i for i, src in enumerate(sources) if src]
-        outputs = translate_pieces(
-            self._translator,
-            [sources[i] for i in todo],
-            self.options,
-            source_prefix=[self.source_token],
-            source_suffix=self.source_suffix,
-            target_prefix=[self.target_token],
-            progress=progress,
-        )
-        results = [Translation("") for _ in texts]
-        for i, (tokens, aligned) in zip(todo, outputs):
-            kept = [(t, a) for t, a in zip(tokens, aligned) if not self._is_markup(t)]
-            text, pieces = self.codec.decode([t for t, _ in kept])
-            results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
-        if progress and len(todo) < len(texts):
-            progress(len(texts) - len(todo))
-        return results
+    def source_prefix(self) -> list[str]:
+        return [self.source_token]
 
-    def _is_markup(self, token: str) -> bool:
+    def source_suffix(self) -> list[str]:
+        return self._source_suffix
+
+    def target_prefix(self) -> list[str]:
+        return [self.target_token]
+
+    def is_markup(self, token: str) -> bool:
         # A weak model can emit a language token mid-sentence; SentencePiece
         # would decode it as " ⁇ ".
         return token in _SPECIAL_TOKENS or self.family.is_token(token)

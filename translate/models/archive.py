@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
+from translate.models.store import InvalidModelError
+
 _CHUNK = 1 << 20
 # Model weights barely compress (an Argos package unpacks to 1.1-4 times its
 # size); a zip that would unpack to a hundred times its size is a zip bomb,
@@ -32,7 +34,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _ALLOWED_TYPES = {0, stat.S_IFREG, stat.S_IFDIR}
 
 
-class ArchiveError(Exception):
+class ArchiveError(InvalidModelError):
     """The archive was refused; the message names the file and the reason."""
 
 
