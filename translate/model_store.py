@@ -422,14 +422,18 @@ def _install(root: Path, store: Path, staging: Path, name: str, languages: list[
             f"not {FAMILIES[family].title} as {name} should be"
         )
     known = KNOWN_MODELS.get(name)
+    # Provenance recorded by whoever built the folder (translate.model_hub:
+    # the Hub repository, commit, licence and quantization it was converted from).
+    prior = _prior_metadata(root)
     meta = {
         "name": name,
         "family": found.family,
         "version": _version(root),
         "codes": found.codes,
         "missing": found.missing,
-        "licence": known.licence if known else "",
-        "installed_from": installed_from,
+        "licence": prior.get("licence") or (known.licence if known else ""),
+        "installed_from": prior.get("installed_from") or installed_from,
+        **{key: prior[key] for key in ("source", "revision", "quantization") if prior.get(key)},
         "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_write(root / METADATA_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
@@ -450,6 +454,15 @@ def _install(root: Path, store: Path, staging: Path, name: str, languages: list[
             os.rename(staging / "previous", final)
         raise
     return AddResult(dataclasses.replace(new, path=final), replaced)
+
+
+def _prior_metadata(root: Path) -> dict[str, str]:
+    """The string fields of a translate-model.json already in the folder."""
+    try:
+        meta = json.loads((root / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in meta.items() if isinstance(v, str)} if isinstance(meta, dict) else {}
 
 
 def _version(root: Path) -> str:

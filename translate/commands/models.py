@@ -17,11 +17,12 @@ from types import SimpleNamespace
 
 import click
 
-from translate import config, download, model_store
+from translate import config, download, model_hub, model_store
 from translate import models as store
 from translate.archive import ArchiveError
 from translate.download import Check, VerifyResult
 from translate.engines import NoModel
+from translate.errors import UserError
 from translate.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
 from translate.languages import SOURCE, TARGETS
 
@@ -250,21 +251,32 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
               "needs --sha256. [default: [downloads.NAME] in translate.toml]")
 @click.option("--sha256", default=None, metavar="HEX", help="SHA-256 of the archive given with --url.")
 @click.option("--force", is_flag=True, help="Download again even if the same version is installed.")
+@click.option("--revision", default=None, metavar="REV",
+              help="Branch, tag or commit of a Hugging Face repository OWNER/NAME [default: main].")
+@click.option("--quantization", default=None, metavar="TYPE",
+              help="Weight type when converting OWNER/NAME: int8, int8_float16, float16, float32... "
+              "[default: int8 on a CPU]")
 @_user_errors
 def install_command(names: tuple[str, ...], models_dir: Path | None, multilingual_dir: Path | None,
                     index_url: str | None, config_file: Path | None, url: str | None, sha256: str | None,
-                    force: bool):
+                    force: bool, revision: str | None, quantization: str | None):
     """Download and install models.
 
-    NAME is a multilingual model (nllb-200-distilled-600M, m2m100_418M, ... or
-    a model with a [downloads.NAME] table in translate.toml); it is downloaded
-    from that location and checked against its SHA-256. LANG is a project key
-    (ru, prs, ps, kk) or an Argos language code (de): the English→LANG package
-    comes from the Argos package index.
+    OWNER/NAME is a Hugging Face repository of NLLB-200 or M2M-100 (or a
+    local folder of such a checkpoint): it is downloaded (resumably), converted
+    with CTranslate2 (int8 on a CPU; needs transformers: pip install
+    'newsroom-translate[convert]') and installed; a repository that already
+    holds a CTranslate2 model is installed as it is. NAME is a multilingual
+    model with a [downloads.NAME] table in translate.toml: downloaded from
+    there and checked against its SHA-256. LANG is a project key (ru, prs, ps,
+    kk) or an Argos language code (de): the English→LANG package comes from
+    the Argos package index.
 
     \b
     Examples:
       translate models install ru
+      translate models install facebook/nllb-200-distilled-600M
+      translate models install facebook/m2m100_418M --revision COMMIT --quantization int8
       translate models install nllb-200-distilled-600M
       translate models install m2m100_418M --url https://models.example.org/m2m100_418M.zip --sha256 HEX
     """
@@ -272,6 +284,10 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
     folder = store.models_dir(models_dir)
     multilingual_folder = model_store.store_dir(multilingual_dir)
     names = tuple(dict.fromkeys(names))
+    hub_sources = [n for n in names if model_hub.is_hub_source(n)] if not (url or sha256) else []
+    names = tuple(n for n in names if n not in hub_sources)
+    if (revision or quantization) and not hub_sources:
+        raise click.UsageError("--revision and --quantization are for a Hugging Face repository OWNER/NAME")
     if url or sha256:
         if len(names) != 1 or not (url and sha256):
             raise click.UsageError("--url and --sha256 go together, with exactly one model NAME")
@@ -312,11 +328,30 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
                                      progress=_progress_bar, languages=config.multilingual_languages(cfg))
         _echo_added(result)
 
+    for source in hub_sources:
+        _install_from_hub(source, multilingual_folder, cfg, revision, quantization, force)
+
     for lang in missing:
         advice = _multilingual_advice(lang, cfg, multilingual_folder)
         click.echo(f"Error: {store.no_package_message(lang, advice)}", err=True)
     if missing:
         raise click.exceptions.Exit(1)
+
+
+def _install_from_hub(source: str, multilingual_folder: Path, cfg: config.Config, revision: str | None,
+                      quantization: str | None, force: bool) -> None:
+    """`models install OWNER/NAME` (or a checkpoint folder): translate.model_hub."""
+    present = model_store.get(multilingual_folder, model_hub.default_name(source))
+    if present is not None and not force:
+        click.echo(f"{present.name} is already installed ({present.path}); use --force to install it again.")
+        return
+    try:
+        result = model_hub.install(source, multilingual_folder, revision=revision, quantization=quantization,
+                                   progress=lambda message: click.echo(message, err=True),
+                                   languages=config.multilingual_languages(cfg))
+    except UserError as err:
+        raise click.ClickException(err.one_line()) from None
+    _echo_added(result)
 
 
 def _echo_added(result: model_store.AddResult) -> None:
