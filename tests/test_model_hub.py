@@ -118,6 +118,39 @@ def build_nllb_checkpoint(dest: Path, seed: int = 0) -> Path:
     return dest
 
 
+def build_m2m_checkpoint(dest: Path, seed: int = 0) -> Path:
+    """A tiny M2M-100 checkpoint laid out as facebook/m2m100_418M is (vocab.json
+    plus sentencepiece.bpe.model, the language tokens listed as additional
+    special tokens, eight "madeup" words at the end of the embeddings)."""
+    import sentencepiece
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+    dest.mkdir(parents=True)
+    spm_file = dest / "sentencepiece.bpe.model"
+    spm_file.write_bytes(modelkit._sentencepiece_model("nllb"))
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_file))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for piece in map(processor.id_to_piece, range(processor.get_piece_size())):
+        vocab.setdefault(piece, len(vocab))
+    (dest / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(vocab_file=str(dest / "vocab.json"), spm_file=str(spm_file), src_lang="en",
+                                additional_special_tokens=[f"__{c}__" for c in FAIRSEQ_LANGUAGE_CODES["m2m100"]])
+    tokenizer.save_pretrained(dest)
+    (dest / "added_tokens.json").unlink(missing_ok=True)
+    config = M2M100Config(
+        vocab_size=len(tokenizer) + tokenizer.num_madeup_words, d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=1024, scale_embedding=True, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        decoder_start_token_id=2,
+    )
+    torch.manual_seed(seed)
+    M2M100ForConditionalGeneration(config).save_pretrained(dest, safe_serialization=False)
+    (dest / "README.md").write_text("---\nlicense: mit\n---\n# M2M-100 tiny (test checkpoint)\n", encoding="utf-8")
+    return dest
+
+
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
     return build_nllb_checkpoint(tmp_path_factory.mktemp("hf") / "nllb-200-tiny")
@@ -205,6 +238,21 @@ def test_local_checkpoint_folder_is_converted_without_network(tmp_path, checkpoi
     assert meta["installed_from"] == str(checkpoint.resolve())
     assert meta["licence"] == "CC-BY-NC-4.0" and meta["quantization"] == "float32"
     assert (checkpoint / "pytorch_model.bin").is_file()   # the user's folder is left alone
+
+
+def test_an_m2m100_checkpoint_is_converted_too(tmp_path, hub_env):
+    m2m = build_m2m_checkpoint(tmp_path / "m2m100-tiny")
+    repo = HubRepo.from_folder("facebook/m2m100-tiny", m2m)
+    store = tmp_path / "store"
+    with serve_hub(repo) as (url, log):
+        hub_env(url)
+        result = _run("models", "install", "facebook/m2m100-tiny", "--multilingual-dir", str(store))
+    assert result.exit_code == 0, result.output
+    assert "vocab.json" in {path.rsplit("/", 1)[-1] for path in log.paths("HEAD")}
+    model = model_store.get(store, "m2m100-tiny")
+    assert model.family == "m2m" and model.codes == {"ru": "ru", "prs": "fa", "ps": "ps", "kk": "kk"}
+    assert model.licence == "MIT"
+    assert "the Afghan Dari adaptation is applied" in result.output
 
 
 # --- downloading --------------------------------------------------------------------------------
@@ -326,6 +374,24 @@ def test_offline_without_a_cached_copy_contacts_nobody(tmp_path, checkpoint, hub
     assert result.exit_code == 1
     [line] = _error_lines(result.output)
     assert f"HF_HUB_OFFLINE is set and {REPO_ID} is not in the Hugging Face cache" in line
+
+
+def test_offline_the_checkpoint_comes_from_the_hugging_face_cache(tmp_path, checkpoint, hub_env, monkeypatch):
+    from huggingface_hub import snapshot_download
+
+    repo = HubRepo.from_folder(REPO_ID, checkpoint, card_data={"license": "cc-by-nc-4.0"})
+    store = tmp_path / "store"
+    with serve_hub(repo) as (url, _):
+        hub_env(url)
+        cached = Path(snapshot_download(REPO_ID, cache_dir=str(tmp_path / "hf-home" / "hub"), endpoint=url))
+        before = url.connections_made()
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        result = _run("models", "install", REPO_ID, "--multilingual-dir", str(store))
+        assert url.connections_made() == before
+    assert result.exit_code == 0, result.output
+    meta = json.loads((store / "nllb-200-tiny" / "translate-model.json").read_text())
+    assert meta["revision"] == repo.commit == cached.name and meta["licence"] == "CC-BY-NC-4.0"
+    assert (cached / "pytorch_model.bin").is_file()   # the user's cache is left as it was
 
 
 def test_routing_of_install_names(tmp_path, checkpoint):

@@ -348,7 +348,8 @@ class _Hub:
             say(f"downloading {repo_id} at {info.sha[:12]}: {len(wanted)} files, {_size(size)} into {folder}")
             snapshot_download(repo_id, revision=info.sha, local_dir=folder, allow_patterns=patterns,
                               endpoint=self.endpoint, cache_dir=self.cache)
-        return folder, info.sha, _licence(getattr(info.card_data, "license", None) if info.card_data else None)
+        licence = _licence(getattr(info.card_data, "license", None) if info.card_data else None)
+        return folder, info.sha, licence or _card_licence(folder / "README.md")
 
     def cached(self, repo_id: str, revision: str | None, say: Progress) -> tuple[Path, str, str]:
         """Offline: the checkpoint from the Hugging Face cache."""
