@@ -293,7 +293,8 @@ def test_a_gated_model_gets_one_clear_line(tmp_path, checkpoint, hub_env, status
         result = _run("models", "install", REPO_ID, "--multilingual-dir", str(tmp_path / "store"))
     assert result.exit_code == 1
     [line] = _error_lines(result.output)
-    assert f"{REPO_ID}: the Hugging Face Hub refused the download (HTTP {status})" in line
+    assert f"{REPO_ID}: the Hugging Face Hub refused the download (HTTP {status}): the model is gated " \
+        "and no Hugging Face token is set" in line
     assert f"accept the licence on {url}/{REPO_ID}" in line and "HF_TOKEN" in line
     assert "Traceback" not in result.output
     assert not (tmp_path / "store").exists() or list((tmp_path / "store").iterdir()) == []

@@ -356,8 +356,8 @@ class _Hub:
         from huggingface_hub import snapshot_download
 
         with self._errors(repo_id, revision):
-            folder = Path(snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=self.cache,
-                                            allow_patterns=_checkpoint_patterns([])))
+            # Whatever the cache holds for that revision; the conversion says what is missing.
+            folder = Path(snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=self.cache))
         say(f"HF_HUB_OFFLINE is set: using {repo_id} from the Hugging Face cache ({folder})")
         return folder, folder.name, _card_licence(folder / "README.md")
 
@@ -384,9 +384,13 @@ class _Hub:
             status = next((e.response.status_code for e in chain
                            if isinstance(e, HfHubHTTPError) and e.response is not None), None)
             if any(isinstance(e, GatedRepoError) for e in chain) or status == 403:
+                from huggingface_hub import get_token
+
+                who = ("the account of the token in use has not accepted its licence" if get_token()
+                       else "no Hugging Face token is set")
                 raise AccessRefused(
                     f"{repo_id}: the Hugging Face Hub refused the download (HTTP {status}): the model is gated "
-                    "and its licence has not been accepted with this account",
+                    f"and {who}",
                     f"accept the licence on {page} while logged in, set HF_TOKEN to a token of that account "
                     "(or run `huggingface-cli login`), and run the same command again") from None
             if any(isinstance(e, RevisionNotFoundError) for e in chain):
@@ -406,8 +410,8 @@ class _Hub:
             if any(isinstance(e, (requests.RequestException, OSError)) for e in chain):
                 raise DownloadBrokeOff(
                     f"downloading {repo_id} from {self.endpoint} failed ({_innermost_message(chain)})",
-                    "check the connection and run the same command again: finished files are kept and a "
-                    "broken-off file resumes where it stopped") from None
+                    "check the connection (and the free disk space) and run the same command again: finished "
+                    "files are kept and a broken-off file resumes where it stopped") from None
             raise
 
 
