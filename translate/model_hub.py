@@ -123,7 +123,8 @@ def is_hub_source(value: str) -> bool:
 
 def default_name(value: str) -> str:
     """The store name for a source: the repository's or folder's own name."""
-    return Path(value.rstrip("/")).name
+    path = Path(value).expanduser()
+    return path.resolve().name if path.is_dir() else value.rstrip("/").rsplit("/", 1)[-1]
 
 
 # --- the one entry point --------------------------------------------------------------
@@ -142,35 +143,33 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
     """
     say = progress or (lambda message: None)
     quantization = check_quantization(quantization)
-    output = Path(staging) / "model"
     path = Path(source).expanduser()
-    if path.is_dir():
+    downloaded = False
+    if path.is_dir():   # a checkpoint the user has: converted where it is, left alone
         if revision:
             raise HubError(f"--revision {revision} is for a Hugging Face repository, not the local folder {source}",
                            "leave --revision out, or give the repository id")
-        licence = _card_licence(path / "README.md")
-        converted = _make_model(path, output, quantization, say, label=path.name)
-        return Prepared(output, default_name(str(path)), Provenance(
-            path.name, "", licence, converted, str(path.resolve())))
-
-    if not _REPO_ID.match(source):
+        folder, commit, licence = path.resolve(), "", _card_licence(path / "README.md")
+        label, origin = folder.name, str(folder)
+    elif not _REPO_ID.match(source):
         raise NotFound(f"{source!r} is neither a folder nor a Hugging Face repository id",
                        "give owner/name as on huggingface.co (facebook/nllb-200-distilled-600M) or a checkpoint folder")
-    hub = _Hub.from_environment()
-    if hub.offline:
-        folder, commit, licence = hub.cached(source, revision, say)
-        converted = _make_model(folder, output, quantization, say, label=source)
-        return Prepared(output, default_name(source), Provenance(
-            source, commit, licence, converted, f"{hub.endpoint}/{source}@{commit}"))
+    else:
+        hub = _Hub.from_environment()
+        if hub.offline:   # the user's Hugging Face cache: read, never deleted
+            folder, commit, licence = hub.cached(source, revision, say)
+        else:
+            folder, commit, licence = hub.download(source, revision, Path(downloads or _downloads_dir()), say,
+                                                   needs_converter=lambda: _require_converter(source))
+            downloaded = True
+        label, origin = source, f"{hub.endpoint}/{source}@{commit}"
 
-    downloads = Path(downloads) if downloads else _downloads_dir()
-    folder, commit, licence = hub.download(source, revision, downloads, say,
-                                           needs_converter=lambda: _require_converter(source))
-    converted = _make_model(folder, output, quantization, say, label=source)
-    shutil.rmtree(folder, ignore_errors=True)   # the checkpoint is not needed any more
-    say(f"deleted the downloaded checkpoint {folder}")
-    return Prepared(output, default_name(source), Provenance(
-        source, commit, licence, converted, f"{hub.endpoint}/{source}@{commit}"))
+    output = Path(staging) / "model"
+    converted = _make_model(folder, output, quantization, say, label=label)
+    if downloaded:
+        shutil.rmtree(folder, ignore_errors=True)   # the checkpoint is not needed any more
+        say(f"deleted the downloaded checkpoint {folder}")
+    return Prepared(output, default_name(source), Provenance(label, commit, licence, converted, origin))
 
 
 def install(source: str, store: str | Path | None = None, *, name: str | None = None, revision: str | None = None,

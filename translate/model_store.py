@@ -365,8 +365,10 @@ def install(name: str, folder: str | Path | None = None, *, url: str | None = No
                 f"unknown model {name!r}: known models are {', '.join(KNOWN_MODELS)}; "
                 "or add a converted folder with `translate models add FOLDER`"
             )
+        from_hub = f"`translate models install {known.source}` downloads and converts it from the Hugging Face Hub; " \
+            if known else ""
         raise ModelStoreError(
-            f"no download location is set for {name}: convert it on a machine with internet access "
+            f"no download location is set for {name}: {from_hub}or convert it on a machine with internet access "
             f"(docs/models.md) and run `translate models add FOLDER`, or set url and sha256 under "
             f"[downloads.\"{name}\"] in translate.toml"
         )
