@@ -230,6 +230,10 @@ def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress
     converter = TransformersConverter(str(checkpoint), copy_files=[TOKENIZER_FILE], low_cpu_mem_usage=True)
     try:
         converter.convert(str(output), quantization=quantization, force=True)
+    except MemoryError:
+        raise HubError(f"converting {label} ran out of memory",
+                       "the converter holds the whole checkpoint in RAM (four bytes per parameter): run it on a "
+                       "machine with more memory and `translate models add` the folder") from None
     except (ValueError, OSError, RuntimeError) as err:
         raise HubError(f"converting {label} failed: {_first_line(err)}",
                        "check that the checkpoint is complete (its weights and tokenizer files), or download it again"

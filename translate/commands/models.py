@@ -241,7 +241,7 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
 
 
 @models.command(name="install")
-@click.argument("names", nargs=-1, required=True, metavar="NAME|LANG...")
+@click.argument("names", nargs=-1, required=True, metavar="OWNER/NAME|NAME|LANG...")
 @_models_dir_option
 @_multilingual_dir_option
 @_index_url_option
