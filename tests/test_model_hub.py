@@ -246,9 +246,13 @@ def test_an_m2m100_checkpoint_is_converted_too(tmp_path, hub_env):
     store = tmp_path / "store"
     with serve_hub(repo) as (url, log):
         hub_env(url)
-        result = _run("models", "install", "facebook/m2m100-tiny", "--multilingual-dir", str(store))
+        result = _run("models", "install", "facebook/m2m100-tiny", "--revision", repo.commit,
+                      "--multilingual-dir", str(store))
     assert result.exit_code == 0, result.output
     assert "vocab.json" in {path.rsplit("/", 1)[-1] for path in log.paths("HEAD")}
+    # The pinned commit is what was asked for and what is recorded.
+    assert f"/api/models/facebook/m2m100-tiny/revision/{repo.commit}" in log.paths("GET")
+    assert json.loads((store / "m2m100-tiny" / "translate-model.json").read_text())["revision"] == repo.commit
     model = model_store.get(store, "m2m100-tiny")
     assert model.family == "m2m" and model.codes == {"ru": "ru", "prs": "fa", "ps": "ps", "kk": "kk"}
     assert model.licence == "MIT"
