@@ -97,6 +97,9 @@ def _check_setup(report: _Report) -> None:
             report.fail(f"catalogue {key}", str(err))
         else:
             report.ok(f"catalogue {key}", str(l10n.catalogue_path(lang)))
+    from translate.models import hub as model_hub
+
+    report.ok("ctranslate2", model_hub.describe_ctranslate2())
     if shutil.which("pdftotext") is None:
         report.warn("pdftotext", "not installed: text layers are measured with pypdf only "
                                  "(apt-get install poppler-utils)")

@@ -218,7 +218,7 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
 
 
 @models.command(name="install")
-@click.argument("names", nargs=-1, required=True, metavar="NAME|LANG...")
+@click.argument("names", nargs=-1, required=True, metavar="OWNER/NAME|NAME|LANG...")
 @cli_options.models_dir_option
 @cli_options.multilingual_dir_option
 @_index_url_option
@@ -228,27 +228,44 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
               "needs --sha256. [default: [downloads.NAME] in translate.toml]")
 @click.option("--sha256", default=None, metavar="HEX", help="SHA-256 of the archive given with --url.")
 @click.option("--force", is_flag=True, help="Download again even if the same version is installed.")
+@click.option("--revision", default=None, metavar="REV",
+              help="Branch, tag or commit of a Hugging Face repository OWNER/NAME [default: main].")
+@click.option("--quantization", default=None, metavar="TYPE",
+              help="Weight type when converting OWNER/NAME: int8, int8_float16, float16, float32... "
+              "[default: int8 on a CPU]")
 @_user_errors
 def install_command(names: tuple[str, ...], models_dir: Path | None, multilingual_dir: Path | None,
                     index_url: str | None, config_path: Path | None, url: str | None, sha256: str | None,
-                    force: bool):
+                    force: bool, revision: str | None, quantization: str | None):
     """Download and install models.
 
-    NAME is a multilingual model (nllb-200-distilled-600M, m2m100_418M, ... or
-    a model with a [downloads.NAME] table in translate.toml); it is downloaded
-    from that location and checked against its SHA-256. LANG is a project key
-    (ru, prs, ps, kk) or an Argos language code (de): the English→LANG package
-    comes from the Argos package index.
+    OWNER/NAME is a Hugging Face repository of NLLB-200 or M2M-100 (or a
+    local folder of such a checkpoint): it is downloaded (resumably), converted
+    with CTranslate2 (int8 on a CPU; needs transformers: pip install
+    'newsroom-translate[convert]') and installed; a repository that already
+    holds a CTranslate2 model is installed as it is. NAME is a multilingual
+    model with a [downloads.NAME] table in translate.toml: downloaded from
+    there and checked against its SHA-256. LANG is a project key (ru, prs, ps,
+    kk) or an Argos language code (de): the English→LANG package comes from
+    the Argos package index.
 
     \b
     Examples:
       translate models install ru
+      translate models install facebook/nllb-200-distilled-600M
+      translate models install facebook/m2m100_418M --revision COMMIT --quantization int8
       translate models install nllb-200-distilled-600M
       translate models install m2m100_418M --url https://models.example.org/m2m100_418M.zip --sha256 HEX
     """
     cfg = config.load(config_path)
     stores = open_stores(models_dir, multilingual_dir)
     names = tuple(dict.fromkeys(names))
+    from translate.models import hub as model_hub
+
+    hub_sources = [n for n in names if model_hub.is_hub_source(n)] if not (url or sha256) else []
+    names = tuple(n for n in names if n not in hub_sources)
+    if (revision or quantization) and not hub_sources:
+        raise click.UsageError("--revision and --quantization are for a Hugging Face repository OWNER/NAME")
     if url or sha256:
         if len(names) != 1 or not (url and sha256):
             raise click.UsageError("--url and --sha256 go together, with exactly one model NAME")
@@ -278,11 +295,28 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
             name, url=url, sha256=sha256, downloads=cfg.downloads, progress=_progress_bar,
             languages=config.multilingual_languages(cfg), force=force))
 
+    for source in hub_sources:
+        _install_from_hub(source, stores["multilingual"], cfg, revision, quantization, force)
+
     for lang in missing:
         advice = _multilingual_advice(lang, cfg, stores)
         click.echo(f"Error: {argos_index.no_package_message(lang, advice)}", err=True)
     if missing:
         raise click.exceptions.Exit(1)
+
+
+def _install_from_hub(source: str, store, cfg: config.Config, revision: str | None,
+                      quantization: str | None, force: bool) -> None:
+    """`models install OWNER/NAME` (or a checkpoint folder): translate.models.hub."""
+    from translate.models import hub as model_hub
+
+    present = store.get(model_hub.default_name(source))
+    if present is not None and not force:
+        click.echo(f"{present.name} is already installed ({present.path}); use --force to install it again.")
+        return
+    _echo_installed(model_hub.install(source, store.folder, revision=revision, quantization=quantization,
+                                      progress=lambda message: click.echo(message, err=True),
+                                      languages=config.multilingual_languages(cfg)))
 
 
 def _echo_installed(result: InstallResult) -> None:

@@ -372,9 +372,11 @@ class MultilingualStore:
                     f"unknown model {metadata_text(name)!r}: known models are {', '.join(KNOWN_MODELS)}; "
                     "or add a converted folder with `translate models add FOLDER`"
                 )
+            from_hub = f"`translate models install {known.source}` downloads and converts it from the " \
+                "Hugging Face Hub; " if known else ""
             raise ModelError(
-                f"no download location is set for {name}: convert it on a machine with internet access "
-                f"(docs/models.md) and run `translate models add FOLDER`, or set url and sha256 under "
+                f"no download location is set for {name}: {from_hub}or convert it on a machine with internet "
+                f"access (docs/models.md) and run `translate models add FOLDER`, or set url and sha256 under "
                 f"[downloads.\"{name}\"] in translate.toml"
             )
         if not _SHA256.match(sha256):
@@ -402,14 +404,18 @@ class MultilingualStore:
                 f"not {FAMILIES[family].title} as {name} should be"
             )
         known = KNOWN_MODELS.get(name)
+        # Provenance recorded by whoever built the folder (translate.models.hub:
+        # the Hub repository, commit, licence and quantization it was converted from).
+        prior = _prior_metadata(root)
         meta = {
             "name": name,
             "family": found.family,
             "version": _version(root),
             "codes": found.codes,
             "missing": found.missing,
-            "licence": known.licence if known else "",
-            "installed_from": installed_from,
+            "licence": prior.get("licence") or (known.licence if known else ""),
+            "installed_from": prior.get("installed_from") or installed_from,
+            **{key: prior[key] for key in ("source", "revision", "quantization") if prior.get(key)},
             "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         atomic_write(root / METADATA_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
@@ -507,6 +513,18 @@ def _extract(archive: Path, staging: Path) -> tuple[Path, str]:
     unpacked = safe_extract(archive, staging / "unpacked", max_total_bytes=MAX_UNPACKED_BYTES,
                             max_files=MAX_MODEL_FILES, require=REQUIRED_FILES, single_root=bool(top))
     return unpacked.root, top or archive.stem
+
+
+def _prior_metadata(root: Path) -> dict[str, str]:
+    """The string fields of a translate-model.json already in the folder,
+    bounded and cleaned like every metadata string."""
+    try:
+        meta = json.loads((root / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    return {str(k): metadata_text(v, 4096) for k, v in meta.items() if isinstance(v, str)}
 
 
 def _version(root: Path) -> str:
