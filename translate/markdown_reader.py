@@ -295,6 +295,7 @@ class _BlockReader:
                         attrs["start"] = 1 if start is None else int(start)
                 if kind == "footnote":
                     attrs["label"] = str(tok.meta.get("label", ""))
+                    attrs["n"] = tok.meta.get("id", 0) + 1
                 blocks.append(Block(kind, children=tuple(children), attrs=attrs))
                 continue
             if tok.type == "table_open":
@@ -463,7 +464,9 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
             url = None
         elif t == "footnote_ref":
             if hidden is None:
-                marks.append(Mark("footnote_ref", pos, pos, {"label": str(tok.meta.get("label", ""))}))
+                marks.append(Mark("footnote_ref", pos, pos, {"label": str(tok.meta.get("label", "")),
+                                                             "n": tok.meta.get("id", 0) + 1,
+                                                             "sub": tok.meta.get("subId", 0)}))
         elif t == "footnote_anchor":
             continue  # the back link of a footnote: the page writes its own
         elif t.endswith("_open") and t[:-5] in _PAIRED:

@@ -90,8 +90,10 @@ def code_digest() -> str:
 class Article:
     """The output folder of one article: output/<slug>/."""
 
-    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime):
+    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
+                 media: tuple = ()):
         self.doc = doc
+        self.media = tuple(media)  # translate.media.MediaFile: the article's images, for media/
         self.source = Path(source)
         self.folder = Path(folder)
         self.formats = formats
@@ -126,6 +128,8 @@ class Article:
         self._changed = set()
         with StagedFiles() as content, StagedFiles() as first:
             self._stage_editions(editions, content)
+            for image in self.media:
+                self._put(content, self.folder / image.rel, image.data)
             retracted = self._stage_index_and_manifest(editions, content)
             if self._changed - {"SHA256SUMS"}:
                 first.write(self.folder / "SHA256SUMS", retracted)
@@ -245,10 +249,17 @@ class Article:
                 self._put(staged, path, html)
                 written.append(path)
             if "pdf" in self.formats:
+                from translate.media import PDF_PREFIX
                 from translate.render.pdf import render_pdf
 
+                if self.media:  # the PDF's copy of the page finds the images in memory
+                    html = render_html(edition.doc, lang, editions=links, published=self.published,
+                                       original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
+                                       model=edition.record.model if edition.record else None,
+                                       glossary_checked=edition.glossary is not None, media_prefix=PDF_PREFIX)
                 pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published,
-                                 glossary_checked=edition.glossary is not None)
+                                 glossary_checked=edition.glossary is not None,
+                                 media={PDF_PREFIX + image.name: image.data for image in self.media})
                 path = self.file_for(lang, "pdf")
                 self._put(staged, path, pdf)
                 written.append(path)
@@ -280,6 +291,8 @@ class Article:
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
+        media = {image.rel: self._digest(image.rel) for image in self.media}
+        files.update(media)
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
         manifest = {
@@ -287,6 +300,7 @@ class Article:
             "article": {"slug": self.doc.slug, "title": self.doc.title.text,
                         "source": self.source.name, "source_sha256": sha256_file(self.source)},
             "editions": dict(sorted(entries.items())),
+            "media": dict(sorted(media.items())),
             "files": dict(sorted(files.items())),
         }
         if index_inputs:

@@ -74,8 +74,10 @@ def _split_languages(ctx, param, value: str):
               help="Beam width for decoding (1 is fastest).")
 @click.option("--batch-tokens", type=click.IntRange(64, 65536), default=4096, show_default=True,
               help="Tokens per CTranslate2 batch.")
+@click.option("--strict", is_flag=True,
+              help="Publish nothing of an article whose source had something left out (raw HTML).")
 def publish(sources, languages, formats, output_dir, models_dir, multilingual_dir, config_path,
-            engine_overrides, locales_dir, cache_path, no_cache, beam_size, batch_tokens):
+            engine_overrides, locales_dir, cache_path, no_cache, beam_size, batch_tokens, strict):
     """Translate SOURCE articles (default: source/*.md) and write every edition
     under OUTPUT/<slug>/<key>/.
 
@@ -115,15 +117,26 @@ def publish(sources, languages, formats, output_dir, models_dir, multilingual_di
         except TranslationMemoryError as err:
             raise click.ClickException(str(err)) from None
 
+    from translate import media as media_stage
+
     failed = False
     for source in sources:
         try:
             doc = read_source(source)
+            doc, images = media_stage.prepare(doc, source)
         except SourceError as err:
             click.secho(f"error: {err}", fg="red", err=True)
             failed = True
             continue
-        outcomes = publish_article(doc, source, languages, formats, output_dir, where, options, memory)
+        for warning in doc.warnings:
+            click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
+        if strict and doc.warnings:
+            click.secho(f"error: {source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
+                        "was published; fix the lines above", fg="red", err=True)
+            failed = True
+            continue
+        outcomes = publish_article(doc, source, languages, formats, output_dir, where, options, memory,
+                                   media=images)
         _print_summary(doc.slug, outcomes, output_dir)
         failed |= any(o.problem for o in outcomes)
     sys.exit(1 if failed else 0)
@@ -155,7 +168,7 @@ class Where:
 
 
 def publish_article(doc, source: Path, languages, formats, output_dir: Path, where: Where,
-                    options, memory=None) -> list[EditionOutcome]:
+                    options, memory=None, media=()) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     All editions are translated first (one model in memory at a time), then
@@ -168,12 +181,14 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
     from translate.pipeline import check_script, translate_document
 
     article = publishing.Article(doc, source, output_dir / doc.slug, formats,
-                                 published=datetime.now(timezone.utc))
+                                 published=datetime.now(timezone.utc), media=media)
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
             raise click.ClickException(f"{path} is a file, but the article's editions go in a folder of "
                                        "that name: move the file away or choose another --output")
-    source_sha = publishing.sha256_file(source)
+    from translate.media import inputs_digest
+
+    source_sha = inputs_digest(publishing.sha256_file(source), media)  # the article and its images
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
     original = _carry(article, SOURCE, _pre(SOURCE, source_sha, formats), memory)
     editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(SOURCE, source_sha, formats))]
