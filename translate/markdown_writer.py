@@ -67,6 +67,13 @@ def write_segment(segment: Segment) -> str:
         for m in sorted(closes.get(stop, []), key=lambda m: (-m.start, -order[id(m)])):
             out.append(_close(m))
         here = [_point(m) for m in points.get(stop, [])]
+        for n, m in enumerate(points.get(stop, [])):
+            if m.kind == "url" and here[n] and not here[n].startswith("<"):
+                # a bare URL is one only between spaces or punctuation (a translation may glue it to a word)
+                if (out and out[-1][-1:].isalnum()) or (n and here[n - 1][-1:].isalnum()):
+                    here[n] = " " + here[n]
+                if stop < len(text) and (text[stop].isalnum() or text[stop] in "_-/"):
+                    here[n] += " "
         if stop:
             out += here
             here = []
@@ -94,13 +101,23 @@ def _point(m: Mark) -> str:
     if m.kind == "break":
         return _BREAK
     if m.kind == "url":
-        shown = m.attrs.get("text", "") if m.attrs.get("markup") == "autolink" else m.attrs.get("href", "")
-        if not shown or re.search(r"[\s<>]", shown):
-            shown = m.attrs.get("href", "")
+        shown, href = m.attrs.get("text", ""), m.attrs.get("href", "")
+        if m.attrs.get("markup") == "linkify" and _bare_url(shown):
+            return shown
+        if not shown or m.attrs.get("markup") != "autolink" or re.search(r"[\s<>]", shown):
+            shown = href
         return "<" + shown.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E") + ">"
     if m.kind == "footnote_ref":
         return "[^" + m.attrs.get("label", "") + "]"
     return ""
+
+
+def _bare_url(text: str) -> bool:
+    """Whether ``text`` written as it is reads back as exactly one bare URL."""
+    from translate.markdown_reader import parser
+
+    found = parser().linkify.match(text) if text and not re.search(r"\s", text) else None
+    return bool(found) and len(found) == 1 and found[0].index == 0 and found[0].last_index == len(text)
 
 
 def _open(m: Mark) -> str:

@@ -82,17 +82,18 @@ def prepare(doc: Document, source: Path) -> tuple[Document, tuple[MediaFile, ...
             marks.append(mark)
         return replace(seg, marks=tuple(marks))
 
-    def block(b: Block) -> Block:
-        if b.kind == "figure":
-            src = b.attrs.get("src", "")
-            if _is_remote(src):
-                return _remote_figure(b)
-            return replace(b, attrs=_local_attrs(b.attrs, load(src, b.attrs.get("line"))))
-        return replace(b, segments=tuple(segment(s) for s in b.segments),
-                       children=tuple(block(c) for c in b.children))
+    def blocks(bs: tuple[Block, ...]) -> tuple[Block, ...]:
+        out: list[Block] = []
+        for b in bs:
+            if b.kind == "figure" and _is_remote(b.attrs.get("src", "")):
+                out.extend(_remote_figure(b))
+            elif b.kind == "figure":
+                out.append(replace(b, attrs=_local_attrs(b.attrs, load(b.attrs.get("src", ""), b.attrs.get("line")))))
+            else:
+                out.append(replace(b, segments=tuple(segment(s) for s in b.segments), children=blocks(b.children)))
+        return tuple(out)
 
-    blocks = tuple(block(b) for b in doc.blocks)
-    return replace(doc, blocks=blocks), tuple(sorted(found.values(), key=lambda f: f.name))
+    return replace(doc, blocks=blocks(doc.blocks)), tuple(sorted(found.values(), key=lambda f: f.name))
 
 
 def inputs_digest(source_sha: str, files: tuple[MediaFile, ...]) -> str:
@@ -114,15 +115,18 @@ def _local_attrs(attrs: dict, media: MediaFile) -> dict:
             "width": media.width, "height": media.height}
 
 
-def _remote_figure(b: Block) -> Block:
-    """A remote image is never fetched: its alt text links to it (the caption follows)."""
+def _remote_figure(b: Block) -> tuple[Block, ...]:
+    """A remote image is never fetched: its alt text links to it, and its
+    caption follows as a paragraph of its own."""
     parts = dict(zip(b.attrs.get("parts", ()), b.segments))
-    alt = parts.get("alt") or Segment(b.attrs["src"])
-    link = Mark("link", 0, len(alt.text), {"href": b.attrs["src"], "markup": "["})
-    segments = [replace(alt, marks=(link,), space_after=" " if "caption" in parts else "")]
+    alt = parts.get("alt") or Segment("", (Mark("url", 0, 0, {"href": b.attrs["src"], "text": b.attrs["src"],
+                                                               "markup": "autolink"}),))
+    if alt.text:
+        alt = replace(alt, marks=(Mark("link", 0, len(alt.text), {"href": b.attrs["src"], "markup": "["}),))
+    blocks = [Block("paragraph", segments=(alt,))]
     if "caption" in parts:
-        segments.append(parts["caption"])
-    return Block("paragraph", segments=tuple(segments))
+        blocks.append(Block("paragraph", segments=(parts["caption"],)))
+    return tuple(blocks)
 
 
 def _load(src: str, folder: Path, where: str) -> MediaFile:
