@@ -99,6 +99,11 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         where = f" line {line}" if line else ""
         raise SourceError(f"front matter{where} is not valid YAML{what}: fix the block between the --- lines",
                           line=line) from None
+    except ValueError as err:  # a date that does not exist: YAML reads 2026-13-01 as a date
+        line = next((n for n, row in enumerate(match.group(1).splitlines(), start=2)
+                     if re.search(r":\s*\d{4}-\d\d?-\d\d?", row)), None)
+        where = f" line {line}" if line else ""
+        raise SourceError(f"front matter{where}: not a real date ({err}): write it as 2026-11-30", line=line) from None
     if not isinstance(meta, dict):
         raise SourceError("front matter must be key: value lines (title, lang, slug)", line=2)
     return _checked_meta(meta, match.group(1)), text[match.end():]
