@@ -206,6 +206,23 @@ def test_a_remote_image_becomes_a_link_and_is_never_fetched(tmp_path):
     ("/etc/hosts", "an absolute path is never read"),
     ("../outside.png", "is outside the article's folder"),
     ("link.png", "is outside the article's folder"),
+])
+def test_images_outside_the_folder_are_never_read_but_warned(tmp_path, src, message):
+    folder = tmp_path / "article"
+    folder.mkdir()
+    png(tmp_path / "outside.png")
+    os.symlink(tmp_path / "outside.png", folder / "link.png")
+    source = article(folder, f"Text.\n\n![the alt]({src})\n\nAn ![inline one]({src}) too.")
+    doc, files = prepare(read_markdown(source.read_text()), source)
+    assert files == ()
+    assert [(w.line, message in w.message) for w in doc.warnings] == [(6, True), (8, True)]  # each, once
+    assert [b.kind for b in doc.blocks] == ["paragraph", "paragraph", "paragraph"]
+    assert not any(s.marks for b in doc.blocks for s in b.segments)
+    written = write_markdown(doc)
+    assert "the alt" in written and "inline one" in written and src not in written
+
+
+@pytest.mark.parametrize("src,message", [
     ("missing.png", "no such file"),
     ("notes.png", "is not a PNG, JPEG, GIF or WebP image"),
     ("big.png", "over the limit"),
@@ -213,8 +230,6 @@ def test_a_remote_image_becomes_a_link_and_is_never_fetched(tmp_path):
 def test_images_that_cannot_be_published_are_clear_errors(tmp_path, src, message):
     folder = tmp_path / "article"
     folder.mkdir()
-    png(tmp_path / "outside.png")
-    os.symlink(tmp_path / "outside.png", folder / "link.png")
     (folder / "notes.png").write_text("not an image")
     with open(folder / "big.png", "wb") as handle:
         handle.truncate(MAX_IMAGE_BYTES + 1)

@@ -249,7 +249,7 @@ _CONTAINERS = {
 }
 
 # Elements whose content is no reading matter: never article text.
-_HIDDEN_ELEMENTS = ("script", "style", "template", "textarea", "noscript", "iframe", "object", "svg", "math")
+HIDDEN_ELEMENTS = ("script", "style", "template", "textarea", "noscript", "iframe", "object", "svg", "math")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
@@ -447,7 +447,7 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
             tag = _TAG.match(tok.content)
             closing = bool(tag and tag.group(1))
             name = tag.group(2).lower() if tag else ""
-            if hidden is None and not closing and name in _HIDDEN_ELEMENTS and not tok.content.rstrip().endswith("/>"):
+            if hidden is None and not closing and name in HIDDEN_ELEMENTS and not tok.content.rstrip().endswith("/>"):
                 hidden = name
             elif hidden is not None and closing and name == hidden:
                 hidden = None

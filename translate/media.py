@@ -5,8 +5,10 @@ An image is read only when it is a file inside the article's own folder,
 named by a relative path (symbolic links are followed, and must stay inside
 too). A remote image (http, https) is never fetched: it becomes a link to it
 with the alt text, in every edition. Any other address (file:, data:, an
-absolute path, a path leading out of the folder) is refused, as is a file that
-is too large or not a PNG, JPEG, GIF or WebP image (Pillow checks it).
+absolute path, a path leading out of the folder) is never read either: the
+alt text stands in, with a warning (publish --strict makes it an error). A
+missing file, a file too large or not a PNG, JPEG, GIF or WebP image (Pillow
+checks it) is an error.
 
 Public API: prepare(), inputs_digest(), MediaFile, MediaError.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from translate.document import Block, Document, Mark, Segment
+from translate.document import Block, Document, Mark, Segment, SourceWarning
 from translate.markdown_reader import SourceError
 
 MAX_IMAGE_BYTES = 10 << 20     # a news photo is well under this
@@ -39,6 +41,12 @@ REMOTE_SCHEMES = ("http", "https")
 class MediaError(SourceError):
     """An image the article names that cannot be published; the message says
     which file and line, what is wrong and what to do."""
+
+
+class NotRead(Exception):
+    """An image address that is never read (outside the article's folder, an
+    absolute path, file: or data:): the image shows as its alt text, with a
+    warning (an error under publish --strict)."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,16 @@ def prepare(doc: Document, source: Path) -> tuple[Document, tuple[MediaFile, ...
     source = Path(source)
     folder = source.resolve().parent
     found: dict[str, MediaFile] = {}
+    warned: list[SourceWarning] = []
 
-    def load(src: str, line) -> MediaFile:
+    def load(src: str, line) -> MediaFile | None:
+        """The checked file; None (and a warning) for an address never read."""
         if src not in found:
-            found[src] = _load(src, folder, f"{source}:{line}" if line else str(source))
+            try:
+                found[src] = _load(src, folder, f"{source}:{line}" if line else str(source))
+            except NotRead as why:
+                warned.append(SourceWarning(line or 1, f"{why}; the alt text is shown instead"))
+                return None
         return found[src]
 
     def segment(seg: Segment) -> Segment:
@@ -77,8 +91,10 @@ def prepare(doc: Document, source: Path) -> tuple[Document, tuple[MediaFile, ...
                 if _is_remote(mark.attrs.get("src", "")):
                     mark = Mark("link", mark.start, mark.end, {"href": mark.attrs["src"], "markup": "["})
                 else:
-                    mark = replace(mark, attrs=_local_attrs(mark.attrs, load(mark.attrs.get("src", ""),
-                                                                             mark.attrs.get("line"))))
+                    media = load(mark.attrs.get("src", ""), mark.attrs.get("line"))
+                    if media is None:
+                        continue  # its alt text stays, as text
+                    mark = replace(mark, attrs=_local_attrs(mark.attrs, media))
             marks.append(mark)
         return replace(seg, marks=tuple(marks))
 
@@ -86,14 +102,19 @@ def prepare(doc: Document, source: Path) -> tuple[Document, tuple[MediaFile, ...
         out: list[Block] = []
         for b in bs:
             if b.kind == "figure" and _is_remote(b.attrs.get("src", "")):
-                out.extend(_remote_figure(b))
+                out.extend(_unpublished_figure(b, b.attrs["src"]))
             elif b.kind == "figure":
-                out.append(replace(b, attrs=_local_attrs(b.attrs, load(b.attrs.get("src", ""), b.attrs.get("line")))))
+                media = load(b.attrs.get("src", ""), b.attrs.get("line"))
+                out.extend(_unpublished_figure(b, None) if media is None else
+                           (replace(b, attrs=_local_attrs(b.attrs, media)),))
             else:
                 out.append(replace(b, segments=tuple(segment(s) for s in b.segments), children=blocks(b.children)))
         return tuple(out)
 
-    return replace(doc, blocks=blocks(doc.blocks)), tuple(sorted(found.values(), key=lambda f: f.name))
+    new_blocks = blocks(doc.blocks)
+    warnings = tuple(sorted((*doc.warnings, *warned), key=lambda w: w.line))
+    return (replace(doc, blocks=new_blocks, warnings=warnings),
+            tuple(sorted(found.values(), key=lambda f: f.name)))
 
 
 def inputs_digest(source_sha: str, files: tuple[MediaFile, ...]) -> str:
@@ -115,15 +136,17 @@ def _local_attrs(attrs: dict, media: MediaFile) -> dict:
             "width": media.width, "height": media.height}
 
 
-def _remote_figure(b: Block) -> tuple[Block, ...]:
-    """A remote image is never fetched: its alt text links to it, and its
-    caption follows as a paragraph of its own."""
+def _unpublished_figure(b: Block, href: str | None) -> tuple[Block, ...]:
+    """A figure whose image is not published: its alt text as a paragraph,
+    linking to ``href`` (a remote image, never fetched) when given, and its
+    caption as a paragraph of its own."""
     parts = dict(zip(b.attrs.get("parts", ()), b.segments))
-    alt = parts.get("alt") or Segment("", (Mark("url", 0, 0, {"href": b.attrs["src"], "text": b.attrs["src"],
-                                                               "markup": "autolink"}),))
-    if alt.text:
-        alt = replace(alt, marks=(Mark("link", 0, len(alt.text), {"href": b.attrs["src"], "markup": "["}),))
-    blocks = [Block("paragraph", segments=(alt,))]
+    alt = parts.get("alt")
+    if alt is not None and href:
+        alt = replace(alt, marks=(Mark("link", 0, len(alt.text), {"href": href, "markup": "["}),))
+    elif alt is None and href:
+        alt = Segment("", (Mark("url", 0, 0, {"href": href, "text": href, "markup": "autolink"}),))
+    blocks = [Block("paragraph", segments=(alt,))] if alt is not None else []
     if "caption" in parts:
         blocks.append(Block("paragraph", segments=(parts["caption"],)))
     return tuple(blocks)
@@ -134,16 +157,16 @@ def _load(src: str, folder: Path, where: str) -> MediaFile:
     shown = src if len(src) <= 80 else src[:77] + "..."
     scheme = urlsplit(src).scheme.lower()
     if scheme and not re.fullmatch(r"[a-z]", scheme):  # "c:" is a Windows drive, refused below
-        raise MediaError(f"{where}: image {shown!r}: a {scheme}: address is never read; put the image file "
-                         "in the article's folder and name it by its file name (![alt](map.png))")
+        raise NotRead(f"image {shown!r}: a {scheme}: address is never read (put the image file in the "
+                      "article's folder and name it by its file name: ![alt](map.png))")
     rel = unquote(urlsplit(src).path) if not scheme else src
     if not rel or rel.startswith(("/", "\\")) or scheme or PurePosixPath(rel).is_absolute():
-        raise MediaError(f"{where}: image {shown!r}: an absolute path is never read; put the image file in "
-                         "the article's folder and name it by its file name (![alt](map.png))")
+        raise NotRead(f"image {shown!r}: an absolute path is never read (put the image file in the "
+                      "article's folder and name it by its file name: ![alt](map.png))")
     path = (folder / rel).resolve()
     if not path.is_relative_to(folder):
-        raise MediaError(f"{where}: image {shown!r} is outside the article's folder and is not read: "
-                         "copy it into the folder beside the article")
+        raise NotRead(f"image {shown!r} is outside the article's folder and is never read (copy it into "
+                      "the folder beside the article)")
     if not path.is_file():
         raise MediaError(f"{where}: image {shown!r}: no such file beside the article: check the name")
     size = path.stat().st_size
