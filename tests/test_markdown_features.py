@@ -68,7 +68,7 @@ class ElementCounter(HTMLParser):
         self.counts[tag] += 1
         if tag == "th" and attrs.get("scope") == "col":
             self.counts["th[scope=col]"] += 1
-        for name in ("align-start", "align-center", "align-end", "footnote-ref", "dek", "byline"):
+        for name in ("align-start", "align-center", "align-end", "footnote-ref", "footnotes", "dek", "byline"):
             if name in (attrs.get("class") or "").split():
                 self.counts["." + name] += 1
         if tag == "a" and (attrs.get("href") or "").startswith("http"):
@@ -128,7 +128,7 @@ def test_every_edition_has_the_same_elements(published):
     assert en["figure"] == 1 and en["figcaption"] == 1 and en["img[media]"] == 2 and en["img"] == 2
     assert en["h1"] == 1 and en["h2"] == 1 and en["h3"] == 1 and en["h4"] == 0  # "####" after "##" is an <h3>
     assert en["s"] == 1 and en["em"] == 1 and en["strong"] == 1 and en["br"] == 1
-    assert en[".footnote-ref"] == 2 and en["section"] == 1
+    assert en[".footnote-ref"] == 2 and en[".footnotes"] == 1 and en["li"] == 7  # 5 list items, 2 notes
     # links: the summary link, the autolink, two bare URLs, the remote image, in the table none
     assert en["a[http]"] == 5
     assert en["blockquote"] == 1 and en["ul"] == 2 and en["ol"] == 2 and en["pre"] == 1 and en["hr"] == 2
