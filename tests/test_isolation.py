@@ -28,7 +28,7 @@ from translate import glossary as gl
 from translate.models.argos import ArgosStore
 from translate.models.archive import ArchiveError, safe_extract
 from translate.cli import cli
-from translate.markdown_reader import CONTROLS, SourceError, parser, read_markdown, split_front_matter
+from translate.markdown_reader import CONTROLS, HIDDEN_ELEMENTS, SourceError, parser, read_markdown, split_front_matter
 from translate.markdown_writer import write_markdown
 from translate.models.multilingual import MultilingualStore
 
@@ -263,20 +263,35 @@ MARKDOWN = st.lists(st.one_of(st.text(st.characters(blacklist_categories=("Cs",)
 
 
 def _markdown_it_text(body: str) -> Counter:
-    """Every character markdown-it shows of a body (text, code, alt text, raw HTML)."""
+    """Every character markdown-it shows of a body (text, code, alt text), but
+    raw HTML and the text of <script>-like elements, which no edition carries
+    (issue 13)."""
     out: list[str] = []
+    hidden = None
 
     def inline(children):
+        nonlocal hidden
         for token in children:
-            if token.type in ("text", "code_inline", "html_inline", "text_special"):
+            if token.type == "html_inline":
+                tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)", token.content)
+                name = tag.group(2).lower() if tag else ""
+                if hidden is None and tag and not tag.group(1) and name in HIDDEN_ELEMENTS \
+                        and not token.content.rstrip().endswith("/>"):
+                    hidden = name
+                elif hidden is not None and tag and tag.group(1) and name == hidden:
+                    hidden = None
+            elif hidden is not None:
+                continue
+            elif token.type in ("text", "code_inline", "text_special"):
                 out.append(token.content)
             elif token.type == "image":
                 inline(token.children or [])
 
     for token in parser().parse(body):
         if token.type == "inline":
+            hidden = None
             inline(token.children or [])
-        elif token.type in ("fence", "code_block", "html_block"):
+        elif token.type in ("fence", "code_block"):
             out.append(token.content)
     return Counter(c for c in "".join(out) if not c.isspace())
 
@@ -288,7 +303,7 @@ def _document_text(doc) -> Counter:
         for block in items:
             for segment in block.segments:
                 out.append(segment.text)
-                out.extend(m.attrs.get("raw", "") for m in segment.marks if m.kind == "html")
+                out.extend(m.attrs.get("text", "") for m in segment.marks if m.kind == "url")
             if block.kind in ("code", "html"):
                 out.append(block.attrs.get("literal", ""))
             blocks(block.children)

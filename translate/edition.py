@@ -209,9 +209,7 @@ def translate_document(doc: Document, lang: Language, engine: Engine, stages=(),
     then run each stage over each segment, in order."""
     segments = doc.segments()
     texts = [inline.engine_text(s) for s in segments]
-    translations = engine.translate(texts, progress=progress)
-    if len(translations) != len(texts):
-        raise RuntimeError(f"engine returned {len(translations)} translations for {len(texts)} segments")
+    translations = inline.translate_texts(engine, texts, progress=progress)
 
     records, new_segments, lost_marks = [], [], []
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):

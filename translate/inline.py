@@ -16,8 +16,26 @@ from translate.engines.base import Alignment, Translation
 
 
 def engine_text(segment: Segment) -> str:
-    """The text an engine translates: same length and offsets as segment.text."""
+    """The text an engine translates: same length and offsets as segment.text.
+    URLs, footnote references and line breaks are zero-width marks, so no
+    Markdown or HTML syntax is in it."""
     return segment.text.replace("\n", " ")
+
+
+def translate_texts(engine, texts: list[str], progress=None) -> list[Translation]:
+    """The engine's translations of ``texts``, in one call. A text with no
+    words (a table cell or a paragraph holding only a URL) is not sent: it
+    stays as it is."""
+    wanted = [i for i, text in enumerate(texts) if text.strip()]
+    translated = engine.translate([texts[i] for i in wanted], progress=progress) if wanted else []
+    if len(translated) != len(wanted):
+        raise RuntimeError(f"engine returned {len(translated)} translations for {len(wanted)} segments")
+    if progress is not None and len(wanted) < len(texts):
+        progress(len(texts) - len(wanted))
+    out = [Translation(text, ()) for text in texts]
+    for i, translation in zip(wanted, translated):
+        out[i] = translation
+    return out
 
 
 @dataclass(frozen=True)

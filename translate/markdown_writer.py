@@ -42,7 +42,7 @@ def write_segment(segment: Segment) -> str:
     # when two cover the same text: opened in that order, closed in reverse.
     order = {id(m): n for n, m in enumerate(marks)}
     for m in marks:
-        if m.start == m.end and m.kind in ("html", "break"):
+        if m.start == m.end and m.kind in _POINT_KINDS:
             points.setdefault(m.start, []).append(m)
         else:
             opens.setdefault(m.start, []).append(m)
@@ -54,6 +54,8 @@ def write_segment(segment: Segment) -> str:
     for stop in stops:
         if stop > i:
             chunk = text[i:stop]
+            if out and out[-1].endswith(_BREAK):
+                chunk = chunk.lstrip(" ")  # the space that stood for the line break
             if i >= literal_until:
                 chunk = escape_text(chunk)
                 if chunk.endswith("!") and any(m.kind in ("link", "image") and m.attrs.get("markup") != "autolink"
@@ -64,7 +66,14 @@ def write_segment(segment: Segment) -> str:
         # innermost (latest opened) marks close first
         for m in sorted(closes.get(stop, []), key=lambda m: (-m.start, -order[id(m)])):
             out.append(_close(m))
-        here = [m.attrs.get("raw", "") if m.kind == "html" else "\\" for m in points.get(stop, [])]
+        here = [_point(m) for m in points.get(stop, [])]
+        for n, m in enumerate(points.get(stop, [])):
+            if m.kind == "url" and here[n] and not here[n].startswith("<"):
+                # a bare URL is one only between spaces or punctuation (a translation may glue it to a word)
+                if (out and out[-1][-1:].isalnum()) or (n and here[n - 1][-1:].isalnum()):
+                    here[n] = " " + here[n]
+                if stop < len(text) and (text[stop].isalnum() or text[stop] in "_-/"):
+                    here[n] += " "
         if stop:
             out += here
             here = []
@@ -79,6 +88,36 @@ def write_segment(segment: Segment) -> str:
         # there: "<div>*x*" at the start of a line would begin an HTML block.
         out += here
     return "".join(out)
+
+
+# Zero-width marks: written at their place, no text of the segment inside.
+_POINT_KINDS = ("html", "break", "url", "footnote_ref")
+_BREAK = "\\\n"  # a backslash at the end of a line: a hard line break
+
+
+def _point(m: Mark) -> str:
+    """The Markdown of a zero-width mark. Raw HTML is never written: no
+    edition carries it (the reader drops it; a hand-built Document may not)."""
+    if m.kind == "break":
+        return _BREAK
+    if m.kind == "url":
+        shown, href = m.attrs.get("text", ""), m.attrs.get("href", "")
+        if m.attrs.get("markup") == "linkify" and _bare_url(shown):
+            return shown
+        if not shown or m.attrs.get("markup") != "autolink" or re.search(r"[\s<>]", shown):
+            shown = href
+        return "<" + shown.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E") + ">"
+    if m.kind == "footnote_ref":
+        return "[^" + m.attrs.get("label", "") + "]"
+    return ""
+
+
+def _bare_url(text: str) -> bool:
+    """Whether ``text`` written as it is reads back as exactly one bare URL."""
+    from translate.markdown_reader import parser
+
+    found = parser().linkify.match(text) if text and not re.search(r"\s", text) else None
+    return bool(found) and len(found) == 1 and found[0].index == 0 and found[0].last_index == len(text)
 
 
 def _open(m: Mark) -> str:
@@ -136,7 +175,7 @@ def normalise_marks(marks: tuple[Mark, ...], length: int, text: str | None = Non
             stack.pop()
         if stack and end > stack[-1].end:
             end = stack[-1].end
-        if m.kind in ("html", "break"):
+        if m.kind in _POINT_KINDS:
             result.append(Mark(m.kind, start, start, m.attrs))
             continue
         if end <= start:
@@ -178,7 +217,13 @@ def _write_block(block: Block) -> str:
             return fence + block.attrs.get("info", "") + "\n" + literal + fence
         return _indent(literal.rstrip("\n"), "    ")
     if block.kind == "html":
-        return block.attrs.get("literal", "").rstrip("\n")
+        return ""  # raw HTML is never written (see _point)
+    if block.kind == "table":
+        return _table(block)
+    if block.kind == "figure":
+        return _figure(block)
+    if block.kind == "footnotes":
+        return "\n\n".join(_footnote(f) for f in block.children)
     if block.kind == "rule":
         return "---" if block.attrs.get("markup", "-").startswith("-") else block.attrs["markup"]
     if block.kind == "quote":
@@ -202,17 +247,50 @@ def _prose(block: Block) -> str:
     parts = []
     for segment in block.segments:
         written, after = write_segment(segment), segment.space_after
-        blanks = len(after) - len(after.lstrip(" \t"))
-        if blanks and after[blanks:].startswith("\n") and written.endswith("\\") and any(
-                m.kind == "break" and m.start >= len(segment.text) for m in segment.marks):
-            # a hard break ("\\" then the line end) after the sentence's trailing blanks
-            written, after = written[:-1] + after[:blanks] + "\\", after[blanks:]
         if parts and parts[-1].endswith("!") and written.startswith("["):
             parts[-1] = parts[-1][:-1] + "\\!"  # "!" before the next sentence's link would make it an image
         parts.append(written + after)
-    text = "".join(parts).rstrip()
-    # a soft break must not leave the next line looking like a block start
+    text = "".join(parts).strip(" \t")
+    # A hard break at the very start or end of a block is no break in
+    # Markdown (a lone backslash would show): a translation can put one there.
+    while text.startswith(_BREAK):
+        text = text[len(_BREAK):].lstrip(" ")
+    while text.endswith(_BREAK):
+        text = text[: -len(_BREAK)].rstrip(" \t")
     return text
+
+
+_ALIGN_RULES = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
+
+
+def _table(block: Block) -> str:
+    """A GFM pipe table: the header row, the alignment row, the body rows."""
+    align = list(block.attrs.get("align") or ())
+    rows = []
+    for n, row in enumerate(block.children):
+        # A "|" inside a cell, even inside a code span, is escaped as "\\|" in GFM.
+        cells = [_prose(cell).replace("|", "\\|") for cell in row.children]
+        cells += [""] * (len(align) - len(cells))
+        rows.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            rows.append("| " + " | ".join(_ALIGN_RULES[a] for a in align) + " |")
+    return "\n".join(rows)
+
+
+def _figure(block: Block) -> str:
+    """An image alone in its paragraph: ![alt](src "caption")."""
+    parts = dict(zip(block.attrs.get("parts", ()), block.segments))
+    alt = write_segment(parts["alt"]) if "alt" in parts else ""
+    image = Mark("image", 0, 0, {"src": block.attrs.get("src", "")})
+    if "caption" in parts:
+        image.attrs["title"] = parts["caption"].text
+    return "![" + alt + _close(image)
+
+
+def _footnote(block: Block) -> str:
+    body = write_blocks(block.children)
+    first, _, rest = _indent(body, "    ").partition("\n")
+    return "[^" + block.attrs.get("label", "") + "]: " + first.lstrip() + ("\n" + rest if rest else "")
 
 
 def _indent(text: str, prefix: str, blank: str = "") -> str:
@@ -223,6 +301,8 @@ def write_markdown(doc: Document) -> str:
     """The whole article: front matter (title, lang, slug and other keys) and body."""
     meta = dict(doc.meta)
     meta["title"] = doc.title.text
+    if doc.summary is not None:
+        meta["summary"] = doc.summary.text
     meta["lang"] = doc.lang
     if doc.slug:
         meta["slug"] = doc.slug

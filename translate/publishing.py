@@ -118,8 +118,9 @@ class Article:
     over, which files are current) holds until this run has written."""
 
     def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
-                 work: Path):
+                 work: Path, media: tuple = ()):
         self.doc = doc
+        self.media = tuple(media)  # translate.media.MediaFile: the article's images, for media/
         self.source = Path(source)
         self.folder = Path(folder)
         self.work = Path(work)          # output/.work/<slug>/: lock, staged files
@@ -164,6 +165,8 @@ class Article:
         self._changed = set()
         with StagedFiles(staging) as content, StagedFiles(staging) as first:
             self._stage_editions(editions, content)
+            for image in self.media:
+                self._put(content, self.folder / image.rel, image.data)
             retracted = self._stage_index_and_manifest(editions, content)
             if self._changed - {"SHA256SUMS"}:
                 first.write(self.folder / "SHA256SUMS", retracted)
@@ -270,7 +273,7 @@ class Article:
         page = Page(edition.doc, lang, links, self.published,
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
-                    glossary_checked=edition.glossary_checked)
+                    glossary_checked=edition.glossary_checked, media=self.media)
         written = []
         for name in self.formats:
             writer = WRITERS[name]
@@ -302,6 +305,8 @@ class Article:
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
+        media = {image.rel: self._digest(image.rel) for image in self.media}
+        files.update(media)
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
         manifest = {
@@ -309,6 +314,7 @@ class Article:
             "article": {"slug": self.doc.slug, "title": self.doc.title.text,
                         "source": self.source.name, "source_sha256": self.source_sha256},
             "editions": dict(sorted(entries.items())),
+            "media": dict(sorted(media.items())),
             "files": dict(sorted(files.items())),
         }
         if index_inputs:

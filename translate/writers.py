@@ -28,14 +28,29 @@ class Page:
     original_href: str | None       # the English original, for a translation's notice
     model: object = None            # engines.base.ModelInfo of a translation
     glossary_checked: bool = False
+    media: tuple = ()               # translate.media.MediaFile: the article's images
+
+    def _render(self, media_prefix=None) -> str:
+        from translate.render.html import render_html
+
+        extra = {} if media_prefix is None else {"media_prefix": media_prefix}
+        return render_html(self.doc, self.lang, editions=self.links, published=self.published,
+                           original_href=self.original_href, model=self.model,
+                           glossary_checked=self.glossary_checked, **extra)
 
     @cached_property
     def html(self) -> str:
-        from translate.render.html import render_html
+        return self._render()
 
-        return render_html(self.doc, self.lang, editions=self.links, published=self.published,
-                           original_href=self.original_href, model=self.model,
-                           glossary_checked=self.glossary_checked)
+    @cached_property
+    def pdf_html(self) -> str:
+        """The page as the PDF typesets it: images addressed to the copies the
+        PDF renderer serves from memory, never read from disk or the network."""
+        if not self.media:
+            return self.html
+        from translate.media import PDF_PREFIX
+
+        return self._render(PDF_PREFIX)
 
 
 def _markdown(page: Page) -> bytes:
@@ -49,10 +64,12 @@ def _html(page: Page) -> bytes:
 
 
 def _pdf(page: Page) -> bytes:
+    from translate.media import PDF_PREFIX
     from translate.render.pdf import render_pdf
 
-    return render_pdf(page.html, lang=page.lang, title=page.doc.title.text, published=page.published,
-                      glossary_checked=page.glossary_checked)
+    return render_pdf(page.pdf_html, lang=page.lang, title=page.doc.title.text, published=page.published,
+                      glossary_checked=page.glossary_checked,
+                      media={PDF_PREFIX + image.name: image.data for image in page.media})
 
 
 @dataclass(frozen=True)

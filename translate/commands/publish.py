@@ -52,7 +52,10 @@ def _split_formats(ctx, param, value: str) -> list[str]:
               help="Files to write for each edition.")
 @output_option
 @translation_options
-def publish(sources, languages, formats, output_dir, **translation):
+@click.option("--strict", is_flag=True,
+              help="Publish nothing of an article whose source had something left out (raw HTML, an image "
+                   "outside its folder).")
+def publish(sources, languages, formats, output_dir, strict, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -67,6 +70,9 @@ def publish(sources, languages, formats, output_dir, **translation):
       translate publish --format md --models-dir ~/models
       translate -C ~/newsroom publish --to ps
     """
+    import dataclasses
+
+    from translate import media as media_stage
     from translate.errors import UserError
     from translate.source import open_article
 
@@ -80,7 +86,14 @@ def publish(sources, languages, formats, output_dir, **translation):
         # One bad article is reported and the others are still published.
         try:
             article = open_article(source)
-            outcomes = publish_article(article, languages, formats, output_dir, setup)
+            doc, images = media_stage.prepare(article.doc, source)
+            article = dataclasses.replace(article, doc=doc)
+            for warning in doc.warnings:
+                click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
+            if strict and doc.warnings:
+                raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
+                                "was published", "fix the lines above")
+            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images)
         except UserError as err:
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
@@ -107,7 +120,7 @@ def _check_output_dir(output_dir: Path) -> None:
                         "make it writable or choose another with --output") from None
 
 
-def publish_article(article_file, languages, formats, output_dir: Path, setup) -> list[EditionOutcome]:
+def publish_article(article_file, languages, formats, output_dir: Path, setup, media=()) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     Everything happens under the article's lock, from reading the last run's
@@ -124,7 +137,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup) -
     doc = article_file.doc
     article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=datetime.now(timezone.utc),
-                                 work=output_dir / WORK_DIR / doc.slug)
+                                 work=output_dir / WORK_DIR / doc.slug, media=media)
     article.source_sha256 = article_file.sha256
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
@@ -217,7 +230,11 @@ def _pre(article, lang, plan=None, options=None) -> str:
 
     from translate import publishing
 
-    material = [publishing.code_digest(), article.source_sha256, lang.key, article.formats]
+    from translate.media import inputs_digest
+
+    # the article's bytes and its images'
+    material = [publishing.code_digest(), inputs_digest(article.source_sha256, article.media), lang.key,
+                article.formats]
     if plan is not None:
         from translate.memory import model_fingerprint
 

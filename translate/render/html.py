@@ -5,7 +5,7 @@ Everything the page shows comes out of Jinja2 templates (translate/templates/)
 with autoescaping on; the chrome strings come from the edition's gettext
 catalogue, dates and numbers from Babel. Nothing from the document can become
 live markup: text is escaped, raw HTML (blocks and inline tags) is dropped,
-images become their alt text, and links keep only http(s), mailto and
+images not published beside the page (translate.media) become their alt text, and links keep only http(s), mailto and
 relative targets.
 
 Public API: render_html(), render_index().
@@ -20,13 +20,13 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from translate import __version__
 from translate.document import Document, Segment
 from translate.languages import SOURCE, Language
-from translate.render import bidi, l10n
+from translate.render import bidi, gfm, l10n
 
 GENERATOR = f"newsroom-translate {__version__}"
 
@@ -105,21 +105,27 @@ def _ranges(segment: Segment, direction: str) -> list[_Range]:
     return ranges
 
 
-def render_inline(segment: Segment, direction: str = "ltr") -> Markup:
+def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
     """A segment's text as escaped HTML with its marks as elements, and runs of
     the other writing direction isolated in <span dir="..."> (see
     translate.render.bidi for those and the <span class="bidi-box"> runs).
 
     Overlapping marks are split so that elements nest; "html" marks (raw inline
-    tags) are dropped and "break" marks become <br>.
+    tags) are dropped and "break" marks become <br>; URLs, footnote references
+    and published images come from translate.render.gfm (images found at
+    ``media_prefix``).
     """
+    segment = gfm.atomize_images(segment)
     text = segment.text
     ranges = _ranges(segment, direction)
     breaks: dict[int, int] = {}
+    points: dict[int, list[Markup]] = {}
     for mark in segment.marks:
         if mark.kind == "break" and 0 <= mark.start <= len(text):
             breaks[mark.start] = breaks.get(mark.start, 0) + 1
-    cuts = sorted({0, len(text), *breaks, *(r.start for r in ranges), *(r.end for r in ranges)})
+        elif mark.kind in gfm.POINT_KINDS and 0 <= mark.start <= len(text):
+            points.setdefault(mark.start, []).append(gfm.point_html(mark, safe_href, media_prefix))
+    cuts = sorted({0, len(text), *breaks, *points, *(r.start for r in ranges), *(r.end for r in ranges)})
     out: list[str] = []
     stack: list[_Range] = []
     for pos, nxt in zip(cuts, cuts[1:] + [None]):
@@ -134,6 +140,7 @@ def render_inline(segment: Segment, direction: str = "ltr") -> Markup:
             out.append(_close_tag(rng))
         if breaks.get(pos):
             out.append(Markup("<br>\n") * breaks[pos])
+        out.extend(points.get(pos, ()))
         for rng in active[keep:]:
             out.append(_open_tag(rng))
         stack = active
@@ -142,11 +149,11 @@ def render_inline(segment: Segment, direction: str = "ltr") -> Markup:
     return Markup("").join(out)
 
 
-def render_segments(segments: Sequence[Segment], direction: str) -> Markup:
+def render_segments(segments: Sequence[Segment], direction: str, media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
     """The sentences of one block joined by their original spacing."""
     parts = []
     for i, segment in enumerate(segments):
-        parts.append(render_inline(segment, direction))
+        parts.append(render_inline(segment, direction, media_prefix))
         if i < len(segments) - 1:
             parts.append(escape(segment.space_after or " "))
     return Markup("").join(parts)
@@ -172,8 +179,12 @@ def _environment(lang: Language) -> Environment:
         keep_trailing_newline=True,
     )
     env.install_gettext_translations(l10n.translations(lang), newstyle=True)
-    env.filters["segments"] = lambda block, direction: render_segments(block.segments, direction)
-    env.filters["inline"] = render_inline
+    # The page's media_prefix (translate.media): "../media/" on the page, another in the PDF's copy.
+    env.filters["segments"] = pass_context(lambda ctx, block, direction: render_segments(
+        block.segments, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+    env.filters["inline"] = pass_context(lambda ctx, segment, direction="ltr": render_inline(
+        segment, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+    env.filters["figure_parts"] = lambda block: dict(zip(block.attrs.get("parts", ()), block.segments))
     env.filters["date"] = lambda value, lg=lang: l10n.format_date(value, lg)
     env.filters["size"] = lambda value, lg=lang: l10n.format_size(value, lg)
     env.filters["number"] = lambda value, lg=lang: l10n.format_number(value, lg)
@@ -224,6 +235,7 @@ def render_html(
     model=None,
     glossary_checked: bool = True,
     author: str | None = None,
+    media_prefix: str = gfm.PAGE_PREFIX,
 ) -> str:
     """One edition as a standalone HTML5 page (styles inline, no external resources).
 
@@ -235,7 +247,9 @@ def render_html(
     ``model`` is the engines.base.ModelInfo that translated it (named in the
     footer and the metadata); ``glossary_checked`` says whether the notice may
     claim a glossary check; ``author`` (default: the front matter's author or
-    publisher) goes to <meta name="author"> and the PDF's /Author.
+    publisher) goes to <meta name="author"> and the PDF's /Author;
+    ``media_prefix`` is where the page finds the article's images
+    (translate.media: ../media/ for the page, another for the PDF's copy).
     """
     links = []
     for edition_lang, href in editions:
@@ -258,6 +272,7 @@ def render_html(
         model_label=_model_label(model),
         author=str(author) if author else None,
         generator=GENERATOR,
+        media_prefix=media_prefix,
     )
 
 

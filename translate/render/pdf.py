@@ -42,12 +42,16 @@ class AssetFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that reads local files under ``allowed_dirs``
     only, and records every URL it refused in ``refused``."""
 
-    def __init__(self, allowed_dirs):
+    def __init__(self, allowed_dirs, media: dict[str, bytes] | None = None):
         super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
         self.allowed_dirs = tuple(Path(d).resolve() for d in allowed_dirs)
+        self.media = dict(media or {})  # the article's checked images (translate.media), by URL
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        if url in self.media:
+            mime, _ = mimetypes.guess_type(url)
+            return URLFetcherResponse(url, self.media[url], {"Content-Type": mime or "application/octet-stream"})
         try:
             path = self._allowed_path(url)
         except RefusedResource:
@@ -165,6 +169,7 @@ def render_pdf(
     title: str,
     published: date | datetime,
     glossary_checked: bool = True,
+    media: dict[str, bytes] | None = None,
 ) -> bytes:
     """Typeset an edition's page (from render_html) as an A4 PDF.
 
@@ -172,11 +177,13 @@ def render_pdf(
     goes to the running header and the PDF /Title; ``lang`` gives /Lang, the
     fonts and the page-number digits; ``published`` the /CreationDate.
     Fonts are embedded (subset). Resources other than the packaged fonts are
-    not read: WeasyPrint logs a warning for each and leaves it out.
+    not read: WeasyPrint logs a warning for each and leaves it out; the
+    exception is ``media``, the article's images checked by translate.media,
+    served from memory by their URLs in the page.
     """
     from weasyprint.text.fonts import FontConfiguration
 
-    fetcher = AssetFetcher([*fonts.font_dirs(lang), TEMPLATES_DIR])
+    fetcher = AssetFetcher([*fonts.font_dirs(lang), TEMPLATES_DIR], media)
     font_config = FontConfiguration()
     # As the page's last <style>, not as a WeasyPrint user stylesheet: user
     # rules lose to the page's own (author) rules in the cascade.
@@ -190,7 +197,9 @@ def render_pdf(
     metadata = document.metadata
     metadata.title = " ".join(title.split())
     metadata.lang = lang.html_lang
-    metadata.created = metadata.modified = w3c_date(published)
+    # /CreationDate: the article's date (the page's dcterms.created), else the edition's
+    metadata.modified = w3c_date(published)
+    metadata.created = metadata.created or metadata.modified
     metadata.generator = f"{GENERATOR} (WeasyPrint {weasyprint.__version__})"
     metadata.attachments = []   # <link rel=attachment> would embed files
     return document.write_pdf()
