@@ -16,6 +16,7 @@ from translate.document import Document
 from translate.fsutil import StagedFiles, remove_stale_temporaries
 from translate.languages import ALL, SOURCE, Language
 from translate.markdown_writer import write_markdown
+from translate.site import summary_of
 
 
 class GlossaryUnavailable(Exception):
@@ -266,6 +267,9 @@ class Article:
                 continue
             entry = {
                 "language": edition.lang.key,
+                # what the site's indexes and feeds show for this edition (translate.site)
+                "title": edition.doc.title.text.replace("\n", " "),
+                "summary": summary_of(edition.doc),
                 "published": (edition.published or self.published).isoformat(timespec="seconds"),
                 "inputs": edition.inputs,
                 "model": asdict(edition.record.model) if edition.record else None,
