@@ -221,7 +221,19 @@ def build_site(output_dir: Path, site_url: str | None = None, fingerprint: str |
             result.written.append(path)
         staged.write(state_path, json.dumps({"inputs": inputs, "files": digests}, indent=1) + "\n")
         staged.commit()
+    # A page or feed of an earlier build that this one does not make (no
+    # site_url any more, a language with no edition left) would go stale: remove it.
+    for rel in sorted(set(state.get("files", {})) - set(pages)):
+        stale = output_dir / rel
+        if stale.is_file() and _is_site_file(rel):
+            stale.unlink()
+            result.notes.append(f"removed {stale}: the site no longer has it")
     return result
+
+
+def _is_site_file(rel: str) -> bool:
+    parts = rel.split("/")
+    return rel == "index.html" or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
 
 
 def _check_site_url(site_url: str) -> str:

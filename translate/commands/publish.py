@@ -39,6 +39,18 @@ def _split_formats(ctx, param, value: str) -> list[str]:
     return chosen
 
 
+def _parse_size(ctx, param, value: str | None) -> int | None:
+    """"15MB", "500kB", "2M" or a number of bytes (decimal units, as the summary shows)."""
+    import re
+
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*", value.lower())
+    if not match:
+        raise click.BadParameter(f"give a size such as 15MB, 500kB or 2000000 (got {value!r})")
+    return int(float(match.group(1)) * {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}[match.group(2)])
+
+
 def _split_languages(ctx, param, value: str):
     from translate.languages import UnknownLanguage, parse_targets
 
@@ -74,8 +86,15 @@ def _split_languages(ctx, param, value: str):
               help="Beam width for decoding (1 is fastest).")
 @click.option("--batch-tokens", type=click.IntRange(64, 65536), default=4096, show_default=True,
               help="Tokens per CTranslate2 batch.")
+@click.option("--max-pdf-size", callback=_parse_size, default=None, metavar="SIZE",
+              help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
+@click.option("--sign", "sign_with_key", is_flag=True,
+              help="Sign each article's SHA256SUMS with the publisher's key (see translate keys new).")
+@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
+              help="Address of the output folder on the web, for the Atom feeds' absolute links.")
 def publish(sources, languages, formats, output_dir, models_dir, multilingual_dir, config_path,
-            engine_overrides, locales_dir, cache_path, no_cache, beam_size, batch_tokens):
+            engine_overrides, locales_dir, cache_path, no_cache, beam_size, batch_tokens,
+            max_pdf_size, sign_with_key, site_url):
     """Translate SOURCE articles (default: source/*.md) and write every edition
     under OUTPUT/<slug>/<key>/.
 
@@ -115,6 +134,12 @@ def publish(sources, languages, formats, output_dir, models_dir, multilingual_di
         except TranslationMemoryError as err:
             raise click.ClickException(str(err)) from None
 
+    # The passphrase is asked for before minutes of translation, not after.
+    key = None
+    if sign_with_key:
+        from translate.commands.keys import load_secret_key
+
+        key = load_secret_key(None, None)
     failed = False
     for source in sources:
         try:
@@ -124,8 +149,14 @@ def publish(sources, languages, formats, output_dir, models_dir, multilingual_di
             failed = True
             continue
         outcomes = publish_article(doc, source, languages, formats, output_dir, where, options, memory)
-        _print_summary(doc.slug, outcomes, output_dir)
+        _print_summary(doc.slug, outcomes, output_dir, max_pdf_size)
+        from translate.commands.sign import after_publish
+
+        after_publish(output_dir / doc.slug, key)
         failed |= any(o.problem for o in outcomes)
+    from translate.commands.sign import publish_site
+
+    publish_site(output_dir, site_url, key)
     sys.exit(1 if failed else 0)
 
 
@@ -304,7 +335,8 @@ def _carry(article, lang, pre: str, memory):
     return None if memory is None else article.carry_over(lang, pre)
 
 
-def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
+def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path,
+                   max_pdf_size: int | None = None) -> None:
     click.echo(f"\n{slug}: editions in {output_dir / slug}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
@@ -313,9 +345,27 @@ def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) 
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
-            files = ", ".join(p.name for p in o.files)
+            files = ", ".join(_file_label(p) for p in o.files)
             click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
+            for pdf in (p for p in o.files if p.suffix == ".pdf" and max_pdf_size and p.is_file()):
+                if pdf.stat().st_size > max_pdf_size:
+                    click.secho(f"  {'':<{width}}            warning: {pdf.name} is {_size(pdf.stat().st_size)}, "
+                                f"over --max-pdf-size {_size(max_pdf_size)}", fg="yellow")
             for note in o.notes[:5]:
                 click.echo(f"  {'':<{width}}            note: {note}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
+
+
+def _size(num_bytes: int) -> str:
+    from translate.languages import SOURCE
+    from translate.render.l10n import format_size
+
+    return format_size(num_bytes, SOURCE)
+
+
+def _file_label(path: Path) -> str:
+    """A PDF is what travels by messaging app or mail: its size is shown."""
+    if path.suffix == ".pdf" and path.is_file():
+        return f"{path.name} ({_size(path.stat().st_size)})"
+    return path.name

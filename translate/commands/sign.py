@@ -36,3 +36,38 @@ def sign(folders, key_path, key_dir):
             sig_path, changed = sign_folder(folder, key)
         state = "signed" if changed else "already signed"
         click.echo(f"{state}: {sig_path} (key {key.public.fingerprint})")
+
+
+def after_publish(folder: Path, key) -> None:
+    """Called by publish for each article: sign it when a key was loaded
+    (--sign), else say when an earlier signature no longer covers SHA256SUMS."""
+    from translate.bundle import SUMS_NAME, sign_folder, signature_is_current
+
+    if not (Path(folder) / SUMS_NAME).is_file():
+        return
+    if key is not None:
+        with one_line_errors():
+            sig_path, changed = sign_folder(folder, key)
+        if changed:
+            click.echo(f"  signed: {sig_path} (key {key.public.fingerprint})")
+    elif signature_is_current(folder) is False:
+        click.secho(f"  warning: {folder}/{SUMS_NAME} changed since it was signed: "
+                    f"sign it again with translate sign {folder}", fg="yellow")
+
+
+def publish_site(output_dir: Path, site_url: str | None, key) -> None:
+    """Called by publish after all articles: the site's indexes and feeds, with
+    the fingerprint of the key used (or of the configured public key)."""
+    from translate import signing
+    from translate.site import build_site
+
+    fingerprint = key.public.fingerprint if key is not None else None
+    public_path = signing.default_key_dir() / signing.PUBLIC_KEY_NAME
+    with one_line_errors():
+        if fingerprint is None and public_path.is_file():
+            fingerprint = signing.PublicKey.load(public_path).fingerprint
+        result = build_site(output_dir, site_url, fingerprint)
+    if result.written:
+        click.echo(f"\nsite: {len(result.written)} file(s) updated under {output_dir}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
