@@ -228,7 +228,7 @@ def check_key_location(folder: Path, forbidden: list[Path]) -> None:
 
 
 def new_key_pair(folder: Path, passphrase: str, *, force: bool = False,
-                 opslimit: int = OPSLIMIT, memlimit: int = MEMLIMIT) -> KeyPair:
+                 opslimit: int | None = None, memlimit: int | None = None) -> KeyPair:
     """Create publisher.key (encrypted, mode 0600) and publisher.pub in ``folder``.
     An existing key pair is kept unless ``force``: losing the secret key means
     readers can no longer be shown new signatures from the key they trust."""
@@ -240,7 +240,7 @@ def new_key_pair(folder: Path, passphrase: str, *, force: bool = False,
         raise SigningError(f"{secret_path} already exists: readers trust that key",
                            "keep it, or give --force to replace it (old signatures then verify only with the old key)")
     key = generate()
-    secret_text = key.file_text(passphrase, opslimit, memlimit)
+    secret_text = key.file_text(passphrase, opslimit or OPSLIMIT, memlimit or MEMLIMIT)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     # Written private from the start: created with 0600, then renamed into place.
