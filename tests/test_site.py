@@ -14,7 +14,7 @@ import feedparser
 import pytest
 
 import distkit
-from translate import site
+from translate import signing, site
 from translate.languages import ALL
 from translate.render import l10n
 
@@ -108,14 +108,19 @@ def test_language_index_lists_every_article_in_its_language_newest_first(out):
 
 
 def test_all_languages_index_shows_each_edition_title_and_status(out):
-    site.build_site(out, None, fingerprint="2221ECD28590CB7F")
+    public = signing.generate().public
+    site.build_site(out, None, public)
     page = Page((out / "index.html").read_text(encoding="utf-8"))
     assert page.root_attrs == {"lang": "en", "dir": "ltr"}
     for slug, manifest in manifests(out).items():
         for key in ("en", "prs", "ps"):
             assert manifest["editions"][key]["title"] in page.body
     assert "original" in page.body
-    assert "2221ECD28590CB7F" in page.body
+    # the public key, its fingerprint and the reader's command; the key itself is published too
+    assert public.fingerprint in page.body and f"minisign -Vm SHA256SUMS -P {public.base64()}" in page.body
+    assert signing.PublicKey.load(out / "publisher.pub") == public
+    prs = Page((out / "prs" / "index.html").read_text(encoding="utf-8"))
+    assert public.fingerprint in prs.body and {"href": "../publisher.pub", "dir": "ltr"} in prs.links
     for link in page.links:
         assert (out / unquote(link["href"])).resolve().is_file(), link["href"]
 
@@ -187,7 +192,7 @@ def test_a_bad_site_url_is_one_line(out):
 
 
 def test_site_files_hold_no_local_paths_or_bidi_controls(out, tmp_path):
-    site.build_site(out, SITE_URL, fingerprint="2221ECD28590CB7F")
+    site.build_site(out, SITE_URL, signing.generate().public)
     controls = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f]")
     for path in [out / "index.html", *out.glob("*/index.html"), *out.glob("*/feed.atom")]:
         text = path.read_text(encoding="utf-8")

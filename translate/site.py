@@ -27,6 +27,7 @@ from translate.document import Document, walk
 from translate.languages import ALL, SOURCE, Language
 
 STATE_NAME = ".site.json"
+PUBLIC_KEY_PAGE = "publisher.pub"
 SUMMARY_CHARS = 280
 
 # Strings the edition pages' catalogues do not have (yet): native wording per edition.
@@ -169,11 +170,12 @@ class SiteResult:
     notes: list[str] = field(default_factory=list)
 
 
-def build_site(output_dir: Path, site_url: str | None = None, fingerprint: str | None = None) -> SiteResult:
+def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -> SiteResult:
     """Write output/index.html, output/<key>/index.html and (with ``site_url``)
     output/<key>/feed.atom for every language that has an edition; returns the
-    files written and notes for the user. ``fingerprint`` (the publisher's
-    key id) is shown on the index pages."""
+    files written and notes for the user. ``public_key`` (a
+    translate.signing.PublicKey) is shown on the index pages with its
+    fingerprint, and published as output/publisher.pub."""
     from translate.fsutil import StagedFiles
     from translate.publishing import render_assets_digest
 
@@ -191,7 +193,8 @@ def build_site(output_dir: Path, site_url: str | None = None, fingerprint: str |
             result.notes.append(f"{output_dir / key} is an article's folder: its language index was not written")
     keys = [key for key in keys if not (output_dir / key / "manifest.json").exists()]
 
-    shown = json.dumps([site_url, fingerprint, keys, render_assets_digest(), _code_digest(),
+    key_text = public_key.file_text() if public_key is not None else None
+    shown = json.dumps([site_url, key_text, keys, render_assets_digest(), _code_digest(),
                         [[a.slug, {k: [e.title, e.summary, e.published.isoformat(), e.status,
                                        [(f.rel, f.size) for f in e.files]] for k, e in a.editions.items()}]
                          for a in articles]], ensure_ascii=False, sort_keys=True)
@@ -201,11 +204,13 @@ def build_site(output_dir: Path, site_url: str | None = None, fingerprint: str |
     if state.get("inputs") == inputs and _intact(output_dir, state.get("files", {})):
         return result   # nothing it shows changed
 
-    pages: dict[str, str] = {"index.html": _render_index(articles, keys, fingerprint)}
+    pages: dict[str, str] = {"index.html": _render_index(articles, keys, public_key)}
+    if key_text:
+        pages[PUBLIC_KEY_PAGE] = key_text
     for key in keys:
         lang = ALL[key]
         mine = [a for a in articles if key in a.editions]
-        pages[f"{key}/index.html"] = _render_language_index(lang, mine, keys, fingerprint,
+        pages[f"{key}/index.html"] = _render_language_index(lang, mine, keys, public_key,
                                                             bool(site_url))
         if site_url:
             pages[f"{key}/feed.atom"] = render_feed(lang, mine, site_url)
@@ -233,7 +238,7 @@ def build_site(output_dir: Path, site_url: str | None = None, fingerprint: str |
 
 def _is_site_file(rel: str) -> bool:
     parts = rel.split("/")
-    return rel == "index.html" or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
+    return rel in ("index.html", PUBLIC_KEY_PAGE) or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
 
 
 def _check_site_url(site_url: str) -> str:
@@ -294,20 +299,30 @@ def _render(lang: Language, name: str, **values) -> str:
         size_in=l10n.format_size, date_in=l10n.format_date, **values)
 
 
-def _render_index(articles: list[SiteArticle], keys: list[str], fingerprint: str | None) -> str:
+def _key_line(lang: Language, public_key):
+    """The sentence naming the key, its fingerprint kept left-to-right in RTL text."""
+    from markupsafe import Markup, escape
+
+    if public_key is None:
+        return None
+    fingerprint = Markup('<span dir="ltr" class="fingerprint">{}</span>').format(public_key.fingerprint)
+    return escape(SITE_TEXT[lang.key]["key"]).replace("{fingerprint}", fingerprint)
+
+
+def _render_index(articles: list[SiteArticle], keys: list[str], public_key) -> str:
     return _render(
         SOURCE, "site_index.html", title_text=SITE_TEXT["en"]["articles"], text=SITE_TEXT["en"],
         articles=articles, languages=[ALL[k] for k in keys], prefix="", all_langs=ALL,
-        key_line=SITE_TEXT["en"]["key"].format(fingerprint=fingerprint) if fingerprint else None)
+        key_line=_key_line(SOURCE, public_key), public_key=public_key)
 
 
 def _render_language_index(lang: Language, articles: list[SiteArticle], keys: list[str],
-                           fingerprint: str | None, has_feed: bool) -> str:
+                           public_key, has_feed: bool) -> str:
     text = SITE_TEXT[lang.key]
     return _render(
         lang, "site_language.html", title_text=text["articles"], text=text, articles=articles,
         languages=[ALL[k] for k in keys if k != lang.key], prefix="../", has_feed=has_feed,
-        key_line=text["key"].format(fingerprint=fingerprint) if fingerprint else None)
+        key_line=_key_line(lang, public_key), public_key=public_key)
 
 
 def render_feed(lang: Language, articles: list[SiteArticle], site_url: str) -> str:

@@ -57,16 +57,16 @@ def after_publish(folder: Path, key) -> None:
 
 def publish_site(output_dir: Path, site_url: str | None, key) -> None:
     """Called by publish after all articles: the site's indexes and feeds, with
-    the fingerprint of the key used (or of the configured public key)."""
+    the public key used (or the one in the key folder) and its fingerprint."""
     from translate import signing
     from translate.site import build_site
 
-    fingerprint = key.public.fingerprint if key is not None else None
+    public = key.public if key is not None else None
     public_path = signing.default_key_dir() / signing.PUBLIC_KEY_NAME
     with one_line_errors():
-        if fingerprint is None and public_path.is_file():
-            fingerprint = signing.PublicKey.load(public_path).fingerprint
-        result = build_site(output_dir, site_url, fingerprint)
+        if public is None and public_path.is_file():
+            public = signing.PublicKey.load(public_path)
+        result = build_site(output_dir, site_url, public)
     if result.written:
         click.echo(f"\nsite: {len(result.written)} file(s) updated under {output_dir}")
     for note in result.notes:
