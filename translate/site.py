@@ -107,8 +107,8 @@ class SiteArticle:
 
 def read_articles(output_dir: Path) -> list[SiteArticle]:
     """Every article under ``output_dir`` with a readable manifest, newest first
-    (ties by slug). Only files present with the size recorded in SHA256SUMS'
-    manifest are shown; a folder named like a language key is the site's own."""
+    (ties by slug), with the files its manifest lists that are present and
+    their sizes on disk; a folder named like a language key is the site's own."""
     articles = []
     for manifest_path in sorted(Path(output_dir).glob("*/manifest.json")):
         folder = manifest_path.parent
