@@ -183,6 +183,11 @@ def test_without_site_url_earlier_feeds_are_removed(out):
     assert any("no site_url" in note for note in result.notes)
 
 
+def test_an_output_folder_without_articles_gets_no_site(tmp_path):
+    result = site.build_site(tmp_path, SITE_URL)
+    assert result.written == [] and not any(tmp_path.iterdir())
+
+
 def test_a_bad_site_url_is_one_line(out):
     from translate.errors import UserError
 

@@ -183,9 +183,13 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
     result = SiteResult()
     if site_url:
         site_url = _check_site_url(site_url)
-    else:
-        result.notes.append("no site_url in translate.toml: Atom feeds need absolute links, none written")
     articles = read_articles(output_dir)
+    state_path = output_dir / STATE_NAME
+    state = _load_state(state_path)
+    if not articles and not state:
+        return result   # nothing published here yet: no site either
+    if not site_url:
+        result.notes.append("no site_url in translate.toml: Atom feeds need absolute links, none written")
     keys = [key for key in ALL if any(key in a.editions for a in articles)]
     for key in keys:
         clash = output_dir / key / "manifest.json"
@@ -199,8 +203,6 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
                                        [(f.rel, f.size) for f in e.files]] for k, e in a.editions.items()}]
                          for a in articles]], ensure_ascii=False, sort_keys=True)
     inputs = hashlib.sha256(shown.encode("utf-8")).hexdigest()
-    state_path = output_dir / STATE_NAME
-    state = _load_state(state_path)
     if state.get("inputs") == inputs and _intact(output_dir, state.get("files", {})):
         return result   # nothing it shows changed
 
