@@ -224,3 +224,13 @@ def test_sign_with_a_wrong_passphrase_is_one_line(our_keys, tmp_path):
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.strip()]
     assert len(errors) == 1 and "wrong passphrase" in errors[0], result.output
+
+
+def test_a_key_folder_that_cannot_be_made_is_one_line(tmp_path, fast_new_keys):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["keys", "new", "--dir", str(blocker / "keys")],
+                                env={"TRANSLATE_SIGNING_PASSPHRASE": "x"})
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(blocker) in lines[0], result.output

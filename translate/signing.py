@@ -227,6 +227,14 @@ def check_key_location(folder: Path, forbidden: list[Path]) -> None:
                                f"keep keys outside the project (the default is {default_key_dir()})")
 
 
+def refuse_existing(folder: Path, force: bool = False) -> None:
+    """Raise unless ``folder`` holds no secret key yet (or ``force``)."""
+    secret_path = Path(folder) / SECRET_KEY_NAME
+    if secret_path.exists() and not force:
+        raise SigningError(f"{secret_path} already exists: readers trust that key",
+                           "keep it, or give --force to replace it (old signatures then verify only with the old key)")
+
+
 def new_key_pair(folder: Path, passphrase: str, *, force: bool = False,
                  opslimit: int | None = None, memlimit: int | None = None) -> KeyPair:
     """Create publisher.key (encrypted, mode 0600) and publisher.pub in ``folder``.
@@ -236,13 +244,14 @@ def new_key_pair(folder: Path, passphrase: str, *, force: bool = False,
 
     folder = Path(folder)
     secret_path, public_path = folder / SECRET_KEY_NAME, folder / PUBLIC_KEY_NAME
-    if secret_path.exists() and not force:
-        raise SigningError(f"{secret_path} already exists: readers trust that key",
-                           "keep it, or give --force to replace it (old signatures then verify only with the old key)")
+    refuse_existing(folder, force)
     key = generate()
     secret_text = key.file_text(passphrase, opslimit or OPSLIMIT, memlimit or MEMLIMIT)
     folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    try:
+        os.chmod(folder, 0o700)   # a folder of ours; some removable media have no modes
+    except OSError:
+        pass
     # Written private from the start: created with 0600, then renamed into place.
     tmp = folder / f".{SECRET_KEY_NAME}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -21,14 +21,17 @@ KEY_DIR_OPTION = dict(
 
 @contextmanager
 def one_line_errors():
-    """A UserError (bad key, wrong passphrase, altered file) becomes one line
-    on stderr and exit status 1, never a traceback."""
+    """A UserError (bad key, wrong passphrase, altered file) or a failed write
+    becomes one line on stderr and exit status 1, never a traceback."""
     from translate.errors import UserError
 
     try:
         yield
     except UserError as err:
         raise click.ClickException(err.one_line()) from None
+    except OSError as err:
+        raise click.ClickException(f"{err.filename or 'a file'}: {err.strerror}; "
+                                   "check the path, its permissions and the free disk space") from None
 
 
 def read_passphrase(confirm: bool = False) -> str:
@@ -82,8 +85,7 @@ def new(folder, force):
     folder = key_dir(folder)
     with one_line_errors():
         signing.check_key_location(folder, [paths.PROJECT_ROOT, Path.cwd() / "output", paths.OUTPUT_DIR])
-        if (folder / signing.SECRET_KEY_NAME).exists() and not force:
-            signing.new_key_pair(folder, "unused", force=False)  # raises the one-line refusal
+        signing.refuse_existing(folder, force)   # before asking for a passphrase
         passphrase = read_passphrase(confirm=True)
         pair = signing.new_key_pair(folder, passphrase, force=force)
     click.echo(f"public key: {pair.public_path}")
