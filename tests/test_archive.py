@@ -1,4 +1,4 @@
-"""translate.archive.safe_extract refuses hostile or broken archives and leaves nothing behind."""
+"""translate.models.archive.safe_extract refuses hostile or broken archives and leaves nothing behind."""
 
 from __future__ import annotations
 

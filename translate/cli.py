@@ -21,6 +21,10 @@ SUBCOMMANDS = {
     "glossary": ("translate.commands.glossary:glossary", "Check glossaries and compare two versions of one."),
     "cache": ("translate.commands.cache:cache", "Show or clear the translation memory."),
     "doctor": ("translate.commands.doctor:doctor", "Check fonts and the PDF text layer of published editions."),
+    "keys": ("translate.commands.keys:keys", "Create and show the publisher's signing key."),
+    "sign": ("translate.commands.sign:sign", "Sign an article's SHA256SUMS (minisign format)."),
+    "verify": ("translate.commands.verify:verify", "Check the signature and checksums of a folder or bundle."),
+    "bundle": ("translate.commands.bundle:bundle", "Zip an article's signed PDFs for readers, per language."),
 }
 
 

@@ -66,6 +66,7 @@ class Config:
     languages: dict[str, LanguageSetting]
     downloads: dict[str, Download]
     path: Path | None = None    # the file read; None for the built-in defaults
+    site_url: str | None = None  # where output/ is on the web: feeds' and PDFs' absolute links
 
 
 DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
@@ -123,7 +124,7 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except tomllib.TOMLDecodeError as err:
         # The message ends with "(at line N, column M)".
         raise ConfigError(f"{name}: invalid TOML: {err}") from None
-    _only(raw, ("languages", "downloads"), name, "")
+    _only(raw, ("site_url", "languages", "downloads"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():
         if key not in TARGETS:
@@ -131,7 +132,12 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
         languages[key] = _language_setting(value, f"languages.{key}", name)
     downloads = {model: _download(value, f"downloads.{model}", name)
                  for model, value in _table(raw, "downloads", name).items()}
-    return Config(languages, downloads)
+    site_url = raw.get("site_url")
+    if site_url is not None and (not isinstance(site_url, str) or not re.match(r"^https?://[^\s/]+", site_url)
+                                 or any(c.isspace() or ord(c) < 32 for c in site_url)):
+        raise ConfigError(f'{name}: site_url: give the http(s) address where output/ is published, '
+                          f'e.g. "https://news.example.org/editions"')
+    return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None)
 
 
 def _table(raw: dict, key: str, name: str) -> dict:

@@ -73,6 +73,13 @@ class Project:
         return found
 
 
+def article_work_dir(article_folder: Path) -> Path:
+    """output/.work/<slug>/ for the article folder output/<slug>/: its lock,
+    staged files and review pages."""
+    folder = Path(article_folder)
+    return folder.parent / WORK_DIR / folder.name
+
+
 def find(start: str | Path | None = None) -> Project:
     """The project that ``start`` (default: the current folder) lies in."""
     here = Path(start if start is not None else os.getcwd()).expanduser().absolute()

@@ -14,15 +14,15 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from importlib import resources as importlib_resources
 from pathlib import Path
 from urllib.parse import quote
 
-from translate import __version__, resources
+from translate import __version__
+from translate.fingerprints import render_assets_digest
 from translate.document import Document
 from translate.fsutil import StagedFiles
 from translate.languages import ALL, SOURCE, Language
+from translate.site import summary_of
 from translate.writers import WRITERS, Page, ordered
 
 
@@ -72,42 +72,6 @@ def stage_entries(stages) -> dict:
     for stage in stages:
         entries[stage.name] = {"path": stage.source.name, "sha256": stage.checksum}
     return entries
-
-
-def _package_files_digest(suffixes: tuple[str, ...], *folders: str, seed: str = "") -> str:
-    """SHA-256 over the names and bytes of the package's files under
-    ``folders`` (package-relative) with one of ``suffixes``."""
-    digest = hashlib.sha256(seed.encode())
-    package = Path(str(importlib_resources.files("translate")))
-    for folder in folders:
-        root = package / folder if folder else package
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(package)
-            if rel.parts[0] == "locales" or "__pycache__" in rel.parts:
-                continue  # the data files are read below, wherever the install put them
-            if path.is_file() and path.suffix in suffixes:
-                digest.update(rel.as_posix().encode())
-                digest.update(path.read_bytes())
-    locales = resources.builtin_locales()
-    for path in sorted(locales.rglob("*")):
-        if path.is_file() and path.suffix in suffixes:
-            digest.update(("locales/" + path.relative_to(locales).as_posix()).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def render_assets_digest() -> str:
-    """Templates, stylesheets, compiled catalogues and the render code: a change
-    to any of them re-renders every edition (a glossary edit does not)."""
-    return _package_files_digest((".html", ".css", ".py", ".mo"), "templates", "render")
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Every file of the tool that can change an edition: code, templates,
-    catalogues, and the built-in adaptation and glossary data."""
-    return _package_files_digest((".py", ".html", ".css", ".mo", ".csv"), "", seed=__version__)
 
 
 class Article:
@@ -294,6 +258,9 @@ class Article:
                 continue
             entry = {
                 "language": edition.lang.key,
+                # what the site's indexes and feeds show for this edition (translate.site)
+                "title": edition.doc.title.text.replace("\n", " "),
+                "summary": summary_of(edition.doc),
                 "published": (edition.published or self.published).isoformat(timespec="seconds"),
                 "inputs": edition.inputs,
                 "model": model_entry(edition.record.model) if edition.record else None,

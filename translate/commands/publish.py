@@ -36,6 +36,18 @@ class EditionOutcome:
     notes: list[str] = field(default_factory=list)
 
 
+def _parse_size(ctx, param, value: str | None) -> int | None:
+    """"15MB", "500kB", "2M" or a number of bytes (decimal units, as the summary shows)."""
+    import re
+
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*", value.lower())
+    if not match:
+        raise click.BadParameter(f"give a size such as 15MB, 500kB or 2000000 (got {value!r})")
+    return int(float(match.group(1)) * {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}[match.group(2)])
+
+
 def _split_formats(ctx, param, value: str) -> list[str]:
     chosen = [f.strip() for f in value.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
@@ -55,7 +67,15 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--strict", is_flag=True,
               help="Publish nothing of an article whose source had something left out (raw HTML, an image "
                    "outside its folder).")
-def publish(sources, languages, formats, output_dir, strict, **translation):
+@click.option("--max-pdf-size", callback=_parse_size, default=None, metavar="SIZE",
+              help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
+@click.option("--sign", "sign_with_key", is_flag=True,
+              help="Sign each article's SHA256SUMS with the publisher's key (see translate keys new).")
+@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
+              help="Address of the output folder on the web, for the Atom feeds' absolute links "
+                   "[default: site_url in translate.toml].")
+def publish(sources, languages, formats, output_dir, strict, max_pdf_size, sign_with_key, site_url,
+            **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -80,6 +100,14 @@ def publish(sources, languages, formats, output_dir, strict, **translation):
         sources = tuple(current_project().articles())
     setup = translation_setup(**translation)
     _check_output_dir(output_dir)
+    site_url = site_url or setup.config.site_url
+    # The passphrase is asked for before minutes of translation, not after.
+    key = None
+    if sign_with_key:
+        from translate.commands.keys import load_secret_key
+
+        key = load_secret_key(None, None)
+    from translate.commands.sign import after_publish, publish_site
 
     failed = False
     for source in sources:
@@ -98,8 +126,10 @@ def publish(sources, languages, formats, output_dir, strict, **translation):
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
             continue
-        _print_summary(article.doc.slug, outcomes, output_dir)
+        _print_summary(article.doc.slug, outcomes, output_dir, max_pdf_size)
+        after_publish(output_dir / article.doc.slug, key)
         failed |= any(o.problem for o in outcomes)
+    publish_site(output_dir, site_url, key)
     click.get_current_context().exit(1 if failed else 0)
 
 
@@ -132,12 +162,12 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
     from translate import publishing
     from translate.errors import UserError
     from translate.languages import ALL, SOURCE
-    from translate.project import WORK_DIR
+    from translate.project import article_work_dir
 
     doc = article_file.doc
     article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=datetime.now(timezone.utc),
-                                 work=output_dir / WORK_DIR / doc.slug, media=media)
+                                 work=article_work_dir(output_dir / doc.slug), media=media)
     article.source_sha256 = article_file.sha256
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
@@ -228,12 +258,11 @@ def _pre(article, lang, plan=None, options=None) -> str:
     import hashlib
     import json
 
-    from translate import publishing
-
+    from translate.fingerprints import code_digest
     from translate.media import inputs_digest
 
     # the article's bytes and its images'
-    material = [publishing.code_digest(), inputs_digest(article.source_sha256, article.media), lang.key,
+    material = [code_digest(), inputs_digest(article.source_sha256, article.media), lang.key,
                 article.formats]
     if plan is not None:
         from translate.memory import model_fingerprint
@@ -252,7 +281,8 @@ def _carry(article, lang, pre: str, setup):
     return None if setup.memory is None else article.carry_over(lang, pre)
 
 
-def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
+def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path,
+                   max_pdf_size: int | None = None) -> None:
     click.echo(f"\n{slug}: editions in {output_dir / slug}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
@@ -261,9 +291,27 @@ def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) 
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
-            files = ", ".join(p.name for p in o.files)
+            files = ", ".join(_file_label(p) for p in o.files)
             click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
+            for pdf in (p for p in o.files if p.suffix == ".pdf" and max_pdf_size and p.is_file()):
+                if pdf.stat().st_size > max_pdf_size:
+                    click.secho(f"  {'':<{width}}            warning: {pdf.name} is {_size(pdf.stat().st_size)}, "
+                                f"over --max-pdf-size {_size(max_pdf_size)}", fg="yellow")
             for note in o.notes[:5]:
                 click.echo(f"  {'':<{width}}            note: {note}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
+
+
+def _size(num_bytes: int) -> str:
+    from translate.languages import SOURCE
+    from translate.render.l10n import format_size
+
+    return format_size(num_bytes, SOURCE)
+
+
+def _file_label(path: Path) -> str:
+    """A PDF is what travels by messaging app or mail: its size is shown."""
+    if path.suffix == ".pdf" and path.is_file():
+        return f"{path.name} ({_size(path.stat().st_size)})"
+    return path.name
