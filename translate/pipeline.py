@@ -126,7 +126,7 @@ def translate_document(
         if adaptation is not None:
             from translate import adaptation as adaptation_stage
 
-            adapted, changes = adaptation_stage.adapt(text, raw, adaptation)
+            adapted, changes = adaptation_stage.adapt(adaptation, text, raw)
         final = adapted
         if glossary is not None:
             from translate import glossary as glossary_stage
