@@ -121,6 +121,11 @@ def translate_document(
         raise RuntimeError(f"engine returned {len(translations)} translations for {len(texts)} segments")
 
     records, new_segments, lost_marks = [], [], []
+    term_model = None
+    if glossary is not None:
+        from translate.engines.scoring import term_model_for
+
+        term_model = term_model_for(engine)   # the same model chooses the term's form
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
         adapted, changes, terms = raw, (), ()
         if adaptation is not None:
@@ -131,7 +136,7 @@ def translate_document(
         if glossary is not None:
             from translate import glossary as glossary_stage
 
-            final, terms = glossary_stage.enforce(glossary, text, adapted)
+            final, terms = glossary_stage.enforce(glossary, text, adapted, model=term_model)
         new_segment, lost = inline.restore(segment, final)
         lost_marks.extend(lost)
         new_segments.append(new_segment)

@@ -272,10 +272,13 @@ def diff(old, new, articles, lang_key, models_dir):
     translations = engine.translate([text for _, _, text, _ in affected])
     from translate.review import word_diff
 
+    from translate.engines.scoring import term_model_for
+
+    model = term_model_for(engine)   # as publish: the model chooses each term's form
     differ = 0
     for (article, index, text, _), raw in zip(affected, translations):
-        before, _ = gl.enforce(old_g, text, raw)
-        after, reports = gl.enforce(new_g, text, raw)
+        before, _ = gl.enforce(old_g, text, raw, model=model)
+        after, reports = gl.enforce(new_g, text, raw, model=model)
         if before.text == after.text:
             continue
         differ += 1
