@@ -21,7 +21,7 @@ KEY_TERMS = [
     "Taliban", "Russia", "Moscow", "Russian Supreme Court", "Foreign Ministry", "Kabul", "Afghanistan",
     "ISIS", "ISIS-K", "Wilayat Khorasan", "Central Asia", "Kazakhstan", "Kyrgyzstan", "Pakistan",
     "UN Security Council", "UN Security Council sanctions", "drug trafficking", "terrorist organization",
-    "full diplomatic recognition", "de facto power", "human rights", "women and girls",
+    "full diplomatic recognition", "de facto power", "human rights", "women and girls", "full-fledged partnership",
 ]
 
 

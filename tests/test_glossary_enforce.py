@@ -242,7 +242,7 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
     engine = DictionaryEngine(script="arabic" if TARGETS[key].direction == "rtl" else "cyrillic")
     translated, record, lost = translate_document(doc, TARGETS[key], engine, glossary=glossary)
     reports = [t for seg in record.segments for t in seg.terms]
-    assert len(reports) == 45
+    assert len(reports) == 46   # 45 until the glossaries gained "full-fledged partnership"
     assert {r.source_term for r in reports} >= {"Taliban", "Russia", "ISIS-K", "Wilayat Khorasan",
                                                 "UN Security Council sanctions", "women and girls"}
     assert all(r.status == "applied" for r in reports)

@@ -55,6 +55,26 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
     return list(out.values())
 
 
+def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
+    """What a repair may place: forms of the target itself (its inflections,
+    listed or generated, and for Dari/Pashto its listed forms built on the same
+    words), never an alternative the glossary merely accepts (талибы, СБ ООН,
+    گروه تروریستی): those are kept where the engine wrote them, not introduced."""
+    target = forms[0]
+    own = candidates((target,), lang)
+    keys = {term_key(c.text) for c in own}
+    if lang in GENERATORS and lang != "prs":
+        return own
+    words = term_key(target).split()
+    for cand in candidates(forms, lang):
+        other = term_key(cand.text).split()
+        if term_key(cand.text) not in keys and len(other) == len(words) and all(
+                a[:3] == b[:3] for a, b in zip(words, other)):
+            own.append(cand)
+            keys.add(term_key(cand.text))
+    return own
+
+
 def accepted(forms: tuple[str, ...], lang: str | None) -> tuple[str, ...]:
     """Forms that count as correct in a translation: the listed ones, and for
     inflecting languages (ru, kk) their generated inflections."""

@@ -139,7 +139,7 @@ class Glossary:
 
     def candidates(self, entry: Entry) -> list[term_forms.Candidate]:
         """What a repair may place for ``entry``: listed forms first, then generated ones."""
-        return term_forms.candidates(entry.forms, self.lang)
+        return term_forms.repair_candidates(entry.forms, self.lang)
 
     def entry(self, source: str) -> Entry | None:
         """The entry that has ``source`` as one of its source forms."""
