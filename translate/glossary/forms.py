@@ -90,7 +90,8 @@ def features(text: str, lang: str | None, before: str = "") -> frozenset[str]:
 
 
 def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
-    return len(candidate.features & wanted)
+    """1 when the candidate can be read with the features the sentence wants."""
+    return 1 if candidate.features & wanted else 0
 
 
 def _nothing(form: str) -> list[Candidate]:
@@ -115,7 +116,8 @@ _INFLECTING = {"NOUN", "ADJF", "PRTF"}
 
 
 def _nominative_parse(word: str):
-    if _is_abbreviation(word) or "-" in word:
+    # Abbreviations and names the dictionary does not know (Вилаят Хорасан) do not inflect.
+    if _is_abbreviation(word) or "-" in word or (word[:1].isupper() and not _morph().word_is_known(word.lower())):
         return None
     for p in _morph().parse(word):
         if p.tag.POS in _INFLECTING and p.tag.case == "nomn":
@@ -165,21 +167,42 @@ def _ru_inflections(form: str) -> list[Candidate]:
 
 
 def _ru_features(text: str, before: str) -> frozenset[str]:
-    """The case/number readings of the first inflecting word, plus "after a
-    verb" hints: a transitive verb before a noun makes accusative likelier."""
-    feats = set()
+    """The case/number readings the words share (российским Верховным судом:
+    instrumental singular), plus hints from the word before: a transitive verb
+    makes accusative likelier, a preposition decides."""
+    readings = []
     for word in text.split():
         parses = [p for p in _morph().parse(word.strip(".,;:!?«»()\"")) if p.tag.case]
         if parses:
-            feats |= {f"{p.tag.case if p.tag.case != 'gen2' else 'gent'}/{p.tag.number or 'sing'}"
-                      for p in parses}
-            break
+            readings.append({f"{p.tag.case if p.tag.case not in ('gen2', 'gen1') else 'gent'}/"
+                             f"{p.tag.number or 'sing'}" for p in parses})
+    feats = set.intersection(*readings) if readings else set()
+    if readings and not feats:
+        feats = readings[0]
     prev = before.split()[-1:] if before.split() else []
     if prev:
-        tags = _morph().parse(prev[0].strip(".,;:!?«»()\""))[0].tag
+        word = prev[0].strip(".,;:!?«»()\"").lower()
+        tags = _morph().parse(word)[0].tag
         if tags.POS in ("VERB", "INFN") and "tran" in tags:
             feats = {f for f in feats if not f.startswith("nomn")} or feats
+        governed = _RU_GOVERNS.get(word)
+        if governed:
+            # The preposition decides: keep the readings it allows, or (for a
+            # dropped term) supply them.
+            allowed = {f"{case}/{number}" for case in governed for number in ("sing", "plur")}
+            feats = (feats & allowed) or (allowed if not feats else feats)
     return frozenset(feats)
+
+
+# Cases that a preposition governs (for a dropped term inserted after it).
+_RU_GOVERNS = {
+    **dict.fromkeys(("против", "для", "из", "от", "у", "без", "после", "до", "около", "вокруг", "среди",
+                     "кроме", "ради", "вместо", "со стороны", "из-за", "возле"), ("gent",)),
+    **dict.fromkeys(("к", "ко", "по", "благодаря", "согласно"), ("datv",)),
+    **dict.fromkeys(("с", "со", "над", "под", "перед", "между", "за"), ("ablt",)),
+    **dict.fromkeys(("о", "об", "обо", "при"), ("loct",)),
+    **dict.fromkeys(("в", "во", "на"), ("loct", "accs")),
+}
 
 
 # --- Kazakh --------------------------------------------------------------------

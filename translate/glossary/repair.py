@@ -302,20 +302,22 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     agreement with what the engine wrote; a model's score overrides the rank."""
     wanted = term_forms.features(work.text[start:end], glossary.lang, work.text[:start])
     candidates = glossary.candidates(occ.entry)
-    ranked = sorted(range(len(candidates)), key=lambda i: (-term_forms.agreement(candidates[i], wanted), i))
-    ranked = [candidates[i].text for i in ranked][:MAX_SCORED]
-    if model is None or len(ranked) == 1:
-        return ranked[0], None, (ranked[1] if len(ranked) > 1 else ""), None
-    pad = lambda s: s if start == end else s  # noqa: E731
+    agree = [term_forms.agreement(c, wanted) for c in candidates]
+    ranked = sorted(range(len(candidates)), key=lambda i: (-agree[i], i))[:MAX_SCORED]
+    # The engine's own words say which case and number the sentence wants;
+    # the model chooses among the forms that fit them (all, when none does).
+    pool = {i for i in ranked if agree[i] == agree[ranked[0]]}
+    forms = [candidates[i].text for i in ranked]
+    if model is None or len(forms) == 1:
+        return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
     sentences = []
-    for form in ranked:
+    for form in forms:
         text = form if start != end else f" {form} "
-        sentences.append(" ".join((work.text[:start] + pad(text) + work.text[end:]).split()))
+        sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
     scores = list(model.score(source_text, sentences))
-    order = sorted(range(len(ranked)), key=lambda i: (-scores[i], i))   # a tie keeps the agreement rank
-    best, second = order[0], (order[1] if len(order) > 1 else None)
-    return (ranked[best], scores[best], ranked[second] if second is not None else "",
-            scores[second] if second is not None else None)
+    order = sorted(range(len(forms)), key=lambda k: (ranked[k] not in pool, -scores[k], k))
+    best, second = order[0], order[1]
+    return forms[best], scores[best], forms[second], scores[second]
 
 
 def _changes_agreement(lang: str | None, replaced: str, chosen: str) -> bool:
@@ -350,6 +352,8 @@ def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, model: T
     if not completion.text.startswith(prefix) or completion.text == work.text:
         return ""
     rest_old, rest_new = work.text[placed[1]:], completion.text[placed[1]:]
+    if len(rest_new.split()) < len(rest_old.split()) / 2 or rest_old.rstrip()[-1:] != rest_new.rstrip()[-1:]:
+        return ""   # a completion that drops half the sentence or its final stop is no agreement fix
     kept = [work.text[s:e] for s, e in work.protected if s >= placed[1]]
     if any(fold(k)[0] not in fold(rest_new)[0] for k in kept):
         return ""
