@@ -110,12 +110,12 @@ def test_dropped_term_is_inserted_next_to_its_neighbours():
     engine = DictionaryEngine({"sanctions": "санкции", "against": "против", "the": ""}, drop=("taliban",))
     raw, final, reports = run(engine, "sanctions against the Taliban")
     assert raw.text == "санкции против"
-    assert final.text == "санкции против Талибан"
+    assert final.text == "санкции против Талибана"       # the case «против» governs
     assert statuses(reports) == [("Taliban", "applied")]
     assert reports[0].detail.startswith("inserted:")
     assert_alignment_valid(final)
     (pair,) = [a for a in final.alignment if a.src_start == 22]
-    assert final.text[pair.tgt_start:pair.tgt_end] == "Талибан"
+    assert final.text[pair.tgt_start:pair.tgt_end] == "Талибана"
 
 
 def test_dropped_term_at_the_start_is_inserted_before_the_next_words():
@@ -186,7 +186,7 @@ def test_every_occurrence_is_placed_when_the_engine_gives_an_alignment(words, dr
     # Each report's form stands in the final text as often as reported.
     placed = [o.entry.source for o in RU.find_target(final.text)]
     for term in {r.source_term for r in reports}:
-        assert placed.count(term) >= sum(r.source_term == term for r in reports)
+        assert placed.count(term) >= sum(r.source_term == term and r.status != "not-applied" for r in reports)
 
 
 @st.composite

@@ -132,13 +132,18 @@ def _keep_case(model: str, word: str) -> str:
 def _ru_inflections(form: str) -> list[Candidate]:
     words = form.split()
     head = []          # (index, parse) of the words that inflect
+    after_noun = False
     for i, word in enumerate(words):
         if word.lower() in ("и", "или") and head:
+            after_noun = False
             continue
+        if after_noun:
+            break          # Совет Безопасности: what follows the noun is its genitive tail
         parse = _nominative_parse(word)
         if parse is None:
             break
         head.append((i, parse))
+        after_noun = parse.tag.POS == "NOUN"
     if not head:
         return []
     out = []
