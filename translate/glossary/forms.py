@@ -47,9 +47,15 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
             known = generated.get(key)
             generated[key] = Candidate(known.text, known.features | cand.features) if known else cand
     out: dict[str, Candidate] = {}
-    for form in forms:
+    for index, form in enumerate(forms):
         known = generated.get(term_key(form))
-        out.setdefault(term_key(form), Candidate(form, known.features if known else features(form, lang)))
+        if known:
+            feats = known.features
+        elif index == 0 and lang == "kk":
+            feats = frozenset({"nom"})     # the dictionary form: no ending to read
+        else:
+            feats = features(form, lang)
+        out.setdefault(term_key(form), Candidate(form, feats))
     for key, cand in generated.items():
         out.setdefault(key, cand)
     return list(out.values())
@@ -89,9 +95,16 @@ def features(text: str, lang: str | None, before: str = "") -> frozenset[str]:
     return FEATURES.get(lang or "", lambda t, b: frozenset())(text, before)
 
 
+# Features a form has only when something asks for it: a plural or an ezafe
+# the engine did not write is never introduced.
+_MARKED = frozenset({"pl", "plural", "ezafe"})
+
+
 def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
     """1 when the candidate can be read with the features the sentence wants."""
-    return 1 if candidate.features & wanted else 0
+    if (candidate.features & _MARKED) - wanted:
+        return 0
+    return 1 if candidate.features & wanted or not candidate.features - _MARKED and not wanted else 0
 
 
 def _nothing(form: str) -> list[Candidate]:
@@ -323,6 +336,8 @@ def _kk_features(text: str, before: str) -> frozenset[str]:
     if re.search(r"(стан|ия|ея)$", word):
         return frozenset({"nom"})   # a country name's own ending (Ауғанстан, Азия), not a case
     for ending, case in _kk_suffixes():
+        if len(ending) == 1 and not word.endswith(("ын", "ін")):
+            continue   # a bare -н is the accusative only after the possessive -ы/-і
         if word.endswith(ending) and len(word) > len(ending) + 2:
             feats = {case}
             if re.search(r"(лар|лер|дар|дер|тар|тер)" + re.escape(ending) + "$", word):

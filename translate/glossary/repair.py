@@ -67,8 +67,13 @@ def enforce(glossary: Glossary | None, source_text: str, translation: Translatio
         for j, t in enumerate(found):
             if i not in matched and j not in matched.values() and t.entry is occ.entry:
                 matched[i] = j
+    # Accepted forms of the terms this sentence has are never overwritten; a
+    # form of a term the source does not mention may be (it is the engine's
+    # rendering of something else, e.g. Ресейдің inside «Ресейдің Жоғары соты»).
+    in_source = {id(o.entry) for o in occurrences}
     for t in found:
-        work.protect(t.start, t.end)
+        if id(t.entry) in in_source:
+            work.protect(t.start, t.end)
 
     # 2. Repair the rest, in source order.
     reports = []
@@ -377,6 +382,9 @@ def _same_word(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short):
+        return True          # Ресей Ресейдің
     stem = min(len(a), len(b)) - 2
     return stem >= 4 and a[:stem] == b[:stem]
 
