@@ -51,8 +51,10 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
         known = generated.get(term_key(form))
         if known:
             feats = known.features
-        elif index == 0 and lang == "kk":
-            feats = frozenset({"nom"})     # the dictionary form: no ending to read
+        elif index == 0 and lang in ("kk", "ps"):
+            # The dictionary form: no ending to read (Pashto ښځې is a direct plural
+            # although it ends like an oblique singular).
+            feats = frozenset({"nom"} if lang == "kk" else {"direct"})
         else:
             feats = features(form, lang)
         out.setdefault(term_key(form), Candidate(form, feats))
@@ -67,17 +69,19 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
     words), never an alternative the glossary merely accepts (талибы, СБ ООН,
     گروه تروریستی): those are kept where the engine wrote them, not introduced."""
     target = forms[0]
-    own = candidates((target,), lang)
-    keys = {term_key(c.text) for c in own}
+    own = candidates(forms[:1], lang)
     if lang in GENERATORS and lang != "prs":
         return own
+    # Pashto ترهګري / ترهګرۍ fold to one key but are two cases: compare as written.
+    keys = {" ".join(c.text.split()) for c in own}
     words = term_key(target).split()
-    for cand in candidates(forms, lang):
-        other = term_key(cand.text).split()
-        if term_key(cand.text) not in keys and len(other) == len(words) and all(
-                a[:3] == b[:3] for a, b in zip(words, other)):
-            own.append(cand)
-            keys.add(term_key(cand.text))
+    for form in forms[1:]:
+        other = term_key(form).split()
+        if " ".join(form.split()) not in keys and len(other) == len(words) and all(
+                a[:min(3, len(a) - 1, len(b) - 1)] == b[:min(3, len(a) - 1, len(b) - 1)]
+                for a, b in zip(words, other)):
+            own.append(Candidate(form, features(form, lang)))
+            keys.add(" ".join(form.split()))
     return own
 
 
@@ -375,10 +379,11 @@ _PS_OBLIQUE_BEFORE = {"د", "له", "په", "پر", "تر", "سره"}
 
 
 def _ps_features(text: str, before: str) -> frozenset[str]:
+    """Oblique after د, له, په, پر, تر (د روسیې) or when the engine wrote an
+    oblique ending itself; direct otherwise."""
     prev = before.split()[-1:] if before.split() else []
     words = text.split()
-    if (prev and prev[0] in _PS_OBLIQUE_BEFORE) or (words and words[0] == "د") or (
-            words and words[-1].endswith(("ې", "و", "ۍ"))):
+    if (prev and prev[0] in _PS_OBLIQUE_BEFORE) or (words and words[-1].endswith(("ې", "و", "ۍ"))):
         return frozenset({"oblique"})
     return frozenset({"direct"})
 

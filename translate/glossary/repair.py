@@ -309,9 +309,12 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     candidates = glossary.candidates(occ.entry)
     agree = [term_forms.agreement(c, wanted) for c in candidates]
     ranked = sorted(range(len(candidates)), key=lambda i: (-agree[i], i))[:MAX_SCORED]
-    # The engine's own words say which case and number the sentence wants;
-    # the model chooses among the forms that fit them (all, when none does).
-    pool = {i for i in ranked if agree[i] == agree[ranked[0]]}
+    # In Russian and Kazakh the engine's own words say which case and number
+    # the sentence wants (a morphological reading): the model chooses among
+    # the forms that fit them. Pashto's oblique depends on words further away
+    # (an ergative verb at the end): there the model chooses among all.
+    pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if glossary.lang in ("ru", "kk")
+            else set(ranked))
     forms = [candidates[i].text for i in ranked]
     if model is None or len(forms) == 1:
         return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
