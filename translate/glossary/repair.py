@@ -284,7 +284,8 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
     placed_start = start + len(before)
     work.splice(start, end, before + form + after, src, (placed_start, placed_start + len(form)))
     placed = (placed_start, placed_start + len(form))
-    problem = damage(work.text, *placed, allow_repeat=repeated)
+    problem = damage(work.text, *placed, allow_repeat=repeated,
+                     is_term=lambda word: bool(glossary.find_target(word)))
     if problem:
         work.restore(snapshot)
         return _Outcome("not-applied", "", replaced,
@@ -379,12 +380,15 @@ def _words_around(text: str, start: int, end: int) -> tuple[str, str]:
     return (before.group(1) if before else ""), (after.group(1) if after else "")
 
 
-def _same_word(a: str, b: str) -> bool:
+def _same_word(a: str, b: str, loose: bool = True) -> bool:
+    """The same word, or (``loose``) two forms of one word: Россия/России, Ресей/Ресейдің."""
     a, b = fold(a)[0].casefold(), fold(b)[0].casefold()
     if not a or not b:
         return False
     if a == b:
         return True
+    if not loose:
+        return False
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 4 and long_.startswith(short):
         return True          # Ресей Ресейдің
@@ -392,9 +396,12 @@ def _same_word(a: str, b: str) -> bool:
     return stem >= 4 and a[:stem] == b[:stem]
 
 
-def damage(text: str, start: int, end: int, allow_repeat: bool = False) -> str:
+def damage(text: str, start: int, end: int, allow_repeat: bool = False, is_term=None) -> str:
     """What placing text[start:end] broke, or "" when the sentence is sound:
-    a word twice in a row across its edges, or the form glued into another word."""
+    a word twice in a row across its edges, or the form glued into another word.
+    Two forms of one word (России Россия) count as a repeat when the neighbour
+    is itself a term's form (``is_term``), so that «полное» next to an
+    unrelated «полно» is not refused."""
     if start > 0 and _word_char(text[start - 1]) or end < len(text) and _word_char(text[end]):
         return "glue it into the neighbouring word"
     if allow_repeat:
@@ -402,7 +409,8 @@ def damage(text: str, start: int, end: int, allow_repeat: bool = False) -> str:
     placed = text[start:end].split()
     before, after = _words_around(text, start, end)
     for word in (before, after):
-        twin = next((w for w in placed if _same_word(w, word)), None)
+        loose = bool(word) and (is_term is None or is_term(word))
+        twin = next((w for w in placed if _same_word(w, word, loose)), None)
         if word and twin:
             return f"repeat {twin!r} next to {word!r}"
     return ""
