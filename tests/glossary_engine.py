@@ -108,8 +108,11 @@ class CorpusTermModel:
     «с Талибаном» beats «с Талибан» when the corpus has seen «с Талибаном» or
     «с Кабулом» — class-free, but the way a real model prefers what it has seen.
 
-    ``complete`` cannot decode: it returns the last scored sentence that
-    starts with the prefix, i.e. the words after the term as they were."""
+    ``complete`` re-decodes the words after the prefix the way a bigram model
+    can: it takes the last scored sentence that starts with the prefix and
+    replaces each following word by the variant of it (same first four
+    letters) that the corpus has seen after the word before it — «власть
+    приняло» becomes «власть приняла» when the corpus has «власть приняла»."""
 
     def __init__(self, corpus: str):
         from collections import Counter
@@ -145,4 +148,17 @@ class CorpusTermModel:
         return scores
 
     def complete(self, source_text: str, prefix: str) -> Translation:
-        return Translation(next((s for s in self.seen if s.startswith(prefix)), prefix))
+        sentence = next((s for s in self.seen if s.startswith(prefix)), prefix)
+        words = sentence[len(prefix):].split(" ")
+        previous = self._norm(prefix.split()[-1]) if prefix.split() else "</s>"
+        out = []
+        for word in words:
+            core = word.strip(".,;:!?«»()\"'")
+            norm = self._norm(core)
+            seen = [b for (a, b), n in self.bigrams.items() if a == previous and b[:4] == norm[:4] and b != norm]
+            if core and norm and not self.bigrams[(previous, norm)] and seen:
+                word = word.replace(core, seen[0])
+                norm = seen[0]
+            out.append(word)
+            previous = norm or previous
+        return Translation(prefix + " ".join(out))

@@ -297,8 +297,9 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
         detail += f"; {left} more word group(s) aligned to it left in place"
     if how:
         detail += "; check that the sentence reads well"
-    if model is not None and replaced and _changes_agreement(glossary.lang, replaced, chosen):
-        detail += _redecode(work, placed, source_text, model)
+    if replaced and _changes_agreement(glossary.lang, replaced, chosen):
+        detail += (_redecode(work, placed, source_text, model) if model is not None else
+                   "; its gender or number differs from what the engine wrote: check that the words after it agree")
     return _Outcome("applied", form, replaced, detail, score, runner_up, runner_score)
 
 
@@ -321,6 +322,7 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
         return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
     sentences = []
     for form in forms:
+        form = _capitalised(form, work.text, start, work.text[start:end])   # as it will be published
         text = form if start != end else f" {form} "
         sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
     scores = list(model.score(source_text, sentences))
