@@ -36,7 +36,8 @@ class Candidate:
     features: frozenset[str] = frozenset()
 
 
-def candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
+@functools.lru_cache(maxsize=2048)
+def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...]:
     """The listed forms (in order, the target first) and the generated ones,
     without duplicates."""
     generated: dict[str, Candidate] = {}
@@ -60,7 +61,7 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
         out.setdefault(term_key(form), Candidate(form, feats))
     for key, cand in generated.items():
         out.setdefault(key, cand)
-    return list(out.values())
+    return tuple(out.values())
 
 
 def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
@@ -69,7 +70,7 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
     words), never an alternative the glossary merely accepts (талибы, СБ ООН,
     گروه تروریستی): those are kept where the engine wrote them, not introduced."""
     target = forms[0]
-    own = candidates(forms[:1], lang)
+    own = list(candidates(forms[:1], lang))
     if lang in GENERATORS and lang != "prs":
         return own
     # Pashto ترهګري / ترهګرۍ fold to one key but are two cases: compare as written.
