@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from translate.glossary.normalise import ZWNJ, term_key
 
 RU_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+# In the wanted features: a word before the term (a preposition, a Pashto
+# particle) decides its case, whatever a model would prefer.
+GOVERNED = "governed"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
     words = term_key(target).split()
     for form in forms[1:]:
         other = term_key(form).split()
+        if lang == "prs" and not features(form, lang) & _MARKED:
+            continue   # a Dari alternative (مواد مخدره) is accepted, not introduced
         if " ".join(form.split()) not in keys and len(other) == len(words) and all(
                 a[:min(3, len(a) - 1, len(b) - 1)] == b[:min(3, len(a) - 1, len(b) - 1)]
                 for a, b in zip(words, other)):
@@ -102,12 +107,17 @@ def features(text: str, lang: str | None, before: str = "") -> frozenset[str]:
 
 # Features a form has only when something asks for it: a plural or an ezafe
 # the engine did not write is never introduced.
-_MARKED = frozenset({"pl", "plural", "ezafe"})
+_MARKED = frozenset({"pl", "plural", "ezafe", "poss"})
+
+
+def introduces(candidate: Candidate, wanted: frozenset[str]) -> bool:
+    """True when the candidate has a plural or an ezafe the engine did not write."""
+    return bool((candidate.features & _MARKED) - wanted)
 
 
 def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
     """1 when the candidate can be read with the features the sentence wants."""
-    if (candidate.features & _MARKED) - wanted:
+    if introduces(candidate, wanted):
         return 0
     return 1 if candidate.features & wanted or not candidate.features - _MARKED and not wanted else 0
 
@@ -262,7 +272,7 @@ def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
     if vowel:
         gen, acc, dat, loc, abl, ins = "н", "н", "ғ", "д", "д", ["мен"]
     elif s in _SONORANT_NASAL:
-        gen, acc, dat, loc, abl, ins = "н", "д", "ғ", "д", "н", ["мен", "бен"]
+        gen, acc, dat, loc, abl, ins = "н", "д", "ғ", "д", "н", ["мен"]
     elif s in _SONORANT or s in _VOICED_FRIC:
         gen, acc, dat, loc, abl, ins = "д", "д", "ғ", "д", "д", ["бен"] if s in _VOICED_FRIC else ["мен"]
     else:
@@ -302,19 +312,22 @@ def _kk_inflections(form: str) -> list[Candidate]:
     back = not _front(last)
     out = []
     if _is_abbreviation(last.split("-")[0]):
-        # Endings after a hyphen; the possessive -ы/-і too (Ресей СІМ-і).
+        # Endings after a hyphen; the possessive -ы/-і too (Ресей СІМ-і), which
+        # only stands where the engine wrote a possessive.
         for case, endings in _kk_case_endings(last, back).items():
             out += [Candidate(f"{form}-{e}", frozenset({case})) for e in endings]
-        poss = form + ("-ы" if back else "-і")
-        out.append(Candidate(poss, frozenset({"nom"})))
-        for case, endings in _kk_possessed_endings(back).items():
-            out += [Candidate(poss + e, frozenset({case})) for e in endings]
+        if len(last.split("-")[-1]) > 1:          # not after a single letter (ДАИШ-К)
+            poss = form + ("-ы" if back else "-і")
+            out.append(Candidate(poss, frozenset({"nom", "poss"})))
+            for case, endings in _kk_possessed_endings(back).items():
+                out += [Candidate(poss + e, frozenset({case, "poss"})) for e in endings]
         return out
     possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWELS
     table = _kk_possessed_endings(back) if possessed else _kk_case_endings(last, back)
     for case, endings in table.items():
         out += [Candidate(form + e, frozenset({case})) for e in endings]
-    if not possessed:
+    already_plural = re.search(r"(лар|лер|дар|дер|тар|тер)$", last) is not None
+    if not possessed and not already_plural:
         plural = form + _kk_plural(last, back)
         out.append(Candidate(plural, frozenset({"nom", "pl"})))
         for case, endings in _kk_case_endings(plural, back).items():
@@ -340,6 +353,11 @@ def _kk_features(text: str, before: str) -> frozenset[str]:
     word = word.strip(".,;:!?«»()\"").lower()
     if re.search(r"(стан|ия|ея)$", word):
         return frozenset({"nom"})   # a country name's own ending (Ауғанстан, Азия), not a case
+    possessive = re.search(r"-(ы|і)(н|ның|нің|на|не|нда|нде|нан|нен|мен|ндағы|ндегі)?$", word)
+    if possessive:
+        ending = possessive.group(2) or ""
+        case = next((c for e, c in _kk_suffixes() if e == ending), "nom") if ending else "nom"
+        return frozenset({case, "poss"})
     for ending, case in _kk_suffixes():
         if len(ending) == 1 and not word.endswith(("ын", "ін")):
             continue   # a bare -н is the accusative only after the possessive -ы/-і
@@ -384,7 +402,9 @@ def _ps_features(text: str, before: str) -> frozenset[str]:
     oblique ending itself; direct otherwise."""
     prev = before.split()[-1:] if before.split() else []
     words = text.split()
-    if (prev and prev[0] in _PS_OBLIQUE_BEFORE) or (words and words[-1].endswith(("ې", "و", "ۍ"))):
+    if prev and prev[0] in _PS_OBLIQUE_BEFORE:
+        return frozenset({"oblique", GOVERNED})   # the particle decides
+    if words and words[-1].endswith(("ې", "و", "ۍ")):
         return frozenset({"oblique"})
     return frozenset({"direct"})
 

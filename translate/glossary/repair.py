@@ -312,11 +312,13 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     agree = [term_forms.agreement(c, wanted) for c in candidates]
     ranked = sorted(range(len(candidates)), key=lambda i: (-agree[i], i))[:MAX_SCORED]
     # In Russian and Kazakh the engine's own words say which case and number
-    # the sentence wants (a morphological reading): the model chooses among
-    # the forms that fit them. Pashto's oblique depends on words further away
-    # (an ergative verb at the end): there the model chooses among all.
-    pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if glossary.lang in ("ru", "kk")
-            else set(ranked))
+    # the sentence wants (a morphological reading), and a Pashto particle before
+    # the term decides its case: the model chooses among the forms that fit.
+    # Otherwise Pashto's oblique depends on words further away (an ergative
+    # verb at the end): there the model chooses among all.
+    decided = glossary.lang in ("ru", "kk") or term_forms.GOVERNED in wanted
+    pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if decided
+            else {i for i in ranked if not term_forms.introduces(candidates[i], wanted)})
     forms = [candidates[i].text for i in ranked]
     if model is None or len(forms) == 1:
         return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
@@ -326,6 +328,7 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
         text = form if start != end else f" {form} "
         sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
     scores = list(model.score(source_text, sentences))
+    pool = pool or set(ranked)
     order = sorted(range(len(forms)), key=lambda k: (ranked[k] not in pool, -scores[k], k))
     best, second = order[0], order[1]
     return forms[best], scores[best], forms[second], scores[second]
