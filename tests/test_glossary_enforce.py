@@ -250,3 +250,11 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
         found = [o.entry.source for o in glossary.find_target(seg.final)]
         assert all(t.source_term in found for t in seg.terms)
         assert out.text == seg.final
+
+
+def test_a_redecode_may_change_endings_but_not_what_is_said():
+    from translate.glossary.repair import _only_endings_differ
+
+    assert _only_endings_differ(" приняло закон.", " приняла закон.")
+    assert not _only_endings_differ(" предприняли аналогичные шаги.", " пжд нагб.")
+    assert not _only_endings_differ(" приняло закон.", " отклонило закон.")

@@ -212,6 +212,9 @@ def _ru_features(text: str, before: str) -> frozenset[str]:
     feats = set.intersection(*readings) if readings else set()
     if readings and not feats:
         feats = readings[0]
+    if not before.strip() and any(f.startswith("nomn") for f in feats):
+        # The first words of a sentence: a subject, not an object (правительство is both).
+        feats = {f for f in feats if f.startswith("nomn")}
     prev = before.split()[-1:] if before.split() else []
     if prev:
         word = prev[0].strip(".,;:!?«»()\"").lower()

@@ -366,8 +366,8 @@ def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, model: T
     if not completion.text.startswith(prefix) or completion.text == work.text:
         return ""
     rest_old, rest_new = work.text[placed[1]:], completion.text[placed[1]:]
-    if len(rest_new.split()) < len(rest_old.split()) / 2 or rest_old.rstrip()[-1:] != rest_new.rstrip()[-1:]:
-        return ""   # a completion that drops half the sentence or its final stop is no agreement fix
+    if not _only_endings_differ(rest_old, rest_new):
+        return ""   # an agreement fix changes endings (приняло -> приняла), not what is said
     kept = [work.text[s:e] for s, e in work.protected if s >= placed[1]]
     if any(fold(k)[0] not in fold(rest_new)[0] for k in kept):
         return ""
@@ -376,6 +376,21 @@ def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, model: T
         return ""
     work.replace_rest(placed[1], completion)
     return f"; the rest of the sentence re-decoded to agree ({rest_old.strip()!r} -> {rest_new.strip()!r})"
+
+
+def _only_endings_differ(old: str, new: str) -> bool:
+    """Same number of words, each pair sharing its stem (all but the last few letters)."""
+    a, b = old.split(), new.split()
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        x, y = fold(x)[0].casefold(), fold(y)[0].casefold()
+        if x == y:
+            continue
+        common = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+        if common < max(3, min(len(x), len(y)) - 3):
+            return False
+    return True
 
 
 def _words_around(text: str, start: int, end: int) -> tuple[str, str]:
