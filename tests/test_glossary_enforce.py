@@ -111,12 +111,12 @@ def test_dropped_term_is_inserted_next_to_its_neighbours():
     engine = DictionaryEngine({"sanctions": "санкции", "against": "против", "the": ""}, drop=("taliban",))
     raw, final, reports = run(engine, "sanctions against the Taliban")
     assert raw.text == "санкции против"
-    assert final.text == "санкции против Талибан"
+    assert final.text == "санкции против Талибана"       # the case «против» governs
     assert statuses(reports) == [("Taliban", "applied")]
     assert reports[0].detail.startswith("inserted:")
     assert_alignment_valid(final)
     (pair,) = [a for a in final.alignment if a.src_start == 22]
-    assert final.text[pair.tgt_start:pair.tgt_end] == "Талибан"
+    assert final.text[pair.tgt_start:pair.tgt_end] == "Талибана"
 
 
 def test_dropped_term_at_the_start_is_inserted_before_the_next_words():
@@ -159,8 +159,8 @@ def test_no_glossary_or_no_terms_leaves_the_translation_alone():
 
 def test_arabic_script_repair_and_alignment():
     prs = gl.load_for("prs", locales_dir=ROOT / "locales")
-    engine = DictionaryEngine({"Supreme Court": "ستره محکمه", "of": "", "Russia": "روسيه"}, script="arabic")
-    raw, final, reports = run(engine, "The Russian Supreme Court of Russia", prs)
+    engine = DictionaryEngine({"Supreme Court": "ستره محکمه", "and": "و", "Russia": "روسيه"}, script="arabic")
+    raw, final, reports = run(engine, "The Russian Supreme Court and Russia", prs)
     assert statuses(reports) == [("Russian Supreme Court", "applied"), ("Russia", "already-right")]
     assert "دادگاه عالی روسیه" in final.text
     assert "ستره محکمه" not in final.text
@@ -183,11 +183,11 @@ def test_every_occurrence_is_placed_when_the_engine_gives_an_alignment(words, dr
     assert len(reports) == len(RU.find_source(source))
     assert_alignment_valid(final)
     for r in reports:
-        assert r.status in ("already-right", "applied")
+        assert r.status in ("already-right", "applied") or " would repeat " in r.detail
     # Each report's form stands in the final text as often as reported.
     placed = [o.entry.source for o in RU.find_target(final.text)]
     for term in {r.source_term for r in reports}:
-        assert placed.count(term) >= sum(r.source_term == term for r in reports)
+        assert placed.count(term) >= sum(r.source_term == term and r.status != "not-applied" for r in reports)
 
 
 @st.composite
@@ -220,8 +220,9 @@ def test_reports_are_honest_for_arbitrary_output_and_alignment(case):
         assert placed.count(term) >= sum(r.source_term == term and r.status != "not-applied" for r in reports)
     # Only a translation without any alignment can leave a term unplaced, and
     # without alignment nothing is guessed (unless the engine returned no words at all).
+    # A repair that would damage the sentence is reported instead of made.
     if raw.alignment:
-        assert all(r.status != "not-applied" for r in reports)
+        assert all(r.status != "not-applied" or " would " in r.detail for r in reports)
     elif any(c.isalpha() for c in raw.text):
         assert all(r.status != "applied" for r in reports)
 
@@ -242,7 +243,7 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
     engine = DictionaryEngine(script="arabic" if TARGETS[key].direction == "rtl" else "cyrillic")
     translated, record, lost = translate_document(doc, TARGETS[key], engine, [GlossaryStage(glossary)])
     reports = [t for seg in record.segments for t in seg.terms]
-    assert len(reports) == 45
+    assert len(reports) == 46   # 45 until the glossaries gained "full-fledged partnership"
     assert {r.source_term for r in reports} >= {"Taliban", "Russia", "ISIS-K", "Wilayat Khorasan",
                                                 "UN Security Council sanctions", "women and girls"}
     assert all(r.status == "applied" for r in reports)
@@ -250,3 +251,11 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
         found = [o.entry.source for o in glossary.find_target(seg.final)]
         assert all(t.source_term in found for t in seg.terms)
         assert out.text == seg.final
+
+
+def test_a_redecode_may_change_endings_but_not_what_is_said():
+    from translate.glossary.repair import _only_endings_differ
+
+    assert _only_endings_differ(" приняло закон.", " приняла закон.")
+    assert not _only_endings_differ(" предприняли аналогичные шаги.", " пжд нагб.")
+    assert not _only_endings_differ(" приняло закон.", " отклонило закон.")

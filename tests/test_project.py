@@ -101,7 +101,7 @@ def test_glossary_check_says_which_file_is_used(tmp_path):
     (tmp_path / "locales" / "kk" / "glossary.csv").write_text("source,target,forms,flag,note\nTaliban,Талибан,,,\n")
     result = run("glossary", "check", str(ARTICLE), cwd=tmp_path)
     assert "Kazakh (kk): 1 terms, valid (locales/kk/glossary.csv)" in result.stdout
-    assert "Russian (ru): 23 terms, valid (built-in ru/glossary.csv)" in result.stdout
+    assert "Russian (ru): 24 terms, valid (built-in ru/glossary.csv)" in result.stdout
 
 
 # --- what is published ---------------------------------------------------------------------------

@@ -298,7 +298,7 @@ def test_carried_over_editions_follow_glossary_changes_and_new_editions(tmp_path
 
     glossary = locales / "ru" / "glossary.csv"              # the glossary changed: enforce again
     checksum = manifest()["editions"]["ru"]["glossary"]["sha256"]
-    glossary.write_text(glossary.read_text(encoding="utf-8") + "Tashkent,Ташкент,,,\n", encoding="utf-8")
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "Tashkent,Ташкент,,,,\n", encoding="utf-8")
     changed = publish(*base, "--to", "ru")
     assert changed.exit_code == 0 and len(calls) == 1     # the memory still answers
     assert manifest()["editions"]["ru"]["glossary"]["sha256"] != checksum

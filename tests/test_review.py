@@ -65,7 +65,7 @@ def test_review_text_shows_every_segment_statuses_and_diff(prs_record):
 
 def test_review_text_lists_terms_that_could_not_be_placed():
     ru = gl.load_for("ru", locales_dir=ROOT / "locales")
-    record = make_record("ru", DictionaryEngine({"Taliban": "талибы"}, align=False), ["The Taliban"], ru)
+    record = make_record("ru", DictionaryEngine({"Taliban": "движение"}, align=False), ["The Taliban"], ru)
     plain = click.unstyle(review_text(record, TARGETS["ru"]))
     assert RLI not in plain
     assert "✗ could not apply Taliban → Талибан" in plain
@@ -97,7 +97,7 @@ def test_glossary_check_on_the_real_glossaries_and_article():
     result = CliRunner().invoke(cli, ["glossary", "check", "--locales", str(ROOT / "locales"),
                                                  str(ROOT / "source" / "taliban-delisting.md")])
     assert result.exit_code == 0, result.output
-    assert "Russian (ru): 23 terms, valid" in result.output
+    assert "Russian (ru): 24 terms, valid" in result.output
     assert "every term has an entry in every glossary" in result.output
 
 
@@ -112,7 +112,7 @@ def test_glossary_check_reports_problems_and_missing_terms(tmp_path):
     out = result.output
     assert "Pashto (ps): 1 problem(s)" in out and "ps/glossary.csv:3: duplicate of line 2" in out
     # no project glossary for Dari: the built-in one applies, and check says so
-    assert "Dari (prs): 23 terms, valid (built-in prs/glossary.csv)" in out
+    assert "Dari (prs): 24 terms, valid (built-in prs/glossary.csv)" in out
     assert "Russian (ru): 2 terms, valid (locales/ru/glossary.csv)" in out
     assert "'Russia': missing in kk" in out
     assert "'Taliban': missing" not in out
@@ -215,3 +215,24 @@ def test_review_command_rejects_an_unknown_language(tmp_path):
     article = write(tmp_path / "story.md", "---\ntitle: T\n---\n\nText.\n")
     result = CliRunner().invoke(cli, ["review", str(article), "--to", "fr"])
     assert result.exit_code == 2 and "unknown language key 'fr'" in result.output
+
+
+def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
+    """With a model, each repaired term says what the model scored and what came second."""
+    from glossary_engine import CorpusTermModel
+
+    ru = gl.load_for("ru", locales_dir=ROOT / "locales")
+    engine = DictionaryEngine({"talks": "переговоры", "with": "с", "Taliban": "Исламским эмиратом"}, drop=("the",))
+    source = "talks with the Taliban"
+    (raw,) = engine.translate([source])
+    # The model has seen «с Талибаном»: it must pick the instrumental form.
+    model = CorpusTermModel("Москва ведёт переговоры с Талибаном.\nСанкции против Талибана.")
+    final, terms = gl.enforce(ru, source, raw, model=model)
+    record = EditionRecord("ru", engine.info, (SegmentRecord(0, source, raw, final.text, (Step("glossary", final.text, tuple(terms)),)),))
+    (term,) = terms
+    assert term.found == "Талибаном" and term.score is not None and term.runner_up
+    assert term.score >= term.runner_up_score
+    plain = click.unstyle(review_text(record, TARGETS["ru"]))
+    assert f"model score {term.score:.2f}; runner-up {term.runner_up!r}" in plain
+    page = review_html(record, "ru", "t")
+    assert f"runner-up {term.runner_up!r}" in html.unescape(page)

@@ -16,8 +16,15 @@ after the glossary's folding (ي/ی, ك/ک, ة/ه, zero-width non-joiner, tatwee
 short vowels), so دانشگاه‌ها, دانشگاهها and دانشگاه ها all match دانشگاه. Common
 suffixes attached without a space (ها، های، ی، یی، ...) stay with the word:
 دانشگاه‌ها → پوهنتون‌ها. A rule with a ``source_hint`` applies only when the
-English source segment contains that word: مه is "May" in a date but "fog"
-otherwise.
+English source segment contains that word (several: separated by ';'): مه is
+"May" in a date but "fog" otherwise; اوت is "August" or a football "out".
+
+What it never does (each would corrupt a word): turn an ezafe -ی after a
+vowel into the adjective ending -یی (آمریکای لاتین stays امریکای لاتین); glue
+a suffix to a letter that joins without a ZWNJ (شفاخانه‌ها, not شفاخانهها);
+rewrite a vocabulary word that carries a derivational ending its Afghan
+replacement cannot take (هواپیمایی is an airline, not طیاره‌یی; آلمانی,
+دانشجویان): such words are left as the engine wrote them.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translate.engines.base import Alignment, Translation
-from translate.glossary import fold
+from translate.glossary.normalise import fold
 from translate.resources import builtin_locales
 
 COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note")
@@ -46,6 +53,11 @@ IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per"})
 _SUFFIXES = ("هایشان", "هایش", "هایی", "های", "ها", "یان", "ان", "یی", "ای", "اش", "شان", "تان", "مان", "ی", "ش")
 _VOWEL_ENDINGS = ("ا", "و")
 _HAMZA_ABOVE = "\u0654"
+_ZWNJ = "\u200c"
+# Letters that do not join the next one: after them a suffix needs no ZWNJ.
+_NON_JOINING = set("اآأإدذرزژوۀ")
+# Plural and possessive endings any noun takes: safe after any replacement.
+_SAFE_SUFFIXES = {"ها", "های", "هایی", "هایش", "هایشان", "اش", "شان", "تان", "مان"}
 
 
 class AdaptationError(UserError):
@@ -149,9 +161,10 @@ def parse(data: bytes, name: str = "adaptation.csv", path: Path | None = None) -
     return Rules(tuple(rules), hashlib.sha256(data).hexdigest(), path)
 
 
-def adapt(source_text: str, translation: Translation,
-          rules: Rules | None = None) -> tuple[Translation, tuple[Change, ...]]:
-    """Rewrite Iranian Persian forms in ``translation`` as Afghan Dari.
+def adapt(rules: Rules | None, source_text: str,
+          translation: Translation) -> tuple[Translation, tuple[Change, ...]]:
+    """Rewrite Iranian Persian forms in ``translation`` as Afghan Dari
+    (``rules``: None for the built-in list; same shape as glossary.enforce).
 
     ``source_text`` is the English segment (for rules with a source_hint).
     Returns the new translation, its alignment moved to the new offsets (a
@@ -165,13 +178,18 @@ def adapt(source_text: str, translation: Translation,
         rule = rules.rules[next(i for i in rules._order if match.group(f"r{i}") is not None)]
         if rule.source_hint and not _mentions(source_text, rule.source_hint):
             continue
+        if rule.kind == "month" and rule.source_hint and not _next_to_number(folded, match.start(), match.end()):
+            continue   # مه غلیظ is fog even in a sentence that also names May
         start, end = origin[match.start("term")], origin[match.end("term") - 1] + 1
-        after = rule.afghan
-        if text[end:end + 1] == _HAMZA_ABOVE and not after.endswith("ه"):
+        suffix = match.group("suffix") or ""
+        fitted = _with_suffix(rule, suffix, glued=suffix != "" and text[end:end + 1] not in (_ZWNJ, " "))
+        if fitted is None:
+            continue   # a derived word its Afghan replacement cannot take: leave it
+        after, consumed = fitted
+        if consumed:
+            end = origin[match.end("suffix") - 1] + 1
+        elif text[end:end + 1] == _HAMZA_ABOVE and not after.endswith("ه"):
             end += 1   # ژانویهٔ: the ezafe mark belongs to the final ه that is replaced
-        if match.group("suffix") == "ی" and after.endswith(_VOWEL_ENDINGS):
-            # ارتشی -> اردویی: after a vowel the suffix ی is written یی
-            end, after = origin[match.end("suffix") - 1] + 1, after + "یی"
         edits.append((start, end, after, rule))
     if not edits:
         return translation, ()
@@ -191,6 +209,30 @@ def adapt(source_text: str, translation: Translation,
     return Translation("".join(pieces), alignment), tuple(changes)
 
 
+def _with_suffix(rule: Rule, suffix: str, glued: bool) -> tuple[str, bool] | None:
+    """(replacement for the term, whether it also replaces the suffix), or
+    None when the ending cannot be carried over without corrupting the word.
+    ``glued``: the suffix follows the term without a ZWNJ or space."""
+    after = rule.afghan
+    if not suffix:
+        return after, False
+    iranian = _key(rule.iranian)
+    joiner = _ZWNJ if glued and after[-1] not in _NON_JOINING else ""
+    if rule.kind == "spelling" and after[-1] == iranian[-1]:
+        return after, False          # same last letter: the ending fits as before (امریکایی)
+    if suffix in _SAFE_SUFFIXES:
+        return after + joiner, False  # شفاخانه‌ها
+    if iranian[-1] in "اوه" and suffix == "ی":
+        # آمریکای لاتین: an ezafe after a vowel, never the adjective ending -یی.
+        if after[-1] in "اوه":
+            return after + (_ZWNJ if after[-1] == "ه" else "") + "ی", True
+        return after, True
+    if suffix == "ی" and iranian[-1] not in "اویه" and after[-1] not in "یه":
+        # ارتشی -> اردویی: after a vowel the suffix ی is written یی.
+        return (after + "یی", True) if after[-1] in _VOWEL_ENDINGS else (after + joiner, False)
+    return None
+
+
 def _move(pos: int, spans: list[tuple[int, int, int]], *, start: bool) -> int:
     """Where offset ``pos`` of the old text lands in the new one. An offset
     inside a rewritten word snaps to the word's edge (a start to its start, an
@@ -205,9 +247,19 @@ def _move(pos: int, spans: list[tuple[int, int, int]], *, start: bool) -> int:
     return pos + shift
 
 
+_NUMBER = re.compile(r"\d")
+
+
+def _next_to_number(text: str, start: int, end: int) -> bool:
+    before = text[:start].split()[-1:]
+    after = text[end:].split()[:1]
+    return any(_NUMBER.search(w) for w in before + after)
+
+
 def _mentions(source_text: str, hint: str) -> bool:
-    # Case matters: "May" the month, not "may" the verb.
-    return re.search(rf"(?<!\w){re.escape(hint)}(?!\w)", source_text) is not None
+    # Case matters: "May" the month, not "may" the verb. ';' separates alternatives.
+    return any(re.search(rf"(?<!\w){re.escape(h.strip())}(?!\w)", source_text) is not None
+               for h in hint.split(";") if h.strip())
 
 
 def _key(term: str) -> str:

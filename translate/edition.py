@@ -54,6 +54,11 @@ class Stage(Protocol):
 
     def apply(self, source_text: str, translation: Translation) -> tuple[Translation, tuple]: ...
 
+    def bind(self, engine: Engine) -> "Stage":
+        """This stage for a run with ``engine`` (a stage that asks the model,
+        like the glossary choosing a term's form, keeps it; others return self)."""
+        ...
+
 
 def _read_data(data: resources.DataFile, error) -> bytes:
     # A project file that is a dangling link, a folder or a FIFO must fail
@@ -79,7 +84,10 @@ class AdaptationStage:
     def apply(self, source_text, translation):
         from translate import adaptation
 
-        return adaptation.adapt(source_text, translation, self.rules)
+        return adaptation.adapt(self.rules, source_text, translation)
+
+    def bind(self, engine):
+        return self
 
 
 @dataclass
@@ -90,11 +98,19 @@ class GlossaryStage:
     source: resources.DataFile | None = None
     checksum: str = ""
     name: str = "glossary"
+    model: object = None   # translate.glossary.TermModel: the engine's model chooses each term's form
 
     def apply(self, source_text, translation):
         from translate import glossary
 
-        return glossary.enforce(self.glossary, source_text, translation)
+        return glossary.enforce(self.glossary, source_text, translation, model=self.model)
+
+    def bind(self, engine):
+        from dataclasses import replace
+
+        from translate.engines.scoring import term_model_for
+
+        return replace(self, model=term_model_for(engine))
 
 
 def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossaryStage | None:
@@ -170,7 +186,8 @@ def translate_edition(doc: Document, edition: Plan, setup: Setup, *, progress: P
     """Translate ``doc`` as ``edition`` says: memory, engine, stages, script check.
     ``engine`` replaces the configured one (tests, the benchmark's replay)."""
     engine = cached = engine_for(edition, setup, engine)
-    translated, record, lost = translate_document(doc, edition.lang, engine, edition.stages, progress=progress)
+    stages = [stage.bind(engine) for stage in edition.stages]
+    translated, record, lost = translate_document(doc, edition.lang, engine, stages, progress=progress)
     # A package whose metadata names another language than its model writes
     # that other language: never publish it as this edition.
     check_script(edition.lang, [s.raw.text for s in record.segments], record.model.name)

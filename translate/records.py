@@ -17,6 +17,9 @@ class TermReport:
     status: str             # "already-right", "applied", "not-applied"
     found: str = ""         # the target text that now stands for it ("" when not-applied)
     detail: str = ""        # why it could not be applied, or a review flag
+    score: float | None = None          # the model's score of the chosen form (None: no model asked)
+    runner_up: str = ""                 # the next-best candidate form
+    runner_up_score: float | None = None
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,27 @@ def _term_line(term: TermReport, lang: Language) -> str:
         line += f" (as {_isolate(term.found, lang)})"
     if term.detail:
         line += click.style(f" — {term.detail}", dim=True)
+    choice = choice_text(term)
+    if choice:
+        line += click.style(f" [{choice}]", dim=True)
     return line
+
+
+def choice_text(term: TermReport) -> str:
+    """How a repaired form was chosen: its model score and the runner-up."""
+    if term.status != "applied" or not (term.runner_up or term.score is not None):
+        return ""
+    parts = []
+    if term.score is not None:
+        parts.append(f"model score {term.score:.2f}")
+    else:
+        parts.append("chosen by agreement with the sentence (no model score)")
+    if term.runner_up:
+        runner = f"runner-up {term.runner_up!r}"
+        if term.runner_up_score is not None:
+            runner += f" {term.runner_up_score:.2f}"
+        parts.append(runner)
+    return "; ".join(parts)
 
 
 def _styled_diff(old: str, new: str) -> str:
@@ -195,7 +215,7 @@ ul.terms { list-style: none; padding: 0; margin: 0; }
 {% if seg.record.terms %}<dt>Terms</dt><dd><ul class="terms">
 {% for term in seg.record.terms %}<li class="{{ term.status }}"><span class="status">{{ labels.get(term.status, term.status) }}</span>:
 {{ term.source_term }} → <bdi {{ attrs }}>{{ term.target_term }}</bdi>{% if term.found and term.found != term.target_term %} (as <bdi {{ attrs }}>{{ term.found }}</bdi>){% endif %}
-{% if term.detail %}<span class="detail">— {{ term.detail }}</span>{% endif %}</li>
+{% if term.detail %}<span class="detail">— {{ term.detail }}</span>{% endif %}{% if choice(term) %} <span class="detail">[{{ choice(term) }}]</span>{% endif %}</li>
 {% endfor %}</ul></dd>{% endif %}
 </dl>
 </section>
@@ -229,6 +249,6 @@ def review_html(record: EditionRecord, lang: Language | str, source_title: str) 
     missing = [(seg.index, t) for seg in record.segments for t in seg.terms if t.status == "not-applied"]
     return template.render(
         title=source_title, lang=lang, record=record, segments=segments, missing=missing,
-        summary=_summary(term_counts(record)), labels=STATUS_LABELS, run=run,
+        summary=_summary(term_counts(record)), labels=STATUS_LABELS, run=run, choice=choice_text,
         attrs=Markup(f'lang="{escape(lang.html_lang)}" dir="{escape(lang.direction)}"'),
     )

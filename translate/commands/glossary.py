@@ -279,8 +279,8 @@ def diff(old, new, articles, lang_key, **translation):
 
     # Exactly the stages publish runs, with the old and then the new glossary.
     others = [stage for stage in plan.stages if stage.name != "glossary"]
-    old_stages = others + [GlossaryStage(old_g)]
-    new_stages = others + [GlossaryStage(new_g)]
+    old_stages = [stage.bind(engine) for stage in others + [GlossaryStage(old_g)]]
+    new_stages = [stage.bind(engine) for stage in others + [GlossaryStage(new_g)]]
     differ = 0
     for (article, index, text, _), raw in zip(affected, translations):
         before, _ = edition_stage.run_stages(text, raw, old_stages)
