@@ -19,6 +19,9 @@ SUBCOMMANDS = {
     "glossary": ("translate.commands.glossary:glossary", "Check glossaries and compare two versions of one."),
     "cache": ("translate.commands.cache:cache", "Show or clear the translation memory."),
     "doctor": ("translate.commands.doctor:doctor", "Check fonts and the PDF text layer of published editions."),
+    "export": ("translate.commands.export:export", "Export editions for translators as PO or XLIFF files."),
+    "import": ("translate.commands.import_:import_", "Import translators' PO or XLIFF files into the memory."),
+    "memory": ("translate.commands.memory:memory", "Exchange approved translations with CAT tools as TMX."),
 }
 
 

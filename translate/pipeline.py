@@ -109,11 +109,14 @@ def translate_document(
     glossary=None,
     adaptation=None,
     progress: Progress | None = None,
+    human=None,
 ) -> tuple[Document, EditionRecord, list[inline.LostMark]]:
     """Translate every segment of ``doc`` into ``lang`` in one engine call.
 
     ``adaptation`` (translate.adaptation.Rules) rewrites Iranian Persian as
-    Afghan Dari before the glossary, so that glossary terms win."""
+    Afghan Dari before the glossary, so that glossary terms win. ``human``
+    (translate.postedit.human.Approved) puts approved human translations in
+    place of the engine's for exactly their source sentences."""
     segments = doc.segments()
     texts = [inline.engine_text(s) for s in segments]
     translations = engine.translate(texts, progress=progress)
@@ -122,6 +125,11 @@ def translate_document(
 
     records, new_segments, lost_marks = [], [], []
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
+        approved = human.apply(index, segment, text, raw, glossary) if human is not None else None
+        if approved is not None:
+            new_segments.append(approved[0])
+            records.append(approved[1])
+            continue
         adapted, changes, terms = raw, (), ()
         if adaptation is not None:
             from translate import adaptation as adaptation_stage
@@ -141,7 +149,8 @@ def translate_document(
 
 
 def review_edition(source: Path, lang_key: str, *, models_dir=None, locales_dir: Path | None = None,
-                   options=None, config=None, multilingual_dir=None) -> tuple[Document, EditionRecord]:
+                   options=None, config=None, multilingual_dir=None,
+                   human=None) -> tuple[Document, EditionRecord]:
     """Translate one article into one language exactly as publish would, for review."""
     from translate import adaptation as adaptation_stage
     from translate import config as project_config
@@ -156,5 +165,7 @@ def review_edition(source: Path, lang_key: str, *, models_dir=None, locales_dir:
     engine = project_config.build_engine(choice, options)
     glossary = glossary_stage.load_for(lang.key, locales_dir=Path(locales_dir or LOCALES_DIR))
     rules = adaptation_stage.load() if choice.adapted else None
-    translated, record, _ = translate_document(doc, lang, engine, glossary=glossary, adaptation=rules)
+    approved = human(doc, lang.key) if human is not None else None
+    translated, record, _ = translate_document(doc, lang, engine, glossary=glossary, adaptation=rules,
+                                               human=approved)
     return translated, record

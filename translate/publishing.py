@@ -16,6 +16,7 @@ from translate.document import Document
 from translate.fsutil import StagedFiles, remove_stale_temporaries
 from translate.languages import ALL, SOURCE, Language
 from translate.markdown_writer import write_markdown
+from translate.postedit.human import reviewed_count, summary as review_summary
 
 
 class GlossaryUnavailable(Exception):
@@ -182,6 +183,7 @@ class Article:
             edition.glossary.checksum if edition.glossary is not None else None,
             edition.adaptation.version if edition.adaptation is not None else None,
             render_assets_digest() if set(self.formats) & {"html", "pdf"} else None,
+            review_summary(edition.record),
         ]
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
@@ -239,7 +241,8 @@ class Article:
             html = render_html(edition.doc, lang, editions=links, published=self.published,
                                original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                                model=edition.record.model if edition.record else None,
-                               glossary_checked=edition.glossary is not None)
+                               glossary_checked=edition.glossary is not None,
+                               reviewed=reviewed_count(edition.record))
             if "html" in self.formats:
                 path = self.file_for(lang, "html")
                 self._put(staged, path, html)
@@ -248,7 +251,8 @@ class Article:
                 from translate.render.pdf import render_pdf
 
                 pdf = render_pdf(html, lang=lang, title=edition.doc.title.text, published=self.published,
-                                 glossary_checked=edition.glossary is not None)
+                                 glossary_checked=edition.glossary is not None,
+                                 reviewed=reviewed_count(edition.record))
                 path = self.file_for(lang, "pdf")
                 self._put(staged, path, pdf)
                 written.append(path)
@@ -273,6 +277,7 @@ class Article:
                              if edition.glossary is not None else None),
                 "adaptation": ({"path": str(edition.adaptation.path), "sha256": edition.adaptation.version}
                                if edition.adaptation is not None else None),
+                "review": review_summary(edition.record),
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
                 "pre": edition.pre,
                 "links": self._linked,

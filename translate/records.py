@@ -29,6 +29,7 @@ class SegmentRecord:
     final: str              # after the glossary: what is published (plain text)
     terms: tuple[TermReport, ...] = ()
     adaptations: tuple = ()  # translate.adaptation.Change: what the Dari adaptation rewrote
+    human: object = None     # translate.memory.HumanTranslation when a person's approved text is published
 
 
 @dataclass(frozen=True)

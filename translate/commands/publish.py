@@ -166,6 +166,7 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
     from translate.engines.base import EngineError
     from translate.languages import ALL, SOURCE
     from translate.pipeline import check_script, translate_document
+    from translate.postedit import human as human_stage
 
     article = publishing.Article(doc, source, output_dir / doc.slug, formats,
                                  published=datetime.now(timezone.utc))
@@ -192,7 +193,8 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
                                    show_pos=True) as bar:
                 translated, record, lost = translate_document(doc, lang, engine, glossary=glossary,
-                                                              adaptation=rules, progress=bar.update)
+                                                              adaptation=rules, progress=bar.update,
+                                                              human=human_stage.approved_for(doc, lang.key, memory))
             # A package whose metadata names another language than its model writes
             # that other language: never publish it as this edition.
             check_script(lang, [s.raw.text for s in record.segments], record.model.name)
@@ -207,6 +209,7 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
             if engine.warning:
                 outcome.notes.append(engine.warning)
         del engine  # one model in memory at a time
+        outcome.notes += human_stage.outcome_notes(record)
         outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in lost]
         outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
                           for t in s.terms if t.status == "not-applied"]
@@ -227,7 +230,8 @@ def publish_article(doc, source: Path, languages, formats, output_dir: Path, whe
         except EngineError as err:
             outcome.problem, outcome.fix = str(err), getattr(err, "hint", "")
             continue
-        pre = _pre(lang, source_sha, formats, choice, options, where.locales_dir)
+        pre = human_stage.approved_for(doc, lang.key, memory).seal(
+            _pre(lang, source_sha, formats, choice, options, where.locales_dir))
         choices[lang.key] = (choice, pre)
         edition = _carry(article, lang, pre, memory) or translate_edition(lang, outcome, choice, pre)
         if edition is not None:

@@ -203,6 +203,14 @@ def _font_stack(role: str, direction: str) -> str:
     return _WEB_FONTS[f"chrome-{direction}" if role == "chrome" else direction]
 
 
+def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, int] = (0, 0)) -> str:
+    """What the edition is (machine, partly reviewed, reviewed), in its language."""
+    from translate.postedit.human import notice_text
+
+    return notice_text(l10n.translations(lang).gettext, glossary_checked, *reviewed,
+                       number=lambda n: l10n.format_number(n, lang))
+
+
 def _model_label(model) -> str | None:
     if model is None:
         return None
@@ -224,6 +232,7 @@ def render_html(
     model=None,
     glossary_checked: bool = True,
     author: str | None = None,
+    reviewed: tuple[int, int] = (0, 0),
 ) -> str:
     """One edition as a standalone HTML5 page (styles inline, no external resources).
 
@@ -235,7 +244,9 @@ def render_html(
     ``model`` is the engines.base.ModelInfo that translated it (named in the
     footer and the metadata); ``glossary_checked`` says whether the notice may
     claim a glossary check; ``author`` (default: the front matter's author or
-    publisher) goes to <meta name="author"> and the PDF's /Author.
+    publisher) goes to <meta name="author"> and the PDF's /Author;
+    ``reviewed`` is (sentences a translator approved, all sentences): the
+    notice says machine translation, partly reviewed, or reviewed.
     """
     links = []
     for edition_lang, href in editions:
@@ -254,7 +265,7 @@ def render_html(
         published=published,
         original_href=safe_href(original_href),
         is_translation=lang.key != SOURCE.key,
-        glossary_checked=glossary_checked,
+        notice=edition_notice(lang, glossary_checked, reviewed),
         model_label=_model_label(model),
         author=str(author) if author else None,
         generator=GENERATOR,
