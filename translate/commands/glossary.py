@@ -323,7 +323,9 @@ def review(source, lang_key, models_dir, output_dir):
     except UnknownLanguage as err:
         raise click.BadParameter(str(err), param_hint="--to") from None
     try:
-        doc, record = pipeline.review_edition(source, lang.key, models_dir=models_dir)
+        from translate.postedit.human import approved_for
+
+        doc, record = pipeline.review_edition(source, lang.key, models_dir=models_dir, human=approved_for)
     except EngineError as err:
         raise _fail(str(err), getattr(err, "hint", "")) from None
     except (SourceError, GlossaryError) as err:

@@ -14,6 +14,7 @@ names the article (Project-Id-Version: "<slug> <key>") and the language.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 from babel.messages.catalog import Catalog, Message
@@ -32,6 +33,12 @@ NOTATION_HELP = (
     "at the matching words; {{ and }} are literal braces. Clear the fuzzy flag of each\n"
     "sentence you approve."
 )
+
+
+# A PO line that is not a comment or blank: a keyword and/or one complete
+# quoted string. Babel reads an unterminated string leniently; a translator's
+# broken file must be refused, as msgfmt would.
+_PO_LINE = re.compile(r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*')
 
 
 class PoError(UserError):
@@ -91,6 +98,11 @@ def read(data: bytes, name: str) -> Returned:
     except UnicodeDecodeError as err:
         line = data[:err.start].count(b"\n") + 1
         raise PoError(f"{name}:{line}: not UTF-8 text", "save the file as UTF-8 (Poedit does)") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not _PO_LINE.fullmatch(stripped):
+            raise PoError(f"{name}:{number}: not valid PO syntax: {stripped[:60]}",
+                          "a string must be one quoted line (\" inside it); check the file with msgfmt --check")
     try:
         parser.parse(io.StringIO(text))
     except PoFileError as err:
