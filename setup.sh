@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 
 # Debian packages: pango for WeasyPrint (harfbuzz-subset makes font subsetting
 # ~8x faster than its fontTools fallback); poppler-utils (pdftotext, pdftoppm)
-# for the text-layer checks and for looking at rendered pages.
-debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils)
+# for the text-layer checks and for looking at rendered pages; gettext (msgfmt)
+# checks the PO files translate export writes.
+debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils gettext)
 missing=()
 for deb in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

@@ -28,12 +28,11 @@ from translate.postedit.units import Export, Returned, ReturnedUnit
 _NO_TRANSLATOR = ("", "FULL NAME <EMAIL@ADDRESS>")
 
 NOTATION_HELP = (
-    "Placeholders stand for inline markup: {1}...{/1} wraps words (emphasis, link),\n"
-    "{2/} stands alone (code, line break). Keep each one in your translation, around or\n"
-    "at the matching words; {{ and }} are literal braces. Clear the fuzzy flag of each\n"
-    "sentence you approve."
+    "Placeholders stand for inline markup. {1}...{/1} wraps words (emphasis,\n"
+    "a link); {2/} stands alone (code, a line break). Keep each one in your\n"
+    "translation, around or at the matching words. {{ and }} are braces.\n"
+    "Clear the fuzzy flag of each sentence you approve."
 )
-
 
 # A PO line that is not a comment or blank: a keyword and/or one complete
 # quoted string. Babel reads an unterminated string leniently; a translator's
@@ -70,9 +69,11 @@ def write(export: Export) -> bytes:
         message = Message(unit.source, unit.target, auto_comments=comments, user_comments=user_comments,
                           flags=("fuzzy",) if unit.fuzzy else (), context=unit.id,
                           previous_id=unit.previous_source or ())
-        # Babel guesses "python-format" from a "%" in the English ("50% of"):
-        # our messages are never format strings.
+        # Babel guesses "python-format" from a "%" in the English ("50% of")
+        # and "python-brace-format" from our placeholders: our messages are
+        # never format strings.
         message.flags.discard("python-format")
+        message.flags.discard("python-brace-format")
         catalog[unit.source] = message
     out = io.BytesIO()
     write_po(out, catalog, width=79, include_previous=True, sort_output=False)
@@ -84,7 +85,7 @@ def _header_comment(export: Export) -> str:
     lines = [f"{lang.english_name} edition of the article \"{export.slug}\""
              + (f" ({export.source_name})" if export.source_name else "") + ", for review.",
              *NOTATION_HELP.splitlines(),
-             "Import the reviewed file with: translate import FILE --translator NAME"]
+             "Import it with: translate import FILE --translator NAME"]
     return "\n".join(f"# {line}" for line in lines)
 
 
