@@ -352,3 +352,35 @@ def test_suggestion_is_the_old_translation_of_an_edited_sentence(tmp_path):
     assert memory.suggestion("prs", "other-article", "The council met on Tuesday.", current) is None
     assert memory.human_for("prs", ["The council met on Tuesday."]) == {}
     assert memory.clear() == 0 and len(memory.all_human()) == 2, "cache clear keeps people's work"
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.replace(b"<notes>", b'<notes><foreign xmlns="urn:example:other"/>', 1),
+     "element <foreign> in an unknown namespace urn:example:other"),
+    (lambda d: d.replace(b'<file id="council"', b'<file id="budget"'), "for the article 'budget', not 'council'"),
+    (lambda d: d.replace(b"Diplomats welcomed the decision.", b"Diplomats welcomed the vote."),
+     "the English differs"),
+    (lambda d: d, "does not say who translated it"),
+])
+def test_cli_import_of_a_bad_xliff_is_one_line_and_changes_nothing(tmp_path, mutate, message):
+    source = tmp_path / "council.md"
+    source.write_text(ARTICLE, encoding="utf-8")
+    doc = read_markdown(ARTICLE, slug="council")
+    export = machine_export(doc)
+    approved = replace(export, units=tuple(replace(u, state="human", target="ترجمه") for u in export.units))
+    path = tmp_path / "council.prs.xlf"
+    path.write_bytes(mutate(xliff.write(approved)))
+    memory = TranslationMemory(tmp_path / "m.sqlite3")
+    args = ["import", str(path), "--source", str(source), "--cache", str(memory.path)]
+    if "who translated" not in message:
+        args += ["--translator", "Nadia"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert memory.all_human() == []
+    # the same file, unmutated and with a translator, imports every unit
+    path.write_bytes(xliff.write(approved))
+    result = CliRunner().invoke(cli, ["import", str(path), "--source", str(source), "--cache", str(memory.path),
+                                      "--translator", "Nadia"])
+    assert result.exit_code == 0 and f"{len(export.units)} stored" in result.output, result.output

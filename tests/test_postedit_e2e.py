@@ -159,10 +159,19 @@ def test_round_trip_po_import_publish_republish_and_an_edited_sentence(project):
         "Council lifts sanctions"].flags
 
 
-def test_xliff_round_trip_approving_every_unit_makes_a_reviewed_edition(project):
+def test_xliff_round_trip_approving_every_unit_makes_a_reviewed_edition(project, monkeypatch, tmp_path):
     import xml.etree.ElementTree as ET
 
+    from translate import paths
+
     p = project
+    # by default the files go to output/.work/<slug>/, outside what is distributed
+    monkeypatch.setattr(paths, "OUTPUT_DIR", tmp_path / "project-output")
+    result = run("export", p["source"], "--to", "prs,ps", "--format", "xliff",
+                 "--multilingual-dir", p["store"], "--cache", p["cache"])
+    assert result.exit_code == 0, result.output
+    work = tmp_path / "project-output" / ".work" / "council"
+    assert sorted(f.name for f in work.iterdir()) == ["council.prs.xlf", "council.ps.xlf"]
     path = export(p, "xliff")
     ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
     tree = ET.parse(path)
