@@ -160,9 +160,8 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
                             "give the translator's name with --translator NAME")
     expected = {u.id: u for u in source_units(doc)}
     plan = ImportPlan(name, doc.slug, returned.lang, who)
-    where = {"po": "line", "xliff": "unit"}.get(returned.format, "line")
     for unit in returned.units:
-        at = f"{name}:{unit.line}" if unit.line and where == "line" else name
+        at = _where(name, unit)
         article_unit = expected.get(unit.id)
         if article_unit is None:
             raise ImportRefused(f"{at}: unit {unit.id} is not in the article as it is now (\"{_short(unit.source)}\"): "
@@ -180,7 +179,7 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
     known = memory.human_for(returned.lang, [u.source for u in returned.units]) if memory is not None else {}
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     for unit in returned.units:
-        at = f"{name}:{unit.line}" if unit.line and where == "line" else name
+        at = _where(name, unit)
         if not unit.target.strip():
             plan.untranslated.append(unit.id)
             continue
@@ -207,6 +206,11 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
         plan.store.append(HumanTranslation(returned.lang, unit.source, unit.target, who, now, doc.slug,
                                            Path(name).name))
     return plan
+
+
+def _where(name: str, unit) -> str:
+    """file:line for a PO unit; XLIFF units are named by their id alone."""
+    return f"{name}:{unit.line}" if unit.line else name
 
 
 def _short(text: str, limit: int = 60) -> str:
