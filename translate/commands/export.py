@@ -70,7 +70,7 @@ def export(source, languages, fmt, output_dir, models_dir, multilingual_dir, con
     exports = []
     for lang in targets:
         try:
-            translated, record = exchange.machine_edition(source, lang.key, models_dir=models_dir,
+            translated, record = exchange.machine_edition(source, lang.key, memory, models_dir=models_dir,
                                                           multilingual_dir=multilingual_dir, config=config,
                                                           locales_dir=locales_dir)
         except EngineError as err:

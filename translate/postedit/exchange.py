@@ -31,14 +31,18 @@ class ImportRefused(UserError):
     """A returned file that does not fit the article: nothing was imported."""
 
 
-def machine_edition(source: Path, lang_key: str, **where) -> tuple[Document, EditionRecord]:
-    """The machine translation of one edition, made exactly as publish makes it.
+def machine_edition(source: Path, lang_key: str, memory: TranslationMemory | None = None,
+                    **where) -> tuple[Document, EditionRecord]:
+    """One edition made exactly as publish makes it: the engine's text, and
+    approved human text (checked, not repaired, by the glossary) where the
+    memory has it; each segment's record keeps the raw machine output.
 
     The one place post-editing asks the pipeline for a translation: when the
     pipeline's one-edition entry point changes, only this call changes."""
     from translate.pipeline import review_edition
+    from translate.postedit.human import approved_for
 
-    return review_edition(source, lang_key, **where)
+    return review_edition(source, lang_key, human=lambda doc, key: approved_for(doc, key, memory), **where)
 
 
 def find_article(slug: str, source: Path | None, source_dir: Path) -> Document:
