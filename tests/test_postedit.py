@@ -407,3 +407,13 @@ def test_cli_import_of_a_bad_xliff_is_one_line_and_changes_nothing(tmp_path, mut
     result = CliRunner().invoke(cli, ["import", str(path), "--source", str(source), "--cache", str(memory.path),
                                       "--translator", "Nadia"])
     assert result.exit_code == 0 and f"{len(export.units)} stored" in result.output, result.output
+
+
+def test_control_and_bidi_override_characters_from_a_translator_never_reach_the_text(article, tmp_path):
+    read = source_units(article)[3]
+    check = apply_notation(read.segment, "\u202eامروز\x1b[31m {1}فهرست{/1} {2}شورا{/2} {3/}\u2066")
+    assert check.segment.text == "امروز[31m فهرست شورا UN-1267"
+    data = f"""<tmx version="1.4"><header creationtool="x" creationtoolversion="1" segtype="sentence"
+ o-tmf="x" adminlang="en" srclang="en" datatype="plaintext"/><body><tu><tuv xml:lang="en"><seg>Hello.</seg></tuv>
+<tuv xml:lang="ru"><seg>При\u202eвет.</seg></tuv></tu></body></tmx>""".encode()
+    assert [h.target for h in tmx.read(data, "x.tmx").items] == ["Привет."]

@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from translate.cli import cli
 from translate.languages import ALL
-from translate.markdown_reader import read_markdown
 from translate.memory import TranslationMemory
 from translate.render import l10n
 

@@ -19,7 +19,7 @@ from translate.errors import UserError
 from translate.memory import HumanTranslation, TranslationMemory
 from translate.postedit import po, xliff
 from translate.postedit.units import (
-    Export, PlaceholderError, Returned, Unit, apply_notation, source_units, target_notation,
+    Export, PlaceholderError, Returned, Unit, apply_notation, clean_notation, source_units, target_notation,
 )
 from translate.records import EditionRecord
 
@@ -204,11 +204,11 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
             plan.warnings.append(f"unit {unit.id} (\"{_short(unit.source)}\"): placeholders are in another order "
                                  "than in the English: check that they wrap the right words")
         previous = known.get(unit.source)
-        if previous is not None and previous.target == unit.target:
+        if previous is not None and previous.target == clean_notation(unit.target):
             plan.unchanged += 1
             continue
-        plan.store.append(HumanTranslation(returned.lang, unit.source, unit.target, who, now, doc.slug,
-                                           Path(name).name))
+        plan.store.append(HumanTranslation(returned.lang, unit.source, clean_notation(unit.target), who, now,
+                                           doc.slug, Path(name).name))
     return plan
 
 

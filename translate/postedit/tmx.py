@@ -28,7 +28,9 @@ from translate.errors import UserError
 from translate.languages import TARGETS
 from translate.memory import HumanTranslation
 from translate.postedit.xmltext import indent
-from translate.postedit.units import Close, Open, Single, Text, Token, parse_notation, to_notation
+from translate.postedit.units import (
+    Close, Open, Single, Text, Token, clean_notation, parse_notation, to_notation,
+)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_BYTES = 64 << 20
@@ -149,7 +151,7 @@ def read(data: bytes, name: str, translator: str = "") -> TmxImport:
             lang = _our_lang(tuv.get(XML_LANG) or tuv.get("lang") or "")
             seg = tuv.find("seg")
             if lang and seg is not None:
-                by_lang[lang] = _notation(seg)
+                by_lang[lang] = clean_notation(_notation(seg))
         source = by_lang.pop("en", "")
         if not source.strip():
             skipped.append(f"unit {label}: no English <tuv>")

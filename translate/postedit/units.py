@@ -148,6 +148,15 @@ def to_notation(tokens: list[Token]) -> str:
     return "".join(parts)
 
 
+def clean_notation(notation: str) -> str:
+    """A translator's text without the control and bidi-override characters
+    that the Markdown reader removes from sources too: nothing a translator's
+    tool (or a TMX from elsewhere) slips in reaches a published file."""
+    from translate.markdown_reader import CONTROLS
+
+    return CONTROLS.sub("", notation)
+
+
 def parse_notation(notation: str) -> list[Token]:
     """Tokens of a notation string. A brace that is no placeholder is kept as
     text (translators do type braces); ``{{``/``}}`` are literal braces."""
@@ -218,7 +227,7 @@ def apply_notation(source: Segment, notation: str) -> PlaceholderCheck:
     opened: dict[int, int] = {}
     seen: list[int] = []
     marks: list[tuple[int, Mark]] = []
-    for token in parse_notation(notation):
+    for token in parse_notation(clean_notation(notation)):
         if isinstance(token, Text):
             text_parts.append(token.text)
             length += len(token.text)
