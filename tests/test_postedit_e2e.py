@@ -123,6 +123,8 @@ def test_round_trip_po_import_publish_republish_and_an_edited_sentence(project):
     # the moved placeholders: the link and the emphasis wrap the translator's words, the code is verbatim
     assert "[فهرست تحریم](https://example.org/list)" in md and "*شورای امنیت*" in md and "`UN-1267`" in md
     assert notice("prs", 5, 6) in html
+    index = (p["out"] / "council" / "index.html").read_text(encoding="utf-8")
+    assert f'<p class="edition-status">{notice("prs", 5, 6)}</p>' in index, "the index says it too"
     review = manifest["editions"]["prs"]["review"]
     assert review == {"segments": 6, "human": 5, "share": round(5 / 6, 4), "translators": [
         "Farida Ahmadi <farida@example.org>"]}

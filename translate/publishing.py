@@ -16,7 +16,7 @@ from translate.document import Document
 from translate.fsutil import StagedFiles, remove_stale_temporaries
 from translate.languages import ALL, SOURCE, Language
 from translate.markdown_writer import write_markdown
-from translate.postedit.human import reviewed_count, summary as review_summary
+from translate.postedit.human import review_statuses, reviewed_count, summary as review_summary
 
 
 class GlossaryUnavailable(Exception):
@@ -322,7 +322,8 @@ class Article:
         updated = max((published for _, _, published in rows), default=self.published)
         inputs = hashlib.sha256(json.dumps(
             [__version__, self.doc.title.text, self.doc.slug, updated.isoformat(), render_assets_digest(),
-             [(lang.key, files, published.isoformat()) for lang, files, published in rows]],
+             [(lang.key, files, published.isoformat()) for lang, files, published in rows],
+             review_statuses(entries)],
             ensure_ascii=False).encode()).hexdigest()
         path = self.folder / "index.html"
         previous = _load_json(self.folder / "manifest.json")
@@ -331,7 +332,8 @@ class Article:
             return inputs  # made from the same inputs and intact: not rendered again
         from translate.render.html import render_index
 
-        self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated))
+        self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated,
+                                             statuses=review_statuses(entries)))
         return inputs
 
     def _rel(self, path: Path) -> str:

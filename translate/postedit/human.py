@@ -133,6 +133,18 @@ def summary(record: EditionRecord | None) -> dict | None:
     }
 
 
+def review_statuses(entries: dict) -> dict[str, tuple[bool, int, int]]:
+    """Per translated edition of a manifest's entries: (glossary checked,
+    sentences reviewed, all sentences), for the index page's status line."""
+    statuses = {}
+    for key, entry in sorted(entries.items()):   # same order whatever order the entries came in
+        if key == "en" or not entry.get("model"):
+            continue
+        review = entry.get("review") or {}
+        statuses[key] = (entry.get("glossary") is not None, review.get("human", 0), review.get("segments", 0))
+    return statuses
+
+
 def notice_text(gettext, glossary_checked: bool, reviewed: int = 0, total: int = 0,
                 number=str) -> str:
     """The sentence that says what an edition is, for the page and the PDF.

@@ -285,6 +285,7 @@ class _IndexRow:
     files: tuple[_IndexFile, ...]
     published: str
     published_iso: str
+    status: str = ""    # machine translation / partly reviewed / reviewed, in the edition's language
 
 
 _FILE_KINDS = {".html": "html", ".pdf": "pdf", ".md": "md"}
@@ -295,6 +296,7 @@ def render_index(
     slug: str,
     editions_info: Iterable[tuple[Language, Sequence[tuple[str, int]], date | datetime]],
     published: date | datetime,
+    statuses: dict[str, tuple[bool, int, int]] | None = None,
 ) -> str:
     """The index page of an article (output/<slug>/index.html): one row per
     edition with its files, their sizes and its publication date.
@@ -302,6 +304,8 @@ def render_index(
     ``editions_info`` holds (Language, [(href relative to the index, size in
     bytes), ...], published) per edition. The page's own chrome is English;
     each row is written in its edition's language, digits and date format.
+    ``statuses`` gives per translated edition (glossary checked, sentences
+    reviewed, all sentences): the row says what the edition is.
     """
     rows = []
     for edition_lang, files, edition_published in editions_info:
@@ -312,8 +316,10 @@ def render_index(
                 continue
             kind = next((k for ext, k in _FILE_KINDS.items() if href.lower().endswith(ext)), "other")
             entries.append(_IndexFile(safe, kind, l10n.format_size(size, edition_lang)))
+        status = (statuses or {}).get(edition_lang.key)
         rows.append(_IndexRow(edition_lang, tuple(entries), l10n.format_date(edition_published, edition_lang),
-                              w3c_date(edition_published)))
+                              w3c_date(edition_published),
+                              edition_notice(edition_lang, status[0], status[1:]) if status else ""))
     template = _environment(SOURCE).get_template("index.html")
     return template.render(
         lang=SOURCE,
