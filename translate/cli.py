@@ -45,6 +45,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted() from None
+        except ImportError as err:
+            # Ctrl-C while a compiled module initialises (ctranslate2, on the
+            # first translation) surfaces as pybind11's ImportError
+            # "initialization failed", raised from the KeyboardInterrupt.
+            if isinstance(err.__cause__, KeyboardInterrupt):
+                raise Interrupted() from None
+            raise
 
     def list_commands(self, ctx):
         return list(SUBCOMMANDS)
