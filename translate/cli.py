@@ -25,6 +25,9 @@ SUBCOMMANDS = {
     "sign": ("translate.commands.sign:sign", "Sign an article's SHA256SUMS (minisign format)."),
     "verify": ("translate.commands.verify:verify", "Check the signature and checksums of a folder or bundle."),
     "bundle": ("translate.commands.bundle:bundle", "Zip an article's signed PDFs for readers, per language."),
+    "export": ("translate.commands.export:export", "Export editions for translators as PO or XLIFF files."),
+    "import": ("translate.commands.import_:import_", "Import translators' PO or XLIFF files into the memory."),
+    "memory": ("translate.commands.memory:memory", "Exchange approved translations with CAT tools as TMX."),
 }
 
 

@@ -181,13 +181,26 @@ class Translated:
     memory_warning: str = ""
 
 
+def approved_translations(doc: Document, lang: Language, setup: Setup):
+    """The approved human translations (translate import, TMX) that apply to
+    ``doc``'s sentences in ``lang`` (translate.postedit.human.Approved)."""
+    from translate.postedit.human import approved_for
+
+    return approved_for(doc, lang.key, setup.memory)
+
+
 def translate_edition(doc: Document, edition: Plan, setup: Setup, *, progress: Progress | None = None,
-                      engine: Engine | None = None) -> Translated:
-    """Translate ``doc`` as ``edition`` says: memory, engine, stages, script check.
-    ``engine`` replaces the configured one (tests, the benchmark's replay)."""
+                      engine: Engine | None = None, human=None) -> Translated:
+    """Translate ``doc`` as ``edition`` says: memory, engine, stages, script
+    check; an approved human translation wins for exactly its sentence
+    (``human``: approved_translations, looked up when not given). ``engine``
+    replaces the configured one (tests, the benchmark's replay)."""
+    if human is None:
+        human = approved_translations(doc, edition.lang, setup)
     engine = cached = engine_for(edition, setup, engine)
     stages = [stage.bind(engine) for stage in edition.stages]
-    translated, record, lost = translate_document(doc, edition.lang, engine, stages, progress=progress)
+    translated, record, lost = translate_document(doc, edition.lang, engine, stages, progress=progress,
+                                                  human=human)
     # A package whose metadata names another language than its model writes
     # that other language: never publish it as this edition.
     check_script(edition.lang, [s.raw.text for s in record.segments], record.model.name)
@@ -221,15 +234,23 @@ def run_stages(source_text: str, raw: Translation, stages) -> tuple[Translation,
 
 
 def translate_document(doc: Document, lang: Language, engine: Engine, stages=(), *,
-                       progress: Progress | None = None) -> tuple[Document, EditionRecord, list]:
+                       progress: Progress | None = None, human=None) -> tuple[Document, EditionRecord, list]:
     """Translate every segment of ``doc`` into ``lang`` in one engine call,
-    then run each stage over each segment, in order."""
+    then run each stage over each segment, in order. A segment with an
+    approved human translation (``human``, translate.postedit.human.Approved)
+    publishes it unchanged: no stage rewrites a person's text."""
     segments = doc.segments()
     texts = [inline.engine_text(s) for s in segments]
     translations = inline.translate_texts(engine, texts, progress=progress)
 
+    glossary = next((stage.glossary for stage in stages if stage.name == "glossary"), None)
     records, new_segments, lost_marks = [], [], []
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
+        approved = human.apply(index, segment, text, raw, glossary) if human is not None else None
+        if approved is not None:
+            new_segments.append(approved[0])
+            records.append(approved[1])
+            continue
         current, steps = run_stages(text, raw, stages)
         new_segment, lost = inline.restore(segment, current)
         lost_marks.extend(lost)

@@ -1,4 +1,5 @@
-"""Translation memory: a persistent cache of raw engine output per segment.
+"""Translation memory: a persistent cache of raw engine output per segment,
+and the translations people approved.
 
 An SQLite file (WAL journal, one transaction per batch, so concurrent runs and
 a killed run leave it consistent). The key is everything that changes what an
@@ -9,26 +10,54 @@ What is cached is the *raw* engine output. The glossary and the Dari
 adaptation are applied after the engine on every run (they are cheap and
 never change the engine's input), so editing a glossary term re-translates
 nothing at all: the review and the published text pick up the change at once.
+
+A second table holds approved human translations (translate import, TMX
+import): who approved which target for which English source, when, from
+which file. It is keyed by language and the exact source text (in the
+placeholder notation of translate.postedit.units), so it applies to exactly
+that sentence; when the English changes, the old translation no longer
+matches and is only offered back to the translator as a fuzzy suggestion
+(``suggestion``). ``clear`` empties the machine cache only: people's work is
+not a cache.
 """
 
 from __future__ import annotations
 
-from translate.errors import UserError
-
+import difflib
 import hashlib
 import json
 import os
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from translate.engines.base import Alignment, Engine, ModelInfo, Progress, Translation
+from translate.errors import UserError
 
 SCHEMA_VERSION = 1
 
 
 class TranslationMemoryError(UserError, RuntimeError):
     """The memory file cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class HumanTranslation:
+    """An approved human translation of one English source sentence."""
+
+    lang: str           # project key
+    source: str         # the English, exactly (placeholder notation)
+    target: str         # the approved translation (placeholder notation)
+    translator: str     # who approved it
+    approved: str       # when, ISO 8601 UTC
+    slug: str = ""      # the article it was made for ("" when imported from a TMX)
+    file: str = ""      # the file it came from (its name)
+
+
+# Below this similarity of the English (difflib ratio) an old translation is
+# no useful starting point for the new sentence.
+MIN_SUGGESTION_RATIO = 0.5
 
 
 def default_path() -> Path:
@@ -77,6 +106,12 @@ class TranslationMemory:
                 " key TEXT PRIMARY KEY, text TEXT NOT NULL, alignment TEXT NOT NULL,"
                 " lang TEXT NOT NULL, model TEXT NOT NULL, created REAL NOT NULL)"
             )
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS human ("
+                " lang TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,"
+                " translator TEXT NOT NULL, approved TEXT NOT NULL, slug TEXT NOT NULL,"
+                " file TEXT NOT NULL, PRIMARY KEY (lang, source))"
+            )
         except (sqlite3.Error, OSError) as err:
             raise TranslationMemoryError(
                 f"cannot open the translation memory {self.path}: {err}; remove the file "
@@ -108,7 +143,8 @@ class TranslationMemory:
     def stats(self) -> dict:
         count, = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()
         per_lang = dict(self.db.execute("SELECT lang, COUNT(*) FROM segments GROUP BY lang").fetchall())
-        return {"path": str(self.path), "segments": count, "languages": per_lang}
+        human, = self.db.execute("SELECT COUNT(*) FROM human").fetchone()
+        return {"path": str(self.path), "segments": count, "languages": per_lang, "human": human}
 
     def clear(self) -> int:
         with self.db:
@@ -117,6 +153,46 @@ class TranslationMemory:
             self.db.execute("DELETE FROM segments")
         self.db.execute("VACUUM")
         return count
+
+    # --- approved human translations ---------------------------------------
+
+    def put_human(self, items: list[HumanTranslation]) -> None:
+        """Store approved translations in one transaction: all or none."""
+        rows = [(h.lang, h.source, h.target, h.translator, h.approved, h.slug, h.file) for h in items]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def human_for(self, lang: str, sources: list[str]) -> dict[str, HumanTranslation]:
+        """The approved translation of each exact source that has one."""
+        found: dict[str, HumanTranslation] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows = self.db.execute(
+                f"SELECT * FROM human WHERE lang = ? AND source IN ({','.join('?' * len(chunk))})",
+                [lang, *chunk]).fetchall()
+            for row in rows:
+                found[row[1]] = HumanTranslation(*row)
+        return found
+
+    def all_human(self, lang: str | None = None) -> list[HumanTranslation]:
+        query = "SELECT * FROM human" + (" WHERE lang = ?" if lang else "") + " ORDER BY lang, slug, source"
+        return [HumanTranslation(*row) for row in self.db.execute(query, [lang] if lang else [])]
+
+    def suggestion(self, lang: str, slug: str, source: str, exclude: set[str]) -> HumanTranslation | None:
+        """The approved translation of the most similar English sentence of the
+        same article that is no longer in it (``exclude``: its current
+        sources): the old translation of a sentence that was edited."""
+        rows = self.db.execute("SELECT * FROM human WHERE lang = ? AND slug = ?", (lang, slug)).fetchall()
+        best, best_ratio = None, MIN_SUGGESTION_RATIO
+        for row in rows:
+            if row[1] in exclude:
+                continue
+            ratio = difflib.SequenceMatcher(None, row[1], source, autojunk=False).ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = HumanTranslation(*row), ratio
+        return best
 
     def close(self) -> None:
         self.db.close()

@@ -22,6 +22,8 @@ from translate.fingerprints import render_assets_digest
 from translate.document import Document
 from translate.fsutil import StagedFiles
 from translate.languages import ALL, SOURCE, Language
+from translate.postedit.human import review_statuses, reviewed_count
+from translate.postedit.human import summary as review_summary
 from translate.site import summary_of
 from translate.writers import WRITERS, Page, ordered
 
@@ -188,6 +190,7 @@ class Article:
             model_entry(edition.record.model) if edition.record else None,
             stage_entries(edition.stages),
             render_assets_digest() if any(WRITERS[f].rendered for f in self.formats) else None,
+            review_summary(edition.record),
         ]
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
@@ -237,7 +240,8 @@ class Article:
         page = Page(edition.doc, lang, links, self.published,
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
-                    glossary_checked=edition.glossary_checked, media=self.media)
+                    glossary_checked=edition.glossary_checked, media=self.media,
+                    reviewed=reviewed_count(edition.record))
         written = []
         for name in self.formats:
             writer = WRITERS[name]
@@ -265,6 +269,7 @@ class Article:
                 "inputs": edition.inputs,
                 "model": model_entry(edition.record.model) if edition.record else None,
                 **stage_entries(edition.stages),
+                "review": review_summary(edition.record),
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
                 "pre": edition.pre,
                 "links": self._linked,
@@ -312,7 +317,8 @@ class Article:
         updated = max((published for _, _, published in rows), default=self.published)
         inputs = hashlib.sha256(json.dumps(
             [__version__, self.doc.title.text, self.doc.slug, updated.isoformat(), render_assets_digest(),
-             [(lang.key, files, published.isoformat()) for lang, files, published in rows]],
+             [(lang.key, files, published.isoformat()) for lang, files, published in rows],
+             review_statuses(entries)],
             ensure_ascii=False).encode()).hexdigest()
         path = self.folder / "index.html"
         previous = _load_json(self.folder / "manifest.json")
@@ -321,7 +327,8 @@ class Article:
             return inputs  # made from the same inputs and intact: not rendered again
         from translate.render.html import render_index
 
-        self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated))
+        self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated,
+                                             statuses=review_statuses(entries)))
         return inputs
 
     def _rel(self, path: Path) -> str:

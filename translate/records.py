@@ -60,6 +60,7 @@ class SegmentRecord:
     def terms(self) -> tuple[TermReport, ...]:
         step = self.step("glossary")
         return step.findings if step is not None else ()
+    human: object = None    # translate.memory.HumanTranslation when a person's approved text is published
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,10 @@ def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -
              label("raw") + _isolate(seg.raw.text, lang)]
     if seg.adapted != seg.raw.text:
         lines.append(label("adapted") + _isolate(_styled_diff(seg.raw.text, seg.adapted), lang))
-    if seg.final != seg.adapted:
+    if seg.human is not None:   # a translator's approved text: published as written
+        lines.append(label("human") + _isolate(seg.final, lang)
+                     + click.style(f" (approved by {seg.human.translator}, {seg.human.approved[:10]})", fg="magenta"))
+    elif seg.final != seg.adapted:
         lines.append(label("final") + _isolate(seg.final, lang))
         lines.append(label("glossary") + _isolate(_styled_diff(seg.adapted, seg.final), lang))
     else:
@@ -210,7 +213,9 @@ ul.terms { list-style: none; padding: 0; margin: 0; }
 <dt>Source</dt><dd lang="en" dir="ltr">{{ seg.record.source }}</dd>
 <dt>Raw</dt><dd {{ attrs }}>{{ seg.record.raw.text }}</dd>
 {% if seg.adaptation %}<dt>Adapted</dt><dd {{ attrs }}>{% for op, text in seg.adaptation %}{{ run(op, text) }}{% endfor %}</dd>{% endif %}
-<dt>Final</dt><dd {{ attrs }}>{{ seg.record.final }}</dd>
+{% if seg.record.human %}<dt>Human</dt><dd {{ attrs }}>{{ seg.record.final }}</dd>
+<dt>Approved</dt><dd>by {{ seg.record.human.translator }}, {{ seg.record.human.approved[:10] }}: published as written, not repaired</dd>
+{% else %}<dt>Final</dt><dd {{ attrs }}>{{ seg.record.final }}</dd>{% endif %}
 {% if seg.glossary %}<dt>Glossary</dt><dd {{ attrs }}>{% for op, text in seg.glossary %}{{ run(op, text) }}{% endfor %}</dd>{% endif %}
 {% if seg.record.terms %}<dt>Terms</dt><dd><ul class="terms">
 {% for term in seg.record.terms %}<li class="{{ term.status }}"><span class="status">{{ labels.get(term.status, term.status) }}</span>:
@@ -242,7 +247,8 @@ def review_html(record: EditionRecord, lang: Language | str, source_title: str) 
         {
             "record": seg,
             "adaptation": word_diff(seg.raw.text, seg.adapted) if seg.adapted != seg.raw.text else None,
-            "glossary": word_diff(seg.adapted, seg.final) if seg.final != seg.adapted else None,
+            "glossary": word_diff(seg.adapted, seg.final) if seg.final != seg.adapted and seg.human is None
+            else None,
         }
         for seg in record.segments
     ]

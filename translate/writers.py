@@ -29,6 +29,7 @@ class Page:
     model: object = None            # engines.base.ModelInfo of a translation
     glossary_checked: bool = False
     media: tuple = ()               # translate.media.MediaFile: the article's images
+    reviewed: tuple = (0, 0)        # (sentences a person approved, all sentences): the notice says which
 
     def _render(self, media_prefix=None) -> str:
         from translate.render.html import render_html
@@ -36,7 +37,7 @@ class Page:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
                            original_href=self.original_href, model=self.model,
-                           glossary_checked=self.glossary_checked, **extra)
+                           glossary_checked=self.glossary_checked, reviewed=self.reviewed, **extra)
 
     @cached_property
     def html(self) -> str:
@@ -68,7 +69,7 @@ def _pdf(page: Page) -> bytes:
     from translate.render.pdf import render_pdf
 
     return render_pdf(page.pdf_html, lang=page.lang, title=page.doc.title.text, published=page.published,
-                      glossary_checked=page.glossary_checked,
+                      glossary_checked=page.glossary_checked, reviewed=page.reviewed,
                       media={PDF_PREFIX + image.name: image.data for image in page.media})
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-CACHE_OPTION = dict(type=click.Path(dir_okay=False, path_type=Path), default=None, envvar="TRANSLATE_MEMORY",
-                    show_envvar=True,
-                    help="Translation memory file (default: ~/.cache/newsroom-translate/memory.sqlite3).")
+from translate.cli_options import cache_option
 
 
 @click.group()
@@ -22,28 +18,27 @@ def cache():
     """
 
 
-def _open(path):
-    from translate.memory import TranslationMemory, TranslationMemoryError
-
-    try:
-        return TranslationMemory(path)
-    except TranslationMemoryError as err:
-        raise click.ClickException(str(err)) from None
-
-
 @cache.command()
-@click.option("--cache", "path", **CACHE_OPTION)
-def info(path):
-    """Where the memory is and how many segments it holds."""
-    stats = _open(path).stats()
+@cache_option
+def info(cache_path):
+    """Where the memory is, how many machine segments and approved human
+    translations it holds."""
+    from translate.memory import TranslationMemory
+
+    stats = TranslationMemory(cache_path).stats()
     click.echo(f"{stats['path']}: {stats['segments']} segments")
     for lang, count in sorted(stats["languages"].items()):
         click.echo(f"  {lang}: {count}")
+    if "human" in stats:
+        click.echo(f"approved human translations: {stats['human']}")
 
 
 @cache.command()
-@click.option("--cache", "path", **CACHE_OPTION)
-def clear(path):
-    """Forget every cached translation (the next publish translates everything)."""
-    memory = _open(path)
+@cache_option
+def clear(cache_path):
+    """Forget every cached machine translation (the next publish translates
+    everything); approved human translations are kept."""
+    from translate.memory import TranslationMemory
+
+    memory = TranslationMemory(cache_path)
     click.echo(f"removed {memory.clear()} segments from {memory.path}")

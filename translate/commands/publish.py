@@ -160,6 +160,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
     that each page's language switcher knows every edition."""
     from translate import edition as edition_stage
     from translate import publishing
+    from translate.postedit import human as human_stage
     from translate.errors import UserError
     from translate.languages import ALL, SOURCE
     from translate.project import article_work_dir
@@ -181,12 +182,14 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
         try:
             with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
                                    show_pos=True) as bar:
-                done = edition_stage.translate_edition(doc, plan, setup, progress=bar.update)
+                done = edition_stage.translate_edition(doc, plan, setup, progress=bar.update,
+                                                       human=approved[lang.key])
         except UserError as err:
             outcome.problem, outcome.fix = str(err), err.hint
             return None
         record = done.record
         outcome.model = record.model.name
+        outcome.notes += human_stage.outcome_notes(record)
         if done.memory_hits:
             outcome.notes.append(f"{done.memory_hits} of {done.memory_hits + done.memory_misses} segments "
                                  "from the translation memory")
@@ -207,7 +210,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
         with article.lock(on_wait=waiting):
             original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
             editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
-            plans = {}
+            plans, approved = {}, {}
             for lang in languages:
                 outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
                 try:
@@ -215,7 +218,9 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
                 except UserError as err:
                     outcome.problem, outcome.fix = getattr(err, "reason", None) or str(err), err.hint
                     continue
-                pre = _pre(article, lang, plan, setup.options)
+                # approved human translations are an input like the source: a new one is published
+                approved[lang.key] = edition_stage.approved_translations(doc, lang, setup)
+                pre = approved[lang.key].seal(_pre(article, lang, plan, setup.options))
                 plans[lang.key] = (plan, pre)
                 edition = _carry(article, lang, pre, setup) or translate_one(lang, outcome, plan, pre)
                 if edition is not None:

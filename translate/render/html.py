@@ -214,6 +214,14 @@ def _font_stack(role: str, direction: str) -> str:
     return _WEB_FONTS[f"chrome-{direction}" if role == "chrome" else direction]
 
 
+def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, int] = (0, 0)) -> str:
+    """What the edition is (machine, partly reviewed, reviewed), in its language."""
+    from translate.postedit.human import notice_text
+
+    return notice_text(l10n.translations(lang).gettext, glossary_checked, *reviewed,
+                       number=lambda n: l10n.format_number(n, lang))
+
+
 def _model_label(model) -> str | None:
     if model is None:
         return None
@@ -236,6 +244,7 @@ def render_html(
     glossary_checked: bool = True,
     author: str | None = None,
     media_prefix: str = gfm.PAGE_PREFIX,
+    reviewed: tuple[int, int] = (0, 0),
 ) -> str:
     """One edition as a standalone HTML5 page (styles inline, no external resources).
 
@@ -250,6 +259,8 @@ def render_html(
     publisher) goes to <meta name="author"> and the PDF's /Author;
     ``media_prefix`` is where the page finds the article's images
     (translate.media: ../media/ for the page, another for the PDF's copy).
+    ``reviewed`` is (sentences a translator approved, all sentences): the
+    notice says machine translation, partly reviewed, or reviewed.
     """
     links = []
     for edition_lang, href in editions:
@@ -268,7 +279,7 @@ def render_html(
         published=published,
         original_href=safe_href(original_href),
         is_translation=lang.key != SOURCE.key,
-        glossary_checked=glossary_checked,
+        notice=edition_notice(lang, glossary_checked, reviewed),
         model_label=_model_label(model),
         author=str(author) if author else None,
         generator=GENERATOR,
@@ -289,6 +300,7 @@ class _IndexRow:
     files: tuple[_IndexFile, ...]
     published: str
     published_iso: str
+    status: str = ""    # machine translation / partly reviewed / reviewed, in the edition's language
 
 
 _FILE_KINDS = {".html": "html", ".pdf": "pdf", ".md": "md"}
@@ -299,6 +311,7 @@ def render_index(
     slug: str,
     editions_info: Iterable[tuple[Language, Sequence[tuple[str, int]], date | datetime]],
     published: date | datetime,
+    statuses: dict[str, tuple[bool, int, int]] | None = None,
 ) -> str:
     """The index page of an article (output/<slug>/index.html): one row per
     edition with its files, their sizes and its publication date.
@@ -306,6 +319,8 @@ def render_index(
     ``editions_info`` holds (Language, [(href relative to the index, size in
     bytes), ...], published) per edition. The page's own chrome is English;
     each row is written in its edition's language, digits and date format.
+    ``statuses`` gives per translated edition (glossary checked, sentences
+    reviewed, all sentences): the row says what the edition is.
     """
     rows = []
     for edition_lang, files, edition_published in editions_info:
@@ -316,8 +331,10 @@ def render_index(
                 continue
             kind = next((k for ext, k in _FILE_KINDS.items() if href.lower().endswith(ext)), "other")
             entries.append(_IndexFile(safe, kind, l10n.format_size(size, edition_lang)))
+        status = (statuses or {}).get(edition_lang.key)
         rows.append(_IndexRow(edition_lang, tuple(entries), l10n.format_date(edition_published, edition_lang),
-                              w3c_date(edition_published)))
+                              w3c_date(edition_published),
+                              edition_notice(edition_lang, status[0], status[1:]) if status else ""))
     template = _environment(SOURCE).get_template("index.html")
     return template.render(
         lang=SOURCE,

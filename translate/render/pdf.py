@@ -27,7 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from translate.languages import SOURCE, Language
 from translate.render import bidi, fonts, l10n
-from translate.render.html import GENERATOR, w3c_date
+from translate.render.html import GENERATOR, edition_notice, w3c_date
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -130,16 +130,14 @@ _ENV = Environment(loader=PackageLoader("translate", "templates"), autoescape=Fa
 
 
 def print_stylesheet(lang: Language, title: str, published: date | datetime | None = None,
-                     glossary_checked: bool = True) -> str:
+                     glossary_checked: bool = True, reviewed: tuple[int, int] = (0, 0)) -> str:
     """The edition's print CSS (fonts, page boxes, typography)."""
     gettext = l10n.translations(lang).gettext
     page_label = gettext("Page %(page)s of %(pages)s")
     if lang.key == SOURCE.key:
         footer = gettext("Published %(date)s") % {"date": l10n.format_date(published, lang)} if published else ""
-    elif glossary_checked:
-        footer = gettext("Machine translation of the English original; key terms checked against our glossary.")
     else:
-        footer = gettext("Machine translation of the English original.")
+        footer = edition_notice(lang, glossary_checked, reviewed)
     faces = [_Face(fonts.css_family(f.family), f.path.as_uri(), weight, f.style)
              for f in fonts.font_files(lang) for weight in _weights(f)]
     stacks = fonts.roles(lang)
@@ -170,6 +168,7 @@ def render_pdf(
     published: date | datetime,
     glossary_checked: bool = True,
     media: dict[str, bytes] | None = None,
+    reviewed: tuple[int, int] = (0, 0),
 ) -> bytes:
     """Typeset an edition's page (from render_html) as an A4 PDF.
 
@@ -187,7 +186,7 @@ def render_pdf(
     font_config = FontConfiguration()
     # As the page's last <style>, not as a WeasyPrint user stylesheet: user
     # rules lose to the page's own (author) rules in the cascade.
-    style = f"<style>\n{print_stylesheet(lang, title, published, glossary_checked)}</style>\n"
+    style = f"<style>\n{print_stylesheet(lang, title, published, glossary_checked, reviewed)}</style>\n"
     html, found = _HEAD_END.subn(lambda match: style + match.group(0), html, count=1)
     if not found:
         html = style + html

@@ -1,0 +1,19 @@
+"""What the XLIFF and TMX writers share."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+
+def indent(element: ET.Element, structural: set[str], level: int = 0) -> None:
+    """Line breaks and indentation between ``structural`` elements only:
+    whitespace inside a segment's mixed content (text around inline codes)
+    is content, so ElementTree.indent, which indents every element, cannot
+    be used on these files."""
+    if element.tag not in structural or not len(element):
+        return
+    element.text = "\n" + "  " * (level + 1)
+    for child in element:
+        indent(child, structural, level + 1)
+        child.tail = "\n" + "  " * (level + 1)
+    element[-1].tail = "\n" + "  " * level
