@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "glossary": ("translate.commands.glossary:glossary", "Check glossaries and compare two versions of one."),
     "cache": ("translate.commands.cache:cache", "Show or clear the translation memory."),
     "doctor": ("translate.commands.doctor:doctor", "Check fonts and the PDF text layer of published editions."),
+    "evaluate": ("translate.commands.evaluate:evaluate", "Score translations against references: chrF++, BLEU, terms."),
 }
 
 
