@@ -123,8 +123,15 @@ class TestSet:
     sources: tuple[str, ...]                  # per unit: the English text
 
     def texts(self, segment_texts: list[str]) -> list[str]:
-        """Per unit, the texts of its segments joined (a Markdown block's sentences)."""
-        return [" ".join(segment_texts[i] for i in unit).strip() for unit in self.units]
+        """Per unit, the texts of its segments joined as the source joins them
+        (a Markdown block's sentences)."""
+        return _joined(self.units, segment_texts, [s.space_after for s in self.doc.segments()])
+
+
+def _joined(units, texts: list[str], separators: list[str]) -> list[str]:
+    """Each unit's segment texts with the whitespace that separates them in the
+    block, as one line (a soft line break is a space), as the writers join them."""
+    return [" ".join("".join(texts[i] + separators[i] for i in unit).split()) for unit in units]
 
 
 def _markdown_units(doc: Document) -> tuple[list[tuple[int, ...]], list[str]]:
@@ -207,7 +214,8 @@ def read_reference(path: Path, lang: Language, test_set: TestSet) -> list[str]:
         except SourceError as err:
             raise EvaluationError(f"{path}: {err}") from None
         units, kinds = _markdown_units(doc)
-        texts = [" ".join(doc.segments()[i].text for i in unit).strip() for unit in units]
+        segments = doc.segments()
+        texts = _joined(units, [s.text for s in segments], [s.space_after for s in segments])
         source_kinds = [label.rsplit(" ", 1)[0] if label[-1].isdigit() else label for label in test_set.labels]
         for n, (kind, source_kind) in enumerate(zip(kinds, source_kinds)):
             if kind != source_kind:

@@ -5,6 +5,7 @@ terminal table, a JSON file and an HTML report of the worst segments."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -96,7 +97,7 @@ def evaluate(source, reference_values, compare, json_path, html_path, worst, sam
     for lang, path in references:
         runs = []
         for spec in configs[lang.key]:
-            with click.progressbar(length=len(test_set.doc.segments()), file=click.get_text_stream("stderr"),
+            with click.progressbar(length=len(test_set.doc.segments()), file=sys.stderr,
                                    label=f"{lang.key}: translating with {spec.partition('=')[2] if spec else 'the configured engine'}") as bar:
                 runs.append(evaluation.translate_test_set(test_set, lang, setup, spec, progress=bar.update))
         results.append(evaluation.evaluate_language(test_set, lang, path, texts[lang.key], runs, stages,
