@@ -13,9 +13,9 @@ import click
 from translate.cli_options import output_option, project_option, translation_options, translation_setup
 from translate.errors import UserError
 
-# sacrebleu's BLEU tokenisers that need no download (flores200/spm fetch a
-# SentencePiece model from the internet).
-TOKENIZERS = ("13a", "intl", "char", "none", "zh", "ja-mecab", "ko-mecab")
+# sacrebleu's BLEU tokenisers that need nothing more: flores200/spm download a
+# SentencePiece model, ja-mecab/ko-mecab need MeCab.
+TOKENIZERS = ("13a", "intl", "char", "none")
 
 
 def _references(values: tuple[str, ...]) -> list[tuple[object, Path]]:
@@ -154,6 +154,10 @@ def report_text(test_set, results) -> str:
                          f"{_share(system.terms):<13} {system.repairs:>7} {system.unplaced:>8} "
                          f"{system.run.segments_per_second:>7.1f}  {_significance(system)}".rstrip())
         lines.append(f"  {'reference':<34} {'':>7} {'':>6}  {_share(result.reference_terms)}")
+        for run in {id(s.run): s.run for s in result.systems}.values():
+            if run.memory_hits:
+                lines.append(f"  {run.label}: {run.memory_hits} of {len(run.record.segments)} segments from the "
+                             "translation memory (seg/s times the memory, not the engine: use --no-cache)")
         for name, signature in result.signatures.items():
             lines.append(click.style(f"  {name} signature: {signature}", dim=True))
         lines.append("")
