@@ -15,8 +15,7 @@ from click.testing import CliRunner
 
 from translate import evaluation
 from translate.cli import cli
-from translate.edition import load_glossary_stage
-from translate.languages import TARGETS
+from translate.glossary import parse as parse_glossary
 from translate.markdown_reader import read_markdown
 
 ENGLISH = """\
@@ -28,9 +27,29 @@ Central Asian countries are worried about border security.
 The decision does not mean full recognition of the Taliban government.
 """
 
+# The project's Russian glossary in these tests (the built-in one changes with
+# editorial decisions; the hand counts below must not).
+GLOSSARY_RU = """\
+source,target,forms,flag,note
+Taliban,Талибан,Талибан{а|у|ом|е},,
+Russia,Россия,Росси{и|ю|ей},,
+Moscow,Москва,Москв{ы|е|у|ой},,
+Kabul,Кабул,Кабул{а|у|ом|е},,
+Afghanistan,Афганистан,Афганистан{а|у|ом|е},,
+Russian Supreme Court,Верховный суд России,Верховн{ого суда|ому суду|ым судом|ом суде} России,,
+Foreign Ministry,МИД,Министерств{о|а|у|ом|е} иностранных дел,,
+"""
+
+GLOSSARIES = {
+    "ru": GLOSSARY_RU,
+    "kk": "source,target,forms,flag,note\nTaliban,Талибан,Талибан{ның|ға|ды|да|нан|мен},,\nMoscow,Мәскеу,,,\n",
+    "prs": "source,target,forms,flag,note\nTaliban,طالبان,,,\nMoscow,مسکو,,,\n",
+    "ps": "source,target,forms,flag,note\nTaliban,طالبان,طالبانو,,\nMoscow,مسکو,,,\n",
+}
+
 # Hand-made references, line for line. Glossary terms of the source, by line:
-# 1 Russia, Taliban, terrorist organizations; 2 Russian Supreme Court;
-# 3 Foreign Ministry, Kabul; 4 Moscow, Afghanistan; 5 none; 6 Taliban: 9 occurrences.
+# 1 Russia, Taliban; 2 Russian Supreme Court; 3 Foreign Ministry, Kabul;
+# 4 Moscow, Afghanistan; 5 none; 6 Taliban: 8 occurrences.
 RUSSIAN = """\
 Россия исключила движение «Талибан» из списка террористических организаций.
 Верховный суд России принял это решение в апреле.
@@ -39,9 +58,9 @@ RUSSIAN = """\
 Страны Центральной Азии с тревогой следят за безопасностью на границе.
 Это решение не означает полного признания правительства талибов.
 """
-# ... of which the reference renders 8 as the Russian glossary accepts: line 6
-# says «талибов» (the members), which the glossary does not accept for Taliban.
-RUSSIAN_TERMS = (9, 8)
+# ... of which the reference renders 7 as the glossary accepts: line 6 says
+# «талибов» (the members), which the glossary does not accept for Taliban.
+RUSSIAN_TERMS = (8, 7)
 
 KAZAKH = """\
 Ресей «Талибан» қозғалысын террористік ұйымдар тізімінен шығарды.
@@ -85,8 +104,11 @@ def stores(tmp_path_factory, ru_argos_package, multilingual_model_factory):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A project folder holding the test set (built-in glossaries)."""
+    """A project folder holding the test set and its own glossaries."""
     (tmp_path / "translate.toml").write_text("")
+    for key, glossary in GLOSSARIES.items():
+        (tmp_path / "locales" / key).mkdir(parents=True)
+        (tmp_path / "locales" / key / "glossary.csv").write_text(glossary, encoding="utf-8")
     for name, text in (("eng.txt", ENGLISH), ("rus.txt", RUSSIAN), ("kaz.txt", KAZAKH), ("prs.txt", DARI),
                        ("pbt.txt", PASHTO)):
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -257,7 +279,7 @@ def test_markdown_reference_with_other_blocks_is_refused(project, stores):
 
 
 def test_term_accuracy_counts_accepted_forms_per_occurrence():
-    glossary = load_glossary_stage(TARGETS["ru"], None).glossary
+    glossary = parse_glossary(GLOSSARY_RU.encode(), "glossary.csv", lang="ru")
     sources = [
         "The Taliban met the Taliban in Russia.",  # Taliban x2, Russia
         "Moscow spoke.",                           # Moscow
