@@ -88,7 +88,12 @@ def imports_of(name: str) -> set[str]:
         # importing a.b.c runs a/__init__ and a.b/__init__ too
         parts = module.split(".")
         imported |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    return {m for m in imported if m in known and m != name}
+    # ...except the packages ``name`` itself lives in: Python has started
+    # them before ``name`` runs (a package's __init__ importing its own
+    # submodules, which import their siblings, is not a cycle).
+    own = name.split(".")
+    ancestors = {".".join(own[:i]) for i in range(1, len(own))}
+    return {m for m in imported if m in known and m != name and m not in ancestors}
 
 
 def _relative(name: str, module: str, level: int, path: Path) -> str:

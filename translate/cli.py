@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "export": ("translate.commands.export:export", "Export editions for translators as PO or XLIFF files."),
     "import": ("translate.commands.import_:import_", "Import translators' PO or XLIFF files into the memory."),
     "memory": ("translate.commands.memory:memory", "Exchange approved translations with CAT tools as TMX."),
+    "evaluate": ("translate.commands.evaluate:evaluate", "Score translations against references: chrF++, BLEU, terms."),
 }
 
 

@@ -277,19 +277,28 @@ MIN_SCRIPT_SHARE = 0.5
 MIN_LETTERS_TO_JUDGE = 40
 
 
+def script_census(texts) -> dict[str, int]:
+    """How many letters of ``texts`` each script has, by the first word of
+    their Unicode names ("CYRILLIC", "ARABIC", "LATIN", ...)."""
+    scripts: dict[str, int] = {}
+    for text in texts:
+        for c in text:
+            if c.isalpha():
+                name = unicodedata.name(c, "").split(" ")[0]
+                scripts[name] = scripts.get(name, 0) + 1
+    return scripts
+
+
 def check_script(lang: Language, texts: list[str], model_name: str) -> None:
     """WrongLanguage when the translations are not mostly in ``lang``'s script."""
     script = lang.script
     if script is None:
         return
-    letters = [c for text in texts for c in text if c.isalpha()]
-    if len(letters) < MIN_LETTERS_TO_JUDGE:
+    scripts = script_census(texts)
+    letters = sum(scripts.values())
+    if letters < MIN_LETTERS_TO_JUDGE:
         return
-    scripts: dict[str, int] = {}
-    for c in letters:
-        name = unicodedata.name(c, "").split(" ")[0]
-        scripts[name] = scripts.get(name, 0) + 1
-    share = scripts.get(script, 0) / len(letters)
+    share = scripts.get(script, 0) / letters
     if share < MIN_SCRIPT_SHARE:
         found = max(scripts, key=scripts.get).title() or "unknown"
         raise WrongLanguage(
