@@ -453,7 +453,7 @@ glossary_case("wrong number of fields", HEADER + "Taliban,Талибан,a,b\n",
               "quote a field that contains a comma")
 glossary_case("unbalanced quotes", HEADER + 'Taliban,"Талибан,,,\nRussia,Россия,,,\n', 2, "check the quotes")
 glossary_case("not UTF-8", (HEADER + "Taliban,Талибан,,,\nCafé,Кафе,,,\n").encode("utf-8").replace(
-    "é".encode(), b"\xe9"), 3, r"not UTF-8 \(byte 0xe9\)", "save the file as UTF-8")
+    "é".encode(), b"\xe9"), 3, r"not UTF-8 text \(byte 0xe9", "save the file as UTF-8")
 glossary_case("empty source", HEADER + ",Талибан,,,\n", 2, "empty source term", "fill it in or delete the line")
 glossary_case("empty target", HEADER + "Taliban,,,,\n", 2, "empty target term for 'Taliban'", "fill it in")
 glossary_case("unclosed brace", HEADER + "Taliban,Талибан,Талибан{а|у,,\n", 2, r"unclosed '\{'", r"add the '\}'")
@@ -719,7 +719,7 @@ config_case("malformed TOML", '[languages]\nru = "argos\n', 1, r"translate\.toml
             r"at line 2, column")
 config_case("unknown top-level key", '[langauges]\nru = "argos"\n', 1,
             r"translate\.toml: langauges: unknown key; expected languages or downloads")
-config_case("not UTF-8", '[languages]\n# caf\xe9\n'.encode("latin-1"), 1, r"translate\.toml: not UTF-8 text \(line 2",
+config_case("not UTF-8", '[languages]\n# caf\xe9\n'.encode("latin-1"), 1, r"translate\.toml:2: not UTF-8 text \(byte 0xe9",
             "save it as UTF-8")
 config_case("a missing model", '[languages]\nprs = { engine = "multilingual", model = "nllb-big" }\n', 1,
             r"prs\s+missing", "model nllb-big is not installed in", r"set in translate\.toml", to="ru,prs")

@@ -125,10 +125,9 @@ def load(path: Path | None = None) -> Rules:
 def parse(data: bytes, name: str = "adaptation.csv", path: Path | None = None) -> Rules:
     """Rules from CSV bytes: a header naming the columns, one rule a line;
     lines starting with # are comments."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise AdaptationError(f"{name}: not UTF-8 text (byte {err.start}): save it as UTF-8") from None
+    from translate.textfile import decode_utf8
+
+    text = decode_utf8(data, name, AdaptationError)
     rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)
             if row and not row[0].lstrip().startswith("#") and any(cell.strip() for cell in row)]
     if not rows:

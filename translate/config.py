@@ -109,11 +109,9 @@ def load(option: str | Path | None = None) -> Config:
         data = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: not UTF-8 text (line {line}, byte {err.start}): save it as UTF-8") from None
+    from translate.textfile import decode_utf8
+
+    text = decode_utf8(data, str(path), ConfigError)
     return replace(parse(text, str(path)), path=path)
 
 

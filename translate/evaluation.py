@@ -78,17 +78,9 @@ def _read_text(path: Path) -> str:
         raise EvaluationError(f"{path}: cannot read it ({err.strerror})") from None
     if not raw.strip():
         raise EvaluationError(f"{path}: the file is empty", "give one segment a line (or a Markdown article)")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise EvaluationError(f"{path}: UTF-16 text, not UTF-8", "save it as UTF-8")
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise EvaluationError(f"{path}:{line}: a NUL byte: this is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise EvaluationError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x})",
-                              "save the file as UTF-8") from None
+    from translate.textfile import decode_utf8
+
+    return decode_utf8(raw, str(path), EvaluationError)
 
 
 def read_lines(path: Path) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from translate.document import Document
 from translate.markdown_reader import SourceError, read_markdown
+from translate.textfile import decode_utf8
 
 
 # One article, not a book: a long read is some 200 KB of Markdown. Past this
@@ -50,17 +51,8 @@ def open_article(path: Path) -> SourceFile:
     if not raw.strip():
         raise SourceError(f"{path}: the file is empty (no title, no text): write the front matter "
                           "(--- title: ... ---) and the article")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceError(f"{path}: not UTF-8 text but UTF-16 (Windows \"Unicode\"): save it as UTF-8")
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}: a NUL byte: this looks like a binary file, not a Markdown article")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}): "
-                          "save the file as UTF-8") from None
+    text = decode_utf8(raw, str(path), lambda message, hint: SourceError(f"{message}: {hint}"),
+                       what="a Markdown article")
     try:
         doc = read_markdown(text, slug=path.stem)
     except SourceError as err:

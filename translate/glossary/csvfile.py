@@ -73,13 +73,10 @@ def load(path: Path, lang: str | None = None) -> Glossary:
 def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = None) -> Glossary:
     """Parse and validate glossary bytes; ``name`` prefixes error messages."""
     checksum = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise GlossaryError([
-            f"{name}:{line}: not UTF-8 (byte 0x{data[err.start]:02x}): save the file as UTF-8"
-        ]) from None
+    from translate.textfile import decode_utf8
+
+    text = decode_utf8(data, name, lambda message, hint: GlossaryError([f"{message}: {hint}"]),
+                       binary_check=False)
     problems: list[tuple[int, str]] = []
     entries: list[Entry] = []
 

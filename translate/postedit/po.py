@@ -94,11 +94,9 @@ def read(data: bytes, name: str) -> Returned:
     a PO file, has a duplicate unit id, or names no article."""
     catalog = Catalog()
     parser = PoFileParser(catalog, ignore_obsolete=True, abort_invalid=True)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise PoError(f"{name}:{line}: not UTF-8 text", "save the file as UTF-8 (Poedit does)") from None
+    from translate.textfile import decode_utf8
+
+    text = decode_utf8(data, name, PoError)
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if stripped and not stripped.startswith("#") and not _PO_LINE.fullmatch(stripped):
