@@ -119,7 +119,7 @@ class Article:
         content is byte for byte the old one is not rewritten, so a run that
         changes nothing touches nothing. Temporary files of a killed run are
         removed here, under the lock."""
-        for folder in (self.folder, *(self.folder / key for key in ALL)):
+        for folder in (self.folder, self.folder / "fonts", *(self.folder / key for key in ALL)):
             if folder.is_dir():
                 remove_stale_temporaries(folder)
         self._known = {}
@@ -279,7 +279,9 @@ class Article:
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
+        web_fonts = self._stage_web_fonts(entries, staged) if "html" in self.formats else {}
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
+        files.update(web_fonts)
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
         manifest = {
@@ -300,6 +302,17 @@ class Article:
 
         self._put(staged, self.folder / "SHA256SUMS", sums(files))
         return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
+
+    def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> dict[str, str]:
+        """Stage the web fonts the HTML pages reference (translate.render.webfonts);
+        returns {rel path: SHA-256} for the manifest."""
+        from translate.render.webfonts import site_files
+
+        written = {}
+        for rel, data in site_files(ALL[key] for key in entries).items():
+            self._put(staged, self.folder / rel, data)
+            written[rel] = self._digest(rel)
+        return written
 
     def _stage_index(self, entries: dict, staged: StagedFiles) -> str:
         """Stage index.html; returns the fingerprint of what it is made from."""

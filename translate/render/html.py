@@ -80,8 +80,8 @@ def _close_tag(rng: _Range) -> Markup:
     return Markup("</{}>").format(Markup(_TAGS[rng.kind]))
 
 
-def _ranges(segment: Segment, direction: str) -> list[_Range]:
-    text_len = len(segment.text)
+def _ranges(segment: Segment, text: str, direction: str) -> list[_Range]:
+    text_len = len(text)
     ranges = []
     for mark in segment.marks:
         start, end = max(0, mark.start), min(text_len, mark.end)
@@ -99,10 +99,20 @@ def _ranges(segment: Segment, direction: str) -> list[_Range]:
             # Images are never fetched: the (translated) alt text stands in.
             attrs.append(("class", "image-alt"))
         ranges.append(_Range(start, end, mark.kind, tuple(attrs)))
-    for start, end, kind in bidi.runs(segment.text, direction):
-        attrs = (("class", "bidi-box"),) if kind == "box" else (("dir", kind),)
+    for start, end, kind in bidi.runs(text, direction):
+        if kind == "box":
+            attrs: tuple[tuple[str, str], ...] = (("class", "bidi-box"),)
+        elif kind == "ltr" and _LATIN.search(text, start, end):
+            # Latin words in a translation come from the English original
+            # (names, acronyms): a screen reader reads them in English.
+            attrs = (("dir", kind), ("lang", SOURCE.html_lang))
+        else:
+            attrs = (("dir", kind),)
         ranges.append(_Range(start, end, "isolate", attrs))
     return ranges
+
+
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def render_inline(segment: Segment, direction: str = "ltr") -> Markup:
@@ -110,11 +120,13 @@ def render_inline(segment: Segment, direction: str = "ltr") -> Markup:
     the other writing direction isolated in <span dir="..."> (see
     translate.render.bidi for those and the <span class="bidi-box"> runs).
 
+    A number and its unit are bound by a no-break space (bidi.bind_units).
     Overlapping marks are split so that elements nest; "html" marks (raw inline
     tags) are dropped and "break" marks become <br>.
     """
-    text = segment.text
-    ranges = _ranges(segment, direction)
+    # A no-break space binds each number to its unit (same length: the marks' offsets hold).
+    text = bidi.bind_units(segment.text)
+    ranges = _ranges(segment, text, direction)
     breaks: dict[int, int] = {}
     for mark in segment.marks:
         if mark.kind == "break" and 0 <= mark.start <= len(text):
