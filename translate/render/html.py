@@ -314,7 +314,8 @@ def render_html(
         model_label=model_label(model),
         author=str(author) if author else None,
         generator=GENERATOR,
-        **_font_context(lang, (), fonts_href),
+        # The language switcher names every edition in its own script.
+        **_font_context(lang, [link.lang for link in links], fonts_href),
     )
 
 

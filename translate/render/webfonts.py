@@ -10,7 +10,8 @@ So every page of every article references the same files, whose names carry a
 hash of their content: a page rendered by an earlier run still finds its
 fonts, and a browser caches them once for the site. A character outside the
 repertoire falls back to the reader's own fonts; `translate doctor` reports
-it (uncovered_characters).
+it (uncovered_characters). Making the files takes seconds (WOFF2's Brotli
+compression), so they are kept in a cache folder (cache_dir) between runs.
 
 Public API: page_fonts(), font_face_css(), site_files(), uncovered_characters(),
 FOLDER.
@@ -20,12 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
+from translate import fsutil
 from translate.languages import Language
 from translate.render import fonts
 
@@ -71,13 +75,62 @@ def _slug(family: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", family.lower()).strip("-")
 
 
+# Bump when the subsetting below changes: cached files of the old recipe are
+# then not used.
+_RECIPE = "1"
+
+# Families that pages set upright only (chrome and code): no italic file.
+_UPRIGHT_ONLY = {"Noto Sans", fonts.MONO}
+
+
+def cache_dir() -> Path:
+    """Where subset fonts are kept between runs (making one takes seconds:
+    WOFF2's Brotli compression is slow): $TRANSLATE_FONT_CACHE, else
+    $XDG_CACHE_HOME/newsroom-translate/webfonts."""
+    explicit = os.environ.get("TRANSLATE_FONT_CACHE")
+    if explicit:
+        return Path(explicit)
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache_home / "newsroom-translate" / "webfonts"
+
+
+def _cache_key(file: fonts.FontFile) -> str:
+    digest = hashlib.sha256(_RECIPE.encode())
+    digest.update(",".join(map(str, sorted(SITE_REPERTOIRE))).encode())
+    digest.update(file.path.read_bytes())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=None)
 def _web_font(file: fonts.FontFile) -> WebFont:
+    from fontTools.ttLib import TTFont
+
+    cached = cache_dir() / f"{_cache_key(file)}.woff2"
+    try:
+        data = cached.read_bytes()
+        with TTFont(io.BytesIO(data)) as font:
+            unicodes = frozenset(font.getBestCmap() or {})
+    except Exception:   # not cached yet, or a damaged cache file: make it again
+        data = _subset(file)
+        with TTFont(io.BytesIO(data)) as font:
+            unicodes = frozenset(font.getBestCmap() or {})
+        try:
+            fsutil.atomic_write(cached, data)
+        except OSError:
+            pass  # a read-only cache only costs time
+    weight = file.weight.replace(" ", "-")
+    name = f"{_slug(file.family)}-{weight}-{file.style}.{hashlib.sha256(data).hexdigest()[:12]}.woff2"
+    return WebFont(file.family, file.weight, file.style, name, data, unicodes)
+
+
+def _subset(file: fonts.FontFile) -> bytes:
+    """``file`` cut down to SITE_REPERTOIRE, as WOFF2."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
-    with TTFont(file.path) as font:
+    # recalcTimestamp=False: the same input gives the same bytes (and file name).
+    with TTFont(file.path, recalcTimestamp=False) as font:
         wanted = SITE_REPERTOIRE & set(font.getBestCmap() or {})
         options = subset.Options()
         options.layout_features = ["*"]      # Arabic shaping, kerning, ligatures
@@ -94,11 +147,7 @@ def _web_font(file: fonts.FontFile) -> WebFont:
         font.flavor = "woff2"
         buffer = io.BytesIO()
         font.save(buffer)
-        unicodes = frozenset(font.getBestCmap() or {})
-    data = buffer.getvalue()
-    weight = file.weight.replace(" ", "-")
-    name = f"{_slug(file.family)}-{weight}-{file.style}.{hashlib.sha256(data).hexdigest()[:12]}.woff2"
-    return WebFont(file.family, file.weight, file.style, name, data, unicodes)
+    return buffer.getvalue()
 
 
 def page_families(langs: Iterable[Language]) -> list[str]:
@@ -109,7 +158,8 @@ def page_families(langs: Iterable[Language]) -> list[str]:
 def page_fonts(langs: Iterable[Language]) -> list[WebFont]:
     """The web font files of a page that shows text in ``langs`` (an edition:
     its language; the index page: every edition's)."""
-    return [_web_font(file) for family in page_families(langs) for file in fonts.family_files(family)]
+    return [_web_font(file) for family in page_families(langs) for file in fonts.family_files(family)
+            if file.style == "normal" or family not in _UPRIGHT_ONLY]
 
 
 def font_face_css(web_fonts: Iterable[WebFont], href_prefix: str) -> str:
