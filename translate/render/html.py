@@ -228,6 +228,9 @@ def _font_context(lang: Language, page_langs: Sequence[Language], fonts_href: st
 _MODEL_FAMILIES = ((re.compile(r"^nllb-?(\d+)[-_]?", re.I), "NLLB-{}"), (re.compile(r"^m2m-?(\d+)[-_]?", re.I), "M2M-{}"))
 
 
+_ARGOS_PACKAGE = re.compile(r"^translate-([a-z]{2,3})_([a-z]{2,3})$")
+
+
 def model_label(model) -> str | None:
     """The translation model as a reader can look it up: "Argos en→ru 1.9",
     "NLLB-200 distilled 600M". A proper name, shown as is in every edition."""
@@ -241,6 +244,9 @@ def model_label(model) -> str | None:
     if engine == "argos":
         # Argos packages are named by their pair, sometimes with the version ("en→ru 1.9").
         pair = name[: -len(version)].strip() if version and name.endswith(version) else name
+        package = _ARGOS_PACKAGE.match(pair)   # the index's package name, "translate-en_ru"
+        if package:
+            pair = f"{package.group(1)}→{package.group(2)}"
         return " ".join(part for part in ("Argos", pair, version) if part)
     for pattern, display in _MODEL_FAMILIES:
         match = pattern.match(name)
