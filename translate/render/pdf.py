@@ -175,6 +175,35 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
     )
 
 
+def _tag_element_languages() -> None:
+    """Give each structure element whose HTML element has a ``lang`` (Latin
+    runs in Dari and Pashto text, see html.render_inline) that /Lang, so that
+    a screen reader switches voice. WeasyPrint 70 writes /Lang for the
+    document only; this wraps its private tree builder, which calls itself
+    through the module name, and leaves the tree as it is if that changes."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    build = getattr(tags, "_build_box_tree", None)
+    if build is None or getattr(build, "_sets_lang", False):
+        return
+
+    def build_with_lang(box, parent, *args):
+        element_tag = getattr(box, "element_tag", None)
+        own = (getattr(box, "element", None) is not None and element_tag not in ("html", "body")
+               and not isinstance(box, (boxes.PageBox, boxes.MarginBox)))
+        lang = box.element.get("lang") if own else None
+        for element in build(box, parent, *args):
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    build_with_lang._sets_lang = True
+    tags._build_box_tree = build_with_lang
+
+
+_tag_element_languages()
+
 _FONTCONFIG_LOCK = threading.Lock()
 
 

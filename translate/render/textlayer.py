@@ -128,7 +128,8 @@ def pdf_structure(pdf: bytes | str | Path) -> dict:
     {"tagged": structure tree and /MarkInfo /Marked true, "lang": /Lang,
     "direction": /ViewerPreferences /Direction ("R2L", "L2R" or None),
     "display_doc_title": bool, "title": /Title, "fonts": sorted embedded font
-    names without their subset tag ("Pkg-Amiri-Bold")}."""
+    names without their subset tag ("Pkg-Amiri-Bold"), "element_langs": the
+    /Lang values of structure elements (foreign runs)}."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(_pdf_bytes(pdf)))
@@ -144,8 +145,21 @@ def pdf_structure(pdf: bytes | str | Path) -> dict:
             for item in (font, *(d.get_object() for d in font.get("/DescendantFonts") or [])):
                 if "/BaseFont" in item:
                     names.add(_SUBSET_TAG.sub("", str(item["/BaseFont"]).lstrip("/")))
+    element_langs: set[str] = set()
+    pending = [root["/StructTreeRoot"].get_object()] if "/StructTreeRoot" in root else []
+    while pending:
+        node = pending.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            pending.extend(node)
+        elif hasattr(node, "get"):
+            if "/Lang" in node and node.get("/Type") == "/StructElem":
+                element_langs.add(str(node["/Lang"]))
+            if node.get("/K") is not None:
+                pending.append(node["/K"])
     return {
         "tagged": "/StructTreeRoot" in root and bool(mark_info.get("/Marked")),
+        "element_langs": sorted(element_langs),
         "lang": str(root["/Lang"]) if "/Lang" in root else None,
         "direction": str(direction).lstrip("/") if direction is not None else None,
         "display_doc_title": bool(preferences.get("/DisplayDocTitle")),
