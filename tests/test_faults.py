@@ -135,6 +135,9 @@ def complete_text(rel: str, data: bytes, extract: bool = True) -> str:
         for page in reader.pages:   # every page object and its content stream resolve
             page.get_contents()
         return "\n".join(page.extract_text() for page in reader.pages) if extract else ""
+    if rel.endswith(".woff2"):   # a web font: binary
+        assert data[:4] == b"wOF2", rel
+        return ""
     text = data.decode("utf-8")
     if rel.endswith(".html"):
         assert text.lstrip().startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>"), rel
