@@ -40,6 +40,8 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
                       ("XDG_CACHE_HOME", "home/.cache"), ("XDG_CONFIG_HOME", "home/.config")):
         (root / sub).mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(name, str(root / sub))
+    # Subset web fonts depend only on the font packages: one cache for the session.
+    monkeypatch.setenv("TRANSLATE_FONT_CACHE", str(tmp_path_factory.getbasetemp() / "webfont-cache"))
     for name in list(os.environ):
         if name.startswith("ARGOS_"):
             monkeypatch.delenv(name)

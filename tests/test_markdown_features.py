@@ -147,7 +147,12 @@ def test_no_raw_html_in_any_output(published):
             for banned in ("<script", "<b>", "<div class=\"box\"", "alert(", "editor's note", "Hidden box",
                            "<!--"):
                 assert banned not in text, (key, ext, banned)
-    pdf_text = "".join(page.extract_text() for page in PdfReader(folder / "en" / "features.en.pdf").pages)
+    # poppler's pdftotext: pypdf 5 misreads WeasyPrint's "Custom"-encoded
+    # Noto Serif subset of this page (noted in the closing note of issue 16)
+    import subprocess
+
+    pdf_text = subprocess.run(["pdftotext", str(folder / "en" / "features.en.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
     assert "alert" not in pdf_text and "Hidden box" not in pdf_text and "bold claim" in pdf_text
 
 

@@ -1,16 +1,20 @@
-"""`translate doctor`: fonts, catalogues, and the text layer of published editions."""
+"""`translate doctor`: fonts, catalogues, web fonts, PDF fonts and tags, and the
+text layer of published editions."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from translate.cli import cli
 from translate.document import Block, Document, Segment
 from translate.languages import ALL
 from translate.render.html import render_html
 from translate.render.pdf import render_pdf
+from translate.render.webfonts import site_files
 
 PUBLISHED = datetime(2025, 7, 3, tzinfo=timezone.utc)
 TEXTS = {
@@ -26,6 +30,9 @@ def publish(folder, key, sentence=None, pdf=True):
     html = render_html(doc, lang, editions=[], published=PUBLISHED, original_href="../en/t.en.html")
     (folder / key).mkdir(parents=True, exist_ok=True)
     (folder / key / f"t.{key}.html").write_text(html, encoding="utf-8")
+    for rel, data in site_files([lang]).items():
+        (folder / rel).parent.mkdir(exist_ok=True)
+        (folder / rel).write_bytes(data)
     if pdf:
         (folder / key / f"t.{key}.pdf").write_bytes(render_pdf(html, lang=lang, title=title, published=PUBLISHED))
 
@@ -76,3 +83,57 @@ def test_doctor_explains_a_folder_without_editions(tmp_path):
     result = doctor(tmp_path)
     assert result.exit_code == 1
     assert "no editions in" in result.output and "Traceback" not in result.output
+
+
+def rewrite_pdf(path, change):
+    """Apply ``change(writer)`` to the PDF at ``path`` in place."""
+    writer = PdfWriter(clone_from=PdfReader(path))
+    change(writer)
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+def test_doctor_checks_pdf_fonts_tags_and_web_fonts(tmp_path):
+    article = tmp_path / "t"
+    publish(article, "ps")
+    result = doctor(article)
+    assert result.exit_code == 0, result.output
+    assert "PDF tagged, /Lang ps, /Direction /R2L" in result.output
+    assert "PDF fonts: Pkg-Amiri" in result.output and "web fonts:" in result.output
+
+
+def test_doctor_fails_on_a_system_font_in_the_pdf(tmp_path):
+    article = tmp_path / "t"
+    publish(article, "kk")
+
+    def embed_system_font(writer):
+        font = next(iter(writer.pages[0]["/Resources"]["/Font"].values())).get_object()
+        font[NameObject("/BaseFont")] = NameObject("/XKQQSR+DejaVu-Sans")
+
+    rewrite_pdf(article / "kk" / "t.kk.pdf", embed_system_font)
+    result = doctor(article)
+    assert result.exit_code == 1
+    assert "embeds fonts that are not packaged: DejaVu-Sans" in result.output
+
+
+def test_doctor_fails_on_an_untagged_pdf_without_reading_order(tmp_path):
+    article = tmp_path / "t"
+    publish(article, "ps")
+
+    def untag(writer):
+        for key in ("/StructTreeRoot", "/ViewerPreferences", "/MarkInfo"):
+            writer._root_object.pop(NameObject(key), None)
+
+    rewrite_pdf(article / "ps" / "t.ps.pdf", untag)
+    result = doctor(article)
+    assert result.exit_code == 1
+    assert "not tagged" in result.output and "no /Direction /R2L" in result.output
+
+
+def test_doctor_fails_when_a_web_font_file_is_missing(tmp_path):
+    article = tmp_path / "t"
+    publish(article, "kk", pdf=False)
+    next((article / "fonts").glob("noto-serif-*-normal.*.woff2")).unlink()
+    result = doctor(article)
+    assert result.exit_code == 1
+    assert "web font file(s) missing" in result.output

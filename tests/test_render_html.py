@@ -119,8 +119,9 @@ def test_translations_carry_the_notice_in_their_language_and_link_the_original(k
     }[key]
     assert notice in page.body_text
     assert page.find("a", href="../en/taliban-delisting.en.html", hreflang="en", **{"class": "original"})
-    assert "translate-en_ru 1.9 (argos)" in page.body_text
-    assert page.find("meta", name="translation-model")[0]["content"] == "translate-en_ru 1.9 (argos)"
+    # the model as a reader can look it up, with no English word in the chrome
+    assert "Argos en→ru 1.9" in page.body_text and "(argos)" not in page.body_text
+    assert page.find("meta", name="translation-model")[0]["content"] == "Argos en→ru 1.9"
 
 
 def test_the_original_has_no_translation_notice():
@@ -174,7 +175,10 @@ def test_styles_use_logical_properties_so_rtl_mirrors():
 ])
 def test_left_to_right_runs_in_rtl_text_are_isolated(text, isolated):
     html = render_inline(Segment(text), "rtl")
-    assert re.findall(r'<span dir="ltr">(.*?)</span>', html) == isolated
+    assert re.findall(r'<span dir="ltr"(?: lang="en")?>(.*?)</span>', html) == isolated
+    # Latin runs are English words of the original (a screen reader switches voice); numbers are not
+    assert all(('lang="en"' in tag) == bool(re.search("[A-Za-z]", run))
+               for tag, run in re.findall(r'(<span dir="ltr"[^>]*>)(.*?)</span>', html))
     assert re.sub(r"<[^>]+>", "", html) == text
 
 

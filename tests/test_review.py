@@ -81,8 +81,12 @@ def test_review_html_is_escaped_standalone_and_directional(prs_record):
     assert 'lang="fa-AF" dir="rtl"' in page
     assert "<del>امارت اسلامی</del><ins>طالبان</ins>" in page
     assert "href=" not in page and "src=" not in page    # nothing external
-    assert re.search(r'<li class="applied"><span class="status">applied</span>:\s*Taliban', page)
-    assert html.unescape(page).count("Russia → ") == 1
+    assert re.search(r'<li class="applied"><span class="status">applied</span>:\s*<bdi lang="en" dir="ltr">Taliban', page)
+    assert html.unescape(page).count("Russia</bdi> → ") == 1
+    # every quoted text is isolated in its language: the Dari terms, the English source terms and title
+    assert re.search(r'<bdi lang="en" dir="ltr">Russia</bdi> → <bdi lang="fa-AF" dir="rtl">[^<]+</bdi>', page)
+    assert '<h1>Review: <bdi lang="en" dir="ltr">Title &lt;script&gt;' in page
+    assert re.search(r'<p class="meta">Model: <bdi lang="en" dir="ltr">[^<(]+</bdi></p>', page)
 
 
 # --- glossary check ---------------------------------------------------------------

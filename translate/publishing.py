@@ -84,8 +84,9 @@ class Article:
     over, which files are current) holds until this run has written."""
 
     def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
-                 work: Path, media: tuple = ()):
+                 work: Path, media: tuple = (), site_url: str | None = None):
         self.doc = doc
+        self.site_url = site_url
         self.media = tuple(media)  # translate.media.MediaFile: the article's images, for media/
         self.source = Path(source)
         self.folder = Path(folder)
@@ -191,6 +192,7 @@ class Article:
             stage_entries(edition.stages),
             render_assets_digest() if any(WRITERS[f].rendered for f in self.formats) else None,
             review_summary(edition.record),
+            self.site_url,
         ]
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
@@ -241,7 +243,7 @@ class Article:
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
                     glossary_checked=edition.glossary_checked, media=self.media,
-                    reviewed=reviewed_count(edition.record))
+                    reviewed=reviewed_count(edition.record), site_url=self.site_url)
         written = []
         for name in self.formats:
             writer = WRITERS[name]
@@ -276,9 +278,11 @@ class Article:
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
+        web_fonts = self._stage_web_fonts(entries, staged) if "html" in self.formats else {}
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
         media = {image.rel: self._digest(image.rel) for image in self.media}
         files.update(media)
+        files.update(web_fonts)
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
         manifest = {
@@ -300,6 +304,17 @@ class Article:
 
         self._put(staged, self.folder / "SHA256SUMS", sums(files))
         return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
+
+    def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> dict[str, str]:
+        """Stage the web fonts the HTML pages reference (translate.render.webfonts);
+        returns {rel path: SHA-256} for the manifest."""
+        from translate.render.webfonts import site_files
+
+        written = {}
+        for rel, data in site_files(ALL[key] for key in entries).items():
+            self._put(staged, self.folder / rel, data)
+            written[rel] = self._digest(rel)
+        return written
 
     def _stage_index(self, entries: dict, staged: StagedFiles) -> str:
         """Stage index.html; returns the fingerprint of what it is made from."""

@@ -179,61 +179,12 @@ def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -
     return lines
 
 
-_HTML = """<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Review: {{ title }} — {{ lang.english_name }}</title>
-<style>
-body { font-family: "Noto Sans", "Noto Sans Arabic", "Amiri", sans-serif; margin: 2rem auto; max-width: 60rem;
-       line-height: 1.5; color: #222; padding: 0 1rem; }
-h1 { font-size: 1.4rem; } .meta { color: #555; }
-section { border-top: 1px solid #ccc; padding: .5rem 0 1rem; }
-h2 { font-size: 1rem; color: #555; margin: .5rem 0; }
-dl { display: grid; grid-template-columns: 7rem 1fr; gap: .3rem 1rem; margin: 0; }
-dt { color: #0a5f7a; font-weight: bold; } dd { margin: 0; }
-del { background: #fdd; color: #900; } ins { background: #dfd; color: #060; text-decoration: none; font-weight: bold; }
-ul.terms { list-style: none; padding: 0; margin: 0; }
-.already-right .status { color: #060; } .applied .status { color: #8a6d00; }
-.not-applied .status { color: #b00; font-weight: bold; } .detail { color: #666; }
-.summary { background: #f5f5f5; padding: .5rem 1rem; }
-</style>
-</head>
-<body>
-<h1>Review: <span lang="en">{{ title }}</span> — {{ lang.english_name }} ({{ lang.key }})</h1>
-<p class="meta">Model: {{ record.model.engine }} {{ record.model.name }} {{ record.model.version }}</p>
-<p class="summary">{{ summary }}</p>
-{% if missing %}<p class="not-applied"><span class="status">Could not place {{ missing|length }} term occurrence(s):</span>
-{% for index, term in missing %}segment {{ index + 1 }}: {{ term.source_term }} → <bdi lang="{{ lang.html_lang }}" dir="{{ lang.direction }}">{{ term.target_term }}</bdi>{% if not loop.last %}; {% endif %}{% endfor %}</p>{% endif %}
-{% for seg in segments %}
-<section id="segment-{{ seg.record.index + 1 }}">
-<h2>Segment {{ seg.record.index + 1 }}</h2>
-<dl>
-<dt>Source</dt><dd lang="en" dir="ltr">{{ seg.record.source }}</dd>
-<dt>Raw</dt><dd {{ attrs }}>{{ seg.record.raw.text }}</dd>
-{% if seg.adaptation %}<dt>Adapted</dt><dd {{ attrs }}>{% for op, text in seg.adaptation %}{{ run(op, text) }}{% endfor %}</dd>{% endif %}
-{% if seg.record.human %}<dt>Human</dt><dd {{ attrs }}>{{ seg.record.final }}</dd>
-<dt>Approved</dt><dd>by {{ seg.record.human.translator }}, {{ seg.record.human.approved[:10] }}: published as written, not repaired</dd>
-{% else %}<dt>Final</dt><dd {{ attrs }}>{{ seg.record.final }}</dd>{% endif %}
-{% if seg.glossary %}<dt>Glossary</dt><dd {{ attrs }}>{% for op, text in seg.glossary %}{{ run(op, text) }}{% endfor %}</dd>{% endif %}
-{% if seg.record.terms %}<dt>Terms</dt><dd><ul class="terms">
-{% for term in seg.record.terms %}<li class="{{ term.status }}"><span class="status">{{ labels.get(term.status, term.status) }}</span>:
-{{ term.source_term }} → <bdi {{ attrs }}>{{ term.target_term }}</bdi>{% if term.found and term.found != term.target_term %} (as <bdi {{ attrs }}>{{ term.found }}</bdi>){% endif %}
-{% if term.detail %}<span class="detail">— {{ term.detail }}</span>{% endif %}{% if choice(term) %} <span class="detail">[{{ choice(term) }}]</span>{% endif %}</li>
-{% endfor %}</ul></dd>{% endif %}
-</dl>
-</section>
-{% endfor %}
-</body>
-</html>
-"""
-
-
 def review_html(record: EditionRecord, lang: Language | str, source_title: str) -> str:
     """A standalone HTML page (no external files) with the same content."""
-    from jinja2 import Environment
+    from jinja2 import Environment, PackageLoader
     from markupsafe import Markup, escape
+
+    from translate.render.html import model_label
 
     lang = _language(lang)
 
@@ -241,8 +192,8 @@ def review_html(record: EditionRecord, lang: Language | str, source_title: str) 
         tag = {"delete": "del", "insert": "ins"}.get(op)
         return Markup(f"<{tag}>{escape(text)}</{tag}>") if tag else escape(text)
 
-    env = Environment(autoescape=True)
-    template = env.from_string(_HTML)
+    env = Environment(loader=PackageLoader("translate", "templates"), autoescape=True)
+    template = env.get_template("review.html")
     segments = [
         {
             "record": seg,
@@ -256,5 +207,6 @@ def review_html(record: EditionRecord, lang: Language | str, source_title: str) 
     return template.render(
         title=source_title, lang=lang, record=record, segments=segments, missing=missing,
         summary=_summary(term_counts(record)), labels=STATUS_LABELS, run=run, choice=choice_text,
+        model=model_label(record.model),
         attrs=Markup(f'lang="{escape(lang.html_lang)}" dir="{escape(lang.direction)}"'),
     )

@@ -284,7 +284,7 @@ def _render(lang: Language, name: str, **values) -> str:
     catalogue, filters, fonts and stylesheet); rows in other languages get
     their dates, sizes and review status in their own language."""
     from translate.render import l10n
-    from translate.render.html import GENERATOR, _environment
+    from translate.render.html import GENERATOR, _environment, font_context
 
     def status_in(edition: SiteEdition) -> str:
         if edition.status == "reviewed":
@@ -296,9 +296,13 @@ def _render(lang: Language, name: str, **values) -> str:
             return gettext("Machine translation of the English original; key terms checked against our glossary.")
         return gettext("Machine translation of the English original.")
 
+    # Every language's face (the pages list all editions); the site pages do
+    # not carry web fonts of their own (fonts_href None): they live beside
+    # each article's pages.
     return _environment(lang).get_template(name).render(
         lang=lang, generator=GENERATOR, site_href=_href, status_in=status_in,
-        size_in=l10n.format_size, date_in=l10n.format_date, **values)
+        size_in=l10n.format_size, date_in=l10n.format_date,
+        **font_context(lang, list(ALL.values()), None), **values)
 
 
 def _key_line(lang: Language, public_key):

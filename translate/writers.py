@@ -30,6 +30,7 @@ class Page:
     glossary_checked: bool = False
     media: tuple = ()               # translate.media.MediaFile: the article's images
     reviewed: tuple = (0, 0)        # (sentences a person approved, all sentences): the notice says which
+    site_url: str | None = None     # where output/ is on the web: the link to the original made absolute
 
     def _render(self, media_prefix=None) -> str:
         from translate.render.html import render_html
@@ -37,7 +38,8 @@ class Page:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
                            original_href=self.original_href, model=self.model,
-                           glossary_checked=self.glossary_checked, reviewed=self.reviewed, **extra)
+                           glossary_checked=self.glossary_checked, reviewed=self.reviewed,
+                           site_url=self.site_url, **extra)
 
     @cached_property
     def html(self) -> str:

@@ -1,5 +1,7 @@
-"""`translate doctor`: check that the fonts can draw every edition and that
-readers' tools get the text back out of the PDFs."""
+"""`translate doctor`: check that the fonts can draw every edition, that each
+HTML page finds its web fonts, that each PDF embeds packaged fonts only and is
+tagged for assistive technology, and that readers' tools get the text back
+out of the PDFs."""
 
 from __future__ import annotations
 
@@ -131,11 +133,63 @@ def _editions(path: Path) -> list[tuple[str, str, Path, Path]]:
     return found
 
 
+_FONT_URL = re.compile(r"""url\(["']?([^"')]+\.woff2)["']?\)""")
+
+
+def _check_web_fonts(report: _Report, label: str, lang, html: Path, text: str) -> None:
+    """The page's @font-face files are there, and they draw every character."""
+    from translate.render.textlayer import describe
+    from translate.render.webfonts import uncovered_characters
+
+    urls = _FONT_URL.findall(html.read_text(encoding="utf-8"))
+    absent = [url for url in urls if not (html.parent / url).is_file()]
+    if not urls:
+        report.warn(label, f"{html.name} carries no web fonts: readers see it in their own fonts")
+        return
+    if absent:
+        report.fail(label, f"{len(absent)} web font file(s) missing, e.g. {absent[0]}: publish the article again")
+        return
+    missing = uncovered_characters(text, [lang])
+    if missing:
+        report.fail(label, "web fonts lack " + ", ".join(describe(ch) for ch in missing))
+    else:
+        report.ok(label, f"web fonts: {len(urls)} files, every character covered")
+
+
+def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
+    """Only packaged fonts are embedded; the PDF is tagged, says its language
+    and, for Dari and Pashto, its right-to-left reading order."""
+    from translate.render.textlayer import foreign_fonts, pdf_structure
+
+    found = pdf_structure(pdf)
+    foreign = foreign_fonts(found["fonts"])
+    if foreign:
+        report.fail(label, f"{pdf.name} embeds fonts that are not packaged: {', '.join(foreign)} "
+                           "(publish again: the renderer now sees packaged fonts only)")
+    else:
+        report.ok(label, f"PDF fonts: {', '.join(found['fonts']) or 'none'}")
+    problems = []
+    if not found["tagged"]:
+        problems.append("not tagged")
+    if found["lang"] != lang.html_lang:
+        problems.append(f"/Lang is {found['lang']!r}, not {lang.html_lang!r}")
+    if lang.direction == "rtl" and found["direction"] != "R2L":
+        problems.append("no /Direction /R2L")
+    if not found["display_doc_title"]:
+        problems.append("title not shown in the window (/DisplayDocTitle)")
+    if problems:
+        report.fail(label, f"{pdf.name}: " + "; ".join(problems) + " (publish again)")
+    else:
+        report.ok(label, "PDF tagged, /Lang " + found["lang"] + (", /Direction /R2L" if found["direction"] else ""))
+
+
 def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path, min_share: float) -> None:
     from translate.languages import ALL
     from translate.render.textlayer import describe, font_coverage, text_layer_share
 
     lang = ALL[key]
+    if pdf.exists():
+        _check_pdf_structure(report, label, lang, pdf)
     if not html.exists():
         report.warn(label, f"no {html.name}: fonts and text layer not checked (they are measured against it)")
         return
@@ -145,6 +199,7 @@ def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path,
         report.fail(label, "fonts lack " + ", ".join(describe(ch) for ch in missing))
     else:
         report.ok(label, f"fonts cover all {len(set(text))} distinct characters")
+    _check_web_fonts(report, label, lang, html, text)
     if not pdf.exists():
         report.warn(label, f"no {pdf.name}: text layer not measured")
         return
@@ -162,14 +217,16 @@ def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path,
 @click.option("--min-share", type=click.FloatRange(0, 1), default=0.99, show_default=True,
               help="Least share of an edition's letters each PDF text extractor must recover.")
 def doctor(paths, min_share):
-    """Check fonts and the PDF text layer of published editions.
+    """Check fonts, PDF tags and the PDF text layer of published editions.
 
     Always checks that the packaged fonts and the page-chrome catalogues load.
     For each PATH (an article folder output/<slug>/, or one edition's
     <slug>.<key>.html / .pdf) it checks that the fonts cover every character
-    of each edition and measures the share of its letters that pdftotext and
-    pypdf recover from the PDF, in reading order. Exits with status 1 when a
-    check fails.
+    of each edition, that the HTML page's web font files are there, that the
+    PDF embeds packaged fonts only and is tagged with its language (and
+    right-to-left reading order for Dari and Pashto), and measures the share
+    of its letters that pdftotext and pypdf recover from the PDF, in reading
+    order. Exits with status 1 when a check fails.
 
     \b
     Examples:

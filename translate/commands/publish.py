@@ -121,7 +121,8 @@ def publish(sources, languages, formats, output_dir, strict, max_pdf_size, sign_
             if strict and doc.warnings:
                 raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
                                 "was published", "fix the lines above")
-            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images)
+            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images,
+                                       site_url=site_url)
         except UserError as err:
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
@@ -150,7 +151,8 @@ def _check_output_dir(output_dir: Path) -> None:
                         "make it writable or choose another with --output") from None
 
 
-def publish_article(article_file, languages, formats, output_dir: Path, setup, media=()) -> list[EditionOutcome]:
+def publish_article(article_file, languages, formats, output_dir: Path, setup, media=(),
+                    site_url: str | None = None) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     Everything happens under the article's lock, from reading the last run's
@@ -168,7 +170,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
     doc = article_file.doc
     article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=datetime.now(timezone.utc),
-                                 work=article_work_dir(output_dir / doc.slug), media=media)
+                                 work=article_work_dir(output_dir / doc.slug), media=media, site_url=site_url)
     article.source_sha256 = article_file.sha256
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():

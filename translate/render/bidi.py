@@ -19,8 +19,27 @@ import unicodedata
 _OPENERS = {"(": ")", "[": "]", "{": "}", "«": "»", "“": "”", "‹": "›"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 
-# A number, with inner punctuation if any: 2003  1,234.5  12.07.2025  15:30  ۱۴۰۴/۴/۱۲
-_NUMBER = re.compile(r"[-+−]?\d+(?:[.,:/٫٬]\d+)*%?")
+# A number, with inner punctuation, a currency sign before it and a percent
+# sign after it if any: 2003  1,234.5  12.07.2025  15:30  ۱۴۰۴/۴/۱۲  $4.8  20%
+_CURRENCY = "$€£¥₽₸₹"
+_NUMBER = re.compile(rf"(?:[{_CURRENCY}]\s?)?[-+−]?\d+(?:[.,:/٫٬]\d+)*(?:\s?[%٪‰])?")
+
+# A number and the space that ends a stretch of text: "$4.8 ", "12 ", "۵۷۳ ".
+_NUMBER_BEFORE = re.compile(rf"(?:[{_CURRENCY}]\s?)?[-+−]?\d+(?:[.,:/٫٬]\d+)*[ \u00a0\u202f]$")
+
+_MONTHS = frozenset(
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split())
+
+# Words that belong to the number before them ("573 km", "4,8 млрд",
+# "۵۷۳ کیلومتر"): the space between them becomes a no-break space.
+_UNIT_WORDS = frozenset(
+    "км м см мм кг г т га млн млн. млрд млрд. трлн тыс. тыс руб. доллар долларов долларов. тенге теңге "
+    "мың млн. % ٪ "
+    "کیلومتر متر کیلوگرام کیلو تن هکتار میلیون ملیون میلیارد ملیارد دالر افغانی درصد فیصد فیصده سلنه "
+    "زره سوه "
+    "km m cm mm kg g t ha mi ft lb bn mn tn billion million thousand trillion percent".split())
+_WORD = re.compile(r"[^\W\d_]+\.?|[%٪]")
 
 # Code points pypdf's text extraction treats as neutral or right-to-left
 # (pypdf._utils NEUTRAL_CHARACTER_RANGES and RTL_CHARACTER_RANGES); any other
@@ -71,11 +90,48 @@ def foreign_runs(text: str, direction: str) -> list[tuple[int, int, str]]:
                 last = j
             j += 1
         start, end = _balance(text, i, last + 1, limit=j)
+        if direction == "rtl":
+            start = _with_number_before(text, start)
         if runs and start < runs[-1][1]:
             start = runs[-1][1]
         runs.append((start, end, run_dir))
         i = end
     return runs
+
+
+def _unit_word(word: str, latin_lowercase: bool = False) -> bool:
+    """Whether ``word`` reads as the unit or month of a number before it:
+    "km", "billion", "March", "млрд", "کیلومتر" (not "Microsoft"); with
+    ``latin_lowercase`` any lower-case Latin word does (inside right-to-left
+    text a Latin word after a number is an English phrase: "3 tonnes")."""
+    if word in _UNIT_WORDS or word in _MONTHS:
+        return True
+    return latin_lowercase and word.isascii() and word[:1].islower()
+
+
+def _with_number_before(text: str, start: int) -> int:
+    """Where a left-to-right run that starts at ``start`` in right-to-left
+    text begins once the number in front of it is taken in: "$4.8 billion",
+    "573 km", "12 March 2024" read as one phrase, left to right; otherwise
+    the paragraph's direction puts the number after the word ("billion 4.8$")."""
+    word = _WORD.match(text, start)
+    if not word or not _unit_word(word.group(0), latin_lowercase=True):
+        return start
+    number = _NUMBER_BEFORE.search(text, 0, start)
+    return number.start() if number else start
+
+
+def bind_units(text: str) -> str:
+    """``text`` with a no-break space between a number and the unit or month
+    after it ("573\u00a0km", "12\u00a0March", "4,8\u00a0млрд"), so that a
+    line never breaks between them. Same length as ``text``: offsets of marks
+    still hold."""
+    out = list(text)
+    for match in re.finditer(r"\d[%٪]?( )(?=\S)", text):
+        word = _WORD.match(text, match.end())
+        if word and _unit_word(word.group(0)):
+            out[match.start(1)] = "\u00a0"
+    return "".join(out)
 
 
 def runs(text: str, direction: str) -> list[tuple[int, int, str]]:

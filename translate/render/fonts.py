@@ -26,20 +26,26 @@ PACKAGES = {
     "Amiri": "fontpkg-amiri",
     "Noto Serif": "fontpkg-noto-serif",
     "Noto Sans": "fontpkg-noto-sans",
+    "Source Code Pro": "fontpkg-source-code-pro",
 }
 
 # Each role lists font package families, first choice first; later ones only
 # supply characters the first lacks (Latin names in Dari text come from Amiri,
-# which has Latin letters of its own).
-_ARABIC_SCRIPT = ("Amiri", "Noto Serif")
+# which has Latin letters of its own). Source Code Pro sets code and, last in
+# every stack, draws the arrows and bullets the text faces lack (→ in "en→ru",
+# ◦ of nested lists): with no system font to fall back on, each character the
+# pages use must be in one of these.
+MONO = "Source Code Pro"
+_ARABIC_SCRIPT = ("Amiri", "Noto Serif", MONO)
 
 
 def roles(lang: Language) -> dict[str, tuple[str, ...]]:
     """The edition's typefaces: "body" for the text, "chrome" for headers,
-    footers and labels."""
+    footers and labels, "mono" for code."""
     if lang.direction == "rtl":
-        return {"body": _ARABIC_SCRIPT, "chrome": _ARABIC_SCRIPT}
-    return {"body": ("Noto Serif",), "chrome": ("Noto Sans", "Noto Serif")}
+        return {"body": _ARABIC_SCRIPT, "chrome": _ARABIC_SCRIPT, "mono": (MONO, "Amiri", "Noto Serif")}
+    return {"body": ("Noto Serif", MONO), "chrome": ("Noto Sans", "Noto Serif", MONO),
+            "mono": (MONO, "Noto Sans")}
 
 
 def css_family(family: str) -> str:
@@ -97,6 +103,12 @@ def font_files(lang: Language) -> list[FontFile]:
 def font_dirs(lang: Language) -> list[Path]:
     """Folders the PDF renderer may read fonts from."""
     return sorted({f.path.parent for f in font_files(lang)})
+
+
+def pdf_font_name(family: str) -> str:
+    """The prefix of the name WeasyPrint gives an embedded font of ``family``
+    ("Pkg-Noto-Serif", then "-Bold"...; pdffonts adds a subset tag "ABCDEF+")."""
+    return css_family(family).replace(" ", "-")
 
 
 @lru_cache(maxsize=None)

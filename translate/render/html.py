@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from translate import __version__
 from translate.document import Document, Segment
 from translate.languages import SOURCE, Language
-from translate.render import bidi, gfm, l10n
+from translate.render import bidi, fonts, gfm, l10n, webfonts
 
 GENERATOR = f"newsroom-translate {__version__}"
 
@@ -80,8 +80,8 @@ def _close_tag(rng: _Range) -> Markup:
     return Markup("</{}>").format(Markup(_TAGS[rng.kind]))
 
 
-def _ranges(segment: Segment, direction: str) -> list[_Range]:
-    text_len = len(segment.text)
+def _ranges(segment: Segment, text: str, direction: str) -> list[_Range]:
+    text_len = len(text)
     ranges = []
     for mark in segment.marks:
         start, end = max(0, mark.start), min(text_len, mark.end)
@@ -99,10 +99,20 @@ def _ranges(segment: Segment, direction: str) -> list[_Range]:
             # Images are never fetched: the (translated) alt text stands in.
             attrs.append(("class", "image-alt"))
         ranges.append(_Range(start, end, mark.kind, tuple(attrs)))
-    for start, end, kind in bidi.runs(segment.text, direction):
-        attrs = (("class", "bidi-box"),) if kind == "box" else (("dir", kind),)
+    for start, end, kind in bidi.runs(text, direction):
+        if kind == "box":
+            attrs: tuple[tuple[str, str], ...] = (("class", "bidi-box"),)
+        elif kind == "ltr" and _LATIN.search(text, start, end):
+            # Latin words in a translation come from the English original
+            # (names, acronyms): a screen reader reads them in English.
+            attrs = (("dir", kind), ("lang", SOURCE.html_lang))
+        else:
+            attrs = (("dir", kind),)
         ranges.append(_Range(start, end, "isolate", attrs))
     return ranges
+
+
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
@@ -110,14 +120,16 @@ def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = 
     the other writing direction isolated in <span dir="..."> (see
     translate.render.bidi for those and the <span class="bidi-box"> runs).
 
+    A number and its unit are bound by a no-break space (bidi.bind_units).
     Overlapping marks are split so that elements nest; "html" marks (raw inline
     tags) are dropped and "break" marks become <br>; URLs, footnote references
     and published images come from translate.render.gfm (images found at
     ``media_prefix``).
     """
     segment = gfm.atomize_images(segment)
-    text = segment.text
-    ranges = _ranges(segment, direction)
+    # A no-break space binds each number to its unit (same length: the marks' offsets hold).
+    text = bidi.bind_units(segment.text)
+    ranges = _ranges(segment, text, direction)
     breaks: dict[int, int] = {}
     points: dict[int, list[Markup]] = {}
     for mark in segment.marks:
@@ -189,7 +201,7 @@ def _environment(lang: Language) -> Environment:
     env.filters["size"] = lambda value, lg=lang: l10n.format_size(value, lg)
     env.filters["number"] = lambda value, lg=lang: l10n.format_number(value, lg)
     env.filters["iso"] = w3c_date
-    env.globals.update(counter_style=l10n.counter_style, body_font=_font_stack)
+    env.globals.update(counter_style=l10n.counter_style)
     return env
 
 
@@ -200,18 +212,20 @@ def w3c_date(value: date | datetime) -> str:
     return value.isoformat()
 
 
-# Local fonts a reader may have for each script; the PDF overrides these with
-# the packaged faces (translate.render.fonts).
-_WEB_FONTS = {
-    "rtl": '"Amiri", "Noto Naskh Arabic", "Noto Sans Arabic", "Vazirmatn", "Tahoma", serif',
-    "ltr": '"Noto Serif", "PT Serif", "Georgia", "DejaVu Serif", serif',
-    "chrome-rtl": '"Amiri", "Noto Naskh Arabic", "Noto Sans Arabic", "Tahoma", sans-serif',
-    "chrome-ltr": '"Noto Sans", "PT Sans", "Helvetica Neue", "Arial", sans-serif',
-}
+_GENERIC = {"body": "serif", "chrome": "sans-serif", "mono": "monospace"}
 
 
-def _font_stack(role: str, direction: str) -> str:
-    return _WEB_FONTS[f"chrome-{direction}" if role == "chrome" else direction]
+def font_stacks(lang: Language, page_langs: Sequence[Language] = ()) -> dict[str, str]:
+    """CSS font-family values per role ("body", "chrome", "mono") of a page in
+    ``lang`` that also shows text in ``page_langs`` (the index page: every
+    edition's): the edition's packaged faces first, then those of the other
+    languages, then the generic family."""
+    extra = webfonts.page_families([lang, *page_langs])
+    stacks = {}
+    for role, families in fonts.roles(lang).items():
+        ordered = list(dict.fromkeys([*families, *extra]))
+        stacks[role] = ", ".join(f'"{fonts.css_family(f)}"' for f in ordered) + f", {_GENERIC[role]}"
+    return stacks
 
 
 def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, int] = (0, 0)) -> str:
@@ -222,15 +236,52 @@ def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, 
                        number=lambda n: l10n.format_number(n, lang))
 
 
-def _model_label(model) -> str | None:
+def font_context(lang: Language, page_langs: Sequence[Language], fonts_href: str | None) -> dict:
+    langs = list(dict.fromkeys([lang, *page_langs]))
+    faces = webfonts.font_face_css(webfonts.page_fonts(langs), fonts_href) if fonts_href is not None else ""
+    return {"font_faces": faces, "font_stacks": font_stacks(lang, page_langs)}
+
+
+# Display names of multilingual model families: "nllb-200-distilled-600M" ->
+# "NLLB-200 distilled 600M", "m2m100_418M" -> "M2M-100 418M".
+_MODEL_FAMILIES = ((re.compile(r"^nllb-?(\d+)[-_]?", re.I), "NLLB-{}"), (re.compile(r"^m2m-?(\d+)[-_]?", re.I), "M2M-{}"))
+
+
+_ARGOS_PACKAGE = re.compile(r"^translate-([a-z]{2,3})_([a-z]{2,3})$")
+
+
+def model_label(model) -> str | None:
+    """The translation model as a reader can look it up: "Argos en→ru 1.9",
+    "NLLB-200 distilled 600M". A proper name, shown as is in every edition."""
     if model is None:
         return None
     if isinstance(model, str):
-        return model
-    parts = [getattr(model, "name", ""), getattr(model, "version", "")]
-    label = " ".join(p for p in parts if p)
-    engine = getattr(model, "engine", "")
-    return f"{label} ({engine})" if engine and label else (label or engine or None)
+        return model or None
+    engine = getattr(model, "engine", "") or ""
+    name = (getattr(model, "name", "") or "").strip()
+    version = (getattr(model, "version", "") or "").strip()
+    if engine == "argos":
+        # Argos packages are named by their pair, sometimes with the version ("en→ru 1.9").
+        pair = name[: -len(version)].strip() if version and name.endswith(version) else name
+        package = _ARGOS_PACKAGE.match(pair)   # the index's package name, "translate-en_ru"
+        if package:
+            pair = f"{package.group(1)}→{package.group(2)}"
+        return " ".join(part for part in ("Argos", pair, version) if part)
+    for pattern, display in _MODEL_FAMILIES:
+        match = pattern.match(name)
+        if match:
+            rest = name[match.end():].replace("-", " ").replace("_", " ").strip()
+            return " ".join(part for part in (display.format(match.group(1)), rest) if part)
+    return " ".join(part for part in (name, version) if part) or None
+
+
+def absolute_url(site_url: str | None, page_path: str, href: str | None) -> str | None:
+    """``href`` (relative to the page at ``page_path`` under the site root)
+    as an absolute URL on ``site_url``; None without a site URL or link."""
+    if not site_url or not href:
+        return None
+    base = site_url.rstrip("/") + "/" + page_path.lstrip("/")
+    return safe_href(urljoin(base, href))
 
 
 def render_html(
@@ -245,8 +296,11 @@ def render_html(
     author: str | None = None,
     media_prefix: str = gfm.PAGE_PREFIX,
     reviewed: tuple[int, int] = (0, 0),
+    site_url: str | None = None,
+    fonts_href: str | None = "../fonts/",
 ) -> str:
-    """One edition as a standalone HTML5 page (styles inline, no external resources).
+    """One edition as an HTML5 page (styles inline; its only external
+    resources are the web fonts, see translate.render.webfonts).
 
     ``lang`` is the edition's language (languages.SOURCE for the English
     original); ``editions`` lists every edition, the original included, as
@@ -261,6 +315,11 @@ def render_html(
     (translate.media: ../media/ for the page, another for the PDF's copy).
     ``reviewed`` is (sentences a translator approved, all sentences): the
     notice says machine translation, partly reviewed, or reviewed.
+    ``site_url`` is the address the output folder is published at: the link to
+    the original then becomes absolute, so that it works in a PDF shared alone
+    (without one the PDF leaves the link out). ``fonts_href`` is where the web
+    font files are, relative to the page (webfonts.site_files writes them to
+    output/<slug>/fonts/); None leaves the @font-face rules out.
     """
     links = []
     for edition_lang, href in editions:
@@ -269,6 +328,9 @@ def render_html(
         links.insert(0, EditionLink(lang, None, True))
     x_default = next((link.href for link in links if link.lang.key == SOURCE.key and link.href), None)
     author = author or doc.meta.get("author") or doc.meta.get("publisher")
+    original = safe_href(original_href)
+    page_path = f"{quote(doc.slug)}/{lang.key}/{quote(doc.slug)}.{lang.key}.html"
+    original = absolute_url(site_url, page_path, original) or original
     template = _environment(lang).get_template("edition.html")
     return template.render(
         doc=doc,
@@ -277,13 +339,16 @@ def render_html(
         editions=links,
         x_default=x_default,
         published=published,
-        original_href=safe_href(original_href),
+        original_href=original,
         is_translation=lang.key != SOURCE.key,
         notice=edition_notice(lang, glossary_checked, reviewed),
-        model_label=_model_label(model),
+        glossary_checked=glossary_checked,
+        model_label=model_label(model),
         author=str(author) if author else None,
         generator=GENERATOR,
         media_prefix=media_prefix,
+        # The language switcher names every edition in its own script.
+        **font_context(lang, [link.lang for link in links], fonts_href),
     )
 
 
@@ -312,6 +377,7 @@ def render_index(
     editions_info: Iterable[tuple[Language, Sequence[tuple[str, int]], date | datetime]],
     published: date | datetime,
     statuses: dict[str, tuple[bool, int, int]] | None = None,
+    fonts_href: str | None = "fonts/",
 ) -> str:
     """The index page of an article (output/<slug>/index.html): one row per
     edition with its files, their sizes and its publication date.
@@ -321,6 +387,7 @@ def render_index(
     each row is written in its edition's language, digits and date format.
     ``statuses`` gives per translated edition (glossary checked, sentences
     reviewed, all sentences): the row says what the edition is.
+    ``fonts_href``: where the web font files are, relative to the index.
     """
     rows = []
     for edition_lang, files, edition_published in editions_info:
@@ -343,5 +410,6 @@ def render_index(
         rows=rows,
         published=published,
         generator=GENERATOR,
+        **font_context(SOURCE, [row.lang for row in rows], fonts_href),
     )
 

@@ -2,25 +2,42 @@
 
 The print stylesheet (translate/templates/print.css) adds the packaged fonts,
 a running header with the article title, page numbers in the edition's digits
-("Page X of Y" from the gettext catalogue) and the machine-translation notice in
-the footer. WeasyPrint may read nothing but those fonts: AssetFetcher refuses
-network URLs, data: URLs and every file outside the font packages and the
-templates folder, so that nothing in an article can make the renderer fetch.
+("Page X of Y" from the gettext catalogue), the machine-translation notice in
+the footer and the address of every external link after its text. WeasyPrint
+may read nothing but those fonts: AssetFetcher refuses network URLs, data:
+URLs and every file outside the font packages and the templates folder, so
+that nothing in an article can make the renderer fetch; and its fontconfig
+sees only the font packages' folders (private_fontconfig), so that a character
+the packaged fonts lack prints as a box and is caught, instead of being drawn
+silently with a system font.
+
+The PDF is tagged (PDF/UA-1: structure tree, /Lang, the title shown in the
+window) and a right-to-left edition declares its reading order
+(/ViewerPreferences /Direction /R2L).
 
 Public API: render_pdf().
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import mimetypes
+import os
 import re
+import shutil
+import tempfile
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 from jinja2 import Environment, PackageLoader
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -146,6 +163,7 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
         faces=faces,
         body_stack=_stack(stacks["body"]),
         chrome_stack=_stack(stacks["chrome"]),
+        mono_stack=_stack(stacks["mono"]),
         running_header=css_string(bidi.isolate_plain(" ".join(title.split()), lang.direction)),
         footer_note=css_string(footer),
         page_label=page_label_content(page_label, l10n.counter_style(lang)),
@@ -159,6 +177,83 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
     )
 
 
+def _tag_element_languages() -> None:
+    """Give each structure element whose HTML element has a ``lang`` (Latin
+    runs in Dari and Pashto text, see html.render_inline) that /Lang, so that
+    a screen reader switches voice. WeasyPrint 70 writes /Lang for the
+    document only; this wraps its private tree builder, which calls itself
+    through the module name, and leaves the tree as it is if that changes."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    build = getattr(tags, "_build_box_tree", None)
+    if build is None or getattr(build, "_sets_lang", False):
+        return
+
+    def build_with_lang(box, parent, *args):
+        element_tag = getattr(box, "element_tag", None)
+        own = (getattr(box, "element", None) is not None and element_tag not in ("html", "body")
+               and not isinstance(box, (boxes.PageBox, boxes.MarginBox)))
+        lang = box.element.get("lang") if own else None
+        for element in build(box, parent, *args):
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    build_with_lang._sets_lang = True
+    tags._build_box_tree = build_with_lang
+
+
+_tag_element_languages()
+
+_FONTCONFIG_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _fontconfig_file(font_dirs: tuple[Path, ...]) -> Path:
+    """A fonts.conf that lists ``font_dirs`` and nothing else (no system or
+    user font folders, no include of the system configuration), with a
+    private cache folder; removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="translate-fontconfig-"))
+    atexit.register(shutil.rmtree, folder, True)
+    dirs = "".join(f"  <dir>{xml_escape(str(d))}</dir>\n" for d in font_dirs)
+    config = folder / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        f"<fontconfig>\n{dirs}  <cachedir>{xml_escape(str(folder / 'cache'))}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return config
+
+
+@contextmanager
+def private_fontconfig(lang: Language):
+    """Within the block, fontconfig configurations created (FcInitLoadConfigAndFonts
+    reads FONTCONFIG_FILE each time) see the edition's font packages only."""
+    path = _fontconfig_file(tuple(fonts.font_dirs(lang)))
+    with _FONTCONFIG_LOCK:
+        before = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(path)
+        try:
+            yield path
+        finally:
+            if before is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = before
+
+
+def _viewer_preferences(lang: Language):
+    """A WeasyPrint finisher: the window shows the document title, and a
+    right-to-left edition reads (and pages) from right to left."""
+    def finish(document, pdf):
+        preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+        preferences["DisplayDocTitle"] = "true"
+        if lang.direction == "rtl":
+            preferences["Direction"] = "/R2L"
+        pdf.catalog["ViewerPreferences"] = preferences
+    return finish
+
+
 def render_pdf(
     html: str,
     *,
@@ -170,27 +265,31 @@ def render_pdf(
     media: dict[str, bytes] | None = None,
     reviewed: tuple[int, int] = (0, 0),
 ) -> bytes:
-    """Typeset an edition's page (from render_html) as an A4 PDF.
+    """Typeset an edition's page (from render_html) as a tagged A4 PDF (PDF/UA-1).
 
     ``base_url`` resolves relative links (they are never fetched); ``title``
     goes to the running header and the PDF /Title; ``lang`` gives /Lang, the
-    fonts and the page-number digits; ``published`` the /CreationDate.
-    Fonts are embedded (subset). Resources other than the packaged fonts are
-    not read: WeasyPrint logs a warning for each and leaves it out; the
-    exception is ``media``, the article's images checked by translate.media,
-    served from memory by their URLs in the page.
+    fonts, the page-number digits and the reading direction; ``published``
+    the /CreationDate. Fonts are embedded (subset). Resources other than the
+    packaged fonts are not read: WeasyPrint logs a warning for each and
+    leaves it out; the exception is ``media``, the article's images checked
+    by translate.media, served from memory by their URLs in the page. The
+    link to the original appears only when render_html made it absolute (it
+    was given a site_url).
     """
     from weasyprint.text.fonts import FontConfiguration
 
     fetcher = AssetFetcher([*fonts.font_dirs(lang), TEMPLATES_DIR], media)
-    font_config = FontConfiguration()
+    with private_fontconfig(lang):
+        font_config = FontConfiguration()
     # As the page's last <style>, not as a WeasyPrint user stylesheet: user
     # rules lose to the page's own (author) rules in the cascade.
     style = f"<style>\n{print_stylesheet(lang, title, published, glossary_checked, reviewed)}</style>\n"
     html, found = _HEAD_END.subn(lambda match: style + match.group(0), html, count=1)
     if not found:
         html = style + html
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        font_config=font_config, pdf_variant="pdf/ua-1")
     if fetcher.refused:
         log.info("PDF %s: %d resource(s) not fetched", lang.key, len(fetcher.refused))
     metadata = document.metadata
@@ -201,4 +300,4 @@ def render_pdf(
     metadata.created = metadata.created or metadata.modified
     metadata.generator = f"{GENERATOR} (WeasyPrint {weasyprint.__version__})"
     metadata.attachments = []   # <link rel=attachment> would embed files
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant="pdf/ua-1", finisher=_viewer_preferences(lang))

@@ -6,13 +6,19 @@ whose glyphs WeasyPrint maps back to the wrong characters (Kozea/WeasyPrint#2841
 looks right on paper and reads wrong everywhere else, so it is measured here,
 with poppler's pdftotext and with pypdf.
 
-Public API: text_layer_share(), font_coverage(), extract_text(), letters().
+It also reads what a PDF declares for assistive technology and which fonts
+it embeds (pdf_structure), so that `translate doctor` can check a published
+PDF as a reader's tools see it.
+
+Public API: text_layer_share(), font_coverage(), extract_text(), letters(),
+pdf_structure(), foreign_fonts().
 """
 
 from __future__ import annotations
 
 import difflib
 import io
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -112,3 +118,59 @@ def font_coverage(text: str, lang: Language) -> list[str]:
 def describe(ch: str) -> str:
     """"U+0652 ARABIC SUKUN (ْ)": how a report names a character."""
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')} ({ch})"
+
+
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+
+
+def pdf_structure(pdf: bytes | str | Path) -> dict:
+    """What a PDF declares for readers' tools, as pypdf reads it:
+    {"tagged": structure tree and /MarkInfo /Marked true, "lang": /Lang,
+    "direction": /ViewerPreferences /Direction ("R2L", "L2R" or None),
+    "display_doc_title": bool, "title": /Title, "fonts": sorted embedded font
+    names without their subset tag ("Pkg-Amiri-Bold"), "element_langs": the
+    /Lang values of structure elements (foreign runs)}."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(_pdf_bytes(pdf)))
+    root = reader.trailer["/Root"]
+    mark_info = root.get("/MarkInfo") or {}
+    preferences = root.get("/ViewerPreferences") or {}
+    direction = preferences.get("/Direction")
+    names: set[str] = set()
+    for page in reader.pages:
+        fonts_dict = (page.get("/Resources") or {}).get("/Font") or {}
+        for ref in fonts_dict.values():
+            font = ref.get_object()
+            for item in (font, *(d.get_object() for d in font.get("/DescendantFonts") or [])):
+                if "/BaseFont" in item:
+                    names.add(_SUBSET_TAG.sub("", str(item["/BaseFont"]).lstrip("/")))
+    element_langs: set[str] = set()
+    pending = [root["/StructTreeRoot"].get_object()] if "/StructTreeRoot" in root else []
+    while pending:
+        node = pending.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            pending.extend(node)
+        elif hasattr(node, "get"):
+            if "/Lang" in node and node.get("/Type") == "/StructElem":
+                element_langs.add(str(node["/Lang"]))
+            if node.get("/K") is not None:
+                pending.append(node["/K"])
+    return {
+        "tagged": "/StructTreeRoot" in root and bool(mark_info.get("/Marked")),
+        "element_langs": sorted(element_langs),
+        "lang": str(root["/Lang"]) if "/Lang" in root else None,
+        "direction": str(direction).lstrip("/") if direction is not None else None,
+        "display_doc_title": bool(preferences.get("/DisplayDocTitle")),
+        "title": (reader.metadata or {}).get("/Title"),
+        "fonts": sorted(names),
+    }
+
+
+def foreign_fonts(font_names: list[str]) -> list[str]:
+    """The embedded font names (from pdf_structure) that are none of the
+    packaged families: a system font the renderer must not have used."""
+    prefixes = [fonts.pdf_font_name(family) for family in fonts.PACKAGES]
+    return [name for name in font_names
+            if not any(name == prefix or name.startswith(prefix + "-") for prefix in prefixes)]
