@@ -4,9 +4,12 @@ Markdown reader. Every problem is a SourceError naming the file (and line)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from translate import untrusted
 from translate.document import Document
 from translate.markdown_reader import SourceError, read_markdown
 
@@ -27,6 +30,38 @@ class SourceFile:
     sha256: str
 
 
+def _read_regular_file(path: Path, shown: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file (after links) of at most
+    MAX_SOURCE_BYTES. A FIFO would block forever and /dev/zero never ends:
+    anything else is refused before a byte is read, and the file is opened
+    without blocking and checked again through its descriptor (it could be
+    swapped between the two looks)."""
+    def refuse(mode: int):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
+        raise SourceError(f"{shown}: is {kind}, not an article file: give the path of a Markdown file")
+
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        refuse(mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            refuse(info.st_mode)
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise SourceError(f"{shown}: {info.st_size / (1 << 20):.1f} MB is over the limit of "
+                              f"{MAX_SOURCE_BYTES >> 20} MB for one article: split it into several articles")
+        # The checksum is of exactly these bytes, even if the file grows meanwhile.
+        data = file.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SourceError(f"{shown}: it grew over the limit of {MAX_SOURCE_BYTES >> 20} MB for one article "
+                          "while it was read: split it into several articles")
+    return data
+
+
 def read_source(path: Path) -> Document:
     """Read an article file; any problem becomes a SourceError naming the file."""
     return open_article(path).doc
@@ -35,39 +70,39 @@ def read_source(path: Path) -> Document:
 def open_article(path: Path) -> SourceFile:
     """Read and check an article file; any problem is a SourceError naming the file."""
     path = Path(path)
+    shown = untrusted.display_path(path)
+    if untrusted.undecodable_name(path.name):
+        raise SourceError(f"{shown}: the file name is not UTF-8 text (made on another system?): "
+                          "rename the file with letters, digits, '-' or '_'")
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES and path.is_file():
-            raise SourceError(f"{path}: {size / (1 << 20):.1f} MB is over the limit of "
-                              f"{MAX_SOURCE_BYTES >> 20} MB for one article: split it into several articles")
-        raw = path.read_bytes()
+        raw = _read_regular_file(path, shown)
     except IsADirectoryError:
-        raise SourceError(f"{path}: is a folder, not an article file") from None
+        raise SourceError(f"{shown}: is a folder, not an article file") from None
     except FileNotFoundError:
-        raise SourceError(f"{path}: cannot read it (No such file or directory): check the path") from None
+        raise SourceError(f"{shown}: cannot read it (No such file or directory): check the path") from None
     except OSError as err:
-        raise SourceError(f"{path}: cannot read it ({err.strerror})") from None
+        raise SourceError(f"{shown}: cannot read it ({err.strerror})") from None
     if not raw.strip():
-        raise SourceError(f"{path}: the file is empty (no title, no text): write the front matter "
+        raise SourceError(f"{shown}: the file is empty (no title, no text): write the front matter "
                           "(--- title: ... ---) and the article")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceError(f"{path}: not UTF-8 text but UTF-16 (Windows \"Unicode\"): save it as UTF-8")
+        raise SourceError(f"{shown}: not UTF-8 text but UTF-16 (Windows \"Unicode\"): save it as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}: a NUL byte: this looks like a binary file, not a Markdown article")
+        raise SourceError(f"{shown}:{line}: a NUL byte: this looks like a binary file, not a Markdown article")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}): "
+        raise SourceError(f"{shown}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}): "
                           "save the file as UTF-8") from None
     try:
         doc = read_markdown(text, slug=path.stem)
     except SourceError as err:
-        raise SourceError(f"{path}: {err}", line=err.line) from None
+        raise SourceError(f"{shown}: {err}", line=err.line) from None
     if not doc.blocks:
-        raise SourceError(f"{path}: the article has no text after its front matter")
+        raise SourceError(f"{shown}: the article has no text after its front matter")
     if doc.lang.lower().split("-")[0].split("_")[0] != "en":
-        raise SourceError(f"{path}: front matter lang: {doc.lang}, but only English articles can be translated: "
+        raise SourceError(f"{shown}: front matter lang: {doc.lang}, but only English articles can be translated: "
                           "set lang: en or remove it")
     return SourceFile(path, doc, hashlib.sha256(raw).hexdigest())
