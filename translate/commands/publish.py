@@ -52,10 +52,13 @@ def _split_formats(ctx, param, value: str) -> list[str]:
               help="Files to write for each edition.")
 @output_option
 @translation_options
+@click.option("--replace", is_flag=True,
+              help="Publish an article whose slug is that of an article published from another source file, "
+                   "replacing it (refused otherwise).")
 @click.option("--strict", is_flag=True,
               help="Publish nothing of an article whose source had something left out (raw HTML, an image "
                    "outside its folder).")
-def publish(sources, languages, formats, output_dir, strict, **translation):
+def publish(sources, languages, formats, output_dir, strict, replace, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -81,11 +84,16 @@ def publish(sources, languages, formats, output_dir, strict, **translation):
     setup = translation_setup(**translation)
     _check_output_dir(output_dir)
 
-    failed = False
+    from translate import run_guard
+    from translate.signals import SIGPIPE_STATUS, interrupt_behind, quiet_stdout
+
+    failed, pipe_closed = False, False
+    slugs = run_guard.SlugsOfRun()
     for source in sources:
         # One bad article is reported and the others are still published.
         try:
             article = open_article(source)
+            slugs.claim(article.doc.slug, source)
             doc, images = media_stage.prepare(article.doc, source)
             article = dataclasses.replace(article, doc=doc)
             for warning in doc.warnings:
@@ -93,14 +101,26 @@ def publish(sources, languages, formats, output_dir, strict, **translation):
             if strict and doc.warnings:
                 raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
                                 "was published", "fix the lines above")
-            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images)
+            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images,
+                                       replace=replace)
         except UserError as err:
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
             continue
-        _print_summary(article.doc.slug, outcomes, output_dir)
+        except Exception as err:
+            if interrupt_behind(err) is not None:
+                raise
+            click.secho(f"error: {run_guard.unexpected(source, err).one_line()}", fg="red", err=True)
+            failed = True
+            continue
+        try:
+            _print_summary(article.doc.slug, outcomes, output_dir)
+        except BrokenPipeError:
+            # `publish | head -1`: the articles are still published, unheard.
+            quiet_stdout()
+            pipe_closed = True
         failed |= any(o.problem for o in outcomes)
-    click.get_current_context().exit(1 if failed else 0)
+    click.get_current_context().exit(1 if failed else SIGPIPE_STATUS if pipe_closed else 0)
 
 
 def _check_output_dir(output_dir: Path) -> None:
@@ -120,7 +140,8 @@ def _check_output_dir(output_dir: Path) -> None:
                         "make it writable or choose another with --output") from None
 
 
-def publish_article(article_file, languages, formats, output_dir: Path, setup, media=()) -> list[EditionOutcome]:
+def publish_article(article_file, languages, formats, output_dir: Path, setup, media=(),
+                    replace: bool = False) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     Everything happens under the article's lock, from reading the last run's
@@ -143,6 +164,12 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
         if path.exists() and not path.is_dir():
             raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
                             "move the file away or choose another --output")
+    from translate import run_guard
+    from translate.writers import WRITERS
+
+    run_guard.check_targets(article.folder, [article.folder / name for name in ("index.html", "manifest.json",
+                                                                                "SHA256SUMS")]
+                            + [article.file_for(lang, ext) for lang in (SOURCE, *languages) for ext in (WRITERS[f].extension for f in formats)])
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
 
     def translate_one(lang, outcome, plan, pre):
@@ -175,6 +202,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
 
     try:
         with article.lock(on_wait=waiting):
+            run_guard.check_not_replacing(article.folder, article_file.path, doc.slug, replace)
             original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
             editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
             plans = {}
