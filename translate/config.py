@@ -123,6 +123,9 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except tomllib.TOMLDecodeError as err:
         # The message ends with "(at line N, column M)".
         raise ConfigError(f"{name}: invalid TOML: {err}") from None
+    except RecursionError:   # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
+                          "write the settings as plain tables (see translate init)") from None
     _only(raw, ("languages", "downloads"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():

@@ -43,6 +43,9 @@ CONTROLS = untrusted._ARTICLE_UNSAFE
 # (and their temporary names) built from it to stay under 255 bytes.
 _SLUG_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 MAX_SLUG_BYTES = 200
+# Names Windows reserves for devices, with or without an extension ("CON",
+# "con.txt", "COM1"): a folder of that name cannot be made or copied there.
+_WINDOWS_RESERVED = re.compile(r"(?i)^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$")
 
 
 class SourceError(UserError, ValueError):
@@ -168,10 +171,11 @@ def _front_matter_date(value, fail) -> date:
 def check_slug(slug: str, origin: str = "front matter slug") -> str:
     """``slug`` if it can name an output folder and its files, else SourceError."""
     if (not slug or slug.startswith(".") or _SLUG_FORBIDDEN.search(slug) or slug != slug.strip()
-            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES):
+            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES or slug.endswith(".") or _WINDOWS_RESERVED.match(slug)):
         raise SourceError(
             f"{origin} {slug!r} cannot name the output folder: use letters, digits, spaces, '-' or '_' "
-            f"(no / \\ : * ? \" < > |, no leading dot, at most {MAX_SLUG_BYTES} bytes); "
+            f"(no / \\ : * ? \" < > |, no leading or trailing dot, not a Windows device name like CON or "
+            f"COM1, at most {MAX_SLUG_BYTES} bytes); "
             + ("rename the file or set slug: in the front matter" if origin == "the file name"
                else "change slug: in the front matter"))
     return slug

@@ -22,20 +22,13 @@ def cache():
     """
 
 
-def _open(path):
-    from translate.memory import TranslationMemory, TranslationMemoryError
-
-    try:
-        return TranslationMemory(path)
-    except TranslationMemoryError as err:
-        raise click.ClickException(str(err)) from None
-
-
 @cache.command()
 @click.option("--cache", "path", **CACHE_OPTION)
 def info(path):
     """Where the memory is and how many segments it holds."""
-    stats = _open(path).stats()
+    from translate.memory import TranslationMemory
+
+    stats = TranslationMemory(path).stats()
     click.echo(f"{stats['path']}: {stats['segments']} segments")
     for lang, count in sorted(stats["languages"].items()):
         click.echo(f"  {lang}: {count}")
@@ -44,6 +37,18 @@ def info(path):
 @cache.command()
 @click.option("--cache", "path", **CACHE_OPTION)
 def clear(path):
-    """Forget every cached translation (the next publish translates everything)."""
-    memory = _open(path)
-    click.echo(f"removed {memory.clear()} segments from {memory.path}")
+    """Forget every cached translation (the next publish translates everything).
+
+    A damaged memory file is replaced by an empty one (the damaged file is
+    kept beside it as FILE.damaged); a read-only or locked one is left alone."""
+    from translate.memory import DamagedMemory, TranslationMemory, default_path, reset_damaged
+
+    try:
+        memory = TranslationMemory(path)
+        removed = memory.clear()
+    except DamagedMemory:
+        path = path or default_path()
+        kept = reset_damaged(path)
+        click.echo(f"{path} was damaged: replaced by an empty memory (the damaged file is kept as {kept.name})")
+        return
+    click.echo(f"removed {removed} segments from {memory.path}")
