@@ -99,13 +99,24 @@ def config_path(option: str | Path | None = None) -> Path | None:
     return path
 
 
+# A translate.toml is a few lines; a bigger file is the wrong file.
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def load(option: str | Path | None = None) -> Config:
     """The project configuration (see config_path), defaults filled in."""
     path = config_path(option)
     if path is None:
         return default()
+    from translate import untrusted
+
     try:
-        data = path.read_bytes()
+        data = untrusted.read_regular_file(path, MAX_CONFIG_BYTES)
+    except untrusted.NotRegularFile as err:
+        raise ConfigError(f"{path}: {err.args[0]}, not a configuration file: give the path of translate.toml") from None
+    except untrusted.TooLarge:
+        raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 10} KB, too large for a configuration file: "
+                          "check the path given to --config") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
     try:

@@ -171,7 +171,8 @@ def _front_matter_date(value, fail) -> date:
 def check_slug(slug: str, origin: str = "front matter slug") -> str:
     """``slug`` if it can name an output folder and its files, else SourceError."""
     if (not slug or slug.startswith(".") or _SLUG_FORBIDDEN.search(slug) or slug != slug.strip()
-            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES or slug.endswith(".") or _WINDOWS_RESERVED.match(slug)):
+            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES or slug.endswith(".") or _WINDOWS_RESERVED.match(slug)
+            or untrusted.clean(slug) != slug):
         raise SourceError(
             f"{origin} {slug!r} cannot name the output folder: use letters, digits, spaces, '-' or '_' "
             f"(no / \\ : * ? \" < > |, no leading or trailing dot, not a Windows device name like CON or "

@@ -54,7 +54,7 @@ def previous_source(folder: Path) -> str | None:
     try:
         manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
         source = manifest.get("article", {}).get("source")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return source if isinstance(source, str) else None
 

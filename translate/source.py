@@ -4,8 +4,6 @@ Markdown reader. Every problem is a SourceError naming the file (and line)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,38 +28,6 @@ class SourceFile:
     sha256: str
 
 
-def _read_regular_file(path: Path, shown: str) -> bytes:
-    """The bytes of ``path`` if it is a regular file (after links) of at most
-    MAX_SOURCE_BYTES. A FIFO would block forever and /dev/zero never ends:
-    anything else is refused before a byte is read, and the file is opened
-    without blocking and checked again through its descriptor (it could be
-    swapped between the two looks)."""
-    def refuse(mode: int):
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
-        raise SourceError(f"{shown}: is {kind}, not an article file: give the path of a Markdown file")
-
-    mode = os.stat(path).st_mode
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(path)
-    if not stat.S_ISREG(mode):
-        refuse(mode)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            refuse(info.st_mode)
-        if info.st_size > MAX_SOURCE_BYTES:
-            raise SourceError(f"{shown}: {info.st_size / (1 << 20):.1f} MB is over the limit of "
-                              f"{MAX_SOURCE_BYTES >> 20} MB for one article: split it into several articles")
-        # The checksum is of exactly these bytes, even if the file grows meanwhile.
-        data = file.read(MAX_SOURCE_BYTES + 1)
-    if len(data) > MAX_SOURCE_BYTES:
-        raise SourceError(f"{shown}: it grew over the limit of {MAX_SOURCE_BYTES >> 20} MB for one article "
-                          "while it was read: split it into several articles")
-    return data
-
-
 def read_source(path: Path) -> Document:
     """Read an article file; any problem becomes a SourceError naming the file."""
     return open_article(path).doc
@@ -75,7 +41,15 @@ def open_article(path: Path) -> SourceFile:
         raise SourceError(f"{shown}: the file name is not UTF-8 text (made on another system?): "
                           "rename the file with letters, digits, '-' or '_'")
     try:
-        raw = _read_regular_file(path, shown)
+        # The checksum is of exactly these bytes, even if the file changes meanwhile.
+        raw = untrusted.read_regular_file(path, MAX_SOURCE_BYTES)
+    except untrusted.NotRegularFile as err:
+        raise SourceError(f"{shown}: {err.args[0]}, not an article file: "
+                          "give the path of a Markdown file") from None
+    except untrusted.TooLarge as err:
+        size = f"{err.size / (1 << 20):.1f} MB is" if err.size else "it grew while read and is"
+        raise SourceError(f"{shown}: {size} over the limit of {MAX_SOURCE_BYTES >> 20} MB for one article: "
+                          "split it into several articles") from None
     except IsADirectoryError:
         raise SourceError(f"{shown}: is a folder, not an article file") from None
     except FileNotFoundError:

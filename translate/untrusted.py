@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 
 # Removed from articles (kept: tab and line ends, LRM/RLM, ZWNJ/ZWJ, other Cf).
@@ -67,3 +68,56 @@ def undecodable_name(path: object) -> bool:
     """True when a file name holds bytes that are not UTF-8 (a name made on
     another system, or a broken one): it cannot name anything we publish."""
     return bool(re.search("[\udc80-\udcff]", str(path)))
+
+
+# --- files named by the user ------------------------------------------------------
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device, a socket: reading it would block forever
+    or never end. ``kind`` says which, for the message."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"is {kind}")
+        self.filename, self.kind = path, kind
+
+
+class TooLarge(OSError):
+    def __init__(self, path, size: int | None):
+        super().__init__("too large")
+        self.filename, self.size = path, size
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_regular_file(path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file (after links) of at most
+    ``limit`` bytes. A FIFO would block forever and /dev/zero never ends:
+    anything else is refused (NotRegularFile) before a byte is read, and the
+    file is opened without blocking and checked again through its descriptor
+    (it could be swapped between the two looks). IsADirectoryError for a
+    folder, TooLarge past ``limit`` (also when it grows while read)."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(path, _kind(mode))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(path, _kind(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(path, info.st_size)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path, None)
+    return data
