@@ -41,7 +41,10 @@ class ShownUserError(click.ClickException):
     """A translate.errors.UserError as click shows errors: one line, its status."""
 
     def __init__(self, err):
-        super().__init__(err.one_line())
+        from translate.untrusted import display
+
+        # Messages quote file names and contents: nothing in them may steer the terminal.
+        super().__init__(display(err.one_line(), 4000))
         self.exit_code = err.exit_code
 
 

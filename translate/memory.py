@@ -27,6 +27,10 @@ from translate.engines.base import Alignment, Engine, ModelInfo, Progress, Trans
 
 SCHEMA_VERSION = 1
 
+# Seconds to wait for another run's write to finish before the memory counts
+# as locked (a publish writes one short transaction per edition).
+BUSY_TIMEOUT = 30
+
 
 class TranslationMemoryError(UserError, RuntimeError):
     """The memory file cannot be used; the message says what to do."""
@@ -153,7 +157,7 @@ class TranslationMemory:
                 raise TranslationMemoryError(f"the translation memory {self.path} is not a file",
                                              "give a file with --cache, or run with --no-cache")
             # autocommit mode; transactions are explicit below
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
             self._setup()
 
     def _setup(self) -> None:

@@ -86,6 +86,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, **translat
 
     from translate import run_guard
     from translate.signals import SIGPIPE_STATUS, interrupt_behind, quiet_stdout
+    from translate.untrusted import display
 
     failed, pipe_closed = False, False
     slugs = run_guard.SlugsOfRun()
@@ -97,20 +98,21 @@ def publish(sources, languages, formats, output_dir, strict, replace, **translat
             doc, images = media_stage.prepare(article.doc, source)
             article = dataclasses.replace(article, doc=doc)
             for warning in doc.warnings:
-                click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
+                click.secho(f"warning: {display(f'{source}:{warning.line}: {warning.message}', 4000)}",
+                            fg="yellow", err=True)
             if strict and doc.warnings:
                 raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
                                 "was published", "fix the lines above")
             outcomes = publish_article(article, languages, formats, output_dir, setup, media=images,
                                        replace=replace)
         except UserError as err:
-            click.secho(f"error: {err.one_line()}", fg="red", err=True)
+            click.secho(f"error: {display(err.one_line(), 4000)}", fg="red", err=True)
             failed = True
             continue
         except Exception as err:
             if interrupt_behind(err) is not None:
                 raise
-            click.secho(f"error: {run_guard.unexpected(source, err).one_line()}", fg="red", err=True)
+            click.secho(f"error: {display(run_guard.unexpected(source, err).one_line(), 4000)}", fg="red", err=True)
             failed = True
             continue
         try:
@@ -281,7 +283,9 @@ def _carry(article, lang, pre: str, setup):
 
 
 def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
-    click.echo(f"\n{slug}: editions in {output_dir / slug}")
+    from translate.untrusted import display_path
+
+    click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
         if o.problem:
