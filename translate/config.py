@@ -94,9 +94,9 @@ def config_path(option: str | Path | None = None) -> Path | None:
     if option is None:
         return None
     path = Path(option).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: no such configuration file; check the path given to --config")
-    return path
+    return path   # a folder, a pipe or a device is refused by name when read (load)
 
 
 # A translate.toml is a few lines; a bigger file is the wrong file.
@@ -117,6 +117,8 @@ def load(option: str | Path | None = None) -> Config:
     except untrusted.TooLarge:
         raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 10} KB, too large for a configuration file: "
                           "check the path given to --config") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file: give the path of translate.toml") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
     try:

@@ -59,18 +59,35 @@ def _explain(path: Path, err: BaseException) -> TranslationMemoryError:
         return DamagedMemory(f"the translation memory {path} is damaged ({err})",
                              f"translate cache clear --cache {path} resets it (the damaged file is kept beside it "
                              "as .damaged), or run with --no-cache")
-    if code in (_READONLY, _PERM) or errno_ in (1, 13, 30):
+    if code in (_READONLY, _PERM) or errno_ in (1, 13, 30) or (code in (_CANTOPEN, _IOERR) and not _writable(path)):
         return TranslationMemoryError(f"cannot write to the translation memory {path} ({err})",
                                       "the memory is kept as it is: make the file and its folder writable, "
                                       "or run with --no-cache")
     if code in (_BUSY, _LOCKED):
         return TranslationMemoryError(f"the translation memory {path} is locked by another program ({err})",
                                       "wait for it to finish, or run with --no-cache; the memory is kept")
-    if code == _FULL or errno_ == 28:
+    if code == _FULL or errno_ == 28 or (code == _IOERR and _nearly_full(path)):
         return TranslationMemoryError(f"the disk holding the translation memory {path} is full ({err})",
                                       "free some space, or run with --no-cache; the memory is kept")
     return TranslationMemoryError(f"cannot use the translation memory {path} ({err})",
                                   "check the file and its folder, or run with --no-cache; the memory is kept")
+
+
+def _writable(path: Path) -> bool:
+    """False when the memory or its folder cannot be written (SQLite then
+    reports only "unable to open database file": its -wal/-shm files cannot be made)."""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
+
+
+def _nearly_full(path: Path) -> bool:
+    """True when the memory's disk has almost no room left (SQLite reports a
+    full disk while making its -shm file as "disk I/O error")."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < (1 << 20)
+    except OSError:
+        return False
 
 
 @contextmanager
