@@ -23,6 +23,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -1479,6 +1480,108 @@ def _(w):
     return ["models", "remove", "../../etc", "--models-dir", str(w.tmp / "new-models")]
 
 
+# --- issue 20: the process (signals and pipes) --------------------------------------------------
+#
+# Real subprocesses (`python -m translate` through translate.cli.main, where the
+# signal handlers live). The run sends ITSELF the signal at a chosen moment
+# (like tests/test_faults.py's kill at a rename): a timer would rarely land
+# inside the typesetter.
+
+SELF_SIGNAL = """
+import os, signal, sys
+hook, name = os.environ["SELF_SIGNAL_AT"], os.environ["SELF_SIGNAL"]
+def fire():
+    os.kill(os.getpid(), getattr(signal, name))
+if hook == "render":
+    from weasyprint.text import fonts
+    real = fonts.FontConfiguration.add_font_face
+    def add_font_face(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)   # WeasyPrint's temporary font folder exists now
+        fire()
+        return result
+    fonts.FontConfiguration.add_font_face = add_font_face
+elif hook == "translate":
+    from translate import edition
+    real = edition.translate_edition
+    def translate_edition(*args, **kwargs):
+        fire()
+        return real(*args, **kwargs)
+    edition.translate_edition = translate_edition
+sys.argv = ["translate", *sys.argv[1:]]
+from translate.cli import main
+main()
+"""
+
+
+@dataclass(frozen=True)
+class ProcessCase:
+    id: str
+    args: Callable[[World], list[str]]
+    exit: int
+    last_line: str = ""              # regex the last line of stderr must match ("" : stderr empty)
+    signal_at: tuple[str, str] | None = None   # (hook, signal name) the run sends itself
+    closed_stdout: bool = False      # the reader of stdout went away before the run began
+    published: str | None = None     # a slug that must be published afterwards
+
+
+def _changed(w):
+    return w.publish(w.source(ARTICLE_TEXT.replace("significant", "notable")))
+
+
+PROCESS_CASES = [
+    ProcessCase("SIGTERM while the PDF is typeset", _changed, 143,
+                r"^terminated by SIGTERM: nothing half-written was left behind$", ("render", "SIGTERM")),
+    ProcessCase("SIGHUP while the PDF is typeset", _changed, 129,
+                r"^terminated by SIGHUP: nothing half-written was left behind$", ("render", "SIGHUP")),
+    ProcessCase("SIGTERM while translating", _changed, 143,
+                r"^terminated by SIGTERM: nothing half-written was left behind$", ("translate", "SIGTERM")),
+    ProcessCase("publish | head -0 (stdout closed)", lambda w: w.publish(w.source(
+        "---\ntitle: T\nslug: piped\n---\nRussia has removed the Taliban.\n", name="piped.md"), formats="md"),
+        141, closed_stdout=True, published="piped"),
+    ProcessCase("models list | head -0", lambda w: ["models", "list", "--models-dir", str(w.models)], 141,
+                closed_stdout=True),
+    ProcessCase("cache info | head -0", lambda w: ["cache", "info", "--cache", str(w.cache)], 141, closed_stdout=True),
+]
+
+
+@pytest.mark.parametrize("row", PROCESS_CASES, ids=[c.id for c in PROCESS_CASES])
+def test_process(row: ProcessCase, world: World):
+    published_before = snapshot(world.out / SLUG)
+    tmpdir = world.tmp / "tmpdir"
+    tmpdir.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmpdir))
+    head = [sys.executable, "-m", "translate"]
+    if row.signal_at:
+        script = world.tmp / "self_signal.py"
+        script.write_text(SELF_SIGNAL)
+        env.update(SELF_SIGNAL_AT=row.signal_at[0], SELF_SIGNAL=row.signal_at[1])
+        head = [sys.executable, str(script)]
+    stdout = subprocess.PIPE
+    if row.closed_stdout:
+        read_end, stdout = os.pipe()
+        os.close(read_end)      # every write to stdout now fails with EPIPE
+    try:
+        done = subprocess.run([*head, *row.args(world)], cwd=ROOT, env=env, stdout=stdout,
+                              stderr=subprocess.PIPE, timeout=600)
+    finally:
+        if row.closed_stdout:
+            os.close(stdout)
+    err = done.stderr.decode("utf-8", errors="replace")
+    assert done.returncode == row.exit, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert not SCREEN_CONTROLS.search(err)
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("Russian", "  "))]
+    if row.last_line:
+        assert re.search(row.last_line, lines[-1]), err
+    elif not row.published:
+        assert not lines, err
+    assert snapshot(world.out / SLUG) == published_before, "an already published file changed"
+    assert not [p for p in (world.out / ".work").rglob("*") if p.is_file() and p.name != "lock"], "staging left"
+    assert not list(tmpdir.iterdir()), f"temporary files left: {list(tmpdir.rglob('*'))[:5]}"
+    if row.published:
+        assert (world.out / row.published / "ru" / f"{row.published}.ru.md").is_file()
+
+
 # --- running the table ------------------------------------------------------------------
 
 
@@ -1529,3 +1632,25 @@ def test_catalogue(row: Case, world: World, extra_models):
     if row.unchanged:
         assert snapshot(world.out / SLUG) == published_before, "an already published file changed"
     assert snapshot(world.models) == models_before, "the installed models changed"
+
+
+def test_a_source_edited_during_a_publish_is_recorded_as_translated(world, monkeypatch):
+    """issue 20: the manifest's checksum is of the bytes that were translated,
+    not of the file as it is when the manifest is written."""
+    from translate import media
+
+    source = world.source(ARTICLE_TEXT.replace("significant", "notable"))
+    read = source.read_bytes()
+    real = media.prepare
+
+    def prepare(doc, path):      # the editor saves a new revision right after the file was read
+        Path(path).write_text(ARTICLE_TEXT.replace("significant", "edited meanwhile"), encoding="utf-8")
+        return real(doc, path)
+
+    monkeypatch.setattr(media, "prepare", prepare)
+    result = CliRunner().invoke(cli, world.publish(source))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((world.out / SLUG / "manifest.json").read_text())
+    assert manifest["article"]["source_sha256"] == hashlib.sha256(read).hexdigest()
+    assert "notable" in (world.out / SLUG / "en" / f"{SLUG}.en.md").read_text()
+    assert "edited meanwhile" not in (world.out / SLUG / "en" / f"{SLUG}.en.md").read_text()
