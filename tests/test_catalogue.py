@@ -1128,8 +1128,8 @@ def _(w):
                      output=w.tmp / "out\x1b[31m", formats="md")
 
 
-@case("output: the work folder output/.work is a file", 1, r"\.work", "cannot write",
-      "check that the output folder is writable")
+@case("output: the work folder output/.work is a file", 1, r"out/\.work is a file",
+      "publish keeps its working files", "nothing was published", "move the file away")
 def _(w):
     work = w.out / ".work"
     if work.exists():

@@ -49,6 +49,14 @@ def check_targets(folder: Path, files: list[Path]) -> None:
                             "nothing was published", "move the folder away")
 
 
+def check_work_folder(work: Path) -> None:
+    """Refuse, before any translation, when output/.work or its article folder is a file."""
+    for path in (work.parent, work):
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{display_path(path)} is a file, but publish keeps its working files (lock, staged "
+                            "files) in a folder of that name; nothing was published", "move the file away")
+
+
 def previous_source(folder: Path) -> str | None:
     """The source file name the last publish in ``folder`` recorded (manifest.json)."""
     try:

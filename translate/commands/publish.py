@@ -169,6 +169,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
     from translate import run_guard
     from translate.writers import WRITERS
 
+    run_guard.check_work_folder(article.work)
     run_guard.check_targets(article.folder, [article.folder / name for name in ("index.html", "manifest.json",
                                                                                 "SHA256SUMS")]
                             + [article.file_for(lang, ext) for lang in (SOURCE, *languages) for ext in (WRITERS[f].extension for f in formats)])
@@ -283,19 +284,19 @@ def _carry(article, lang, pre: str, setup):
 
 
 def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
-    from translate.untrusted import display_path
+    from translate.untrusted import display, display_path
 
     click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
         if o.problem:
-            click.secho(f"  {o.key:<{width}}  missing   {o.problem}", fg="yellow")
+            click.secho(f"  {o.key:<{width}}  missing   {display(o.problem, 4000)}", fg="yellow")
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
             files = ", ".join(p.name for p in o.files)
             click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
             for note in o.notes[:5]:
-                click.echo(f"  {'':<{width}}            note: {note}")
+                click.echo(f"  {'':<{width}}            note: {display(note, 4000)}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
