@@ -81,11 +81,17 @@ class NotRegularFile(OSError):
         super().__init__(f"is {kind}")
         self.filename, self.kind = path, kind
 
+    def __str__(self) -> str:
+        return self.args[0]
+
 
 class TooLarge(OSError):
     def __init__(self, path, size: int | None):
         super().__init__("too large")
         self.filename, self.size = path, size
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 def _kind(mode: int) -> str:
