@@ -1480,6 +1480,53 @@ def _(w):
     return ["models", "remove", "../../etc", "--models-dir", str(w.tmp / "new-models")]
 
 
+# --- issue 20: more of the same families ----------------------------------------------------
+
+
+@case("content: a 10,000-character title", 0,
+      check=lambda w, r: len(json.loads((w.out / "long-title" / "manifest.json").read_text())["article"]["title"]) >= 10_000)
+def _(w):
+    return w.publish(w.source("---\ntitle: " + "Long " * 2000 + "\nslug: long-title\n---\nRussia has removed the "
+                              "Taliban.\n", name="long-title.md"), formats="md,html,pdf")
+
+
+@case("content: a number as the slug", 0, check=lambda w, r: (w.out / "12345" / "ru" / "12345.ru.md").is_file())
+def _(w):
+    return w.publish(w.source("---\ntitle: T\nslug: 12345\n---\nRussia has removed the Taliban.\n", name="n.md"),
+                     formats="md")
+
+
+@case("content: tags written as a mapping", 1, SRC, "front matter line 3: tags must be a list of words")
+def _(w):
+    return w.publish(w.source("---\ntitle: T\ntags: {a: 1}\n---\nText.\n"))
+
+
+@case("source: a file named only .md", 1, r"the file name '\.md'", "cannot name the output folder",
+      "rename the file or set slug:")
+def _(w):
+    return w.publish(w.source("---\ntitle: T\n---\nText.\n", name=".md"))
+
+
+@case("memory: the memory is a link to /dev/null", 0, "going on without it",
+      check=lambda w, r: (w.out / "copy-null" / "ru" / "copy-null.ru.md").is_file())
+def _(w):
+    w.cache.unlink()
+    w.cache.symlink_to("/dev/null")
+    return _fresh(w, "copy-null.md", "copy-null")
+
+
+@case("glossary: a NUL byte in a cell", 1, GLOSSARY + r":2:")
+def _(w):
+    w.glossary(HEADER.encode() + b"Tali\x00ban,\xd0\xa2,,,\n")
+    return w.check_glossaries()
+
+
+@case("configuration: --config is a folder", 2, "Invalid value for '--config'", r"conf\.d' is a directory")
+def _(w):
+    (w.tmp / "conf.d").mkdir()
+    return w.publish(w.source(), "--config", str(w.tmp / "conf.d"))
+
+
 # --- issue 20: the process (signals and pipes) --------------------------------------------------
 #
 # Real subprocesses (`python -m translate` through translate.cli.main, where the
