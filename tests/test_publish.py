@@ -182,12 +182,16 @@ def test_cache_clear_and_info(tmp_path, models_dir):
     assert "0 segments" in runner.invoke(cli, ["cache", "info", "--cache", str(memory)]).output
 
 
-def test_corrupt_memory_file_is_a_clear_error(tmp_path):
+def test_corrupt_memory_file_is_a_warning_and_kept(tmp_path):
+    # issue 20: a damaged memory never stops a run that --no-cache would let through,
+    # and nothing but `translate cache clear` touches it.
     memory = tmp_path / "tm.sqlite3"
     memory.write_bytes(b"this is not a database" * 100)
     result = publish(str(ARTICLE), "--to", "ru", "--output", str(tmp_path / "o"), "--cache", str(memory))
-    assert result.exit_code == 1
-    assert "cannot open the translation memory" in result.output and "--no-cache" in result.output
+    assert "is damaged" in result.output and "going on without it" in result.output, result.output
+    assert "translate cache clear" in result.output
+    assert (tmp_path / "o" / "taliban-delisting" / "en" / "taliban-delisting.en.md").is_file()
+    assert memory.read_bytes() == b"this is not a database" * 100
     assert "Traceback" not in result.output
 
 

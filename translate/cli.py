@@ -37,28 +37,22 @@ class Interrupted(click.ClickException):
 
     exit_code = 130
 
-    def __init__(self):
-        super().__init__("interrupted: nothing half-written was left behind")
+    def __init__(self, what: str = "interrupted", exit_code: int = 130):
+        super().__init__(f"{what}: nothing half-written was left behind")
+        self.exit_code = exit_code
 
     def show(self, file=None):
         click.echo(f"\n{self.message}", err=True)
-
-
-def _caused_by_interrupt(err: BaseException) -> bool:
-    seen = set()
-    while err is not None and id(err) not in seen:
-        if isinstance(err, KeyboardInterrupt):
-            return True
-        seen.add(id(err))
-        err = err.__cause__ or err.__context__
-    return False
 
 
 class ShownUserError(click.ClickException):
     """A translate.errors.UserError as click shows errors: one line, its status."""
 
     def __init__(self, err):
-        super().__init__(err.one_line())
+        from translate.untrusted import display
+
+        # Messages quote file names and contents: nothing in them may steer the terminal.
+        super().__init__(display(err.one_line(), 4000))
         self.exit_code = err.exit_code
 
 
@@ -68,19 +62,31 @@ class LazyGroup(click.Group):
         # commands raise UserError and never catch it themselves.
         from translate.errors import UserError
 
+        from translate.signals import SIGPIPE_STATUS, Terminated, interrupt_behind, quiet_stdout
+
         try:
             return super().invoke(ctx)
+        except Terminated as err:
+            # SIGTERM / SIGHUP (translate.signals): cleaned up like Ctrl-C.
+            raise Interrupted(f"terminated by {err.name}", err.exit_code) from None
         except KeyboardInterrupt:
             # click turns KeyboardInterrupt into "Aborted!" and status 1 before
             # main() below could see it; say what state the files are in instead.
             raise Interrupted() from None
+        except BrokenPipeError:
+            # `translate ... | head -1`: the reader went away; quiet, status 141.
+            quiet_stdout()
+            raise click.exceptions.Exit(SIGPIPE_STATUS) from None
         except UserError as err:
             raise ShownUserError(err) from None
         except Exception as err:
             # Ctrl-C inside an extension's import or call can surface as
             # another exception raised from the KeyboardInterrupt (ctranslate2's
             # "ImportError: initialization failed"): still an interrupt.
-            if _caused_by_interrupt(err):
+            behind = interrupt_behind(err)
+            if isinstance(behind, Terminated):
+                raise Interrupted(f"terminated by {behind.name}", behind.exit_code) from None
+            if behind is not None:
                 raise Interrupted() from None
             raise
 
@@ -119,8 +125,15 @@ def cli():
 
 
 def main() -> None:
+    from translate import signals
+
+    signals.install()
     try:
-        cli.main(prog_name="translate")
+        with signals.run_temporary_folder():
+            cli.main(prog_name="translate")
+    except signals.Terminated as err:
+        click.echo(f"\nterminated by {err.name}: nothing half-written was left behind", err=True)
+        sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: nothing half-written was left behind", err=True)
         sys.exit(130)

@@ -196,8 +196,8 @@ def translation_setup(*, config_path, engine_overrides, models_dir, multilingual
     cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
     memory = None
     if not no_cache:
-        from translate.memory import TranslationMemory
+        from translate.memory import open_for_run
 
-        memory = TranslationMemory(cache_path)
+        memory = open_for_run(cache_path, lambda message: click.secho(f"warning: {message}", fg="yellow", err=True))
     return Setup(cfg, models_dir, multilingual_dir, locales_dir,
                  DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens), memory)

@@ -95,9 +95,13 @@ def config_path(option: str | Path | None = None) -> Path | None:
     if option is None:
         return None
     path = Path(option).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: no such configuration file; check the path given to --config")
-    return path
+    return path   # a folder, a pipe or a device is refused by name when read (load)
+
+
+# A translate.toml is a few lines; a bigger file is the wrong file.
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def load(option: str | Path | None = None) -> Config:
@@ -105,8 +109,17 @@ def load(option: str | Path | None = None) -> Config:
     path = config_path(option)
     if path is None:
         return default()
+    from translate import untrusted
+
     try:
-        data = path.read_bytes()
+        data = untrusted.read_regular_file(path, MAX_CONFIG_BYTES)
+    except untrusted.NotRegularFile as err:
+        raise ConfigError(f"{path}: {err.args[0]}, not a configuration file: give the path of translate.toml") from None
+    except untrusted.TooLarge:
+        raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 10} KB, too large for a configuration file: "
+                          "check the path given to --config") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file: give the path of translate.toml") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
     from translate.textfile import decode_utf8
@@ -122,6 +135,9 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except tomllib.TOMLDecodeError as err:
         # The message ends with "(at line N, column M)".
         raise ConfigError(f"{name}: invalid TOML: {err}") from None
+    except RecursionError:   # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
+                          "write the settings as plain tables (see translate init)") from None
     _only(raw, ("site_url", "languages", "downloads"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():

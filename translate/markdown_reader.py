@@ -24,25 +24,28 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from translate import untrusted
 from translate.document import Block, Document, Mark, Segment, SourceWarning
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 FRONT_MATTER_START = re.compile(r"\A---[ \t]*\r?\n")
 
-# Characters removed from a source before it is parsed: C0 and C1 control
-# characters other than tab and line ends (an ESC sequence would reach the
-# terminal through the review) and the bidi embedding, override and isolate
-# controls U+202A-U+202E, U+2066-U+2069. In an English article those can
-# only scramble what a reader sees ("Trojan Source": "gnp.exe" shown as
-# "exe.png"); the HTML writer isolates runs of the other direction itself.
-# Marks that do not reorder (LRM, RLM, ZWNJ, ZWJ) are kept.
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters removed from a source: C0 and C1 control characters other than
+# tab and line ends, the bidi embedding, override and isolate controls, lone
+# surrogates (translate.untrusted, the one rule for untrusted strings). They
+# are removed from the raw text before parsing, and again from what YAML and
+# markdown-it decode (a "\u202e" escape in the front matter, an &#x202E;
+# entity in the text), each time with a warning naming the line.
+CONTROLS = untrusted._ARTICLE_UNSAFE
 
 # A slug names the folder output/<slug>/ and its files: one path component
 # that a FAT or NTFS USB stick can hold too, short enough for the file names
 # (and their temporary names) built from it to stay under 255 bytes.
 _SLUG_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 MAX_SLUG_BYTES = 200
+# Names Windows reserves for devices, with or without an extension ("CON",
+# "con.txt", "COM1"): a folder of that name cannot be made or copied there.
+_WINDOWS_RESERVED = re.compile(r"(?i)^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$")
 
 
 class SourceError(UserError, ValueError):
@@ -101,6 +104,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         where = f" line {line}" if line else ""
         raise SourceError(f"front matter{where} is not valid YAML{what}: fix the block between the --- lines",
                           line=line) from None
+    except RecursionError:
+        raise SourceError("front matter is nested too deeply (hundreds of [ or { inside each other): "
+                          "write plain key: value lines", line=2) from None
     except ValueError as err:  # a date that does not exist: YAML reads 2026-13-01 as a date
         line = next((n for n, row in enumerate(match.group(1).splitlines(), start=2)
                      if re.search(r":\s*\d{4}-\d\d?-\d\d?", row)), None)
@@ -165,10 +171,12 @@ def _front_matter_date(value, fail) -> date:
 def check_slug(slug: str, origin: str = "front matter slug") -> str:
     """``slug`` if it can name an output folder and its files, else SourceError."""
     if (not slug or slug.startswith(".") or _SLUG_FORBIDDEN.search(slug) or slug != slug.strip()
-            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES):
+            or len(slug.encode("utf-8")) > MAX_SLUG_BYTES or slug.endswith(".") or _WINDOWS_RESERVED.match(slug)
+            or untrusted.clean(slug) != slug):
         raise SourceError(
             f"{origin} {slug!r} cannot name the output folder: use letters, digits, spaces, '-' or '_' "
-            f"(no / \\ : * ? \" < > |, no leading dot, at most {MAX_SLUG_BYTES} bytes); "
+            f"(no / \\ : * ? \" < > |, no leading or trailing dot, not a Windows device name like CON or "
+            f"COM1, at most {MAX_SLUG_BYTES} bytes); "
             + ("rename the file or set slug: in the front matter" if origin == "the file name"
                else "change slug: in the front matter"))
     return slug
@@ -180,13 +188,23 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
 
     ``slug`` (the file name's stem, say) applies when the front matter sets none.
     Raw HTML is left out; the Document's ``warnings`` say where."""
+    warnings = _removed_warnings(text.splitlines(), 1, "")
     text = CONTROLS.sub("", text)
     meta, body = split_front_matter(text)
+    meta, removed = _clean_value(meta)
+    front = text[: len(text) - len(body)].splitlines()
+    for key in removed:
+        line = next((n for n, row in enumerate(front, start=1) if re.match(rf"{re.escape(str(key))}\s*:", row)), 2)
+        warnings.append(SourceWarning(line, f"front matter {untrusted.display(key, 40)}: {_removed()}"))
     title_text = str(meta.get("title") or "").strip()
     reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
     tokens = parser().parse(body)
+    warnings += _clean_tokens(tokens, reader.line_offset)
     blocks, rest = reader.blocks(tokens, 0, None)
     assert rest == len(tokens)
+    if not title_text and "title" in removed:
+        raise SourceError("front matter: the title holds only invisible or invalid characters (a control "
+                          "character or a lone surrogate such as \\ud800): write the title as text", line=2)
     if not title_text:
         raise SourceError("no title: add 'title: ...' to the front matter")
     if meta.get("slug"):
@@ -201,8 +219,58 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
         slug=slug,
         meta=meta,
         summary=Segment(summary) if summary else None,
-        warnings=tuple(reader.warnings),
+        warnings=tuple(sorted(warnings + reader.warnings, key=lambda w: w.line)),
     )
+
+
+def _removed(codes: list[str] = ()) -> str:
+    which = f" ({', '.join(dict.fromkeys(codes))})" if codes else ""
+    return (f"invisible control characters{which} removed (bidi overrides, escapes or the like "
+            "would hide or reorder text): check the line reads as intended")
+
+
+def _removed_warnings(lines: list[str], first: int, where: str) -> list[SourceWarning]:
+    """One warning per line that holds characters the untrusted-text rule removes."""
+    return [SourceWarning(n, f"{where}{_removed(untrusted.unsafe_in(row))}")
+            for n, row in enumerate(lines, start=first) if CONTROLS.search(row)]
+
+
+def _clean_value(value):
+    """(value with every string in it cleaned, the top-level keys whose value changed).
+    YAML has decoded escapes ("\\u202e", "\\x1b", "\\ud800") by now."""
+    if isinstance(value, str):
+        cleaned = untrusted.clean(value)
+        return cleaned, cleaned != value
+    if isinstance(value, list):
+        items = [_clean_value(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, dict):
+        out, changed = {}, []
+        for key, item in value.items():
+            new_key, key_changed = _clean_value(key) if isinstance(key, str) else (key, False)
+            out[new_key], item_changed = _clean_value(item)
+            if key_changed or item_changed:
+                changed.append(new_key)
+        return out, changed
+    return value, False
+
+
+def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
+    """Clean what markdown-it decoded (an &#x202E; entity is a real U+202E by
+    now) in every token's text and link attributes; a warning per line."""
+    warnings: list[SourceWarning] = []
+    for block in tokens:
+        line = (block.map[0] if block.map else 0) + 1 + line_offset
+        for tok in [block, *(block.children or [])]:
+            found = untrusted.unsafe_in(tok.content)
+            tok.content = untrusted.clean(tok.content)
+            for name, value in list((tok.attrs or {}).items()):
+                if isinstance(value, str) and CONTROLS.search(value):
+                    found += untrusted.unsafe_in(value)
+                    tok.attrs[name] = untrusted.clean(value)
+            if found and not (warnings and warnings[-1].line == line):
+                warnings.append(SourceWarning(line, _removed(found)))
+    return warnings
 
 
 def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:

@@ -352,11 +352,14 @@ class Article:
 
 def previous_editions(folder: Path) -> dict:
     """The editions recorded by the last complete run in ``folder``."""
-    return _load_json(Path(folder) / "manifest.json").get("editions", {})
+    editions = _load_json(Path(folder) / "manifest.json").get("editions", {})
+    # A manifest edited by hand is only trusted as far as its shape goes.
+    return {key: entry for key, entry in editions.items() if isinstance(entry, dict)} if isinstance(editions, dict) else {}
 
 
 def _load_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):   # RecursionError: [[[[... thousands deep
         return {}
+    return data if isinstance(data, dict) else {}

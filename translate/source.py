@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from translate import untrusted
 from translate.document import Document
 from translate.markdown_reader import SourceError, read_markdown
 from translate.textfile import decode_utf8
@@ -36,30 +37,38 @@ def read_source(path: Path) -> Document:
 def open_article(path: Path) -> SourceFile:
     """Read and check an article file; any problem is a SourceError naming the file."""
     path = Path(path)
+    shown = untrusted.display_path(path)
+    if untrusted.undecodable_name(path.name):
+        raise SourceError(f"{shown}: the file name is not UTF-8 text (made on another system?): "
+                          "rename the file with letters, digits, '-' or '_'")
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES and path.is_file():
-            raise SourceError(f"{path}: {size / (1 << 20):.1f} MB is over the limit of "
-                              f"{MAX_SOURCE_BYTES >> 20} MB for one article: split it into several articles")
-        raw = path.read_bytes()
+        # The checksum is of exactly these bytes, even if the file changes meanwhile.
+        raw = untrusted.read_regular_file(path, MAX_SOURCE_BYTES)
+    except untrusted.NotRegularFile as err:
+        raise SourceError(f"{shown}: {err.args[0]}, not an article file: "
+                          "give the path of a Markdown file") from None
+    except untrusted.TooLarge as err:
+        size = f"{err.size / (1 << 20):.1f} MB is" if err.size else "it grew while read and is"
+        raise SourceError(f"{shown}: {size} over the limit of {MAX_SOURCE_BYTES >> 20} MB for one article: "
+                          "split it into several articles") from None
     except IsADirectoryError:
-        raise SourceError(f"{path}: is a folder, not an article file") from None
+        raise SourceError(f"{shown}: is a folder, not an article file") from None
     except FileNotFoundError:
-        raise SourceError(f"{path}: cannot read it (No such file or directory): check the path") from None
+        raise SourceError(f"{shown}: cannot read it (No such file or directory): check the path") from None
     except OSError as err:
-        raise SourceError(f"{path}: cannot read it ({err.strerror})") from None
+        raise SourceError(f"{shown}: cannot read it ({err.strerror})") from None
     if not raw.strip():
-        raise SourceError(f"{path}: the file is empty (no title, no text): write the front matter "
+        raise SourceError(f"{shown}: the file is empty (no title, no text): write the front matter "
                           "(--- title: ... ---) and the article")
-    text = decode_utf8(raw, str(path), lambda message, hint: SourceError(f"{message}: {hint}"),
+    text = decode_utf8(raw, shown, lambda message, hint: SourceError(f"{message}: {hint}"),
                        what="a Markdown article")
     try:
         doc = read_markdown(text, slug=path.stem)
     except SourceError as err:
-        raise SourceError(f"{path}: {err}", line=err.line) from None
+        raise SourceError(f"{shown}: {err}", line=err.line) from None
     if not doc.blocks:
-        raise SourceError(f"{path}: the article has no text after its front matter")
+        raise SourceError(f"{shown}: the article has no text after its front matter")
     if doc.lang.lower().split("-")[0].split("_")[0] != "en":
-        raise SourceError(f"{path}: front matter lang: {doc.lang}, but only English articles can be translated: "
+        raise SourceError(f"{shown}: front matter lang: {doc.lang}, but only English articles can be translated: "
                           "set lang: en or remove it")
     return SourceFile(path, doc, hashlib.sha256(raw).hexdigest())

@@ -37,8 +37,18 @@ def info(cache_path):
 @cache_option
 def clear(cache_path):
     """Forget every cached machine translation (the next publish translates
-    everything); approved human translations are kept."""
-    from translate.memory import TranslationMemory
+    everything); approved human translations are kept.
 
-    memory = TranslationMemory(cache_path)
-    click.echo(f"removed {memory.clear()} segments from {memory.path}")
+    A damaged memory file is replaced by an empty one (the damaged file is
+    kept beside it as FILE.damaged); a read-only or locked one is left alone."""
+    from translate.memory import DamagedMemory, TranslationMemory, default_path, reset_damaged
+
+    try:
+        memory = TranslationMemory(cache_path)
+        removed = memory.clear()
+    except DamagedMemory:
+        path = cache_path or default_path()
+        kept = reset_damaged(path)
+        click.echo(f"{path} was damaged: replaced by an empty memory (the damaged file is kept as {kept.name})")
+        return
+    click.echo(f"removed {removed} segments from {memory.path}")

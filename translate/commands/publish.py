@@ -64,6 +64,9 @@ def _split_formats(ctx, param, value: str) -> list[str]:
               help="Files to write for each edition.")
 @output_option
 @translation_options
+@click.option("--replace", is_flag=True,
+              help="Publish an article whose slug is that of an article published from another source file, "
+                   "replacing it (refused otherwise).")
 @click.option("--strict", is_flag=True,
               help="Publish nothing of an article whose source had something left out (raw HTML, an image "
                    "outside its folder).")
@@ -74,7 +77,7 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
-def publish(sources, languages, formats, output_dir, strict, max_pdf_size, sign_with_key, site_url,
+def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_size, sign_with_key, site_url,
             **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
@@ -93,8 +96,12 @@ def publish(sources, languages, formats, output_dir, strict, max_pdf_size, sign_
     import dataclasses
 
     from translate import media as media_stage
+    from translate import run_guard
+    from translate.commands.sign import after_publish, publish_site
     from translate.errors import UserError
+    from translate.signals import SIGPIPE_STATUS, interrupt_behind, quiet_stdout
     from translate.source import open_article
+    from translate.untrusted import display
 
     if not sources:
         sources = tuple(current_project().articles())
@@ -107,31 +114,44 @@ def publish(sources, languages, formats, output_dir, strict, max_pdf_size, sign_
         from translate.commands.keys import load_secret_key
 
         key = load_secret_key(None, None)
-    from translate.commands.sign import after_publish, publish_site
 
-    failed = False
+    failed, pipe_closed = False, False
+    slugs = run_guard.SlugsOfRun()
     for source in sources:
         # One bad article is reported and the others are still published.
         try:
             article = open_article(source)
+            slugs.claim(article.doc.slug, source)
             doc, images = media_stage.prepare(article.doc, source)
             article = dataclasses.replace(article, doc=doc)
             for warning in doc.warnings:
-                click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
+                click.secho(f"warning: {display(f'{source}:{warning.line}: {warning.message}', 4000)}",
+                            fg="yellow", err=True)
             if strict and doc.warnings:
                 raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
                                 "was published", "fix the lines above")
             outcomes = publish_article(article, languages, formats, output_dir, setup, media=images,
-                                       site_url=site_url)
+                                       site_url=site_url, replace=replace)
         except UserError as err:
-            click.secho(f"error: {err.one_line()}", fg="red", err=True)
+            click.secho(f"error: {display(err.one_line(), 4000)}", fg="red", err=True)
             failed = True
             continue
-        _print_summary(article.doc.slug, outcomes, output_dir, max_pdf_size)
+        except Exception as err:
+            if interrupt_behind(err) is not None:
+                raise
+            click.secho(f"error: {display(run_guard.unexpected(source, err).one_line(), 4000)}", fg="red", err=True)
+            failed = True
+            continue
+        try:
+            _print_summary(article.doc.slug, outcomes, output_dir, max_pdf_size)
+        except BrokenPipeError:
+            # `publish | head -1`: the articles are still published, unheard.
+            quiet_stdout()
+            pipe_closed = True
         after_publish(output_dir / article.doc.slug, key)
         failed |= any(o.problem for o in outcomes)
     publish_site(output_dir, site_url, key)
-    click.get_current_context().exit(1 if failed else 0)
+    click.get_current_context().exit(1 if failed else SIGPIPE_STATUS if pipe_closed else 0)
 
 
 def _check_output_dir(output_dir: Path) -> None:
@@ -152,7 +172,7 @@ def _check_output_dir(output_dir: Path) -> None:
 
 
 def publish_article(article_file, languages, formats, output_dir: Path, setup, media=(),
-                    site_url: str | None = None) -> list[EditionOutcome]:
+                    site_url: str | None = None, replace: bool = False) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     Everything happens under the article's lock, from reading the last run's
@@ -176,6 +196,13 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
         if path.exists() and not path.is_dir():
             raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
                             "move the file away or choose another --output")
+    from translate import run_guard
+    from translate.writers import WRITERS
+
+    run_guard.check_work_folder(article.work)
+    run_guard.check_targets(article.folder, [article.folder / name for name in ("index.html", "manifest.json",
+                                                                                "SHA256SUMS")]
+                            + [article.file_for(lang, ext) for lang in (SOURCE, *languages) for ext in (WRITERS[f].extension for f in formats)])
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
 
     def translate_one(lang, outcome, plan, pre):
@@ -210,6 +237,7 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
 
     try:
         with article.lock(on_wait=waiting):
+            run_guard.check_not_replacing(article.folder, article_file.path, doc.slug, replace)
             original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
             editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
             plans, approved = {}, {}
@@ -290,11 +318,13 @@ def _carry(article, lang, pre: str, setup):
 
 def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path,
                    max_pdf_size: int | None = None) -> None:
-    click.echo(f"\n{slug}: editions in {output_dir / slug}")
+    from translate.untrusted import display, display_path
+
+    click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
         if o.problem:
-            click.secho(f"  {o.key:<{width}}  missing   {o.problem}", fg="yellow")
+            click.secho(f"  {o.key:<{width}}  missing   {display(o.problem, 4000)}", fg="yellow")
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
@@ -305,7 +335,7 @@ def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path,
                     click.secho(f"  {'':<{width}}            warning: {pdf.name} is {_size(pdf.stat().st_size)}, "
                                 f"over --max-pdf-size {_size(max_pdf_size)}", fg="yellow")
             for note in o.notes[:5]:
-                click.echo(f"  {'':<{width}}            note: {note}")
+                click.echo(f"  {'':<{width}}            note: {display(note, 4000)}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
 

@@ -136,6 +136,11 @@ def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = N
         if wordless is not None:
             problem(line, f"{wordless!r} has no letter or digit: a term is a word or a name; delete the line")
             continue
+        single = next((f for f in sources if sum(c.isalnum() for c in f) < 2), None)
+        if single is not None:   # "a" or "I" would be enforced on every occurrence
+            problem(line, f"source term {single!r} is a single letter or digit: it would match it everywhere; "
+                          "write the whole word or name, or delete the line")
+            continue
         formula = next((f for f in (*sources, *forms, *flags) if f.startswith("=")), None)
         if formula is not None:
             problem(line, f"{formula!r} starts with '=' like a spreadsheet formula: a term starts with its "

@@ -279,7 +279,8 @@ class ArgosStore:
         language pair. Nothing is changed if the file is refused."""
         path = Path(path)
         if not path.is_file():
-            raise ModelError(f"{path}: no such file; give the path of an .argosmodel package file")
+            what = "no such file" if not path.exists() else "not a regular file (a pipe, a device or a folder)"
+            raise ModelError(f"{path}: {what}; give the path of an .argosmodel package file")
         with install.staging(self.folder) as staging:
             unpacked = self._unpack(path, staging)
             try:

@@ -12,13 +12,12 @@ itself (names, versions, language codes) is untrusted: it goes through
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Protocol, Sequence
 
 from translate.errors import UserError
+from translate.untrusted import display
 
 # A download progress display: called with a label and the total size (None
 # when unknown); returns a context manager giving a function that is called
@@ -123,18 +122,11 @@ def one_line(value: object) -> str:
     return metadata_text(text[0]) if text else type(value).__name__
 
 
-# Control characters (C0, C1 with ESC/CSI/OSC), bidi overrides and isolates,
-# other invisible format characters (category Cf: zero-width, BOM ...), and
-# the line and paragraph separators (a second line on screen).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def metadata_text(value: object, limit: int = MAX_METADATA_CHARS) -> str:
     """A metadata string safe to show and record: no control, escape, bidi or
-    other invisible format characters, at most ``limit`` characters."""
-    text = _UNSAFE.sub("", str(value))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    other invisible format characters, at most ``limit`` characters
+    (translate.untrusted.display, the one rule for untrusted strings)."""
+    return display(value, limit)
 
 
 def check_metadata_text(value: object, what: str, limit: int = MAX_METADATA_CHARS) -> str:

@@ -1,0 +1,100 @@
+"""How a run ends when the world ends it: SIGTERM, SIGHUP, a closed pipe.
+
+- SIGTERM (``kill``, a service manager, a container stop) and SIGHUP (the
+  terminal closed) become ``Terminated``, a KeyboardInterrupt: every path
+  that cleans up after Ctrl-C (staged files removed, the lock released,
+  nothing renamed half-way) cleans up after them too. The run prints one line
+  and exits with 128 + the signal's number, as a shell reports a process
+  killed by it (143 for SIGTERM, 129 for SIGHUP).
+- Everything temporary of a run (WeasyPrint's font folders included) goes in
+  one folder under $TMPDIR that the run removes however it ends, short of
+  SIGKILL: WeasyPrint removes its folders only when its objects are
+  garbage-collected, which a signal can prevent.
+- A closed pipe (``translate publish | head -1``): the work goes on, the
+  lines nobody reads are dropped, and the run exits with 141 (128 + SIGPIPE)
+  as `yes | head -1` does, with no message and no traceback, so a script
+  with ``set -o pipefail`` still sees the pipe was cut.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from contextlib import contextmanager
+
+HANDLED = (signal.SIGTERM, signal.SIGHUP)
+SIGPIPE_STATUS = 128 + 13
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal arrived; cleaned up like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def interrupt_behind(err: BaseException | None) -> KeyboardInterrupt | None:
+    """The Ctrl-C or Terminated that ``err`` is, or was raised from (ctranslate2
+    turns an interrupt during its import into "ImportError: initialization
+    failed"); None for a real error. Those stop the whole run, never one article."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def _raise_terminated(signum, frame):
+    # Once: a second signal must not cut the clean-up of the first short.
+    for sig in HANDLED:
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def install() -> None:
+    """Turn SIGTERM and SIGHUP into Terminated (main thread only)."""
+    for sig in HANDLED:
+        signal.signal(sig, _raise_terminated)
+
+
+@contextmanager
+def run_temporary_folder():
+    """Every temporary file of the run in one folder, removed at the end."""
+    folder = tempfile.mkdtemp(prefix="translate-run-")
+    before, tempfile.tempdir = tempfile.tempdir, folder
+    previous_env = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = folder   # child processes (git) too
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = before
+        if previous_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous_env
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout went away: send what is left to /dev/null, so that
+    neither later lines nor the flush at exit raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass   # not a real file (a test runner's buffer): nothing will flush to a pipe
