@@ -58,6 +58,28 @@ from translate.cli import main
 main()
 """
 
+# Runs `translate` as if Ctrl-C landed while ctranslate2's compiled extension
+# initialised (it is imported when the first edition needs the model): Python
+# then reports "ImportError: initialization failed" caused by the
+# KeyboardInterrupt, not the KeyboardInterrupt itself.
+INTERRUPTED_IMPORT = """
+import importlib.abc, importlib.machinery, sys
+class InterruptedInit(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        return importlib.machinery.ModuleSpec(name, self) if name == "ctranslate2._ext" else None
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise ImportError("initialization failed") from err
+sys.meta_path.insert(0, InterruptedInit())
+sys.argv = ["translate", *sys.argv[1:]]
+from translate.cli import main
+main()
+"""
+
 
 def version(n: int) -> str:
     """The article at revision ``n``: every edition changes with it."""
@@ -72,8 +94,9 @@ class Project:
         self.out = root / "out"
         self.cache = root / "memory.sqlite3"
         self.folder = self.out / SLUG
-        self.script = root / "kill_at_rename.py"
-        self.script.write_text(KILL_AT_RENAME)
+        self.scripts = {"kill_at_rename": root / "kill_at_rename.py", "interrupted_import": root / "interrupted_import.py"}
+        self.scripts["kill_at_rename"].write_text(KILL_AT_RENAME)
+        self.scripts["interrupted_import"].write_text(INTERRUPTED_IMPORT)
 
     def source(self, n: int, where: str = "src") -> Path:
         path = self.root / where / f"{SLUG}.md"
@@ -81,17 +104,22 @@ class Project:
         path.write_text(version(n), encoding="utf-8")
         return path
 
-    def command(self, source: Path, *, kill_at_rename: int | None = None) -> list[str]:
-        head = [sys.executable, "-m", "translate"] if kill_at_rename is None else [sys.executable, str(self.script)]
+    def command(self, source: Path, *, script: str | None = None) -> list[str]:
+        head = [sys.executable, "-m", "translate"] if script is None else [sys.executable, str(self.scripts[script])]
         return [*head, "publish", str(source), "--to", "ru", "--format", "md,html,pdf",
                 "--models-dir", str(self.models), "--output", str(self.out), "--cache", str(self.cache),
                 "--locales", str(self.root / "locales"), "--beam-size", "1"]
 
-    def start(self, source: Path, *, kill_at_rename: int | None = None) -> subprocess.Popen:
+    def start(self, source: Path, *, kill_at_rename: int | None = None,
+              interrupted_import: bool = False) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        script = None
         if kill_at_rename is not None:
             env["KILL_AT_RENAME"] = str(kill_at_rename)
-        return subprocess.Popen(self.command(source, kill_at_rename=kill_at_rename), cwd=ROOT, env=env,
+            script = "kill_at_rename"
+        elif interrupted_import:
+            script = "interrupted_import"
+        return subprocess.Popen(self.command(source, script=script), cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def publish(self, n: int) -> float:
@@ -358,6 +386,18 @@ def test_two_publishes_of_one_article_at_once(project):
 # --- Ctrl-C ----------------------------------------------------------------------------
 
 
+def assert_interrupted_cleanly(project: Project, run: Signalled) -> None:
+    # 130 from our handler; CPython may instead end by re-raising SIGINT after
+    # it (python -m, an interrupt inside an extension), which a shell also
+    # reports as 130. Either way our message came first.
+    assert run.process.returncode in (130, -signal.SIGINT), run.err
+    assert run.err.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind", run.err
+    assert "Traceback" not in run.err and "Aborted" not in run.err
+    assert not [p for p in project.folder.rglob("*") if _temporary(p)], "temporary files are removed"
+    assert_consistent(project.folder, run.before, run.revision)
+    assert_memory_answers(project.cache)
+
+
 @pytest.mark.parametrize("attempt", range(3))
 def test_ctrl_c_ends_cleanly(project, attempt):
     rng = random.Random(SEED + attempt)
@@ -366,13 +406,15 @@ def test_ctrl_c_ends_cleanly(project, attempt):
     # Ctrl-C at a random moment within a second of the run's start of translating.
     run = signal_at_random_moment(project, signal.SIGINT, itertools.count(300 + 10 * attempt),
                                   lambda window: rng.uniform(0.0, window), 1.0, after="Russian")
-    process, err = run.process, run.err
-    # 130 from our handler; CPython may instead end by re-raising SIGINT after
-    # it (python -m, an interrupt inside an extension), which a shell also
-    # reports as 130. Either way our message came first.
-    assert process.returncode in (130, -signal.SIGINT), err
-    assert err.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind", err
-    assert "Traceback" not in err and "Aborted" not in err
-    assert not [p for p in project.folder.rglob("*") if _temporary(p)], "temporary files are removed"
-    assert_consistent(project.folder, run.before, run.revision)
-    assert_memory_answers(project.cache)
+    assert_interrupted_cleanly(project, run)
+
+
+def test_ctrl_c_while_the_model_library_loads(project):
+    """The moment the random Ctrl-C above can hit: while ctranslate2's
+    extension initialises. It ends like any Ctrl-C, not with a traceback."""
+    if not (project.folder / "SHA256SUMS").exists():
+        project.publish(200)
+    before = digests(project.folder)
+    process = project.start(project.source(400), interrupted_import=True)
+    out, err = process.communicate(timeout=300)
+    assert_interrupted_cleanly(project, Signalled(process, out, err, 400, before, 0.0))

@@ -34,6 +34,19 @@ class Interrupted(click.ClickException):
         click.echo(f"\n{self.message}", err=True)
 
 
+def _caused_by_ctrl_c(err: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is behind ``err``: Ctrl-C during the import
+    of a compiled extension (ctranslate2 loads lazily) surfaces as
+    "ImportError: initialization failed" caused by the KeyboardInterrupt."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
 class LazyGroup(click.Group):
     def invoke(self, ctx):
         # click turns KeyboardInterrupt into "Aborted!" and status 1 before
@@ -42,6 +55,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted() from None
+        except Exception as err:
+            if _caused_by_ctrl_c(err):
+                raise Interrupted() from None
+            raise
 
     def list_commands(self, ctx):
         return list(SUBCOMMANDS)
