@@ -136,7 +136,14 @@ def project(tmp_path_factory, ru_argos_package):
     models = root / "models"
     argos_store.install_from_file(ru_argos_package, models)
     (root / "locales").mkdir()
-    return Project(root, models)
+    # A shell starts a background job with SIGINT ignored, and an ignored
+    # signal stays ignored in every program it starts: run from a script in
+    # the background, the publishes would never see a Ctrl-C. A signal with a
+    # handler here is reset to the default in a child, as a terminal's
+    # foreground job has it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield Project(root, models)
+    signal.signal(signal.SIGINT, previous)
 
 
 # --- what must hold after any fault -------------------------------------------------
