@@ -56,9 +56,9 @@ def serving(handler_class: type[http.server.BaseHTTPRequestHandler]) -> Iterator
     try:
         yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        server.shutdown()      # returns once serve_forever has stopped
+        server.server_close()  # joins the request threads
+        thread.join()
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import random
@@ -23,7 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 
@@ -55,6 +58,28 @@ from translate.cli import main
 main()
 """
 
+# Runs `translate` as if Ctrl-C landed while ctranslate2's compiled extension
+# initialised (it is imported when the first edition needs the model): Python
+# then reports "ImportError: initialization failed" caused by the
+# KeyboardInterrupt, not the KeyboardInterrupt itself.
+INTERRUPTED_IMPORT = """
+import importlib.abc, importlib.machinery, sys
+class InterruptedInit(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        return importlib.machinery.ModuleSpec(name, self) if name == "ctranslate2._ext" else None
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise ImportError("initialization failed") from err
+sys.meta_path.insert(0, InterruptedInit())
+sys.argv = ["translate", *sys.argv[1:]]
+from translate.cli import main
+main()
+"""
+
 
 def version(n: int) -> str:
     """The article at revision ``n``: every edition changes with it."""
@@ -69,8 +94,9 @@ class Project:
         self.out = root / "out"
         self.cache = root / "memory.sqlite3"
         self.folder = self.out / SLUG
-        self.script = root / "kill_at_rename.py"
-        self.script.write_text(KILL_AT_RENAME)
+        self.scripts = {"kill_at_rename": root / "kill_at_rename.py", "interrupted_import": root / "interrupted_import.py"}
+        self.scripts["kill_at_rename"].write_text(KILL_AT_RENAME)
+        self.scripts["interrupted_import"].write_text(INTERRUPTED_IMPORT)
 
     def source(self, n: int, where: str = "src") -> Path:
         path = self.root / where / f"{SLUG}.md"
@@ -78,17 +104,22 @@ class Project:
         path.write_text(version(n), encoding="utf-8")
         return path
 
-    def command(self, source: Path, *, kill_at_rename: int | None = None) -> list[str]:
-        head = [sys.executable, "-m", "translate"] if kill_at_rename is None else [sys.executable, str(self.script)]
+    def command(self, source: Path, *, script: str | None = None) -> list[str]:
+        head = [sys.executable, "-m", "translate"] if script is None else [sys.executable, str(self.scripts[script])]
         return [*head, "publish", str(source), "--to", "ru", "--format", "md,html,pdf",
                 "--models-dir", str(self.models), "--output", str(self.out), "--cache", str(self.cache),
                 "--locales", str(self.root / "locales"), "--beam-size", "1"]
 
-    def start(self, source: Path, *, kill_at_rename: int | None = None) -> subprocess.Popen:
+    def start(self, source: Path, *, kill_at_rename: int | None = None,
+              interrupted_import: bool = False) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        script = None
         if kill_at_rename is not None:
             env["KILL_AT_RENAME"] = str(kill_at_rename)
-        return subprocess.Popen(self.command(source, kill_at_rename=kill_at_rename), cwd=ROOT, env=env,
+            script = "kill_at_rename"
+        elif interrupted_import:
+            script = "interrupted_import"
+        return subprocess.Popen(self.command(source, script=script), cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def publish(self, n: int) -> float:
@@ -105,7 +136,14 @@ def project(tmp_path_factory, ru_argos_package):
     models = root / "models"
     ArgosStore(models).add(ru_argos_package)
     (root / "locales").mkdir()
-    return Project(root, models)
+    # A shell starts a background job with SIGINT ignored, and an ignored
+    # signal stays ignored in every program it starts: run from a script in
+    # the background, the publishes would never see a Ctrl-C. A signal with a
+    # handler here is reset to the default in a child, as a terminal's
+    # foreground job has it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield Project(root, models)
+    signal.signal(signal.SIGINT, previous)
 
 
 # --- what must hold after any fault -------------------------------------------------
@@ -121,7 +159,7 @@ def _ignored(path: Path) -> bool:
 
 
 def _temporary(path: Path) -> bool:
-    # staged files' names: ".NAME.XXXXXXXX.tmp"; removed by the next publish
+    # atomic_write's names: ".NAME.XXXXXXXX.tmp"; removed by the next publish
     return bool(re.fullmatch(r"\..+\.[a-z0-9_]{8}\.tmp", path.name))
 
 
@@ -198,54 +236,144 @@ def assert_memory_answers(path: Path) -> None:
         memory.close()
 
 
+# --- a signal at a random moment of a run ------------------------------------------------
+
+
+class _Output:
+    """Reads a process's stdout and stderr in threads, so that the test can
+    wait for a line on stderr while the process runs, and take everything
+    once it has exited."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._err_closed = False
+        self._seen = threading.Condition()
+        self._threads = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
+                         for stream, lines in ((process.stdout, self.out), (process.stderr, self.err))]
+        for thread in self._threads:
+            thread.start()
+
+    def _read(self, stream, lines: list[str]):
+        for line in stream:
+            with self._seen:
+                lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self._err_closed |= lines is self.err
+            self._seen.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        """Until ``text`` appears on stderr (or stderr ends). The timeout only
+        turns a hung run into a failure."""
+        with self._seen:
+            self._seen.wait_for(lambda: self._err_closed or any(text in line for line in self.err), timeout)
+            assert any(text in line for line in self.err), "".join(self.err)
+
+    def all(self, timeout: float = 120) -> tuple[str, str]:
+        """stdout and stderr to the end: once the process has exited and closed
+        them, the threads read what is left and end, and are joined."""
+        for thread in self._threads:
+            thread.join(timeout)
+            assert not thread.is_alive(), "the process did not close its output"
+        return "".join(self.out), "".join(self.err)
+
+
+@dataclass
+class Signalled:
+    process: subprocess.Popen
+    out: str
+    err: str
+    revision: int              # the article revision the run published
+    before: dict[str, str]     # the folder's files when the run started
+    delay: float               # seconds from the start (or from ``after``) to the signal
+    completed: int = 0         # earlier runs that had ended before their moment came
+
+
+def signal_at_random_moment(project: Project, sig: int, revisions: Iterator[int], draw: Callable[[float], float],
+                            window: float, *, after: str | None = None, attempts: int = 8) -> Signalled:
+    """Publish the next revision and send ``sig`` at a moment ``draw(window)``
+    seconds after the run started (after its stderr showed ``after``, if
+    given), until the signal arrives while the publish is still running.
+
+    The sleep below is not a wait for anything: it picks a random moment of
+    the run. Whether a run ends before that moment depends on the machine's
+    load, so that is not left to chance: a run that ended first is a complete
+    publish of its revision (checked), and it took less than the delay drawn,
+    so the next moment is drawn within that shorter window on a new revision.
+    """
+    for completed in range(attempts):
+        revision = next(revisions)
+        before = digests(project.folder)
+        process = project.start(project.source(revision))
+        output = _Output(process)
+        if after is not None:
+            output.wait_for(after)
+        delay = draw(window)
+        time.sleep(delay)   # a random moment of the run, not a wait for a condition
+        process.send_signal(sig)
+        process.wait(timeout=300)
+        out, err = output.all()
+        if process.returncode != 0:
+            return Signalled(process, out, err, revision, before, delay, completed)
+        assert "Traceback" not in err, err
+        seen = assert_consistent(project.folder, before, revision)
+        assert seen["temporary"] == 0 and seen["new"] > 0, seen   # a complete run leaves its revision whole
+        window = delay
+    raise AssertionError(f"{attempts} runs in a row ended before their random moment (last window {window:.3f}s)")
+
+
 # --- SIGKILL ---------------------------------------------------------------------------
 
 
 def test_killed_twenty_times_at_random_moments(project):
-    """20 SIGKILLs, seeded: some after a random delay, some at a random one of
-    the renames that put files into place. Then one complete run recovers."""
-    rng = random.Random(SEED)
+    """20 SIGKILLs, seeded: some at a random moment of a run, some at a random
+    one of the renames that put files into place. Every one of them lands on a
+    running publish; then one complete run recovers."""
+    delays, renames_drawn = random.Random(SEED), random.Random(SEED + 1)
+    revisions = itertools.count(0)
     from translate.languages import ALL
     from translate.render.webfonts import site_files
 
     # Subset web fonts are cached for the session (conftest): filled here, the
-    # first run, which sets the kill delays, takes as long as the later ones.
+    # first run, which sets the window for the moments, is like the later ones.
     site_files([ALL["en"], ALL["ru"]])
-    duration = project.publish(0)
+    duration = project.publish(next(revisions))  # how long a run takes: the window for the random moments
     assert_consistent(project.folder, {}, 0)
     renames = 10  # SHA256SUMS cut down, 6 edition files, index, manifest, SHA256SUMS
     log = []
     for n in range(1, KILLS + 1):
-        before = digests(project.folder)
-        source = project.source(n)
         if n % 2:
-            delay = rng.uniform(0.05, duration * 1.1)
-            process = project.start(source)
-            time.sleep(delay)
-            process.send_signal(signal.SIGKILL)
-            moment = f"after {delay:.2f}s"
+            run = signal_at_random_moment(project, signal.SIGKILL, revisions,
+                                          lambda window: delays.uniform(0.05, window), duration * 1.1)
+            moment = f"after {run.delay:.2f}s"
         else:
-            rename = rng.randrange(renames)
-            process = project.start(source, kill_at_rename=rename)
+            rename = renames_drawn.randrange(renames)
+            revision = next(revisions)
+            before = digests(project.folder)
+            process = project.start(project.source(revision), kill_at_rename=rename)
+            out, err = process.communicate(timeout=300)
+            run = Signalled(process, out, err, revision, before, 0.0)
             moment = f"at rename {rename}"
-        out, err = process.communicate(timeout=300)
-        assert process.returncode in (-signal.SIGKILL, 0), err
-        assert "Traceback" not in err
-        seen = assert_consistent(project.folder, before, n)
-        log.append((moment, process.returncode, seen))
+        # A rename kill fires before a rename every run makes, and a timed one
+        # was sent while the run was still going: both end the process.
+        assert run.process.returncode == -signal.SIGKILL, f"kill {moment}: exit {run.process.returncode}\n{run.err}"
+        assert "Traceback" not in run.err
+        seen = assert_consistent(project.folder, run.before, run.revision)
+        log.append((moment, run.process.returncode, seen, run.completed))
         assert_memory_answers(project.cache)
-    for moment, code, seen in log:   # shown with pytest -s; docs/reliability.md quotes a run
+    for moment, code, seen, completed in log:   # shown with pytest -s; docs/reliability.md quotes a run
         print(f"kill {moment:>15}: exit {code}, files new {seen['new']}, kept {seen['kept']}, "
-              f"temporary {seen['temporary']}")
-    killed = [entry for entry in log if entry[1] == -signal.SIGKILL]
-    assert len(killed) >= KILLS - 3, log
-    assert any(seen["new"] and seen["kept"] for _, _, seen in log), "no kill fell between two renames"
-    assert any(seen["temporary"] for _, _, seen in log), "no kill left temporary files to clean"
+              f"temporary {seen['temporary']}" + (f" (after {completed} run(s) that ended first)" if completed else ""))
+    assert len(log) == KILLS
+    assert any(seen["new"] and seen["kept"] for _, _, seen, _ in log), "no kill fell between two renames"
+    assert any(seen["temporary"] for _, _, seen, _ in log), "no kill left temporary files to clean"
 
     # The next complete run removes what the killed ones left and publishes whole.
-    project.publish(KILLS + 1)
+    last = next(revisions)
+    project.publish(last)
     assert not leftovers(project.folder)
-    assert_consistent(project.folder, {}, KILLS + 1)
+    assert_consistent(project.folder, {}, last)
     manifest = json.loads((project.folder / "manifest.json").read_text())
     listed = set(manifest["files"]) | {"manifest.json"}
     assert listed == set(digests(project.folder)) - {"SHA256SUMS"}
@@ -284,37 +412,16 @@ def test_two_publishes_of_one_article_at_once(project):
 # --- Ctrl-C ----------------------------------------------------------------------------
 
 
-class _StderrReader:
-    """Reads a process's stderr in a thread, so the test can wait for a line
-    while the process runs, and then for the rest once it has exited."""
-
-    def __init__(self, process: subprocess.Popen):
-        self.lines: list[str] = []
-        self._done = False
-        self._seen = threading.Condition()
-        self._thread = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream):
-        for line in stream:
-            with self._seen:
-                self.lines.append(line)
-                self._seen.notify_all()
-        with self._seen:
-            self._done = True
-            self._seen.notify_all()
-
-    def wait_for(self, text: str, timeout: float = 120) -> None:
-        """Until ``text`` appears (or stderr ends)."""
-        with self._seen:
-            found = self._seen.wait_for(lambda: self._done or any(text in line for line in self.lines), timeout)
-        assert found and any(text in line for line in self.lines), "".join(self.lines)
-
-    def all(self, timeout: float = 120) -> str:
-        """Everything, once the process has closed stderr (it has exited)."""
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "stderr was not closed"
-        return "".join(self.lines)
+def assert_interrupted_cleanly(project: Project, run: Signalled) -> None:
+    # 130 from our handler; CPython may instead end by re-raising SIGINT after
+    # it (python -m, an interrupt inside an extension), which a shell also
+    # reports as 130. Either way our message came first.
+    assert run.process.returncode in (130, -signal.SIGINT), run.err
+    assert run.err.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind", run.err
+    assert "Traceback" not in run.err and "Aborted" not in run.err
+    assert not leftovers(project.folder), "temporary files are removed"
+    assert_consistent(project.folder, run.before, run.revision)
+    assert_memory_answers(project.cache)
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -322,22 +429,18 @@ def test_ctrl_c_ends_cleanly(project, attempt):
     rng = random.Random(SEED + attempt)
     if not (project.folder / "SHA256SUMS").exists():
         project.publish(200)
+    # Ctrl-C at a random moment within a second of the run's start of translating.
+    run = signal_at_random_moment(project, signal.SIGINT, itertools.count(300 + 10 * attempt),
+                                  lambda window: rng.uniform(0.0, window), 1.0, after="Russian")
+    assert_interrupted_cleanly(project, run)
+
+
+def test_ctrl_c_while_the_model_library_loads(project):
+    """The moment the random Ctrl-C above can hit: while ctranslate2's
+    extension initialises. It ends like any Ctrl-C, not with a traceback."""
+    if not (project.folder / "SHA256SUMS").exists():
+        project.publish(200)
     before = digests(project.folder)
-    process = project.start(project.source(300 + attempt))
-    stderr = _StderrReader(process)
-    stderr.wait_for("Russian")   # it has started translating
-    time.sleep(rng.uniform(0.0, 1.0))  # a random moment of the run, not a wait for anything
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=120)
-    err = stderr.all()  # to the end: the process has exited and closed it
-    if process.returncode == 0:
-        pytest.skip("the run finished before Ctrl-C arrived")
-    # 130 from our handler; CPython may instead end by re-raising SIGINT after
-    # it (python -m, an interrupt inside an extension), which a shell also
-    # reports as 130. Either way our message came first.
-    assert process.returncode in (130, -signal.SIGINT), err
-    assert err.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind", err
-    assert "Traceback" not in err and "Aborted" not in err
-    assert not leftovers(project.folder), "temporary files are removed"
-    assert_consistent(project.folder, before, 300 + attempt)
-    assert_memory_answers(project.cache)
+    process = project.start(project.source(400), interrupted_import=True)
+    out, err = process.communicate(timeout=300)
+    assert_interrupted_cleanly(project, Signalled(process, out, err, 400, before, 0.0))
