@@ -872,7 +872,7 @@ config_case("unknown engine", '[languages]\nprs = { engine = "google" }\n', 1,
 config_case("malformed TOML", '[languages]\nru = "argos\n', 1, r"translate\.toml: invalid TOML",
             r"at line 2, column")
 config_case("unknown top-level key", '[langauges]\nru = "argos"\n', 1,
-            r"translate\.toml: langauges: unknown key; expected languages or downloads")
+            r"translate\.toml: langauges: unknown key; expected site_url or languages or downloads")
 config_case("not UTF-8", '[languages]\n# caf\xe9\n'.encode("latin-1"), 1, r"translate\.toml:2: not UTF-8 text \(byte 0xe9",
             "save it as UTF-8")
 config_case("a missing model", '[languages]\nprs = { engine = "multilingual", model = "nllb-big" }\n', 1,

@@ -55,7 +55,7 @@ def test_the_file_translate_init_writes_is_valid():
     ('[languages]\nprs = { engine = "argos", model = "translate-en_fa" }\n', r"languages\.prs\.model: for Argos"),
     ('[languages]\nprs = { engine = "multilingual", model = "../x" }\n', r"languages\.prs\.model: give an installed"),
     ('[languages]\nprs = 3\n', r"languages\.prs: give an engine name"),
-    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected languages or downloads$"),
+    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected site_url or languages or downloads$"),
     ('[languages]\nprs = "argos"\nprs = "argos"\n', r"^proj.toml: invalid TOML: .*line 3"),
     ('[languages\n', r"^proj.toml: invalid TOML: .*line 1"),
     ('[downloads.x]\nurl = "http://h/x.zip"\nsha256 = "abc"\n', r"downloads\.x\.sha256: give the archive's SHA-256"),
@@ -72,7 +72,7 @@ def test_load_reports_a_missing_or_undecodable_file(tmp_path):
         config.load(tmp_path / "nope.toml")
     bad = tmp_path / "latin1.toml"
     bad.write_bytes('[languages]\nru = "argos" # café\n'.encode("latin-1"))
-    with pytest.raises(config.ConfigError, match=r"latin1.toml: not UTF-8"):
+    with pytest.raises(config.ConfigError, match=r"latin1.toml:2: not UTF-8"):
         config.load(bad)
 
 

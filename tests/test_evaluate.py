@@ -366,7 +366,7 @@ def one_line_error(result) -> str:
     ({}, ["--ref", "ru=rus.txt", "--engine", "kk=argos:kk"], "--engine kk=argos:kk: no --ref kk=FILE"),
     ({}, ["--ref", "ru=rus.txt", "--compare", "raw,best"], "--compare raw,best: unknown stage 'best'"),
     ({"rus.md": "---\ntitle: Т\n---\n\nТекст.\n"}, ["--ref", "ru=rus.md"], "rus.md: a markdown reference for a text source"),
-    ({"rus.txt": RUSSIAN.encode("utf-16")}, ["--ref", "ru=rus.txt"], "UTF-16 text, not UTF-8"),
+    ({"rus.txt": RUSSIAN.encode("utf-16")}, ["--ref", "ru=rus.txt"], "not UTF-8 text but UTF-16"),
 ])
 def test_bad_input_is_one_clear_line_and_nothing_is_written(project, stores, files, args, message):
     for name, content in files.items():

@@ -140,7 +140,7 @@ def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Conf
         else:
             reason = f"no multilingual model with {codes} installed in {store.folder}"
         hint = _multilingual_hint(setting.model, config)
-        if hint.startswith("translate models add"):
+        if "translate models add" in hint:
             reason += " (convert an NLLB-200 or M2M-100 model: see docs/models.md)"
         raise NoModel(lang, reason + _set_by(setting), hint)
     return EngineChoice(lang, "multilingual", model.name, model.version, model.path, model.codes[lang.key],
@@ -153,7 +153,11 @@ def _multilingual_hint(wanted: str | None, config: Config) -> str:
                     or (wanted in FAMILIES and name in KNOWN_MODELS and KNOWN_MODELS[name].family == wanted)]
     if downloadable:
         return f"translate models install {downloadable[0]}"
-    return "translate models add FOLDER"
+    # One command with internet access (Hugging Face Hub, converted here);
+    # a model converted elsewhere is added from its folder.
+    family = wanted if wanted in FAMILIES else "nllb"
+    hub = next(m.source for m in KNOWN_MODELS.values() if m.family == family)
+    return f"translate models install {hub}, or for a converted model: translate models add FOLDER"
 
 
 def _set_by(setting: LanguageSetting) -> str:
