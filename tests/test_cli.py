@@ -36,3 +36,27 @@ def test_unknown_language_is_a_one_line_error():
     assert result.returncode == 2
     assert "unknown language key 'fa'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_interrupt_python_could_not_raise_still_ends_the_run_as_interrupted():
+    """Ctrl-C landing in a finaliser or the import machinery's lock callback is
+    reported by Python as "Exception ignored" and swallowed: the run must still
+    end with status 130 and the one line, with no such report on screen."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['translate', '--version']\n"
+        "from translate import cli\n"
+        "class Finaliser:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "original = cli.cli.main\n"
+        "def main(*args, **kwargs):\n"
+        "    Finaliser()   # collected at once: the interrupt is unraisable\n"
+        "    return original(*args, **kwargs)\n"
+        "cli.cli.main = main\n"
+        "cli.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == "interrupted: nothing half-written was left behind"
+    assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr

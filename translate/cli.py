@@ -42,6 +42,9 @@ class Interrupted(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None):
+        from translate import signals
+
+        signals.interrupted()   # what finalisers report from here on is noise
         click.echo(f"\n{self.message}", err=True)
 
 
@@ -130,10 +133,19 @@ def main() -> None:
     signals.install()
     try:
         with signals.run_temporary_folder():
-            cli.main(prog_name="translate")
+            try:
+                cli.main(prog_name="translate", standalone_mode=True)
+            except SystemExit as done:
+                # An interrupt Python swallowed (see signals._unraisable) still
+                # ends the run as interrupted: the files are complete either way.
+                swallowed = signals.swallowed_interrupt()
+                if swallowed is not None and done.code in (0, None, 1):
+                    raise swallowed from None
+                raise
     except signals.Terminated as err:
         click.echo(f"\nterminated by {err.name}: nothing half-written was left behind", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
+        signals.interrupted()
         click.echo("\ninterrupted: nothing half-written was left behind", err=True)
         sys.exit(130)

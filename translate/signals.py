@@ -66,9 +66,44 @@ def _raise_terminated(signum, frame):
 
 
 def install() -> None:
-    """Turn SIGTERM and SIGHUP into Terminated (main thread only)."""
+    """Turn SIGTERM and SIGHUP into Terminated (main thread only), and keep
+    the interrupts Python cannot raise (see _unraisable)."""
     for sig in HANDLED:
         signal.signal(sig, _raise_terminated)
+    sys.unraisablehook = _unraisable
+
+
+class _Swallowed:
+    """A Ctrl-C or signal that arrived where Python cannot raise it: inside a
+    finaliser or the import machinery's lock callback, which report it as
+    "Exception ignored in ..." and go on. ``interrupt`` remembers it, so the
+    run still ends as interrupted; once interrupted, what finalisers report
+    while the process winds down is noise and not shown."""
+
+    interrupt: BaseException | None = None
+
+
+def _unraisable(unraisable) -> None:
+    if isinstance(unraisable.exc_value, (KeyboardInterrupt, Terminated)):
+        _Swallowed.interrupt = _Swallowed.interrupt or unraisable.exc_value
+        return
+    if _Swallowed.interrupt is not None or _interrupting:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+_interrupting = False
+
+
+def interrupted() -> None:
+    """Called once the run is ending because of an interrupt."""
+    global _interrupting
+    _interrupting = True
+
+
+def swallowed_interrupt() -> BaseException | None:
+    """The interrupt Python could not raise during the run, if any."""
+    return _Swallowed.interrupt
 
 
 @contextmanager
