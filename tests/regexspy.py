@@ -23,8 +23,8 @@ _ONE_CHARACTER = {sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN, sre.CATEGORY}
 
 
 def compiled_by(monkeypatch: pytest.MonkeyPatch, module: str) -> list[tuple[str, int]]:
-    """(pattern, flags) of every regular expression ``module`` compiles while
-    the patch lasts, by any re function (re.compile, re.search, re.sub...):
+    """(pattern, flags) of every regular expression ``module`` (or a module of
+    that package) compiles while the patch lasts, by any re function (re.compile, re.search, re.sub...):
     all of them go through re._compile, which sees through the cache too."""
     seen: list[tuple[str, int]] = []
     real = re._compile
@@ -33,7 +33,8 @@ def compiled_by(monkeypatch: pytest.MonkeyPatch, module: str) -> list[tuple[str,
         caller = sys._getframe(1)
         while caller is not None and caller.f_globals.get("__name__") == "re":
             caller = caller.f_back
-        if caller is not None and caller.f_globals.get("__name__") == module and isinstance(pattern, str):
+        name = caller.f_globals.get("__name__", "") if caller is not None else ""
+        if (name == module or name.startswith(module + ".")) and isinstance(pattern, str):
             seen.append((pattern, int(flags)))
         return real(pattern, flags)
 
@@ -49,8 +50,9 @@ def backtracking_risks(pattern: str, flags: int = 0) -> list[str]:
     def walk(items) -> None:
         for op, av in items:
             if op in _REPEATS:
-                _, _, body = av
-                if not (len(body) == 1 and body[0][0] in _ONE_CHARACTER):
+                _, most, body = av
+                # an optional group ("(...)?", at most once) repeats nothing
+                if most > 1 and not (len(body) == 1 and body[0][0] in _ONE_CHARACTER):
                     risks.append(f"a repeated group {list(body)!r}")
                 walk(body)
             elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
