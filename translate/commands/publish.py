@@ -218,6 +218,8 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
             return None
         record = done.record
         outcome.model = record.model.name
+        if approved[lang.key].warning:
+            outcome.notes.append(approved[lang.key].warning)
         outcome.notes += human_stage.outcome_notes(record)
         if done.memory_hits:
             outcome.notes.append(f"{done.memory_hits} of {done.memory_hits + done.memory_misses} segments "

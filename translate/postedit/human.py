@@ -29,6 +29,7 @@ class Approved:
 
     lang: str
     by_source: dict[str, HumanTranslation] = field(default_factory=dict)
+    warning: str = ""   # why none could be read (a damaged memory): the run goes on with machine text
 
     def __len__(self) -> int:
         return len(self.by_source)
@@ -77,7 +78,12 @@ def approved_for(doc: Document, lang: str, memory: TranslationMemory | None = No
             memory = TranslationMemory()
         except TranslationMemoryError:
             return Approved(lang)
-    return Approved(lang, memory.human_for(lang, sources))
+    try:
+        return Approved(lang, memory.human_for(lang, sources))
+    except TranslationMemoryError as err:
+        # As for the machine cache: a memory that cannot be read does not stop
+        # the run, and the summary says what was not used.
+        return Approved(lang, warning=f"approved human translations not read: {err.one_line()}")
 
 
 def check_terms(glossary, source_text: str, text: str) -> tuple[TermReport, ...]:
