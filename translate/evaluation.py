@@ -63,19 +63,11 @@ def file_kind(path: Path) -> str:
 
 def _read_text(path: Path) -> str:
     """A test file's text: it exists, is UTF-8, not empty, not too big."""
+    from translate.textfile import read_user_file
+
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise EvaluationError(f"{path}: is a folder, not a file", "give the file itself")
-        size = path.stat().st_size
-        if size > MAX_TEST_FILE_BYTES:
-            raise EvaluationError(f"{path}: {size >> 20} MB is over the limit of {MAX_TEST_FILE_BYTES >> 20} MB",
-                                  "evaluate on a test set of a few thousand segments")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EvaluationError(f"{path}: no such file", "check the path") from None
-    except OSError as err:
-        raise EvaluationError(f"{path}: cannot read it ({err.strerror})") from None
+    raw = read_user_file(path, MAX_TEST_FILE_BYTES, EvaluationError, what="a test file",
+                         too_large_hint="evaluate on a test set of a few thousand segments")
     if not raw.strip():
         raise EvaluationError(f"{path}: the file is empty", "give one segment a line (or a Markdown article)")
     from translate.textfile import decode_utf8

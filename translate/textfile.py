@@ -32,3 +32,27 @@ def decode_utf8(data: bytes, name: str, error: ErrorFactory, *, binary_check: bo
 
 def _raise(error: ErrorFactory, message: str, hint: str):
     raise error(message, hint) from None
+
+
+def read_user_file(path, limit: int, error: ErrorFactory, *, what: str, too_large_hint: str,
+                   shown: str | None = None) -> bytes:
+    """The bytes of a file the user named, or ``error(message, hint)``: not
+    there, a folder, a FIFO or device (never read: it would block or never
+    end), over ``limit`` bytes. ``what`` names what it should be ("an article
+    file"); ``shown`` is how to name the path (default: as given)."""
+    from translate import untrusted
+
+    shown = shown if shown is not None else str(path)
+    try:
+        return untrusted.read_regular_file(path, limit)
+    except untrusted.NotRegularFile as err:
+        return _raise(error, f"{shown}: {err.args[0]}, not {what}", "give the path of the file itself")
+    except untrusted.TooLarge as err:
+        size = f"{err.size / (1 << 20):.1f} MB is" if err.size else "it grew while read and is"
+        return _raise(error, f"{shown}: {size} over the limit of {limit >> 20} MB", too_large_hint)
+    except IsADirectoryError:
+        return _raise(error, f"{shown}: is a folder, not {what}", "give the path of the file itself")
+    except FileNotFoundError:
+        return _raise(error, f"{shown}: no such file", "check the path")
+    except OSError as err:
+        return _raise(error, f"{shown}: cannot read it ({err.strerror})", "check its permissions")

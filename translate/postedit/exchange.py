@@ -111,19 +111,11 @@ def export_name(slug: str, lang: str, fmt: str) -> str:
 
 def read_returned(path: Path) -> Returned:
     """A translator's file, PO or XLIFF by its content."""
+    from translate.textfile import read_user_file
+
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImportRefused(f"{path}: {size >> 20} MB is more than a translated article can be",
-                                "import the file made by translate export")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportRefused(f"{path}: no such file", "check the path") from None
-    except IsADirectoryError:
-        raise ImportRefused(f"{path}: is a folder, not a PO or XLIFF file") from None
-    except OSError as err:
-        raise ImportRefused(f"{path}: cannot read it ({err.strerror})") from None
+    data = read_user_file(path, MAX_FILE_BYTES, ImportRefused, what="a PO or XLIFF file",
+                          too_large_hint="import the file made by translate export: no article is that long")
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
     if head.startswith(b"<"):
         return xliff.read(data, str(path))
