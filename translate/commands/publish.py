@@ -44,6 +44,17 @@ def _split_formats(ctx, param, value: str) -> list[str]:
     return chosen
 
 
+def now() -> datetime:
+    """The publication time of a run (one place, so a test can fix it)."""
+    return datetime.now(timezone.utc)
+
+
+def _default_jobs() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 @click.command()
 @project_option
 @click.argument("sources", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
@@ -55,52 +66,73 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--strict", is_flag=True,
               help="Publish nothing of an article whose source had something left out (raw HTML, an image "
                    "outside its folder).")
-def publish(sources, languages, formats, output_dir, strict, **translation):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes that render pages when several articles are published (default: the number "
+                   "of cores).")
+def publish(sources, languages, formats, output_dir, strict, jobs, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
     A language with no installed model does not stop the others: the run ends
     with a table of what was produced and what is missing, with the command
-    that fixes each missing edition, and exits with status 1.
+    that fixes each missing edition, and exits with status 1. Several
+    articles are translated language by language (each model loaded once)
+    and their pages rendered by --jobs processes.
 
     \b
     Examples:
       translate publish
       translate publish source/taliban-delisting.md --to ru,prs
       translate publish --format md --models-dir ~/models
-      translate -C ~/newsroom publish --to ps
+      translate -C ~/newsroom publish --to ps --jobs 2
     """
-    import dataclasses
-
-    from translate import media as media_stage
     from translate.errors import UserError
-    from translate.source import open_article
 
     if not sources:
         sources = tuple(current_project().articles())
     setup = translation_setup(**translation)
     _check_output_dir(output_dir)
 
+    if len(sources) > 1:
+        from translate import batch
+
+        failed = batch.publish_many(sources, languages, formats, output_dir, setup, strict=strict,
+                                    jobs=jobs or _default_jobs())
+        click.get_current_context().exit(1 if failed else 0)
+
     failed = False
     for source in sources:
         # One bad article is reported and the others are still published.
         try:
-            article = open_article(source)
-            doc, images = media_stage.prepare(article.doc, source)
-            article = dataclasses.replace(article, doc=doc)
-            for warning in doc.warnings:
-                click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
-            if strict and doc.warnings:
-                raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
-                                "was published", "fix the lines above")
+            article, images = read_article(source, strict)
             outcomes = publish_article(article, languages, formats, output_dir, setup, media=images)
         except UserError as err:
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
             continue
-        _print_summary(article.doc.slug, outcomes, output_dir)
+        print_summary(article.doc.slug, outcomes, output_dir)
         failed |= any(o.problem for o in outcomes)
     click.get_current_context().exit(1 if failed else 0)
+
+
+def read_article(source: Path, strict: bool):
+    """The article and its images, its warnings printed; UserError when it
+    cannot be published (or has warnings under --strict)."""
+    import dataclasses
+
+    from translate import media as media_stage
+    from translate.errors import UserError
+    from translate.source import open_article
+
+    article = open_article(source)
+    doc, images = media_stage.prepare(article.doc, source)
+    article = dataclasses.replace(article, doc=doc)
+    for warning in doc.warnings:
+        click.secho(f"warning: {source}:{warning.line}: {warning.message}", fg="yellow", err=True)
+    if strict and doc.warnings:
+        raise UserError(f"{source}: {len(doc.warnings)} warning(s) and --strict: nothing of this article "
+                        "was published", "fix the lines above")
+    return article, images
 
 
 def _check_output_dir(output_dir: Path) -> None:
@@ -120,92 +152,88 @@ def _check_output_dir(output_dir: Path) -> None:
                         "make it writable or choose another with --output") from None
 
 
-def publish_article(article_file, languages, formats, output_dir: Path, setup, media=()) -> list[EditionOutcome]:
+def open_output(article_file, formats, output_dir: Path, media=(), published: datetime | None = None):
+    """The article's output folder (translate.publishing.Article); UserError
+    when a file stands where its folders go."""
+    from translate import publishing
+    from translate.errors import UserError
+    from translate.languages import ALL
+    from translate.project import WORK_DIR
+
+    doc = article_file.doc
+    article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
+                                 published=published or now(), work=output_dir / WORK_DIR / doc.slug,
+                                 media=media)
+    article.source_sha256 = article_file.sha256
+    for path in (article.folder, *(article.folder / key for key in ALL)):
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
+                            "move the file away or choose another --output")
+    return article
+
+
+def plan_languages(languages, setup) -> dict:
+    """Per language key, its translate.edition.Plan or the UserError that says why there is none."""
+    from translate import edition as edition_stage
+    from translate.errors import UserError
+
+    plans = {}
+    for lang in languages:
+        try:
+            plans[lang.key] = edition_stage.plan(lang, setup)
+        except UserError as err:
+            plans[lang.key] = err
+    return plans
+
+
+def publish_article(article_file, languages, formats, output_dir: Path, setup, media=(), *,
+                    article=None, plans=None, translated=None) -> list[EditionOutcome]:
     """Every requested edition of one article; one failure does not stop the others.
 
     Everything happens under the article's lock, from reading the last run's
     manifest (which decides what is carried over) to the last rename: two
     runs of one article never act on each other's half-state. All editions
     are translated first (one model in memory at a time), then written, so
-    that each page's language switcher knows every edition."""
+    that each page's language switcher knows every edition.
+
+    A batch run (translate.batch) passes what it prepared for many articles
+    at once: ``article`` (with pages rendered beforehand), ``plans`` (see
+    plan_languages) and ``translated`` (language key -> Translated or the
+    UserError of that edition). They are used only where the decisions made
+    here, under the lock, ask for them; anything else is translated here."""
     from translate import edition as edition_stage
-    from translate import publishing
     from translate.errors import UserError
-    from translate.languages import ALL, SOURCE
-    from translate.project import WORK_DIR
+    from translate.languages import SOURCE
 
     doc = article_file.doc
-    article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
-                                 published=datetime.now(timezone.utc),
-                                 work=output_dir / WORK_DIR / doc.slug, media=media)
-    article.source_sha256 = article_file.sha256
-    for path in (article.folder, *(article.folder / key for key in ALL)):
-        if path.exists() and not path.is_dir():
-            raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
-                            "move the file away or choose another --output")
+    article = article or open_output(article_file, formats, output_dir, media)
+    plans = plans if plans is not None else plan_languages(languages, setup)
+    translated = translated or {}
     outcomes = {SOURCE.key: EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
 
-    def translate_one(lang, outcome, plan, pre):
+    def translate_one(lang, plan, pre):
         """Translate one edition; None (and the outcome says why) when it cannot be."""
-        label = f"{lang.english_name:<8} ({lang.key})"
+        outcome = outcomes[lang.key]
+        done = translated.get(lang.key)
         try:
-            with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
-                                   show_pos=True) as bar:
-                done = edition_stage.translate_edition(doc, plan, setup, progress=bar.update)
+            if isinstance(done, UserError):
+                raise done
+            if done is None:
+                label = f"{lang.english_name:<8} ({lang.key})"
+                with click.progressbar(length=len(doc.segments()), label=label, file=sys.stderr,
+                                       show_pos=True) as bar:
+                    done = edition_stage.translate_edition(doc, plan, setup, progress=bar.update)
         except UserError as err:
             outcome.problem, outcome.fix = str(err), err.hint
             return None
-        record = done.record
-        outcome.model = record.model.name
-        if done.memory_hits:
-            outcome.notes.append(f"{done.memory_hits} of {done.memory_hits + done.memory_misses} segments "
-                                 "from the translation memory")
-        if done.memory_warning:
-            outcome.notes.append(done.memory_warning)
-        outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in done.lost]
-        outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
-                          for t in s.terms if t.status == "not-applied"]
-        if plan.stage("adaptation") is not None:
-            changed = sum(1 for s in record.segments if s.adaptations)
-            outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
-        return publishing.Edition(lang, done.doc, record, plan.stages, pre=pre)
+        return edition_from(done, plan, pre, outcome)
 
     def waiting():
         click.echo(f"waiting for another publish of {doc.slug} to finish...", err=True)
 
     try:
         with article.lock(on_wait=waiting):
-            original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
-            editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
-            plans = {}
-            for lang in languages:
-                outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
-                try:
-                    plan = edition_stage.plan(lang, setup)
-                except UserError as err:
-                    outcome.problem, outcome.fix = getattr(err, "reason", None) or str(err), err.hint
-                    continue
-                pre = _pre(article, lang, plan, setup.options)
-                plans[lang.key] = (plan, pre)
-                edition = _carry(article, lang, pre, setup) or translate_one(lang, outcome, plan, pre)
-                if edition is not None:
-                    editions.append(edition)
-
-            # An edition carried over from the last run links to the editions that
-            # existed then: if that set changed, it is translated (from the memory) and
-            # rendered again like the others.
-            linked = article.linked_keys(editions)
-            for index, edition in enumerate(editions):
-                if edition.carried is None or edition.carried["links"] == linked:
-                    if edition.carried is not None and edition.lang.key != SOURCE.key:
-                        outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
-                    continue
-                if edition.lang.key == SOURCE.key:
-                    editions[index] = publishing.Edition(SOURCE, doc, pre=edition.pre)
-                    continue
-                plan, pre = plans[edition.lang.key]
-                fresh = translate_one(edition.lang, outcomes[edition.lang.key], plan, pre)
-                editions[index] = fresh if fresh is not None else edition
+            editions = choose_editions(article, languages, plans, setup, translate_one, outcomes)
             article.write(editions)
     except OSError as err:
         failed = err.filename or article.folder
@@ -218,6 +246,70 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
             outcomes[edition.lang.key].notes.append(
                 f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")
     return list(outcomes.values())
+
+
+def choose_editions(article, languages, plans, setup, translate, outcomes=None) -> list:
+    """The editions ``article.write`` gets: each carried over from the last run
+    when nothing it is made from changed (``article.previous`` read under the
+    lock decides), else ``translate(lang, plan, pre)`` (an Edition, or None
+    when it cannot be made). ``outcomes`` (language key -> EditionOutcome)
+    gets each language's problem or model."""
+    from translate import publishing
+    from translate.languages import SOURCE
+
+    outcomes = outcomes if outcomes is not None else {}
+    doc = article.doc
+    original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
+    editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
+    usable = {}
+    for lang in languages:
+        outcome = outcomes.setdefault(lang.key, EditionOutcome(lang.key, lang.native_name))
+        plan = plans[lang.key]
+        if isinstance(plan, Exception):
+            outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
+            continue
+        pre = _pre(article, lang, plan, setup.options)
+        usable[lang.key] = (plan, pre)
+        edition = _carry(article, lang, pre, setup) or translate(lang, plan, pre)
+        if edition is not None:
+            editions.append(edition)
+
+    # An edition carried over from the last run links to the editions that
+    # existed then: if that set changed, it is translated (from the memory) and
+    # rendered again like the others.
+    linked = article.linked_keys(editions)
+    for index, edition in enumerate(editions):
+        if edition.carried is None or edition.carried["links"] == linked:
+            if edition.carried is not None and edition.lang.key != SOURCE.key:
+                outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
+            continue
+        if edition.lang.key == SOURCE.key:
+            editions[index] = publishing.Edition(SOURCE, doc, pre=edition.pre)
+            continue
+        plan, pre = usable[edition.lang.key]
+        fresh = translate(edition.lang, plan, pre)
+        editions[index] = fresh if fresh is not None else edition
+    return editions
+
+
+def edition_from(done, plan, pre, outcome: EditionOutcome):
+    """The publishing.Edition of a translated edition; its notes go into ``outcome``."""
+    from translate import publishing
+
+    record = done.record
+    outcome.model = record.model.name
+    if done.memory_hits:
+        outcome.notes.append(f"{done.memory_hits} of {done.memory_hits + done.memory_misses} segments "
+                             "from the translation memory")
+    if done.memory_warning:
+        outcome.notes.append(done.memory_warning)
+    outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in done.lost]
+    outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
+                      for t in s.terms if t.status == "not-applied"]
+    if plan.stage("adaptation") is not None:
+        changed = sum(1 for s in record.segments if s.adaptations)
+        outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
+    return publishing.Edition(plan.lang, done.doc, record, plan.stages, pre=pre)
 
 
 def _pre(article, lang, plan=None, options=None) -> str:
@@ -252,7 +344,7 @@ def _carry(article, lang, pre: str, setup):
     return None if setup.memory is None else article.carry_over(lang, pre)
 
 
-def _print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
+def print_summary(slug: str, outcomes: list[EditionOutcome], output_dir: Path) -> None:
     click.echo(f"\n{slug}: editions in {output_dir / slug}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
