@@ -97,7 +97,22 @@ class GlossaryStage:
         return glossary.enforce(self.glossary, source_text, translation)
 
 
-def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossaryStage | None:
+@dataclass
+class UnparsedStage:
+    """A stage whose data file is read and fingerprinted but not parsed yet
+    (plan(parse=False)): enough to tell whether an edition changed, without
+    the cost of parsing a glossary. ``parsed()`` makes the real stage."""
+
+    name: str
+    source: resources.DataFile
+    checksum: str
+    parse: object = field(repr=False, default=None)   # () -> Stage, from the bytes already read
+
+    def parsed(self) -> Stage:
+        return self.parse()
+
+
+def load_glossary_stage(lang: Language, locales_dir: Path | None, parse: bool = True):
     """The project's locales/<key>/glossary.csv, else the built-in one, else None."""
     from translate import glossary
 
@@ -105,11 +120,15 @@ def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossarySta
     if data is None:
         return None
     raw = _read_data(data, lambda message: glossary.GlossaryError([message]))
-    parsed = glossary.parse(raw, str(data.path), lang=lang.key, path=data.path)
-    return GlossaryStage(parsed, data, hashlib.sha256(raw).hexdigest())
+    checksum = hashlib.sha256(raw).hexdigest()
+
+    def make():
+        return GlossaryStage(glossary.parse(raw, str(data.path), lang=lang.key, path=data.path), data, checksum)
+
+    return make() if parse else UnparsedStage("glossary", data, checksum, make)
 
 
-def load_adaptation_stage(lang: Language, locales_dir: Path | None) -> AdaptationStage:
+def load_adaptation_stage(lang: Language, locales_dir: Path | None, parse: bool = True):
     from translate import adaptation
 
     data = resources.locale_file(lang.key, "adaptation.csv", locales_dir)
@@ -117,8 +136,12 @@ def load_adaptation_stage(lang: Language, locales_dir: Path | None) -> Adaptatio
         raise adaptation.AdaptationError(f"no adaptation rules for {lang.english_name} in the package: "
                                          "reinstall newsroom-translate")
     raw = _read_data(data, adaptation.AdaptationError)
-    rules = adaptation.parse(raw, str(data.path), data.path)
-    return AdaptationStage(rules, data, hashlib.sha256(raw).hexdigest())
+    checksum = hashlib.sha256(raw).hexdigest()
+
+    def make():
+        return AdaptationStage(adaptation.parse(raw, str(data.path), data.path), data, checksum)
+
+    return make() if parse else UnparsedStage("adaptation", data, checksum, make)
 
 
 # --- one edition ---------------------------------------------------------------------------
@@ -139,17 +162,26 @@ class Plan:
     def stage(self, name: str) -> Stage | None:
         return next((s for s in self.stages if s.name == name), None)
 
+    def parsed(self) -> "Plan":
+        """The plan with every stage parsed (GlossaryError / AdaptationError
+        when its data is unusable): what translate_edition needs."""
+        if not any(isinstance(s, UnparsedStage) for s in self.stages):
+            return self
+        return Plan(self.lang, self.choice, [s.parsed() if isinstance(s, UnparsedStage) else s for s in self.stages])
 
-def plan(lang: Language, setup: Setup) -> Plan:
+
+def plan(lang: Language, setup: Setup, *, parse: bool = True) -> Plan:
     """The engine choice and stages for ``lang``: NoModel when nothing installed
-    serves it, GlossaryError / AdaptationError when their data is unusable."""
+    serves it, GlossaryError / AdaptationError when their data is unusable.
+    ``parse=False`` reads the stages' data files without parsing them (see
+    UnparsedStage): enough to fingerprint an edition; Plan.parsed() later."""
     from translate.models import routing
 
     choice = routing.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
     stages: list[Stage] = []
     if choice.adapted:
-        stages.append(load_adaptation_stage(lang, setup.locales_dir))
-    glossary = load_glossary_stage(lang, setup.locales_dir)
+        stages.append(load_adaptation_stage(lang, setup.locales_dir, parse))
+    glossary = load_glossary_stage(lang, setup.locales_dir, parse)
     if glossary is not None:
         stages.append(glossary)
     return Plan(lang, choice, stages)

@@ -173,17 +173,36 @@ def open_output(article_file, formats, output_dir: Path, media=(), published: da
 
 
 def plan_languages(languages, setup) -> dict:
-    """Per language key, its translate.edition.Plan or the UserError that says why there is none."""
+    """Per language key, its translate.edition.Plan or the UserError that says
+    why there is none. Glossaries and adaptation rules are fingerprinted, not
+    parsed: an edition that is carried over never needs them (see ready_plan)."""
     from translate import edition as edition_stage
     from translate.errors import UserError
 
     plans = {}
     for lang in languages:
         try:
-            plans[lang.key] = edition_stage.plan(lang, setup)
+            plans[lang.key] = edition_stage.plan(lang, setup, parse=False)
         except UserError as err:
             plans[lang.key] = err
     return plans
+
+
+def ready_plan(plans: dict, lang, outcome: EditionOutcome):
+    """The language's plan with its stages parsed, kept in ``plans`` for the
+    next article of the run; None (and ``outcome`` says why) when unusable."""
+    from translate.errors import UserError
+
+    plan = plans[lang.key]
+    if not isinstance(plan, UserError):
+        try:
+            plan = plans[lang.key] = plan.parsed()
+        except UserError as err:
+            plan = plans[lang.key] = err
+    if isinstance(plan, UserError):
+        outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
+        return None
+    return plan
 
 
 def publish_article(article_file, languages, formats, output_dir: Path, setup, media=(), *,
@@ -255,6 +274,7 @@ def choose_editions(article, languages, plans, setup, translate, outcomes=None) 
     when it cannot be made). ``outcomes`` (language key -> EditionOutcome)
     gets each language's problem or model."""
     from translate import publishing
+    from translate.errors import UserError
     from translate.languages import SOURCE
 
     outcomes = outcomes if outcomes is not None else {}
@@ -262,15 +282,19 @@ def choose_editions(article, languages, plans, setup, translate, outcomes=None) 
     original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
     editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
     usable = {}
+
+    def fresh(lang, pre):
+        plan = ready_plan(plans, lang, outcomes[lang.key])
+        return None if plan is None else translate(lang, plan, pre)
+
     for lang in languages:
         outcome = outcomes.setdefault(lang.key, EditionOutcome(lang.key, lang.native_name))
         plan = plans[lang.key]
-        if isinstance(plan, Exception):
+        if isinstance(plan, UserError):
             outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
             continue
-        pre = _pre(article, lang, plan, setup.options)
-        usable[lang.key] = (plan, pre)
-        edition = _carry(article, lang, pre, setup) or translate(lang, plan, pre)
+        pre = usable[lang.key] = _pre(article, lang, plan, setup.options)
+        edition = _carry(article, lang, pre, setup) or fresh(lang, pre)
         if edition is not None:
             editions.append(edition)
 
@@ -286,9 +310,8 @@ def choose_editions(article, languages, plans, setup, translate, outcomes=None) 
         if edition.lang.key == SOURCE.key:
             editions[index] = publishing.Edition(SOURCE, doc, pre=edition.pre)
             continue
-        plan, pre = usable[edition.lang.key]
-        fresh = translate(edition.lang, plan, pre)
-        editions[index] = fresh if fresh is not None else edition
+        again = fresh(edition.lang, usable[edition.lang.key])
+        editions[index] = again if again is not None else edition
     return editions
 
 
