@@ -169,3 +169,33 @@ def test_a_failing_article_is_listed_and_the_others_are_published(tmp_path, mode
     assert rows == {"article-0": "ok", "article-1": "failed", "article-2": "ok", "empty": "failed"}
     assert "is a file" in next(line for line in table if line.strip().startswith("article-1"))
     assert "empty" in next(line for line in table if line.strip().startswith("empty "))
+
+
+def test_an_unchanged_article_is_recognised_without_reading_its_markdown(tmp_path, models, monkeypatch):
+    from translate import markdown_reader, source, unchanged
+
+    assert unchanged.MAX_SOURCE_BYTES == source.MAX_SOURCE_BYTES
+    sources = write_articles(tmp_path / "src", 2)
+    out = tmp_path / "out"
+    args = [*map(str, sources), "--to", "ru,kk", *models, "--output", str(out), "--format", "md,html",
+            "--cache", str(tmp_path / "memory.sqlite3")]
+    assert publish(*args).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".work" not in p.parts}
+
+    parsed = []
+    original = markdown_reader.read_markdown
+    monkeypatch.setattr(markdown_reader, "read_markdown", lambda *a, **k: parsed.append(1) or original(*a, **k))
+    monkeypatch.setattr(source, "read_markdown", markdown_reader.read_markdown)
+    result = publish(*args)
+    assert result.exit_code == 0, result.output
+    assert not parsed
+    assert result.output.count("files kept, not rendered again") == 2 * 3
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".work" not in p.parts} == before
+
+    # A touched published file, or an edited source, goes the full way again.
+    (out / "article-0" / "index.html").write_text("tampered")
+    sources[1].write_text(sources[1].read_text().replace("no other article", "no other article at all"))
+    result = publish(*args)
+    assert result.exit_code == 0, result.output
+    assert len(parsed) == 2
+    assert (out / "article-0" / "index.html").read_bytes() == before[out / "article-0" / "index.html"]

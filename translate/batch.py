@@ -54,28 +54,33 @@ class Job:
     translated: dict = field(default_factory=dict)   # language key -> Translated | UserError
     outcomes: list = field(default_factory=list)     # EditionOutcome, when published
     error: str = ""                  # why nothing of the article was published
-
-    @property
-    def slug(self) -> str:
-        return self.article_file.doc.slug if self.article_file else self.source.stem
+    slug: str = ""
+    done: bool = False               # nothing to do: unchanged since the last run
 
 
 def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict: bool = False,
                  jobs: int = 1) -> bool:
     """Publish every article of ``sources``; True when something failed or is missing."""
+    from translate import unchanged
     from translate.commands import publish as command
 
-    run = [Job(Path(source)) for source in sources]
+    run = [Job(Path(source), slug=Path(source).stem) for source in sources]
     published = command.now()
+    plans = command.plan_languages(languages, setup)
     for job in run:
+        same = unchanged.check(job.source, languages, formats, output_dir, setup, plans)
+        if same is not None:
+            job.slug, job.outcomes = same
+            job.done = True
+            continue
         try:
             job.article_file, job.media = command.read_article(job.source, strict)
+            job.slug = job.article_file.doc.slug
         except UserError as err:
             _failed(job, err)
-    plans = command.plan_languages(languages, setup)
     by_slug: dict[str, Job] = {}
     for job in run:
-        if job.error:
+        if job.error or job.done:
             continue
         if job.slug in by_slug:
             _failed(job, UserError(f"{job.source}: same slug {job.slug!r} as {by_slug[job.slug].source}",
@@ -90,7 +95,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
         except OSError as err:
             _failed(job, UserError(f"cannot read or lock {err.filename or job.article.folder}: {err.strerror}"))
 
-    todo = [job for job in run if not job.error]
+    todo = [job for job in run if not (job.error or job.done)]
     segments = sum(len(job.article_file.doc.segments()) for job in todo for _ in job.needed)
     with click.progressbar(length=max(segments, 1), label="translating", file=sys.stderr,
                            show_pos=True) as bar:
@@ -106,6 +111,9 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
         bar.label = f"rendering {len(pages)} pages"
         _render(pages, formats, jobs, bar.update)
 
+    for job in run:
+        if job.done:
+            command.print_summary(job.slug, job.outcomes, output_dir)
     for job in todo:
         try:
             job.outcomes = command.publish_article(job.article_file, languages, formats, output_dir, setup,

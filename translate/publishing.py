@@ -334,12 +334,8 @@ class Article:
         self._put(staged, self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         files["manifest.json"] = self._digest("manifest.json")
 
-        def sums(listed: dict) -> str:
-            # sha256sum -c format: two spaces, paths relative to output/<slug>/
-            return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(listed.items()))
-
-        self._put(staged, self.folder / "SHA256SUMS", sums(files))
-        return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
+        self._put(staged, self.folder / "SHA256SUMS", sha256sums(files))
+        return sha256sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
 
     def _stage_index(self, entries: dict, staged: StagedFiles) -> str:
         """Stage index.html; returns the fingerprint of what it is made from."""
@@ -371,6 +367,12 @@ class Article:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
+
+
+def sha256sums(listed: dict[str, str]) -> str:
+    """SHA256SUMS of ``listed`` (rel path -> digest), in ``sha256sum -c``
+    format: two spaces, paths relative to output/<slug>/."""
+    return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(listed.items()))
 
 
 def render_page(page: Page, formats: list[str]) -> dict[str, bytes]:

@@ -100,12 +100,20 @@ def publish(sources, languages, formats, output_dir, strict, jobs, **translation
                                     jobs=jobs or _default_jobs())
         click.get_current_context().exit(1 if failed else 0)
 
+    from translate import unchanged
+
     failed = False
+    plans = plan_languages(languages, setup)
     for source in sources:
         # One bad article is reported and the others are still published.
+        same = unchanged.check(source, languages, formats, output_dir, setup, plans)
+        if same is not None:
+            print_summary(*same, output_dir)
+            failed |= any(o.problem for o in same[1])
+            continue
         try:
             article, images = read_article(source, strict)
-            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images)
+            outcomes = publish_article(article, languages, formats, output_dir, setup, media=images, plans=plans)
         except UserError as err:
             click.secho(f"error: {err.one_line()}", fg="red", err=True)
             failed = True
@@ -259,12 +267,21 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
         kept = "" if article.committing else "; the published files were left as they were"
         raise UserError(f"cannot write {failed}: {err.strerror}{kept}",
                         "check that the output folder is writable and the disk has room") from None
+    finish_outcomes(outcomes, editions)
+    if not doc.warnings and not article.media:
+        from translate import unchanged
+
+        unchanged.remember(output_dir, article_file)
+    return list(outcomes.values())
+
+
+def finish_outcomes(outcomes: dict, editions) -> None:
+    """Each written edition's files, and a note on those kept as they were."""
     for edition in editions:
         outcomes[edition.lang.key].files = edition.files
         if edition.reused:
             outcomes[edition.lang.key].notes.append(
                 f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")
-    return list(outcomes.values())
 
 
 def choose_editions(article, languages, plans, setup, translate, outcomes=None) -> list:
@@ -279,8 +296,8 @@ def choose_editions(article, languages, plans, setup, translate, outcomes=None) 
 
     outcomes = outcomes if outcomes is not None else {}
     doc = article.doc
-    original = _carry(article, SOURCE, _pre(article, SOURCE), setup)
-    editions = [original or publishing.Edition(SOURCE, doc, pre=_pre(article, SOURCE))]
+    original = _carry(article, SOURCE, edition_pre(article, SOURCE), setup)
+    editions = [original or publishing.Edition(SOURCE, doc, pre=edition_pre(article, SOURCE))]
     usable = {}
 
     def fresh(lang, pre):
@@ -293,7 +310,7 @@ def choose_editions(article, languages, plans, setup, translate, outcomes=None) 
         if isinstance(plan, UserError):
             outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
             continue
-        pre = usable[lang.key] = _pre(article, lang, plan, setup.options)
+        pre = usable[lang.key] = edition_pre(article, lang, plan, setup.options)
         edition = _carry(article, lang, pre, setup) or fresh(lang, pre)
         if edition is not None:
             editions.append(edition)
@@ -335,7 +352,7 @@ def edition_from(done, plan, pre, outcome: EditionOutcome):
     return publishing.Edition(plan.lang, done.doc, record, plan.stages, pre=pre)
 
 
-def _pre(article, lang, plan=None, options=None) -> str:
+def edition_pre(article, lang, plan=None, options=None) -> str:
     """Fingerprint of everything that goes into an edition before translation:
     the source bytes, the tool's code and data, the formats, and for a
     translation the model (with its weights' size and time), decoding options
