@@ -233,26 +233,28 @@ def measure_help(work: Work, runs: int) -> dict:
     return {"runs": runs, "median_s": median(times), "min_s": min(times), "all_s": times}
 
 
-def measure_republish(work: Work, runs: int) -> dict:
+def measure_republish(work: Work, runs: int, env: dict | None = None, name: str = "republish") -> dict:
     """Item 4 (and 6): first publish with an empty memory, the same again,
-    then after a one-sentence edit. Default formats (md, html, pdf)."""
-    source = work.runs / "republish" / "src" / ARTICLE.name
+    then after a one-sentence edit. Default formats (md, html, pdf).
+    ``env``: another version of the code (see baseline_env)."""
+    env = env or work.env()
+    source = work.runs / name / "src" / ARTICLE.name
     source.parent.mkdir(parents=True, exist_ok=True)
     original = ARTICLE.read_text(encoding="utf-8")
     edited = original.replace(EDIT_FROM, EDIT_TO)
     if edited == original:
         raise SystemExit(f"the edit sentence is no longer in {ARTICLE}: update EDIT_FROM in bench/run.py")
-    cache = work.runs / "republish" / "memory.sqlite3"
-    output = work.runs / "republish" / "output"
+    cache = work.runs / name / "memory.sqlite3"
+    output = work.runs / name / "output"
     rows = {"first": [], "unchanged": [], "edited": []}
     rss = []
     for i in range(runs):
         fresh(cache), fresh(output)
         source.write_text(original, encoding="utf-8")
-        first = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
-        unchanged = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
+        first = run(publish_cmd(work, [source], output, "--cache", str(cache)), env)
+        unchanged = run(publish_cmd(work, [source], output, "--cache", str(cache)), env)
         source.write_text(edited, encoding="utf-8")
-        edit = run(publish_cmd(work, [source], output, "--cache", str(cache)), work.env())
+        edit = run(publish_cmd(work, [source], output, "--cache", str(cache)), env)
         rows["first"].append(first.seconds)
         rows["unchanged"].append(unchanged.seconds)
         rows["edited"].append(edit.seconds)
@@ -295,19 +297,9 @@ def measure_render(work: Work, runs: int, cache: Path) -> dict:
 
 def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
     """Item 5: N copies (different slugs) in one `publish --format md --no-cache`."""
-    text = ARTICLE.read_text(encoding="utf-8")
     rows = []
     for n in counts:
-        folder = fresh(work.runs / "scaling" / f"src-{n}")
-        folder.mkdir(parents=True)
-        sources = []
-        for i in range(1, n + 1):
-            slug = f"article-{i:02d}"
-            copy = text.replace("slug: taliban-delisting", f"slug: {slug}")
-            if copy == text:
-                raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
-            (folder / f"{slug}.md").write_text(copy, encoding="utf-8")
-            sources.append(folder / f"{slug}.md")
+        sources = write_copies(work.runs / "scaling" / f"src-{n}", n)
         n_runs = runs if n == 1 else 1   # 5 and 20 articles take minutes per run
         times, rss = [], []
         for _ in range(n_runs):
@@ -319,6 +311,140 @@ def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
                      "max_rss_mb": max(rss), "all_s": times})
         log(f"  {n} article(s): {median(times):.1f} s, peak RSS {max(rss):.0f} MB")
     return {"rows": rows}
+
+
+def baseline_env(work: Work, ref: str) -> tuple[dict, str]:
+    """The environment that runs the code of git ``ref`` (item 7's "before"):
+    `git archive` of it under the work folder, first on PYTHONPATH."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=REPO, capture_output=True,
+                            text=True)
+    if commit.returncode != 0:
+        raise SystemExit(f"--baseline {ref}: not a commit of {REPO}")
+    sha = commit.stdout.strip()
+    code = work.root / "baseline" / sha[:12]
+    if not (code / "translate" / "__init__.py").is_file():
+        shutil.rmtree(code, ignore_errors=True)
+        code.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    # The package data translate.locales lives in locales/ (pyproject's
+    # package-dir); from a plain folder on PYTHONPATH it is found through this link.
+    link = code / "translate" / "locales"
+    if (code / "locales").is_dir() and not link.exists():
+        link.symlink_to(Path("..") / "locales")
+        # Compiled once, as an installed copy is: the measurements run with
+        # PYTHONDONTWRITEBYTECODE and must not compile the old code every run.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "translate")], check=True)
+    env = work.env()
+    env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env, sha[:12]
+
+
+def write_copies(folder: Path, n: int) -> list[Path]:
+    """``n`` copies of the article under different slugs (article-01, ...)."""
+    text = ARTICLE.read_text(encoding="utf-8")
+    fresh(folder)
+    folder.mkdir(parents=True)
+    sources = []
+    for i in range(1, n + 1):
+        slug = f"article-{i:02d}"
+        copy = text.replace("slug: taliban-delisting", f"slug: {slug}")
+        if copy == text:
+            raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
+        (folder / f"{slug}.md").write_text(copy, encoding="utf-8")
+        sources.append(folder / f"{slug}.md")
+    return sources
+
+
+def model_loads(proc: Proc) -> int:
+    """CTranslate2 model loads of a run (CT2_VERBOSE=1 logs each)."""
+    return sum(1 for line in proc.stderr.splitlines() if "] Loaded model " in line)
+
+
+CPU_PARALLEL_PROBE = r"""
+import multiprocessing, sys, time
+def burn(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+if __name__ == "__main__":
+    work = [2_000_000] * 4
+    start = time.perf_counter(); [burn(n) for n in work]; one = time.perf_counter() - start
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(burn, [1]); start = time.perf_counter(); pool.map(burn, work, chunksize=1)
+        two = time.perf_counter() - start
+    print(two / one)
+"""
+
+
+def cpu_parallel_ratio() -> float:
+    """What two processes get from this machine at the moment: wall time of
+    a pure-Python loop split over 2 processes / in one (0.5: two idle cores;
+    about 1: the cores are busy with other work, parallelism cannot show)."""
+    out = subprocess.run([sys.executable, "-c", CPU_PARALLEL_PROBE], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | None = None) -> dict:
+    """Item 7: ``n`` articles x 4 languages in one publish, the code of
+    ``baseline`` ("before") and this code ("after") side by side, in
+    alternating order; then this code's render phase with --jobs 1 and 2,
+    and the unchanged and one-sentence re-publish before and after."""
+    before_env, before_sha = baseline_env(work, baseline)
+    envs = {"before": before_env, "after": work.env()}
+    for env in envs.values():
+        env["CT2_VERBOSE"] = "1"
+    sources = write_copies(work.runs / "batch" / "src", n)
+    rows: dict[str, dict[str, list]] = {k: {"seconds": [], "max_rss_mb": [], "model_loads": []} for k in envs}
+    for i in range(runs):
+        for name in (("before", "after") if i % 2 == 0 else ("after", "before")):
+            out = fresh(work.runs / "batch" / f"out-{name}")
+            proc = run(publish_cmd(work, sources, out, "--no-cache", "--format", "md"), envs[name])
+            rows[name]["seconds"].append(proc.seconds)
+            rows[name]["max_rss_mb"].append(proc.max_rss_mb)
+            rows[name]["model_loads"].append(model_loads(proc))
+            log(f"  {n} articles, {name}: {proc.seconds:.1f} s, {model_loads(proc)} model loads, "
+                f"peak RSS {proc.max_rss_mb:.0f} MB")
+    # Render phase: every segment in the memory; html,pdf minus md, into fresh folders.
+    sources = sources[:render_n or n]
+    cache = fresh(work.runs / "batch" / "memory.sqlite3")
+    run(publish_cmd(work, sources, fresh(work.runs / "batch" / "fill"), "--cache", str(cache), "--format", "md"),
+        envs["after"])
+    render: dict[str, dict[str, list]] = {}
+    parallel = []
+    for i in range(runs):
+        parallel.append(cpu_parallel_ratio())
+        log(f"  two processes on this machine now: {parallel[-1]:.2f}x the wall time of one (0.5 = 2 free cores)")
+        for jobs in (("1", "2") if i % 2 == 0 else ("2", "1")):
+            r = render.setdefault(jobs, {"html_pdf": [], "md": [], "render": [], "max_rss_mb": []})
+            out = fresh(work.runs / "batch" / f"render-{jobs}")
+            full = run(publish_cmd(work, sources, out, "--cache", str(cache), "--format", "html,pdf", "--jobs", jobs),
+                       envs["after"])
+            out = fresh(work.runs / "batch" / f"render-md-{jobs}")
+            md = run(publish_cmd(work, sources, out, "--cache", str(cache), "--format", "md", "--jobs", jobs),
+                     envs["after"])
+            r["html_pdf"].append(full.seconds)
+            r["md"].append(md.seconds)
+            r["render"].append(full.seconds - md.seconds)
+            r["max_rss_mb"].append(full.max_rss_mb)
+            log(f"  render phase, --jobs {jobs}: {full.seconds - md.seconds:.1f} s "
+                f"(html,pdf {full.seconds:.1f} s, md {md.seconds:.1f} s)")
+    # The same html,pdf publish again: nothing changed in any of the n articles.
+    again = run(publish_cmd(work, sources, work.runs / "batch" / "render-2", "--cache", str(cache),
+                            "--format", "html,pdf"), envs["after"])
+    republish = {name: measure_republish(work, runs, env=env, name=f"republish-{name}")
+                 for name, env in envs.items()}
+    return {
+        "articles": n, "render_articles": len(sources), "runs": runs, "baseline": before_sha,
+        "cpu_parallel_ratio": parallel,
+        "publish": {name: {k: median(v) for k, v in r.items()} | {"all": r} for name, r in rows.items()},
+        "render": {jobs: {k: median(v) for k, v in r.items()} | {"all": r} for jobs, r in render.items()},
+        "unchanged_batch_s": again.seconds,
+        "republish": {name: {k: v for k, v in r.items() if k.endswith("_s") or k == "max_rss_mb"}
+                      for name, r in republish.items()},
+        "distinct_models": len(LANGS),
+    }
 
 
 # --- in-process workers ----------------------------------------------------------------------
@@ -589,6 +715,26 @@ def targets(r: dict) -> list[dict]:
             add(f"peak RSS, {c['articles']} articles in one publish", f"{c['max_rss_mb']:.0f} MB "
                 f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
                 c["max_rss_mb"] <= limit)
+    b = r.get("batch")
+    if b:
+        before, after = b["publish"]["before"], b["publish"]["after"]
+        add(f"model loads, {b['articles']} articles x 4 languages", f"{after['model_loads']:.0f} "
+            f"(before: {before['model_loads']:.0f})", f"= {b['distinct_models']} distinct models",
+            after["model_loads"] == b["distinct_models"])
+        ratio = after["seconds"] / before["seconds"]
+        add(f"{b['articles']} articles, wall time after / before", f"{ratio:.2f}x", "<= 0.60x", ratio <= 0.6)
+        if {"1", "2"} <= set(b["render"]):
+            ratio = b["render"]["2"]["render"] / b["render"]["1"]["render"]
+            probe = f"; CPU probe {median(b['cpu_parallel_ratio']):.2f}x" if b.get("cpu_parallel_ratio") else ""
+            add("render phase, --jobs 2 / --jobs 1", f"{ratio:.2f}x{probe}", "<= 0.65x (2 cores)", ratio <= 0.65)
+        if "setup" in r:
+            limit = max(r["setup"]["model_bin_mb"].values()) + 300
+            peak = max(after["max_rss_mb"], *(j["max_rss_mb"] for j in b["render"].values()))
+            add(f"peak RSS, {b['articles']} articles (translation; render with --jobs)", f"{peak:.0f} MB "
+                f"(before: {before['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)", peak <= limit)
+        rp_after = b["republish"]["after"]
+        share = rp_after["unchanged_s"] / rp_after["first_s"]
+        add("unchanged re-publish / first publish (item 7, after)", f"{share:.2%}", "< 5%", share < 0.05)
     return out
 
 
@@ -641,6 +787,31 @@ def table(r: dict) -> str:
             f"largest model.bin {max(r['setup']['model_bin_mb'].values()):.0f} MB"
             + (f"; Python + CTranslate2 + one model alone {r['model_rss']['max_rss_mb']:.0f} MB"
                if "model_rss" in r else ""))
+    b = r.get("batch")
+    if b:
+        n = b["articles"]
+        for name in ("before", "after"):
+            p = b["publish"][name]
+            row(f"7. {n} articles x 4 languages, `publish --format md --no-cache`, {name} "
+                f"({b['baseline'] if name == 'before' else 'this commit'})", f"{p['seconds']:.1f} s", b["runs"],
+                f"{p['model_loads']:.0f} model loads, peak RSS {p['max_rss_mb']:.0f} MB")
+        for jobs, j in sorted(b["render"].items()):
+            row(f"7. render phase, {b.get('render_articles', n)} articles (html,pdf minus md, from memory), "
+                f"--jobs {jobs}",
+                f"{j['render']:.1f} s", b["runs"], f"html,pdf {j['html_pdf']:.1f} s, md {j['md']:.1f} s, "
+                f"peak RSS {j['max_rss_mb']:.0f} MB")
+        row(f"7. {b.get('render_articles', n)} articles html,pdf again, nothing changed",
+            f"{b['unchanged_batch_s']:.2f} s", 1)
+        if b.get("cpu_parallel_ratio"):
+            row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
+                f"{median(b['cpu_parallel_ratio']):.2f}x", len(b["cpu_parallel_ratio"]),
+                "measured before each render-phase pair: what parallel rendering could gain at that moment")
+        for name in ("before", "after"):
+            q = b["republish"][name]
+            row(f"7. one article: first / unchanged / one-sentence edit, {name}",
+                f"{q['first_s']:.2f} / {q['unchanged_s']:.2f} / {q['edited_s']:.2f} s", b["runs"],
+                f"unchanged {q['unchanged_s'] / q['first_s']:.2%}, edit {q['edited_s'] / q['first_s']:.1%} of first; "
+                f"peak RSS {q['max_rss_mb']:.0f} MB")
     lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     t = r.get("targets") or []
@@ -681,8 +852,14 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory")
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
+                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--baseline", default="main",
+                        help="git commit whose code item 7 compares with (default main)")
+    parser.add_argument("--batch-articles", type=int, default=None,
+                        help="articles in item 7 (default 20; --quick 5)")
+    parser.add_argument("--render-articles", type=int, default=None,
+                        help="articles in item 7's render phase (default: --batch-articles)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
     parser.add_argument("--json", type=Path, default=None,
                         help="results file (default bench/results.json; --quick: WORK/results-quick.json)")
@@ -754,11 +931,14 @@ def main(argv=None) -> None:
         ("republish", "republish", lambda: measure_republish(work, runs)),
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
+        ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (5 if args.quick else 20), runs,
+                                                 args.baseline, args.render_articles)),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
               "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
-              "model_rss": "6. memory of one model alone", None: "warm-up publish (untimed): OS file and font caches"}
+              "model_rss": "6. memory of one model alone",
+              "batch": f"7. batch publish before ({args.baseline}) and after, render --jobs 1/2, re-publish", None: "warm-up publish (untimed): OS file and font caches"}
     failed = None
     for step, key, action in steps:
         if step != "setup" and step not in only and not (step == "republish" and "render" in only):

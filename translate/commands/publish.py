@@ -362,11 +362,16 @@ def edition_pre(article, lang, plan=None, options=None) -> str:
 
     from translate import publishing
 
-    from translate.media import inputs_digest
+    # the article's bytes and its images' (translate.media, and with it the
+    # Markdown reader, imported only for an article that has images: an
+    # unchanged re-publish does without; inputs_digest of no images is the
+    # source's checksum)
+    source = article.source_sha256
+    if article.media:
+        from translate.media import inputs_digest
 
-    # the article's bytes and its images'
-    material = [publishing.code_digest(), inputs_digest(article.source_sha256, article.media), lang.key,
-                article.formats]
+        source = inputs_digest(article.source_sha256, article.media)
+    material = [publishing.code_digest(), source, lang.key, article.formats]
     if plan is not None:
         from translate.memory import model_fingerprint
 
