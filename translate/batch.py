@@ -93,23 +93,12 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
         except UserError as err:
             _failed(job, err)
         except OSError as err:
-            _failed(job, UserError(f"cannot read or lock {err.filename or job.article.folder}: {err.strerror}"))
+            _failed(job, UserError(f"cannot read or lock {err.filename or job.source}: {err.strerror}",
+                                   "check that the output folder is readable and writable"))
 
     todo = [job for job in run if not (job.error or job.done)]
-    segments = sum(len(job.article_file.doc.segments()) for job in todo for _ in job.needed)
-    with click.progressbar(length=max(segments, 1), label="translating", file=sys.stderr,
-                           show_pos=True) as bar:
-        order = [lang for lang in _by_model(languages, plans) if any(lang.key in job.needed for job in todo)]
-        models = Models(order, plans)
-        for lang in order:
-            bar.label = f"translating {lang.english_name} ({lang.key})"
-            _translate_language(lang, plans[lang.key], setup, [job for job in todo if lang.key in job.needed],
-                                models, bar.update)
-        del models
-        pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
-        bar.length += len(pages)
-        bar.label = f"rendering {len(pages)} pages"
-        _render(pages, formats, jobs, bar.update)
+    if todo:
+        _prepare(todo, languages, plans, setup, formats, jobs)
 
     for job in run:
         if job.done:
@@ -130,6 +119,23 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
     return _print_table(run)
 
 
+def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int) -> None:
+    """Steps 2 and 3 for the articles to publish, under one progress bar."""
+    segments = sum(len(job.article_file.doc.segments()) for job in todo for _ in job.needed)
+    with click.progressbar(length=segments, label="translating", file=sys.stderr, show_pos=True) as bar:
+        order = [lang for lang in _by_model(languages, plans) if any(lang.key in job.needed for job in todo)]
+        models = Models(order, plans)
+        for lang in order:
+            bar.label = f"translating {lang.english_name} ({lang.key})"
+            _translate_language(lang, plans[lang.key], setup, [job for job in todo if lang.key in job.needed],
+                                models, bar.update)
+        del models   # the last model is freed before rendering starts
+        pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
+        bar.length += len(pages)
+        bar.label = f"rendering {len(pages)} pages"
+        _render(pages, formats, jobs, bar.update)
+
+
 def _failed(job: Job, err: UserError) -> None:
     job.error = err.one_line()
     click.secho(f"error: {job.error}", fg="red", err=True)
@@ -142,7 +148,7 @@ def _to_translate(job: Job, languages, plans, setup) -> list[str]:
     """The language keys whose editions of ``job`` are not carried over from
     the last run, decided from the manifest read under the article's lock."""
     from translate import publishing
-    from translate.commands.publish import choose_editions
+    from translate.commands import publish as command
 
     needed = []
 
@@ -150,8 +156,8 @@ def _to_translate(job: Job, languages, plans, setup) -> list[str]:
         needed.append(lang.key)
         return publishing.Edition(lang, job.article_file.doc, pre=pre)  # stands in: linked like a real one
 
-    with job.article.lock(on_wait=lambda: click.echo(f"waiting for another publish of {job.slug}...", err=True)):
-        choose_editions(job.article, languages, plans, setup, translate)
+    with job.article.lock(on_wait=command.waiting(job.slug)):
+        command.choose_editions(job.article, languages, plans, setup, translate)
     return needed
 
 

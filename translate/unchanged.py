@@ -90,7 +90,7 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans):
         return None   # the full path says what is wrong
     outcomes = {SOURCE.key: command.EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
     try:
-        with article.lock(on_wait=lambda: None):
+        with article.lock(on_wait=command.waiting(slug)):
             editions = [article.carry_over(SOURCE, command.edition_pre(article, SOURCE))]
             for lang in languages:
                 outcome = outcomes[lang.key] = command.EditionOutcome(lang.key, lang.native_name)

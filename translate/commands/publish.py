@@ -255,11 +255,8 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
             return None
         return edition_from(done, plan, pre, outcome)
 
-    def waiting():
-        click.echo(f"waiting for another publish of {doc.slug} to finish...", err=True)
-
     try:
-        with article.lock(on_wait=waiting):
+        with article.lock(on_wait=waiting(doc.slug)):
             editions = choose_editions(article, languages, plans, setup, translate_one, outcomes)
             article.write(editions)
     except OSError as err:
@@ -273,6 +270,11 @@ def publish_article(article_file, languages, formats, output_dir: Path, setup, m
 
         unchanged.remember(output_dir, article_file)
     return list(outcomes.values())
+
+
+def waiting(slug: str):
+    """What to say while another run holds the article's lock."""
+    return lambda: click.echo(f"waiting for another publish of {slug} to finish...", err=True)
 
 
 def finish_outcomes(outcomes: dict, editions) -> None:
