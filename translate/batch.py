@@ -163,6 +163,15 @@ def _to_translate(job: Job, languages, plans, setup) -> list[str]:
 
 # --- 2. translating, language by language ----------------------------------------------------
 
+# Tokens per CTranslate2 batch when the articles of a run are decoded
+# together (at most --batch-tokens). A batch's memory grows with its tokens
+# times the beam (the decoder's caches): 20 articles x 4 languages of the
+# benchmark's model peaked at 1.05 GB with 4096-token batches, 450 MB with
+# 1024 and 310 MB with 512, at the same speed within the noise (85-120 s; one
+# article's 376 tokens never filled a batch). See docs/benchmark.md.
+BATCH_TOKENS = 512
+
+
 def _by_model(languages, plans):
     """The languages in the order that keeps those served by one model together."""
     groups: dict[object, list] = {}
@@ -185,7 +194,9 @@ class Models:
         from translate.engines.ct2 import CT2Engine
         from translate.models import routing
 
-        engine = routing.build_engine(plan.choice, setup.options)
+        options = dataclasses.replace(setup.options,
+                                      max_batch_tokens=min(setup.options.max_batch_tokens, BATCH_TOKENS))
+        engine = routing.build_engine(plan.choice, options)
         if isinstance(engine, CT2Engine):
             # A CT2Engine loads its translator on first use into _translator:
             # hand it the one already loaded (same model, same options).
