@@ -371,7 +371,7 @@ def burn(n):
 if __name__ == "__main__":
     work = [2_000_000] * 4
     start = time.perf_counter(); [burn(n) for n in work]; one = time.perf_counter() - start
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
+    with multiprocessing.get_context("fork").Pool(2) as pool:
         pool.map(burn, [1]); start = time.perf_counter(); pool.map(burn, work, chunksize=1)
         two = time.perf_counter() - start
     print(two / one)
@@ -386,7 +386,8 @@ def cpu_parallel_ratio() -> float:
     return float(out.stdout.strip())
 
 
-def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | None = None) -> dict:
+def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | None = None,
+                  parts: tuple = ("publish", "render", "republish")) -> dict:
     """Item 7: ``n`` articles x 4 languages in one publish, the code of
     ``baseline`` ("before") and this code ("after") side by side, in
     alternating order; then this code's render phase with --jobs 1 and 2,
@@ -397,7 +398,7 @@ def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | 
         env["CT2_VERBOSE"] = "1"
     sources = write_copies(work.runs / "batch" / "src", n)
     rows: dict[str, dict[str, list]] = {k: {"seconds": [], "max_rss_mb": [], "model_loads": []} for k in envs}
-    for i in range(runs):
+    for i in range(runs if "publish" in parts else 0):
         for name in (("before", "after") if i % 2 == 0 else ("after", "before")):
             out = fresh(work.runs / "batch" / f"out-{name}")
             proc = run(publish_cmd(work, sources, out, "--no-cache", "--format", "md"), envs[name])
@@ -406,11 +407,25 @@ def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | 
             rows[name]["model_loads"].append(model_loads(proc))
             log(f"  {n} articles, {name}: {proc.seconds:.1f} s, {model_loads(proc)} model loads, "
                 f"peak RSS {proc.max_rss_mb:.0f} MB")
-    # Render phase: every segment in the memory; html,pdf minus md, into fresh folders.
-    sources = sources[:render_n or n]
+    result = {"articles": n, "runs": runs, "baseline": before_sha, "distinct_models": len(LANGS)}
+    if "publish" in parts:
+        result["publish"] = {name: {k: median(v) for k, v in r.items()} | {"all": r} for name, r in rows.items()}
+    if "render" in parts:
+        result.update(_measure_render_jobs(work, envs["after"], sources[:render_n or n], runs))
+    if "republish" in parts:
+        republish = {name: measure_republish(work, runs, env=env, name=f"republish-{name}")
+                     for name, env in envs.items()}
+        result["republish"] = {name: {k: v for k, v in r.items() if k.endswith("_s") or k == "max_rss_mb"}
+                               for name, r in republish.items()}
+    return result
+
+
+def _measure_render_jobs(work: Work, env: dict, sources: list[Path], runs: int) -> dict:
+    """Item 7's render phase: every segment in the memory; html,pdf minus md,
+    into fresh folders, with --jobs 1 and 2; then the same again, unchanged."""
     cache = fresh(work.runs / "batch" / "memory.sqlite3")
     run(publish_cmd(work, sources, fresh(work.runs / "batch" / "fill"), "--cache", str(cache), "--format", "md"),
-        envs["after"])
+        env)
     render: dict[str, dict[str, list]] = {}
     parallel = []
     for i in range(runs):
@@ -420,31 +435,20 @@ def measure_batch(work: Work, n: int, runs: int, baseline: str, render_n: int | 
             r = render.setdefault(jobs, {"html_pdf": [], "md": [], "render": [], "max_rss_mb": []})
             out = fresh(work.runs / "batch" / f"render-{jobs}")
             full = run(publish_cmd(work, sources, out, "--cache", str(cache), "--format", "html,pdf", "--jobs", jobs),
-                       envs["after"])
+                       env)
             out = fresh(work.runs / "batch" / f"render-md-{jobs}")
-            md = run(publish_cmd(work, sources, out, "--cache", str(cache), "--format", "md", "--jobs", jobs),
-                     envs["after"])
+            md = run(publish_cmd(work, sources, out, "--cache", str(cache), "--format", "md", "--jobs", jobs), env)
             r["html_pdf"].append(full.seconds)
             r["md"].append(md.seconds)
             r["render"].append(full.seconds - md.seconds)
             r["max_rss_mb"].append(full.max_rss_mb)
             log(f"  render phase, --jobs {jobs}: {full.seconds - md.seconds:.1f} s "
                 f"(html,pdf {full.seconds:.1f} s, md {md.seconds:.1f} s)")
-    # The same html,pdf publish again: nothing changed in any of the n articles.
+    # The same html,pdf publish again: nothing changed in any of the articles.
     again = run(publish_cmd(work, sources, work.runs / "batch" / "render-2", "--cache", str(cache),
-                            "--format", "html,pdf"), envs["after"])
-    republish = {name: measure_republish(work, runs, env=env, name=f"republish-{name}")
-                 for name, env in envs.items()}
-    return {
-        "articles": n, "render_articles": len(sources), "runs": runs, "baseline": before_sha,
-        "cpu_parallel_ratio": parallel,
-        "publish": {name: {k: median(v) for k, v in r.items()} | {"all": r} for name, r in rows.items()},
-        "render": {jobs: {k: median(v) for k, v in r.items()} | {"all": r} for jobs, r in render.items()},
-        "unchanged_batch_s": again.seconds,
-        "republish": {name: {k: v for k, v in r.items() if k.endswith("_s") or k == "max_rss_mb"}
-                      for name, r in republish.items()},
-        "distinct_models": len(LANGS),
-    }
+                            "--format", "html,pdf"), env)
+    return {"render_articles": len(sources), "cpu_parallel_ratio": parallel, "unchanged_batch_s": again.seconds,
+            "render": {jobs: {k: median(v) for k, v in r.items()} | {"all": r} for jobs, r in render.items()}}
 
 
 # --- in-process workers ----------------------------------------------------------------------
@@ -716,22 +720,23 @@ def targets(r: dict) -> list[dict]:
                 f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
                 c["max_rss_mb"] <= limit)
     b = r.get("batch")
-    if b:
+    if b and "publish" in b:
         before, after = b["publish"]["before"], b["publish"]["after"]
         add(f"model loads, {b['articles']} articles x 4 languages", f"{after['model_loads']:.0f} "
             f"(before: {before['model_loads']:.0f})", f"= {b['distinct_models']} distinct models",
             after["model_loads"] == b["distinct_models"])
         ratio = after["seconds"] / before["seconds"]
         add(f"{b['articles']} articles, wall time after / before", f"{ratio:.2f}x", "<= 0.60x", ratio <= 0.6)
-        if {"1", "2"} <= set(b["render"]):
-            ratio = b["render"]["2"]["render"] / b["render"]["1"]["render"]
-            probe = f"; CPU probe {median(b['cpu_parallel_ratio']):.2f}x" if b.get("cpu_parallel_ratio") else ""
-            add("render phase, --jobs 2 / --jobs 1", f"{ratio:.2f}x{probe}", "<= 0.65x (2 cores)", ratio <= 0.65)
         if "setup" in r:
             limit = max(r["setup"]["model_bin_mb"].values()) + 300
-            peak = max(after["max_rss_mb"], *(j["max_rss_mb"] for j in b["render"].values()))
+            peak = max(after["max_rss_mb"], *(j["max_rss_mb"] for j in b.get("render", {}).values()))
             add(f"peak RSS, {b['articles']} articles (translation; render with --jobs)", f"{peak:.0f} MB "
                 f"(before: {before['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)", peak <= limit)
+    if b and {"1", "2"} <= set(b.get("render", {})):
+        ratio = b["render"]["2"]["render"] / b["render"]["1"]["render"]
+        probe = f"; CPU probe {median(b['cpu_parallel_ratio']):.2f}x" if b.get("cpu_parallel_ratio") else ""
+        add("render phase, --jobs 2 / --jobs 1", f"{ratio:.2f}x{probe}", "<= 0.65x (2 cores)", ratio <= 0.65)
+    if b and "republish" in b:
         rp_after = b["republish"]["after"]
         share = rp_after["unchanged_s"] / rp_after["first_s"]
         add("unchanged re-publish / first publish (item 7, after)", f"{share:.2%}", "< 5%", share < 0.05)
@@ -790,23 +795,23 @@ def table(r: dict) -> str:
     b = r.get("batch")
     if b:
         n = b["articles"]
-        for name in ("before", "after"):
+        for name in ("before", "after") if "publish" in b else ():
             p = b["publish"][name]
             row(f"7. {n} articles x 4 languages, `publish --format md --no-cache`, {name} "
                 f"({b['baseline'] if name == 'before' else 'this commit'})", f"{p['seconds']:.1f} s", b["runs"],
-                f"{p['model_loads']:.0f} model loads, peak RSS {p['max_rss_mb']:.0f} MB")
-        for jobs, j in sorted(b["render"].items()):
-            row(f"7. render phase, {b.get('render_articles', n)} articles (html,pdf minus md, from memory), "
-                f"--jobs {jobs}",
-                f"{j['render']:.1f} s", b["runs"], f"html,pdf {j['html_pdf']:.1f} s, md {j['md']:.1f} s, "
-                f"peak RSS {j['max_rss_mb']:.0f} MB")
-        row(f"7. {b.get('render_articles', n)} articles html,pdf again, nothing changed",
-            f"{b['unchanged_batch_s']:.2f} s", 1)
-        if b.get("cpu_parallel_ratio"):
+                f"{p['model_loads']:.0f} model loads, peak RSS {p['max_rss_mb']:.0f} MB; "
+                f"runs {', '.join(f'{x:.0f}' for x in p['all']['seconds'])} s")
+        for jobs, j in sorted(b.get("render", {}).items()):
+            row(f"7. render phase, {b['render_articles']} articles (html,pdf minus md, from memory), "
+                f"--jobs {jobs}", f"{j['render']:.1f} s", b["runs"],
+                f"html,pdf {j['html_pdf']:.1f} s, md {j['md']:.1f} s, peak RSS {j['max_rss_mb']:.0f} MB")
+        if "render" in b:
+            row(f"7. {b['render_articles']} articles html,pdf again, nothing changed",
+                f"{b['unchanged_batch_s']:.2f} s", 1)
             row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
                 f"{median(b['cpu_parallel_ratio']):.2f}x", len(b["cpu_parallel_ratio"]),
                 "measured before each render-phase pair: what parallel rendering could gain at that moment")
-        for name in ("before", "after"):
+        for name in ("before", "after") if "republish" in b else ():
             q = b["republish"][name]
             row(f"7. one article: first / unchanged / one-sentence edit, {name}",
                 f"{q['first_s']:.2f} / {q['unchanged_s']:.2f} / {q['edited_s']:.2f} s", b["runs"],
@@ -860,6 +865,8 @@ def main(argv=None) -> None:
                         help="articles in item 7 (default 20; --quick 5)")
     parser.add_argument("--render-articles", type=int, default=None,
                         help="articles in item 7's render phase (default: --batch-articles)")
+    parser.add_argument("--batch-parts", default="publish,render,republish",
+                        help="item 7's parts to run (default publish,render,republish)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
     parser.add_argument("--json", type=Path, default=None,
                         help="results file (default bench/results.json; --quick: WORK/results-quick.json)")
@@ -932,7 +939,8 @@ def main(argv=None) -> None:
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
         ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (5 if args.quick else 20), runs,
-                                                 args.baseline, args.render_articles)),
+                                                 args.baseline, args.render_articles,
+                                                 tuple(args.batch_parts.split(",")))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",

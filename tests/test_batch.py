@@ -128,7 +128,7 @@ def test_each_model_loaded_once_and_each_language_translated_in_one_call(tmp_pat
 
 
 def test_two_render_jobs_write_the_same_bytes_as_one(tmp_path, models, monkeypatch):
-    from translate.commands import publish as command
+    from translate import publication as command
 
     fixed = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
     monkeypatch.setattr(command, "now", lambda: fixed)

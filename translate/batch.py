@@ -7,7 +7,7 @@ rendered by a pool of worker processes.
             model serves), one translate call for the segments of every
             article that needs it, longest first; the results split back
       ─▶ 3. the pages to render, rendered by --jobs processes (to bytes)
-      ─▶ 4. per article, under its lock: translate.commands.publish.publish_article
+      ─▶ 4. per article, under its lock: translate.publication.publish_article
             decides again and writes (staging, renames), taking what 2 and 3
             prepared where it fits
 
@@ -62,7 +62,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
                  jobs: int = 1) -> bool:
     """Publish every article of ``sources``; True when something failed or is missing."""
     from translate import unchanged
-    from translate.commands import publish as command
+    from translate import publication as command
 
     run = [Job(Path(source), slug=Path(source).stem) for source in sources]
     published = command.now()
@@ -115,6 +115,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
             _failed(job, UserError(f"{job.source}: {type(err).__name__}: {err}",
                                    "report this with the article attached"))
             continue
+        unchanged.remember(output_dir, job.article_file, job.media)
         command.print_summary(job.slug, job.outcomes, output_dir)
     return _print_table(run)
 
@@ -148,7 +149,7 @@ def _to_translate(job: Job, languages, plans, setup) -> list[str]:
     """The language keys whose editions of ``job`` are not carried over from
     the last run, decided from the manifest read under the article's lock."""
     from translate import publishing
-    from translate.commands import publish as command
+    from translate import publication as command
 
     needed = []
 
@@ -297,13 +298,13 @@ def _translate_language(lang, plan, setup, jobs: list[Job], models: Models, prog
 def _pages(job: Job, languages, plans, setup):
     """The pages step 4 will most likely render for ``job`` (from the manifest
     step 1 read): (Edition, Page) pairs with their fingerprints set."""
-    from translate.commands.publish import choose_editions, edition_from
+    from translate.publication import choose_editions, edition_from
 
     def prepared(lang, plan, pre):
         done = job.translated.get(lang.key)
         if done is None or isinstance(done, UserError):
             return None
-        from translate.commands.publish import EditionOutcome
+        from translate.publication import EditionOutcome
 
         return edition_from(done, plan, pre, EditionOutcome(lang.key, lang.native_name))
 

@@ -46,9 +46,11 @@ def _note(output_dir: Path, name: str, sha256: str) -> Path:
     return Path(output_dir) / WORK_DIR / NOTES / f"{key}.json"
 
 
-def remember(output_dir: Path, article_file) -> None:
+def remember(output_dir: Path, article_file, media=()) -> None:
     """Note the slug and title of a source without images or warnings (call
     after its article was written). Best effort: it only saves time."""
+    if article_file.doc.warnings or media:
+        return
     path = _note(output_dir, article_file.path.name, article_file.sha256)
     doc = article_file.doc
     data = json.dumps({"slug": doc.slug, "title": doc.title.text}, ensure_ascii=False)
@@ -66,7 +68,7 @@ def remember(output_dir: Path, article_file) -> None:
 def check(source: Path, languages, formats, output_dir: Path, setup, plans):
     """(slug, outcomes) of publishing ``source`` when that would change
     nothing (then nothing is done), else None: publish it the full way."""
-    from translate.commands import publish as command
+    from translate import publication as command
     from translate.document import Document, Segment
     from translate.errors import UserError
     from translate.languages import SOURCE
