@@ -321,7 +321,10 @@ def _render(pages, formats, jobs: int, progress) -> None:
     def keep(job, edition, rendered):
         job.article.rendered[(edition.lang.key, edition.inputs)] = rendered
 
-    if jobs <= 1 or len(pages) <= 1:
+    from translate.writers import WRITERS
+
+    # Markdown alone is written faster than a worker process starts.
+    if jobs <= 1 or len(pages) <= 1 or not any(WRITERS[name].rendered for name in formats):
         for job, edition, page in pages:
             try:
                 keep(job, edition, render_page(page, formats))
