@@ -39,7 +39,9 @@ def score_pairs(translator, encode: Encode, sources: Sequence[str], targets: Seq
         return []
     src = [[*source_prefix, *_tokens(encode, s), *source_suffix] for s in sources]
     tgt = [[*target_prefix, *_tokens(encode, t)] for t in targets]
-    results = translator.score_batch(src, tgt, offset=len(target_prefix))
+    # Batches of bounded size: a term with many generated forms must not make
+    # one batch of all of them (memory grew by hundreds of MB for Kazakh).
+    results = translator.score_batch(src, tgt, offset=len(target_prefix), max_batch_size=1024, batch_type="tokens")
     scores = []
     for result in results:
         probs = list(result.log_probs)
@@ -50,7 +52,7 @@ def score_pairs(translator, encode: Encode, sources: Sequence[str], targets: Seq
 def complete(translator, encode: Encode, decode: Decode, source: str, prefix: str,
              source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
              target_prefix: Sequence[str] = (), beam_size: int = 4,
-             max_decoding_length: int = 256) -> Translation:
+             max_decoding_length: int | None = None) -> Translation:
     """Translate ``source`` with the output forced to start with ``prefix``.
 
     Returns a Translation whose text starts with ``prefix`` exactly; its
@@ -59,6 +61,10 @@ def complete(translator, encode: Encode, decode: Decode, source: str, prefix: st
     to most)."""
     pieces = encode(source)
     forced = _tokens(encode, prefix)
+    if max_decoding_length is None:
+        # as the engines bound a first translation (DecodingOptions): twice the
+        # source and a margin, not a fixed 256 tokens a weak model fills
+        max_decoding_length = 2 * len(pieces) + 16
     src = [*source_prefix, *(p.token for p in pieces), *source_suffix]
     (result,) = translator.translate_batch(
         [src], target_prefix=[[*target_prefix, *forced]], return_attention=True,
@@ -112,9 +118,12 @@ class EngineTermModel(TranslatorTermModel):
     translation memory loads it then, so the choice never depends on the memory)."""
 
     def __init__(self, engine):
+        # Greedy re-decoding: the term is forced and a re-decode is only kept
+        # when it changes word endings (agreement), so a beam buys nothing
+        # here and cost a full beam search per repaired Russian term.
         super().__init__(None, engine.codec.encode, engine.codec.decode,
                          source_prefix=engine.source_prefix(), source_suffix=engine.source_suffix(),
-                         target_prefix=engine.target_prefix(), beam_size=engine.options.beam_size)
+                         target_prefix=engine.target_prefix(), beam_size=1)
         self._engine = engine
 
     @property

@@ -319,17 +319,25 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     decided = glossary.lang in ("ru", "kk") or term_forms.GOVERNED in wanted
     pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if decided
             else {i for i in ranked if not term_forms.introduces(candidates[i], wanted)})
-    forms = [candidates[i].text for i in ranked]
-    if model is None or len(forms) == 1:
+    if model is None or len(ranked) == 1:
+        forms = [candidates[i].text for i in ranked]
         return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
+    # Only the forms that can win go to the model, and the best of the others
+    # for the review's runner-up: scoring every generated form of every term
+    # made the translation phase several times slower than the decoding.
+    pool = pool or set(ranked)
+    asked = [i for i in ranked if i in pool]
+    asked += [i for i in ranked if i not in pool][:1] if len(asked) == 1 else []
+    forms = [candidates[i].text for i in asked]
+    if len(forms) == 1:
+        return forms[0], None, "", None
     sentences = []
     for form in forms:
         form = _capitalised(form, work.text, start, work.text[start:end])   # as it will be published
         text = form if start != end else f" {form} "
         sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
     scores = list(model.score(source_text, sentences))
-    pool = pool or set(ranked)
-    order = sorted(range(len(forms)), key=lambda k: (ranked[k] not in pool, -scores[k], k))
+    order = sorted(range(len(forms)), key=lambda k: (asked[k] not in pool, -scores[k], k))
     best, second = order[0], order[1]
     return forms[best], scores[best], forms[second], scores[second]
 
