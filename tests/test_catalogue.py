@@ -1395,27 +1395,27 @@ def _(w):
     return _fresh(w, "copy-layout.md", "copy-layout")
 
 
-@case("memory: a read-only memory", 0, "cannot write to the translation memory", "the memory is kept",
-      "going on without it", check=_published_without_memory("copy-ro"))
-def _(w):
+def _read_only_memory_copy(w) -> None:
+    """The world's memory, copied into a folder made read-only."""
     folder = w.tmp / "ro-memory"
     folder.mkdir()
     shutil.copy(w.cache, folder / "tm.sqlite3")
     w.cache = folder / "tm.sqlite3"
     w.memory_before = w.cache.read_bytes()
     read_only(w, folder)
+
+
+@case("memory: a read-only memory", 0, "cannot write to the translation memory", "the memory is kept",
+      "going on without it", check=_published_without_memory("copy-ro"))
+def _(w):
+    _read_only_memory_copy(w)
     return _fresh(w, "copy-ro.md", "copy-ro")
 
 
 @case("memory: cache clear of a read-only memory never removes it", 1, "cannot write to the translation memory",
       "make the file and its folder writable", check=_memory_kept)
 def _(w):
-    folder = w.tmp / "ro-memory"
-    folder.mkdir()
-    shutil.copy(w.cache, folder / "tm.sqlite3")
-    w.cache = folder / "tm.sqlite3"
-    w.memory_before = w.cache.read_bytes()
-    read_only(w, folder)
+    _read_only_memory_copy(w)
     return ["cache", "clear", "--cache", str(w.cache)]
 
 

@@ -50,20 +50,6 @@ class Project:
     def output_dir(self) -> Path:
         return self.root / "output"
 
-    def work_dir(self, output_dir: Path | None = None) -> Path:
-        """Working files of a run that writes into ``output_dir``: beside the
-        article folders, never inside one."""
-        return Path(output_dir or self.output_dir) / WORK_DIR
-
-    def relative(self, path: Path) -> str:
-        """``path`` as the project names it (POSIX, relative to the root), or
-        its file name alone when it lies outside: published files must not
-        reveal where the project or the user's home is."""
-        try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return Path(path).name
-
     def articles(self) -> list[Path]:
         """source/*.md, sorted; an error that says what to do when there is none."""
         found = sorted(self.source_dir.glob("*.md")) if self.source_dir.is_dir() else []

@@ -40,13 +40,13 @@ def export(source, languages, fmt, folder, output_dir, **translation):
     from translate.fsutil import atomic_write
     from translate.memory import TranslationMemory
     from translate.postedit import exchange
-    from translate.project import WORK_DIR
+    from translate.project import article_work_dir
     from translate.source import read_source
 
     doc = read_source(source)
     setup = translation_setup(**translation)
     memory = setup.memory if setup.memory is not None else TranslationMemory(translation.get("cache_path"))
-    folder = folder or Path(output_dir) / WORK_DIR / doc.slug
+    folder = folder or article_work_dir(Path(output_dir) / doc.slug)
     exports = []
     for lang in languages:
         translated, record = exchange.machine_edition(doc, lang, setup)

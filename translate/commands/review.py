@@ -36,7 +36,7 @@ def review(source, languages, output_dir, **translation):
     """
     from translate import edition as edition_stage
     from translate.fsutil import atomic_write
-    from translate.project import WORK_DIR
+    from translate.project import article_work_dir
     from translate.review import review_html, review_text
     from translate.source import read_source
 
@@ -45,7 +45,7 @@ def review(source, languages, output_dir, **translation):
     for lang in languages:
         done = edition_stage.translate_edition(doc, edition_stage.plan(lang, setup), setup)
         click.echo(review_text(done.record, lang), nl=False)
-        page = Path(output_dir) / WORK_DIR / doc.slug / "review" / f"{doc.slug}.{lang.key}.review.html"
+        page = article_work_dir(Path(output_dir) / doc.slug) / "review" / f"{doc.slug}.{lang.key}.review.html"
         try:
             atomic_write(page, review_html(done.record, lang, doc.title.text))
         except OSError as err:
