@@ -149,6 +149,16 @@ class CorpusTermModel:
 
     def complete(self, source_text: str, prefix: str) -> Translation:
         sentence = next((s for s in self.seen if s.startswith(prefix)), prefix)
+        return self._complete(prefix, sentence)
+
+    def complete_many(self, questions) -> list[Translation]:
+        """glossary.model.Complete questions: each carries the words after the prefix."""
+        return [self._complete(q.prefix, q.prefix + q.rest) for q in questions]
+
+    def _complete(self, prefix: str, sentence: str) -> Translation:
+        """The words after ``prefix`` re-inflected where the corpus has a pair
+        with the previous word that the sentence lacks (agreement, as a model
+        re-decoding the rest would fix it)."""
         words = sentence[len(prefix):].split(" ")
         previous = self._norm(prefix.split()[-1]) if prefix.split() else "</s>"
         out = []

@@ -15,7 +15,8 @@ import modelkit
 from glossary_cases import cases
 from glossary_engine import CorpusTermModel
 from translate import glossary as gl
-from translate.engines.scoring import TranslatorTermModel, complete, score_pairs, term_model_for
+from translate.engines.scoring import (TranslatorTermModel, complete, decisive, rest_bound, score_pairs,
+                                      term_model_for)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +113,48 @@ def test_complete_keeps_the_forced_prefix_and_aligns_what_it_adds(kk_engine):
         assert 0 <= pair.src_start < pair.src_end <= len(source)
 
 
+def test_completions_of_a_whole_document_in_one_call_are_the_ones_made_one_by_one(kk_engine):
+    from translate.glossary.model import Complete
+
+    model = term_model_for(kk_engine)
+    sources = ["Russia removed the Taliban from the list.", "Kazakhstan and Kyrgyzstan took similar steps.",
+               "The Taliban welcomed the decision."]
+    questions = []
+    for source in sources:
+        (own,) = kk_engine.translate([source])
+        words = own.text.split()
+        questions.append(Complete(source, " ".join(words[:1]), " " + " ".join(words[1:])))
+    together = model.complete_many(questions)
+    alone = [model.complete_many([q])[0] for q in questions]
+    assert [t.text for t in together] == [a.text for a in alone]
+    for q, t in zip(questions, together):
+        assert t.text.startswith(q.prefix)
+        # bounded by the rest it may replace (scoring.rest_bound): never a longer sentence
+        assert len(kk_engine.codec.encode(t.text[len(q.prefix):])) <= rest_bound(kk_engine.codec.encode, q.rest)
+
+
+def test_scoring_the_decisive_window_scores_its_tokens_as_the_whole_sentence_does(kk_engine):
+    """The decoder is causal: cutting the candidates after the tokens where they
+    differ changes no kept token's log-probability."""
+    source = "Russia removed the Taliban from the list."
+    (own,) = kk_engine.translate([source])
+    words = own.text.split()
+    candidates = [" ".join(["Ресей", *words[1:]]), " ".join(["Ресейдің", *words[1:]])]
+    encode = kk_engine.codec.encode
+    tokens = [[p.token for p in encode(c)] for c in candidates]
+    cut = decisive(tokens, window=2)
+    assert all(len(c) < len(t) for c, t in zip(cut, tokens))          # the shared tail is dropped
+    assert all(t[:len(c)] == c for c, t in zip(cut, tokens))
+    assert len({tuple(t[len(c):]) for c, t in zip(cut, tokens)}) == 1
+    translator = kk_engine.translator()
+    src = [[*kk_engine.source_prefix(), *(p.token for p in encode(source)), *kk_engine.source_suffix()]] * 2
+    prefix = list(kk_engine.target_prefix())
+    whole = translator.score_batch(src, [prefix + t for t in tokens], offset=len(prefix))
+    part = translator.score_batch(src, [prefix + c for c in cut], offset=len(prefix))
+    for w, p, c in zip(whole, part, cut):
+        assert list(p.log_probs)[:len(c)] == pytest.approx(list(w.log_probs)[:len(c)], abs=1e-4)
+
+
 def test_kazakh_cases_through_score_batch_place_every_term_without_damage(kk_engine):
     """The real enforcement with the tiny model's score_batch choosing the
     forms: its preferences are arbitrary, but whatever it picks is a correct
@@ -122,8 +165,23 @@ def test_kazakh_cases_through_score_batch_place_every_term_without_damage(kk_eng
     assert figures["placed"] == figures["terms"]
     assert [o.case.line for o in outcomes if any("twice" in d for d in o.damage)] == []
     glossary = gl.load_for("kk", locales_dir=ROOT / "locales")
-    scored = [r for o in outcomes for r in o.reports if r.status == "applied"]
-    assert scored and all(r.score is not None and r.runner_up for r in scored)
+    applied = [r for o in outcomes for r in o.reports if r.status == "applied"]
+    # The model is asked where the sentence leaves more than one form (and
+    # then its score is reported with the runner-up's); otherwise the
+    # review names the runner-up without a score.
+    scored = [r for r in applied if r.score is not None]
+    assert all(r.runner_up_score is not None and r.score >= r.runner_up_score for r in scored)
+    assert all(r.runner_up for r in applied if r.score is None)
+    # Kazakh endings always name one case, so the grammar decides; the model's
+    # answers for a whole document in one score_batch call are the ones it
+    # gives question by question.
+    from translate.glossary.model import Score
+
+    questions = [Score(o.case.source, [o.final, o.case.raw.text]) for o in outcomes[:12]]
+    batched = model.score_many(questions)
+    one_by_one = [model.score(q.source_text, q.candidates) for q in questions]
+    assert [len(b) for b in batched] == [2] * len(questions)
+    assert [x for b in batched for x in b] == pytest.approx([x for b in one_by_one for x in b], rel=1e-4)
     for o in outcomes:
         for r in o.reports:
             if r.status == "applied":

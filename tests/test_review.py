@@ -226,15 +226,17 @@ def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
     from glossary_engine import CorpusTermModel
 
     ru = gl.load_for("ru", locales_dir=ROOT / "locales")
-    engine = DictionaryEngine({"talks": "переговоры", "with": "с", "Taliban": "Исламским эмиратом"}, drop=("the",))
-    source = "talks with the Taliban"
+    # The engine left the term in English: nothing in the sentence says its
+    # case, so every case is a candidate and the model chooses.
+    engine = DictionaryEngine({"Taliban": "Taliban", "said": "заявил"}, drop=("the",))
+    source = "the Taliban said"
     (raw,) = engine.translate([source])
-    # The model has seen «с Талибаном»: it must pick the instrumental form.
-    model = CorpusTermModel("Москва ведёт переговоры с Талибаном.\nСанкции против Талибана.")
+    # The model has seen «Талибан заявил»: it must pick the nominative.
+    model = CorpusTermModel("Талибан заявил о переговорах.\nСанкции против Талибана.")
     final, terms = gl.enforce(ru, source, raw, model=model)
     record = EditionRecord("ru", engine.info, (SegmentRecord(0, source, raw, final.text, (Step("glossary", final.text, tuple(terms)),)),))
     (term,) = terms
-    assert term.found == "Талибаном" and term.score is not None and term.runner_up
+    assert term.found == "Талибан" and term.score is not None and term.runner_up
     assert term.score >= term.runner_up_score
     plain = click.unstyle(review_text(record, TARGETS["ru"]))
     assert f"model score {term.score:.2f}; runner-up {term.runner_up!r}" in plain

@@ -54,6 +54,11 @@ class Stage(Protocol):
 
     def apply(self, source_text: str, translation: Translation) -> tuple[Translation, tuple]: ...
 
+    def apply_many(self, items: list[tuple[str, Translation]]) -> list[tuple[Translation, tuple]]:
+        """``apply`` over every segment of a document (one list, so a stage
+        that asks the model can ask for all segments in one call)."""
+        ...
+
     def bind(self, engine: Engine) -> "Stage":
         """This stage for a run with ``engine`` (a stage that asks the model,
         like the glossary choosing a term's form, keeps it; others return self)."""
@@ -86,6 +91,9 @@ class AdaptationStage:
 
         return adaptation.adapt(self.rules, source_text, translation)
 
+    def apply_many(self, items):
+        return [self.apply(source_text, translation) for source_text, translation in items]
+
     def bind(self, engine):
         return self
 
@@ -104,6 +112,11 @@ class GlossaryStage:
         from translate import glossary
 
         return glossary.enforce(self.glossary, source_text, translation, model=self.model)
+
+    def apply_many(self, items):
+        from translate import glossary
+
+        return glossary.enforce_many(self.glossary, items, model=self.model)
 
     def bind(self, engine):
         from dataclasses import replace
@@ -226,11 +239,20 @@ def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Eng
 
 def run_stages(source_text: str, raw: Translation, stages) -> tuple[Translation, tuple[Step, ...]]:
     """Each stage over one segment, in order: the final translation and what each did."""
-    current, steps = raw, []
+    return run_stages_many([(source_text, raw)], stages)[0]
+
+
+def run_stages_many(items: list[tuple[str, Translation]], stages) -> list[tuple[Translation, tuple[Step, ...]]]:
+    """``run_stages`` for many (source text, raw translation) segments: each
+    stage over all of them at once (``Stage.apply_many``), in order."""
+    current = [raw for _, raw in items]
+    steps: list[list[Step]] = [[] for _ in items]
     for stage in stages:
-        current, findings = stage.apply(source_text, current)
-        steps.append(Step(stage.name, current.text, tuple(findings)))
-    return current, tuple(steps)
+        results = stage.apply_many([(source_text, now) for (source_text, _), now in zip(items, current)])
+        for k, (translation, findings) in enumerate(results):
+            current[k] = translation
+            steps[k].append(Step(stage.name, translation.text, tuple(findings)))
+    return [(translation, tuple(done)) for translation, done in zip(current, steps)]
 
 
 def translate_document(doc: Document, lang: Language, engine: Engine, stages=(), *,
@@ -244,14 +266,17 @@ def translate_document(doc: Document, lang: Language, engine: Engine, stages=(),
     translations = inline.translate_texts(engine, texts, progress=progress)
 
     glossary = next((stage.glossary for stage in stages if stage.name == "glossary"), None)
+    approved = [human.apply(index, segment, text, raw, glossary) if human is not None else None
+                for index, (segment, text, raw) in enumerate(zip(segments, texts, translations))]
+    machine = [index for index, a in enumerate(approved) if a is None]
+    staged = dict(zip(machine, run_stages_many([(texts[i], translations[i]) for i in machine], stages)))
     records, new_segments, lost_marks = [], [], []
     for index, (segment, text, raw) in enumerate(zip(segments, texts, translations)):
-        approved = human.apply(index, segment, text, raw, glossary) if human is not None else None
-        if approved is not None:
-            new_segments.append(approved[0])
-            records.append(approved[1])
+        if approved[index] is not None:
+            new_segments.append(approved[index][0])
+            records.append(approved[index][1])
             continue
-        current, steps = run_stages(text, raw, stages)
+        current, steps = staged[index]
         new_segment, lost = inline.restore(segment, current)
         lost_marks.extend(lost)
         new_segments.append(new_segment)

@@ -29,24 +29,64 @@ def _tokens(encode: Encode, text: str) -> list[str]:
     return [p.token for p in encode(text)]
 
 
+# Tokens per score_batch batch: the output layer's log-probabilities are
+# batch tokens x vocabulary floats (1,024 tokens of a 32k vocabulary added
+# 250 MB to the peak), and on a CPU larger batches are no faster per token.
+SCORE_BATCH_TOKENS = 256
+
+# Target tokens scored after the last one where a question's candidates
+# differ: the words right after a term (its agreement) still count, the rest of
+# the sentence is the same in every candidate and only cost decoder time.
+WINDOW_AFTER_DIFFERENCE = 4
+
+
 def score_pairs(translator, encode: Encode, sources: Sequence[str], targets: Sequence[str],
                 source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
                 target_prefix: Sequence[str] = ()) -> list[float]:
     """Mean log-probability of each target given its source (higher is better)."""
     if len(sources) != len(targets):
         raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+    return _score_tokens(translator, encode, sources, [_tokens(encode, t) for t in targets],
+                         source_prefix, source_suffix, target_prefix)
+
+
+def _score_tokens(translator, encode: Encode, sources: Sequence[str], targets: list[list[str]],
+                  source_prefix: Sequence[str], source_suffix: Sequence[str],
+                  target_prefix: Sequence[str], whole: Sequence[bool] | None = None) -> list[float]:
+    """Mean log-probability of each token list; for a target that is not a
+    ``whole`` sentence (cut by ``decisive``) the end-of-sentence token CTranslate2
+    scores after it is left out: the sentence does not end there."""
     if not targets:
         return []
-    src = [[*source_prefix, *_tokens(encode, s), *source_suffix] for s in sources]
-    tgt = [[*target_prefix, *_tokens(encode, t)] for t in targets]
-    # Batches of bounded size: a term with many generated forms must not make
-    # one batch of all of them (memory grew by hundreds of MB for Kazakh).
-    results = translator.score_batch(src, tgt, offset=len(target_prefix), max_batch_size=1024, batch_type="tokens")
+    pieces: dict[str, list[str]] = {}   # a source scored with many candidates is encoded once
+    src = [[*source_prefix, *(pieces.get(s) or pieces.setdefault(s, _tokens(encode, s))), *source_suffix]
+           for s in sources]
+    tgt = [[*target_prefix, *t] for t in targets]
+    results = translator.score_batch(src, tgt, offset=len(target_prefix), max_batch_size=SCORE_BATCH_TOKENS,
+                                     batch_type="tokens")
     scores = []
-    for result in results:
+    for k, result in enumerate(results):
         probs = list(result.log_probs)
+        if whole is not None and not whole[k]:
+            probs = probs[:-1]
         scores.append(sum(probs) / len(probs) if probs else float("-inf"))
     return scores
+
+
+def decisive(candidates: list[list[str]], window: int = WINDOW_AFTER_DIFFERENCE) -> list[list[str]]:
+    """Each candidate's tokens up to ``window`` tokens after the last one where
+    the candidates differ (they share the rest of the sentence word for word).
+    The decoder is causal, so every token kept is scored exactly as in the
+    whole sentence; what is dropped is the shared tail, which costs a full
+    decoder pass per candidate and says little about the term."""
+    if len(candidates) < 2:
+        return candidates
+    shortest = min(map(len, candidates))
+    common = 0
+    while common < shortest and len({tuple(c[len(c) - 1 - common:len(c) - common]) for c in candidates}) == 1:
+        common += 1
+    keep = max(0, common - window)
+    return [c[:len(c) - keep] for c in candidates]
 
 
 def complete(translator, encode: Encode, decode: Decode, source: str, prefix: str,
@@ -59,28 +99,54 @@ def complete(translator, encode: Encode, decode: Decode, source: str, prefix: st
     alignment covers the words the model added after it (from the
     cross-attention, each target piece paired with the source piece it attends
     to most)."""
-    pieces = encode(source)
-    forced = _tokens(encode, prefix)
-    if max_decoding_length is None:
-        # as the engines bound a first translation (DecodingOptions): twice the
-        # source and a margin, not a fixed 256 tokens a weak model fills
-        max_decoding_length = 2 * len(pieces) + 16
-    src = [*source_prefix, *(p.token for p in pieces), *source_suffix]
-    (result,) = translator.translate_batch(
-        [src], target_prefix=[[*target_prefix, *forced]], return_attention=True,
-        beam_size=beam_size, max_decoding_length=max_decoding_length + len(forced), replace_unknowns=True)
+    (result,) = complete_batch(translator, encode, decode, [(source, prefix, max_decoding_length)],
+                               source_prefix, source_suffix, target_prefix, beam_size)
+    return result
+
+
+def complete_batch(translator, encode: Encode, decode: Decode,
+                   requests: Sequence[tuple[str, str, int | None]],
+                   source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
+                   target_prefix: Sequence[str] = (), beam_size: int = 4) -> list[Translation]:
+    """``complete`` for many (source, prefix, new tokens at most) in one
+    ``translate_batch`` call: one decoding step serves every sentence, where
+    sentence by sentence each step cost a call's fixed latency. The bound on
+    new tokens is per call in CTranslate2, so the largest one applies to all."""
+    if not requests:
+        return []
+    encoded, batch, prefixes, limit = [], [], [], 0
+    for source, prefix, new_tokens in requests:
+        pieces = encode(source)
+        forced = _tokens(encode, prefix)
+        if new_tokens is None:
+            # as the engines bound a first translation (DecodingOptions): twice the
+            # source and a margin, not a fixed 256 tokens a weak model fills
+            new_tokens = 2 * len(pieces) + 16
+        encoded.append((pieces, forced))
+        batch.append([*source_prefix, *(p.token for p in pieces), *source_suffix])
+        prefixes.append([*target_prefix, *forced])
+        limit = max(limit, new_tokens + len(forced))
+    results = translator.translate_batch(
+        batch, target_prefix=prefixes, return_attention=True, beam_size=beam_size,
+        max_decoding_length=limit, replace_unknowns=True, max_batch_size=1024, batch_type="tokens")
+    return [_completion(result, pieces, forced_all, prefix, decode, len(source_prefix))
+            for result, (pieces, _), forced_all, (_, prefix, _) in zip(results, encoded, prefixes, requests)]
+
+
+def _completion(result, pieces, forced: list[str], prefix: str, decode: Decode, offset: int) -> Translation:
+    """The Translation of one hypothesis forced to start with ``forced`` (the
+    language token and ``prefix``'s pieces)."""
     tokens = list(result.hypotheses[0])
     attention = list(result.attention[0]) if result.attention else []
-    skip = len(target_prefix) + len(forced)
+    skip = len(forced)
     # The hypothesis repeats the forced tokens; attention has a row per token
     # (sometimes without the prefix rows): the last rows belong to the new ones.
-    rest = tokens[skip:] if tokens[:skip] == [*target_prefix, *forced] else []
+    rest = tokens[skip:] if tokens[:skip] == forced else []
     rest_attention = attention[len(attention) - len(rest):] if rest and len(attention) >= len(rest) else []
     rest_text, rest_pieces = decode(rest) if rest else ("", [])
     glue = " " if rest and rest[0].startswith("\u2581") and prefix and not prefix[-1].isspace() else ""
     text = prefix + glue + rest_text
     shift = len(prefix) + len(glue)
-    offset = len(source_prefix)
     pairs = []
     for piece, row in zip(rest_pieces, rest_attention):
         if piece.start >= piece.end or not len(row):
@@ -89,6 +155,14 @@ def complete(translator, encode: Encode, decode: Decode, source: str, prefix: st
         if 0 <= best < len(pieces) and pieces[best].start < pieces[best].end:
             pairs.append(Alignment(pieces[best].start, pieces[best].end, piece.start + shift, piece.end + shift))
     return Translation(text, tuple(pairs))
+
+
+def rest_bound(encode: Encode, rest: str) -> int:
+    """New tokens a re-decode needs at most: the rest it may replace keeps its
+    words and changes only endings (glossary.repair keeps nothing else), so its
+    pieces plus one per word and the end of the sentence; decoding further
+    only costs time on a completion that would be refused."""
+    return len(encode(rest)) + len(rest.split()) + 2
 
 
 class TranslatorTermModel:
@@ -103,12 +177,38 @@ class TranslatorTermModel:
         self.beam_size = beam_size
 
     def score(self, source_text: str, candidates: list[str]) -> list[float]:
-        return score_pairs(self.translator, self.encode, [source_text] * len(candidates), candidates,
-                           self.source_prefix, self.source_suffix, self.target_prefix)
+        from translate.glossary.model import Score
+
+        return self.score_many([Score(source_text, candidates)])[0]
+
+    def score_many(self, questions) -> list[list[float]]:
+        """glossary.model.Score questions, all candidates in one score_batch
+        call, each question's candidates cut ``WINDOW_AFTER_DIFFERENCE`` tokens
+        after the last token where they differ (``decisive``)."""
+        sources = [q.source_text for q in questions for _ in q.candidates]
+        targets, whole = [], []
+        for q in questions:
+            tokens = [_tokens(self.encode, c) for c in q.candidates]
+            cut = decisive(tokens)
+            targets += cut
+            whole += [len(a) == len(b) for a, b in zip(cut, tokens)]
+        flat = _score_tokens(self.translator, self.encode, sources, targets,
+                             self.source_prefix, self.source_suffix, self.target_prefix, whole)
+        answers, at = [], 0
+        for q in questions:
+            answers.append(flat[at:at + len(q.candidates)])
+            at += len(q.candidates)
+        return answers
 
     def complete(self, source_text: str, prefix: str) -> Translation:
         return complete(self.translator, self.encode, self.decode, source_text, prefix,
                         self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size)
+
+    def complete_many(self, questions) -> list[Translation]:
+        """glossary.model.Complete questions in one translate_batch call."""
+        requests = [(q.source_text, q.prefix, rest_bound(self.encode, q.rest)) for q in questions]
+        return complete_batch(self.translator, self.encode, self.decode, requests,
+                              self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size)
 
 
 class EngineTermModel(TranslatorTermModel):

@@ -11,8 +11,8 @@ Modules, one concern each:
     csvfile    reading and validating locales/<key>/glossary.csv
     matching   entries, and finding their occurrences in source and target
     forms      candidate renderings (Russian pymorphy3, Kazakh suffixes, Dari/Pashto variants)
-    model      the TermModel protocol the repair asks a translation model for
-    repair     enforce(): verify, choose, place, check
+    model      the TermModel protocol, and answering many segments' questions at once
+    repair     enforce(), enforce_many(): verify, choose, place, check
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from translate.glossary.matching import Entry, Glossary, Occurrence
 from translate.glossary.model import TermModel
 from translate.glossary.normalise import fold, fold_source, term_key
 from translate.glossary.patterns import MAX_EXPANSIONS, MAX_FORM_LENGTH, PatternError, expand
-from translate.glossary.repair import damage, enforce
+from translate.glossary.repair import damage, enforce, enforce_many
 
 __all__ = [
     "COLUMNS", "REQUIRED", "TARGET_SCRIPTS", "GlossaryError", "load", "load_for", "parse", "Candidate",
     "Entry", "Glossary", "Occurrence", "TermModel", "fold", "fold_source", "term_key", "MAX_EXPANSIONS",
-    "MAX_FORM_LENGTH", "PatternError", "expand", "damage", "enforce",
+    "MAX_FORM_LENGTH", "PatternError", "expand", "damage", "enforce", "enforce_many",
 ]

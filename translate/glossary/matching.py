@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from translate.glossary import forms as term_forms
-from translate.glossary.normalise import fold, fold_char, fold_source, term_key
+from translate.glossary.normalise import FOLD_TABLE, fold, fold_char, fold_source, fold_text, term_key
 
 ARABIC_SCRIPT = {"prs", "ps"}
 
@@ -82,21 +82,24 @@ def compile_source(forms: tuple[str, ...]) -> re.Pattern | None:
     return re.compile(rf"(?<!\w)(?<!\w-)(?:{'|'.join(bodies)})(?!\w)(?!-(?-i:[A-Z]))", re.IGNORECASE)
 
 
+# Characters that separate words in a target form: any whitespace, and in
+# Arabic script the ZWNJ too (گروه‌ها, گروه ها and گروهها are one spelling).
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SEPARATOR = "\x00"
+_TARGET_TABLE = {**FOLD_TABLE, **{ord(c): _SEPARATOR for c in _SPACES}}
+_ARABIC_TARGET_TABLE = {**_TARGET_TABLE, 0x200C: _SEPARATOR}
+_SEPARATORS = re.compile(_SEPARATOR + "+")
+
+
 def _target_body(form: str, arabic: bool) -> str:
-    out = []
-    for c in form:
-        if arabic and (c == "\u200c" or c.isspace()):
-            if out and out[-1] != r"\s*":
-                out.append(r"\s*")
-        elif c.isspace():
-            if out and out[-1] != r"\s+":
-                out.append(r"\s+")
-        else:
-            f = fold_char(c)
-            if f:
-                out.append(re.escape(f))
-    body = "".join(out)
-    if arabic and fold(form)[0][-1:] in ("ه", "ا", "و"):
+    """The regex body of one target form: folded letters, escaped, with any
+    run of separators matching any whitespace (Arabic script: or none)."""
+    # One translate call per table, not a Python loop per character: a Kazakh
+    # or Russian glossary has thousands of generated forms to compile.
+    marked = form.translate(_ARABIC_TARGET_TABLE if arabic else _TARGET_TABLE)
+    words = _SEPARATORS.split(marked.lstrip(_SEPARATOR))
+    body = (r"\s*" if arabic else r"\s+").join(map(re.escape, words))
+    if arabic and fold_text(form)[-1:] in ("ه", "ا", "و"):
         body += "(?:ی)?"      # ezafe: روسیه‌ی, آسیای
     return body
 

@@ -69,6 +69,22 @@ def fold_char(c: str) -> str:
     return _fold_char(c)
 
 
+def _table() -> dict[int, str | None]:
+    """``_fold_char`` as a str.translate table: every character it changes."""
+    changed = [*_FOLD, *_DROP, *map(chr, range(0x064B, 0x0660)), "\u0670", *map(chr, range(0x06D6, 0x06EE)),
+               *map(chr, range(0xFB50, 0xFE00)), *map(chr, range(0xFE70, 0xFF00))]
+    return {ord(c): (_fold_char(c) or None) for c in changed if _fold_char(c) != c}
+
+
+FOLD_TABLE = _table()
+
+
+def fold_text(text: str) -> str:
+    """``fold(text)[0]`` without the offsets, in one str.translate call (a
+    glossary folds thousands of generated forms when it is loaded)."""
+    return text.translate(FOLD_TABLE)
+
+
 def term_key(term: str) -> str:
     """Identity of a term for duplicates and conflicts: folded, case-folded,
     whitespace collapsed."""

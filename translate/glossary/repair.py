@@ -21,6 +21,15 @@ source order):
 After each repair the sentence is checked: a word or term twice in a row, or a
 term glued into another word, undoes the repair and the occurrence is
 reported "not-applied" for review instead of publishing damage.
+
+Why generators: a sentence's repairs ask the model one question at a time
+(each choice depends on the text the previous one left), and one
+CTranslate2 call per question made the glossary cost several times the
+translation itself. ``_enforce`` yields each question (``model.Score``,
+``model.Complete``) instead of calling the model, so ``enforce_many`` can
+advance every segment of a document together and ask all of a round's
+questions in one batched call; the answers, and so the text, are the same
+as asking them one by one.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import unicodedata
 from translate.engines.base import Alignment, Translation
 from translate.glossary import forms as term_forms
 from translate.glossary.matching import Glossary, Occurrence
-from translate.glossary.model import TermModel
+from translate.glossary.model import Complete, Score, TermModel, answer_all
 from translate.glossary.normalise import fold
 from translate.records import TermReport
 
@@ -44,8 +53,21 @@ def enforce(glossary: Glossary | None, source_text: str, translation: Translatio
     """The repaired translation (alignment shifted to index the new text, each
     repaired term's source aligned to the placed form) and one report per
     source occurrence, in source order."""
+    return enforce_many(glossary, [(source_text, translation)], model)[0]
+
+
+def enforce_many(glossary: Glossary | None, items: list[tuple[str, Translation]],
+                 model: TermModel | None = None) -> list[tuple[Translation, tuple[TermReport, ...]]]:
+    """``enforce`` over many (source text, translation) segments, the model's
+    questions of all of them asked together, round by round."""
     if glossary is None:
-        return translation, ()
+        return [(translation, ()) for _, translation in items]
+    runs = [_enforce(glossary, source_text, translation, model is not None) for source_text, translation in items]
+    return answer_all(runs, model)
+
+
+def _enforce(glossary: Glossary, source_text: str, translation: Translation, asks_model: bool):
+    """enforce() for one segment, as a generator that yields the model's questions."""
     occurrences = glossary.find_source(source_text)
     if not occurrences:
         return translation, ()
@@ -84,7 +106,7 @@ def enforce(glossary: Glossary | None, source_text: str, translation: Translatio
         # "Russia, Russia" in the source may stand twice in the translation.
         repeated = any(o is not occ and o.entry is occ.entry and not _LETTER.search(
             source_text, min(o.end, occ.end), max(o.start, occ.start)) for o in occurrences)
-        outcome = _repair(work, occ, glossary, source_text, model, repeated)
+        outcome = yield from _repair(work, occ, glossary, source_text, asks_model, repeated)
         notes = [outcome.detail]
         # The engine chose a flagged alternative, e.g. "Islamic Emirate" for "Taliban".
         notes += [f"the engine wrote the flagged alternative {f.text!r}"
@@ -244,7 +266,8 @@ def _capitalised(form: str, text: str, pos: int, replaced: str) -> str:
 
 
 def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str,
-            model: TermModel | None, repeated: bool = False) -> _Outcome:
+            asks_model: bool, repeated: bool = False):
+    """The outcome of one occurrence (a generator: yields the model's questions)."""
     src = (occ.start, occ.end)
     spans = work.aligned_spans(occ.start, occ.end)
     pieces = [_trim(work.text, fs, fe) for cs, ce in work.clusters(spans) for fs, fe in work.free(cs, ce)]
@@ -274,7 +297,8 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
         start = end = anchor
         left = 0
     replaced = work.text[start:end]
-    chosen, score, runner_up, runner_score = _choose(work, start, end, occ, glossary, source_text, model)
+    chosen, score, runner_up, runner_score = yield from _choose(work, start, end, occ, glossary, source_text,
+                                                                asks_model)
     form = _capitalised(chosen, work.text, start, replaced)
     before = after = ""
     if start == end:
@@ -297,16 +321,17 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
         detail += f"; {left} more word group(s) aligned to it left in place"
     if how:
         detail += "; check that the sentence reads well"
-    if replaced and _changes_agreement(glossary.lang, replaced, chosen):
-        detail += (_redecode(work, placed, source_text, model) if model is not None else
+    if replaced and _changes_agreement(glossary.lang, replaced, chosen, work.text[placed[1]:]):
+        detail += ((yield from _redecode(work, placed, source_text)) if asks_model else
                    "; its gender or number differs from what the engine wrote: check that the words after it agree")
     return _Outcome("applied", form, replaced, detail, score, runner_up, runner_score)
 
 
 def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glossary, source_text: str,
-            model: TermModel | None) -> tuple[str, float | None, str, float | None]:
+            asks_model: bool):
     """(form, its score, runner-up, its score). Candidates are ranked by
-    agreement with what the engine wrote; a model's score overrides the rank."""
+    agreement with what the engine wrote; a model's score overrides the rank
+    (a generator: yields the Score question)."""
     wanted = term_forms.features(work.text[start:end], glossary.lang, work.text[:start])
     candidates = glossary.candidates(occ.entry)
     agree = [term_forms.agreement(c, wanted) for c in candidates]
@@ -319,32 +344,36 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     decided = glossary.lang in ("ru", "kk") or term_forms.GOVERNED in wanted
     pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if decided
             else {i for i in ranked if not term_forms.introduces(candidates[i], wanted)})
-    if model is None or len(ranked) == 1:
+    if not asks_model or len(ranked) == 1:
         forms = [candidates[i].text for i in ranked]
         return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
-    # Only the forms that can win go to the model, and the best of the others
-    # for the review's runner-up: scoring every generated form of every term
-    # made the translation phase several times slower than the decoding.
+    # Only the forms that can win go to the model: scoring every generated
+    # form of every term made the translation phase several times slower than
+    # the decoding. When the sentence's grammar leaves one form, the model is
+    # not asked at all (the review names the runner-up, without a score).
     pool = pool or set(ranked)
     asked = [i for i in ranked if i in pool]
-    asked += [i for i in ranked if i not in pool][:1] if len(asked) == 1 else []
+    if len(asked) == 1:
+        others = [candidates[i].text for i in ranked if i not in pool]
+        return candidates[asked[0]].text, None, (others[0] if others else ""), None
     forms = [candidates[i].text for i in asked]
-    if len(forms) == 1:
-        return forms[0], None, "", None
     sentences = []
     for form in forms:
         form = _capitalised(form, work.text, start, work.text[start:end])   # as it will be published
         text = form if start != end else f" {form} "
         sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
-    scores = list(model.score(source_text, sentences))
+    scores = list((yield Score(source_text, sentences)))
     order = sorted(range(len(forms)), key=lambda k: (asked[k] not in pool, -scores[k], k))
     best, second = order[0], order[1]
     return forms[best], scores[best], forms[second], scores[second]
 
 
-def _changes_agreement(lang: str | None, replaced: str, chosen: str) -> bool:
+def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str = "") -> bool:
     """True when the placed Russian form has another gender or number than
-    what the engine wrote, so verbs and adjectives after it may disagree."""
+    what the engine wrote and a word after it, in the same clause, agreed with
+    what the engine wrote (a verb, a short adjective or participle): that word
+    must now change. A re-decode costs a decoding step per word of the
+    sentence, so it is asked only where something can disagree."""
     if lang != "ru":
         return False
     morph = term_forms._morph()
@@ -356,19 +385,31 @@ def _changes_agreement(lang: str | None, replaced: str, chosen: str) -> bool:
                 return parses[0].tag
         return None
 
+    def agrees(tag, head_tag) -> bool:
+        if tag.number != head_tag.number:
+            return False
+        return tag.number == "plur" or tag.gender is None or tag.gender == head_tag.gender
+
     a, b = head(replaced), head(chosen)
     if a is None or b is None:
         return False
-    return a.number != b.number or (a.number == "sing" and a.gender != b.gender)
+    if not (a.number != b.number or (a.number == "sing" and a.gender != b.gender)):
+        return False
+    clause = re.split(r"[.;:!?,—–()]", rest, maxsplit=1)[0]
+    for word in clause.split():
+        tag = morph.parse(word.strip("«»\"'"))[0].tag
+        if tag.POS in ("VERB", "ADJS", "PRTS") and agrees(tag, a) and not agrees(tag, b):
+            return True
+    return False
 
 
-def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, model: TermModel) -> str:
+def _redecode(work: "_Work", placed: tuple[int, int], source_text: str):
     """Let the model re-write the words after the term, with the text up to the
     term forced. Kept only if it keeps every term already placed after it and
-    the model prefers it."""
+    the model prefers it (a generator: yields the Complete and Score questions)."""
     prefix = work.text[:placed[1]]
     try:
-        completion = model.complete(source_text, prefix)
+        completion = yield Complete(source_text, prefix, work.text[placed[1]:])
     except Exception as err:  # noqa: BLE001 - a re-decode is an improvement, never a requirement
         return f"; re-decoding the rest failed ({err})"
     if not completion.text.startswith(prefix) or completion.text == work.text:
@@ -379,7 +420,7 @@ def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, model: T
     kept = [work.text[s:e] for s, e in work.protected if s >= placed[1]]
     if any(fold(k)[0] not in fold(rest_new)[0] for k in kept):
         return ""
-    old_score, new_score = model.score(source_text, [work.text, completion.text])
+    old_score, new_score = yield Score(source_text, [work.text, completion.text])
     if new_score < old_score or damage(completion.text, *placed):
         return ""
     work.replace_rest(placed[1], completion)

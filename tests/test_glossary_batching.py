@@ -1,0 +1,127 @@
+"""Asking the model for a whole document at once (glossary.model.answer_all):
+the same text as segment by segment, with one model call per round."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings, strategies as st
+
+from glossary_cases import cases
+from glossary_engine import CorpusTermModel
+from translate import glossary as gl
+from translate.glossary import repair
+from translate.glossary.matching import _target_body
+from translate.glossary.model import Complete, Score, answer_all
+from translate.glossary.normalise import fold, fold_char, fold_text
+
+
+class CountingModel(CorpusTermModel):
+    """The corpus model, answering many questions per call, counting the calls."""
+
+    def __init__(self, corpus: str):
+        super().__init__(corpus)
+        self.calls: list[tuple[str, int]] = []
+
+    def score_many(self, questions):
+        self.calls.append(("score", len(questions)))
+        return [self.score(q.source_text, q.candidates) for q in questions]
+
+    def complete_many(self, questions):
+        self.calls.append(("complete", len(questions)))
+        return super().complete_many(questions)
+
+
+def test_a_document_at_once_reads_as_segment_by_segment_with_one_call_per_round():
+    for lang in cases.LANGS:
+        glossary = gl.load_for(lang, locales_dir=cases.LOCALES)
+        items = [(case.source, case.raw) for case in cases.load(lang)]
+        one_by_one, asked = [], []
+        for s, t in items:
+            alone = CountingModel(cases.corpus(lang))
+            one_by_one.append(gl.enforce(glossary, s, t, model=alone))
+            asked.append(sum(n for _, n in alone.calls))
+        model = CountingModel(cases.corpus(lang))
+        together = gl.enforce_many(glossary, items, model=model)
+        assert [(t.text, t.alignment, r) for t, r in together] == [
+            (t.text, t.alignment, r) for t, r in one_by_one], lang
+        # Every question asked once, and a round costs at most one call of
+        # each kind: as many rounds as the most questions one segment asks.
+        assert sum(n for _, n in model.calls) == sum(asked), lang
+        assert len(model.calls) <= 2 * max(asked), (lang, model.calls)
+        assert sum(asked) == 0 or len(model.calls) < sum(asked), (lang, model.calls)
+
+
+def test_answer_all_throws_a_failed_completion_back_into_its_own_segment_only():
+    class Failing:
+        def score_many(self, questions):
+            return [[float(len(c)) for c in q.candidates] for q in questions]
+
+        def complete_many(self, questions):
+            raise RuntimeError("out of memory")
+
+    def segment(name):
+        scores = yield Score(name, ["a", "bb"])
+        try:
+            yield Complete(name, "a")
+        except RuntimeError as err:
+            return name, scores, f"kept ({err})"
+        return name, scores, "completed"
+
+    def quiet(name):
+        return name
+        yield  # a generator that asks nothing
+
+    results = answer_all([segment("x"), quiet("y"), segment("z")], Failing())
+    assert results == [("x", [1.0, 2.0], "kept (out of memory)"), "y", ("z", [1.0, 2.0], "kept (out of memory)")]
+
+
+def test_without_a_model_nothing_is_asked():
+    glossary = gl.load_for("ru", locales_dir=cases.LOCALES)
+    items = [(case.source, case.raw) for case in cases.load("ru")]
+    assert gl.enforce_many(glossary, items) == [gl.enforce(glossary, s, t) for s, t in items]
+
+
+def test_a_re_decode_is_asked_only_where_a_word_after_the_term_agreed_with_what_it_replaced():
+    # организация (feminine) replaced by Талибан (masculine): «заявила» agreed
+    # with what the engine wrote and must change; «в Кабуле» cannot disagree.
+    assert repair._changes_agreement("ru", "организация", "Талибан", " заявила в понедельник.")
+    assert not repair._changes_agreement("ru", "организация", "Талибан", " в Кабуле.")
+    # The agreeing word is in another clause: not this term's predicate.
+    assert not repair._changes_agreement("ru", "организация", "Талибан", " в Кабуле, где она заявила.")
+    # Same gender and number: nothing to change whatever follows.
+    assert repair._changes_agreement("ru", "движение", "Талибан", " заявило в понедельник.")
+    assert not repair._changes_agreement("ru", "эмират", "Талибан", " заявил в понедельник.")
+    # Plural to singular: a plural verb must change.
+    assert repair._changes_agreement("ru", "талибы", "Талибан", " заявили в понедельник.")
+
+
+def _reference_body(form: str, arabic: bool) -> str:
+    """_target_body as it was written first, character by character."""
+    out = []
+    for c in form:
+        if arabic and (c == "\u200c" or c.isspace()):
+            if out and out[-1] != r"\s*":
+                out.append(r"\s*")
+        elif c.isspace():
+            if out and out[-1] != r"\s+":
+                out.append(r"\s+")
+        else:
+            f = fold_char(c)
+            if f:
+                out.append(re.escape(f))
+    body = "".join(out)
+    if arabic and fold(form)[0][-1:] in ("ه", "ا", "و"):
+        body += "(?:ی)?"
+    return body
+
+
+FORM_CHARS = st.sampled_from(list("aZ .-()[]*+?\\|^$\t\u00a0\u2009\u200c\u200d\u0640\u064b\u0670ىكيةۀګېۍټډёЁ"
+                                  "\ufdfa\ufe8d\u2019хهاوی"))
+
+
+@settings(max_examples=500)
+@given(st.lists(FORM_CHARS, max_size=10).map("".join), st.booleans())
+def test_target_patterns_are_compiled_as_the_character_by_character_definition_says(form, arabic):
+    assert _target_body(form, arabic) == _reference_body(form, arabic)
+    assert fold_text(form) == fold(form)[0]
