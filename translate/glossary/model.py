@@ -75,12 +75,17 @@ def answer_all(runs: list[Generator], model: TermModel | None) -> list:
     while waiting:
         if model is None:
             raise RuntimeError("a glossary repair asked a model, but none was given")
-        asked, waiting = waiting, {}
-        scores = [i for i, q in asked.items() if isinstance(q, Score)]
-        completes = [i for i, q in asked.items() if isinstance(q, Complete)]
-        answers = dict(zip(scores, _score_many(model, [asked[i] for i in scores]))) if scores else {}
-        if completes:
-            answers.update(zip(completes, _complete_many(model, [asked[i] for i in completes])))
+        # Scores first; re-decodes wait until no segment has a score to ask,
+        # so that they go to the model together. A re-decode call costs a
+        # decoding step per token of the longest sentence in it, however few
+        # sentences it has: three calls of two cost three times one of six.
+        scores = [i for i, q in waiting.items() if isinstance(q, Score)]
+        ask = scores or list(waiting)
+        asked = {i: waiting.pop(i) for i in ask}
+        if scores:
+            answers = dict(zip(scores, _score_many(model, list(asked.values()))))
+        else:
+            answers = dict(zip(ask, _complete_many(model, list(asked.values()))))
         for i in sorted(asked):
             answer = answers[i]
             if isinstance(answer, Exception):
