@@ -22,9 +22,11 @@ class CountingModel(CorpusTermModel):
     def __init__(self, corpus: str):
         super().__init__(corpus)
         self.calls: list[tuple[str, int]] = []
+        self.questions: list = []
 
     def score_many(self, questions):
         self.calls.append(("score", len(questions)))
+        self.questions += questions
         return [self.score(q.source_text, q.candidates) for q in questions]
 
     def complete_many(self, questions):
@@ -50,6 +52,20 @@ def test_a_document_at_once_reads_as_segment_by_segment_with_one_call_per_round(
         assert sum(n for _, n in model.calls) == sum(asked), lang
         assert len(model.calls) <= 2 * max(asked), (lang, model.calls)
         assert sum(asked) == 0 or len(model.calls) < sum(asked), (lang, model.calls)
+
+
+def test_only_pashto_asks_for_whole_sentences_where_no_particle_decides():
+    """Pashto's oblique depends on the verb at the end of the sentence: its
+    questions may not be cut after the term; elsewhere what decides is next to it."""
+    for lang in cases.LANGS:
+        glossary = gl.load_for(lang, locales_dir=cases.LOCALES)
+        model = CountingModel(cases.corpus(lang))
+        gl.enforce_many(glossary, [(case.source, case.raw) for case in cases.load(lang)], model=model)
+        choices = model.questions
+        if lang == "ps":
+            assert choices and not any(q.local for q in choices)
+        else:
+            assert all(q.local for q in choices)
 
 
 def test_answer_all_throws_a_failed_completion_back_into_its_own_segment_only():

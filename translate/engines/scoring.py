@@ -183,13 +183,13 @@ class TranslatorTermModel:
 
     def score_many(self, questions) -> list[list[float]]:
         """glossary.model.Score questions, all candidates in one score_batch
-        call, each question's candidates cut ``WINDOW_AFTER_DIFFERENCE`` tokens
-        after the last token where they differ (``decisive``)."""
+        call; a ``local`` question's candidates cut ``WINDOW_AFTER_DIFFERENCE``
+        tokens after the last token where they differ (``decisive``)."""
         sources = [q.source_text for q in questions for _ in q.candidates]
         targets, whole = [], []
         for q in questions:
             tokens = [_tokens(self.encode, c) for c in q.candidates]
-            cut = decisive(tokens)
+            cut = decisive(tokens) if q.local else tokens
             targets += cut
             whole += [len(a) == len(b) for a, b in zip(cut, tokens)]
         flat = _score_tokens(self.translator, self.encode, sources, targets,

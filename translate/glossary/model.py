@@ -39,10 +39,14 @@ class TermModel(Protocol):
 
 
 class Score(NamedTuple):
-    """How likely is each candidate sentence as a translation of ``source_text``?"""
+    """How likely is each candidate sentence as a translation of ``source_text``?
+    ``local``: what decides between them is next to where they differ (a
+    model may score only the words up to a little after it); False when words
+    far from it decide (Pashto's oblique and the verb at the end)."""
 
     source_text: str
     candidates: list[str]
+    local: bool = True
 
 
 class Complete(NamedTuple):

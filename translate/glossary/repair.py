@@ -362,7 +362,7 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
         form = _capitalised(form, work.text, start, work.text[start:end])   # as it will be published
         text = form if start != end else f" {form} "
         sentences.append(" ".join((work.text[:start] + text + work.text[end:]).split()))
-    scores = list((yield Score(source_text, sentences)))
+    scores = list((yield Score(source_text, sentences, local=decided or glossary.lang != "ps")))
     order = sorted(range(len(forms)), key=lambda k: (asked[k] not in pool, -scores[k], k))
     best, second = order[0], order[1]
     return forms[best], scores[best], forms[second], scores[second]
