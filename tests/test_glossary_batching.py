@@ -112,6 +112,57 @@ def test_a_re_decode_is_asked_only_where_a_word_after_the_term_agreed_with_what_
     assert repair._changes_agreement("ru", "талибы", "Талибан", " заявили в понедельник.")
 
 
+def test_the_words_that_must_agree_end_where_the_last_of_them_ends():
+    assert repair._changes_agreement("ru", "организация", "Талибан", " заявила в понедельник.") == len(" заявила")
+    rest = " заявила и подписала, что согласна."
+    assert repair._changes_agreement("ru", "организация", "Талибан", rest) == len(" заявила и подписала,")
+
+
+class Redecoder:
+    """A model whose re-decode writes ``words`` after the forced prefix and
+    which prefers any re-decoded sentence to the old one."""
+
+    def __init__(self, words: str):
+        self.words, self.asked = words, []
+
+    def score_many(self, questions):
+        return [[0.0] * (len(q.candidates) - 1) + [1.0] for q in questions]
+
+    def complete_many(self, questions):
+        from translate.engines.base import Translation
+
+        self.asked += questions
+        return [Translation(q.prefix + self.words) for q in questions]
+
+
+def _taliban_said(model):
+    from translate.engines.base import Alignment, Translation
+
+    ru = gl.load_for("ru", locales_dir=cases.LOCALES)
+    raw = Translation("Организация заявила в понедельник о решении.", (Alignment(4, 11, 0, 11),))
+    return gl.enforce(ru, "The Taliban said on Monday about the decision.", raw, model=model)
+
+
+def test_a_re_decode_replaces_only_the_words_that_must_agree_and_keeps_the_rest_of_the_sentence():
+    # The model goes on past the window with other words: only the window's
+    # words are taken, the rest of the sentence is the engine's.
+    model = Redecoder(" заявил вчера что-то другое.")
+    final, (report,) = _taliban_said(model)
+    assert final.text == "Талибан заявил в понедельник о решении."
+    (question,) = model.asked
+    assert question.prefix == "Талибан" and question.rest[:question.window] == " заявила"
+    assert "re-decoded to agree ('заявила' -> 'заявил')" in report.detail
+    # every pair still indexes the text: the tail's pairs moved by the one letter less
+    assert all(0 <= a.tgt_start <= a.tgt_end <= len(final.text) for a in final.alignment)
+
+
+def test_a_re_decode_that_stops_inside_the_window_is_not_taken():
+    # Nothing follows the re-decoded word: the length bound may have cut it.
+    final, (report,) = _taliban_said(Redecoder(" заяв"))
+    assert final.text == "Талибан заявила в понедельник о решении."
+    assert "re-decoded" not in report.detail
+
+
 def _reference_body(form: str, arabic: bool) -> str:
     """_target_body as it was written first, character by character."""
     out = []

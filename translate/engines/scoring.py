@@ -158,10 +158,10 @@ def _completion(result, pieces, forced: list[str], prefix: str, decode: Decode, 
 
 
 def rest_bound(encode: Encode, rest: str) -> int:
-    """New tokens a re-decode needs at most: the rest it may replace keeps its
-    words and changes only endings (glossary.repair keeps nothing else), so its
-    pieces plus one per word and the end of the sentence; decoding further
-    only costs time on a completion that would be refused."""
+    """New tokens a re-decode needs at most: the words it may replace keep
+    their number and change only endings (glossary.repair keeps nothing else),
+    so their pieces plus one per word and two more (the next word's start, or
+    the end of the sentence); decoding further only costs time."""
     return len(encode(rest)) + len(rest.split()) + 2
 
 
@@ -206,7 +206,7 @@ class TranslatorTermModel:
 
     def complete_many(self, questions) -> list[Translation]:
         """glossary.model.Complete questions in one translate_batch call."""
-        requests = [(q.source_text, q.prefix, rest_bound(self.encode, q.rest)) for q in questions]
+        requests = [(q.source_text, q.prefix, rest_bound(self.encode, q.rest[:q.window])) for q in questions]
         return complete_batch(self.translator, self.encode, self.decode, requests,
                               self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size)
 

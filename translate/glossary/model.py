@@ -51,12 +51,14 @@ class Score(NamedTuple):
 
 class Complete(NamedTuple):
     """Re-decode ``source_text`` with ``prefix`` forced. ``rest`` is what the
-    words after the prefix are now: a model may bound the new rest by it, as
-    only a rest of the same words (other endings) is ever kept."""
+    words after the prefix are now; only its first ``window`` characters may
+    change (None: all of it), and only their endings, so a model may stop
+    decoding a little after them."""
 
     source_text: str
     prefix: str
     rest: str = ""
+    window: int | None = None
 
 
 def answer_all(runs: list[Generator], model: TermModel | None) -> list:

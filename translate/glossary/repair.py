@@ -321,8 +321,9 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
         detail += f"; {left} more word group(s) aligned to it left in place"
     if how:
         detail += "; check that the sentence reads well"
-    if replaced and _changes_agreement(glossary.lang, replaced, chosen, work.text[placed[1]:]):
-        detail += ((yield from _redecode(work, placed, source_text)) if asks_model else
+    window = _changes_agreement(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
+    if window:
+        detail += ((yield from _redecode(work, placed, source_text, window)) if asks_model else
                    "; its gender or number differs from what the engine wrote: check that the words after it agree")
     return _Outcome("applied", form, replaced, detail, score, runner_up, runner_score)
 
@@ -368,14 +369,15 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     return forms[best], scores[best], forms[second], scores[second]
 
 
-def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str = "") -> bool:
-    """True when the placed Russian form has another gender or number than
-    what the engine wrote and a word after it, in the same clause, agreed with
-    what the engine wrote (a verb, a short adjective or participle): that word
-    must now change. A re-decode costs a decoding step per word of the
-    sentence, so it is asked only where something can disagree."""
+def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str = "") -> int:
+    """Where the words that must change end in ``rest`` (the text after the
+    term), or 0 when none must: the placed Russian form has another gender or
+    number than what the engine wrote, and a word after it in the same clause
+    agreed with what the engine wrote (a verb, a short adjective or
+    participle). A re-decode costs a decoding step per token, so it is asked
+    only where something can disagree, and only up to the last such word."""
     if lang != "ru":
-        return False
+        return 0
     morph = term_forms._morph()
 
     def head(text: str):
@@ -392,39 +394,62 @@ def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str =
 
     a, b = head(replaced), head(chosen)
     if a is None or b is None:
-        return False
+        return 0
     if not (a.number != b.number or (a.number == "sing" and a.gender != b.gender)):
-        return False
+        return 0
     clause = re.split(r"[.;:!?,—–()]", rest, maxsplit=1)[0]
-    for word in clause.split():
-        tag = morph.parse(word.strip("«»\"'"))[0].tag
+    end = 0
+    for word in re.finditer(r"\S+", rest):
+        if word.start() >= len(clause):
+            break
+        tag = morph.parse(word.group().strip("«»\"'.,;:!?—–()"))[0].tag
         if tag.POS in ("VERB", "ADJS", "PRTS") and agrees(tag, a) and not agrees(tag, b):
-            return True
-    return False
+            end = word.end()
+    return end
 
 
-def _redecode(work: "_Work", placed: tuple[int, int], source_text: str):
-    """Let the model re-write the words after the term, with the text up to the
-    term forced. Kept only if it keeps every term already placed after it and
-    the model prefers it (a generator: yields the Complete and Score questions)."""
-    prefix = work.text[:placed[1]]
+def _redecode(work: "_Work", placed: tuple[int, int], source_text: str, window: int):
+    """Let the model re-write the words after the term, up to the end of the
+    words that must agree (``window`` characters after it), with the text up to
+    the term forced. Kept only if only endings change, every term already placed
+    after it stays and the model prefers it (a generator: yields the Complete
+    and Score questions)."""
+    prefix, rest_old = work.text[:placed[1]], work.text[placed[1]:]
+    span_old, tail = rest_old[:window], rest_old[window:]
     try:
-        completion = yield Complete(source_text, prefix, work.text[placed[1]:])
+        completion = yield Complete(source_text, prefix, rest_old, window)
     except Exception as err:  # noqa: BLE001 - a re-decode is an improvement, never a requirement
         return f"; re-decoding the rest failed ({err})"
-    if not completion.text.startswith(prefix) or completion.text == work.text:
+    if not completion.text.startswith(prefix):
         return ""
-    rest_old, rest_new = work.text[placed[1]:], completion.text[placed[1]:]
-    if not _only_endings_differ(rest_old, rest_new):
+    rest_new = completion.text[len(prefix):]
+    words, count = list(re.finditer(r"\S+", rest_new)), len(span_old.split())
+    if tail.strip():
+        # The model may stop soon after the window: its first words replace the
+        # window's, the rest of the sentence stays as it was. A word must
+        # follow them, or the last one may have been cut by the length bound.
+        if len(words) <= count:
+            return ""
+        span_new = rest_new[:words[count - 1].end()]
+    else:
+        span_new = rest_new
+    if not _only_endings_differ(span_old, span_new):
         return ""   # an agreement fix changes endings (приняло -> приняла), not what is said
+    text = prefix + span_new + tail
+    if text == work.text:
+        return ""
     kept = [work.text[s:e] for s, e in work.protected if s >= placed[1]]
-    if any(fold(k)[0] not in fold(rest_new)[0] for k in kept):
+    if any(fold(k)[0] not in fold(text[len(prefix):])[0] for k in kept):
         return ""
-    old_score, new_score = yield Score(source_text, [work.text, completion.text])
-    if new_score < old_score or damage(completion.text, *placed):
+    old_score, new_score = yield Score(source_text, [work.text, text])
+    if new_score < old_score or damage(text, *placed):
         return ""
-    work.replace_rest(placed[1], completion)
-    return f"; the rest of the sentence re-decoded to agree ({rest_old.strip()!r} -> {rest_new.strip()!r})"
+    boundary, shift = len(prefix) + len(span_new), len(span_new) - len(span_old)
+    pairs = [a for a in completion.alignment if a.tgt_end <= boundary]
+    pairs += [Alignment(a.src_start, a.src_end, a.tgt_start + shift, a.tgt_end + shift)
+              for a in work.alignment if a.tgt_start >= placed[1] + window]
+    work.replace_rest(placed[1], Translation(text, tuple(pairs)))
+    return f"; the words after it re-decoded to agree ({span_old.strip()!r} -> {span_new.strip()!r})"
 
 
 def _only_endings_differ(old: str, new: str) -> bool:
