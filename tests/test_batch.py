@@ -125,9 +125,9 @@ def test_one_run_writes_the_bytes_of_one_by_one_and_loads_each_model_once(
         ["delisting", "ok"], ["reactions", "ok"], ["rationale", "ok"]]
 
 
-def test_the_sentences_of_every_article_go_to_the_model_once_longest_first(
-        tmp_path, model_dirs, sources, monkeypatch):
+def test_the_sentences_of_every_article_go_to_the_model_in_one_call(tmp_path, model_dirs, sources, monkeypatch):
     import ctranslate2
+    import sentencepiece
 
     calls = []
     original = ctranslate2.Translator.translate_iterable
@@ -141,16 +141,19 @@ def test_the_sentences_of_every_article_go_to_the_model_once_longest_first(
     result = publish(model_dirs, tmp_path / "out", tmp_path / "m.sqlite3", *sources, "--to", "ru",
                      "--format", "md", "--batch-tokens", "4096")
     assert result.exit_code == 0, result.output
-    translations = [(s, k) for s, k in calls if k.get("beam_size", 1) > 1]
-    assert len(translations) == 1
-    batch, kwargs = translations[0]
+    assert len(calls) == 1
+    given, kwargs = calls[0]
     from translate.markdown_reader import read_markdown
 
-    segments = {s.text for path in sources for s in read_markdown(path.read_text()).segments()}
-    assert len(batch) >= len(segments) > 10   # long sentences may go in chunks; the shared paragraph once
-    lengths = [len(tokens) for tokens in batch]
-    assert lengths == sorted(lengths, reverse=True)
-    assert kwargs["batch_type"] == "tokens" and kwargs["max_batch_size"] == 512   # the run's token cap
+    # every article's sentences, the paragraph two articles share given once
+    codec = sentencepiece.SentencePieceProcessor(
+        model_file=str(next(model_dirs["argos"].rglob("sentencepiece.model"))))
+    texts = ["".join(codec.decode_pieces(tokens).split()) for tokens in given]
+    expected = list(dict.fromkeys("".join(s.text.split()) for path in sources
+                                  for s in read_markdown(path.read_text()).segments()))
+    assert texts == expected and len(expected) > 10
+    # CTranslate2 sorts what it reads by length and cuts batches of at most the run's token cap
+    assert kwargs["batch_type"] == "tokens" and kwargs["max_batch_size"] == 512
 
 
 def test_one_failing_article_does_not_stop_the_others(tmp_path, model_dirs, sources):
@@ -235,3 +238,27 @@ def test_an_approved_human_translation_is_published_though_the_source_is_unchang
     # the sentence is in "reactions" alone: the others stay as they were
     assert states == ["unchanged", "ok", "unchanged"]
     assert approved in (out / "reactions" / "ru" / "reactions.ru.md").read_text()
+
+
+def test_the_unchanged_check_knows_the_source_size_limit():
+    # translate.unchanged keeps its own copy: importing translate.source would
+    # import the Markdown reader, the cost an unchanged re-publish avoids
+    from translate import source, unchanged
+
+    assert unchanged.MAX_SOURCE_BYTES == source.MAX_SOURCE_BYTES
+
+
+def test_a_hand_edited_manifest_sends_the_article_the_full_way(tmp_path, model_dirs, sources, monkeypatch):
+    import json
+
+    out, memory = tmp_path / "out", tmp_path / "m.sqlite3"
+    args = [sources[0], "--to", "ru", "--format", "md"]
+    assert publish(model_dirs, out, memory, *args).exit_code == 0
+    manifest = out / "delisting" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["files"]["../../outside"] = "0" * 64
+    manifest.write_text(json.dumps(data))
+    result = publish(model_dirs, out, memory, *args)
+    assert result.exit_code == 0, result.output
+    # written again from what the run knows, the stray entry gone
+    assert "../../outside" not in json.loads(manifest.read_text())["files"]

@@ -7,7 +7,8 @@ run of one: there is no other path.
             (translate.publication.choose_editions on the last run's manifest)
       ─▶ 2. per language: one engine (one model load for every language the
             model serves), one translate call for the missing segments of
-            every article, longest first (memory hits never reach the model);
+            every article, decoded in token-sorted batches (memory hits never
+            reach the model);
             then each article's stages and checks (translate.edition)
       ─▶ 3. the pages step 4 will render, rendered by --jobs processes (to bytes)
       ─▶ 4. per article, under its lock: every decision made again and the
@@ -103,7 +104,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
             with _one_article(job):
                 job.outcomes = publication.write_article(job.article, job.source, languages, plans, setup,
                                                          _prepared_or_now(job, setup), replace=replace)
-                unchanged.remember(output_dir, job.article_file, job.media)
+                unchanged.remember(setup.memory, job.article_file, job.media)
         if done is not None:
             done(job)
     return run
@@ -270,12 +271,10 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
         engine = models.engine(plan, setup)
         recording = _Recording(engine)
         front = edition_stage.engine_for(plan, setup, recording)
-        # Longest first: CTranslate2 batches by tokens in the order given, so
-        # sentences of like length share a batch and little goes to padding.
-        codec = getattr(engine, "codec", None)
-        size = (lambda text: len(codec.encode(text))) if codec is not None else len
-        ordered = sorted(texts, key=lambda text: -size(text))
-        done = dict(zip(ordered, front.translate(ordered, progress=progress)))
+        # One call: CTranslate2 reads 16 batches' worth of tokens at a time,
+        # sorts them by length and cuts batches of BATCH_TOKENS, so sentences
+        # of like length from every article share a batch (little padding).
+        done = dict(zip(texts, front.translate(texts, progress=progress)))
     except Exception as err:  # noqa: BLE001 - the language's editions fail, not the run
         if interrupt_behind(err) is not None:
             raise
@@ -357,21 +356,29 @@ def _quiet_worker() -> None:
 
 
 @contextmanager
-def _stderr_closed_to_children():
-    """Processes started within inherit /dev/null as their standard error. A
-    worker has nothing to say there (a page's error comes back with its
-    result), and when the run is killed a worker that loses its parent
-    would print a traceback of multiprocessing's machinery."""
+def _output_closed_to_children():
+    """Processes started within inherit /dev/null as their standard output and
+    error. A worker has nothing to say (a page's error comes back with its
+    result); holding the run's pipes, it would keep `publish | head` waiting
+    after the run ended, and when the run is killed a worker that loses its
+    parent would print a traceback of multiprocessing's machinery."""
     import os
 
-    sys.stderr.flush()
-    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):   # a closed pipe: translate.signals deals with it
+            pass
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    quiet = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(quiet, 2)
+        for fd in saved:
+            os.dup2(quiet, fd)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
         os.close(quiet)
 
 
@@ -405,7 +412,7 @@ def _render(pages, formats, jobs: int, progress) -> None:
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context, initializer=_quiet_worker)
     try:
-        with _stderr_closed_to_children():   # the workers start as the pages are submitted
+        with _output_closed_to_children():   # the workers start as the pages are submitted
             futures = {pool.submit(render_page, page, formats): (job, edition) for job, edition, page in pages}
         for future in as_completed(futures):
             job, edition = futures[future]

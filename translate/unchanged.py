@@ -4,7 +4,7 @@ checksum and the checks publish makes anyway, not the Markdown reader, the
 images or the translation path.
 
 After a run publishes an article whose source has no images and gave no
-warnings, ``remember`` notes in output/.work/sources/ what the file of that
+warnings, ``remember`` notes in the translation memory what the file of that
 name with those bytes gave: its slug, its title and its sentences in the
 notation approved human translations are looked up by (all follow from the
 name and the bytes alone). The next run hashes the source, finds the note
@@ -14,21 +14,19 @@ approved human translations included, files intact, the same links), the
 article's other files (index page, manifest, SHA256SUMS) as the manifest
 lists them. Then that run would write nothing, and nothing is written. No
 note, an edit, another model, glossary or human translation, a touched
-file: the full path, as before.
+file: the full path, as before. Without the memory (--no-cache) everything
+is translated again anyway, as asked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.project import WORK_DIR
-
-NOTES = "sources"
-# translate.source.MAX_SOURCE_BYTES (a test checks): a noted source was
+# translate.source.MAX_SOURCE_BYTES (a test checks): importing it would import
+# the Markdown reader, the cost this module avoids. A noted source was
 # published, so it is no larger; a larger file goes the full way.
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -42,30 +40,24 @@ class _NotedSource:
     sha256: str
 
 
-def _note(output_dir: Path, name: str, sha256: str) -> Path:
-    key = hashlib.sha256(f"{name}\0{sha256}".encode()).hexdigest()
-    return Path(output_dir) / WORK_DIR / NOTES / f"{key}.json"
+def _key(name: str, sha256: str) -> str:
+    return hashlib.sha256(f"{name}\0{sha256}".encode()).hexdigest()
 
 
-def remember(output_dir: Path, article_file, media=()) -> None:
+def remember(memory, article_file, media=()) -> None:
     """Note what a source without images or warnings gave (call after its
     article was written). Best effort: it only saves time."""
+    from translate.memory import TranslationMemoryError
     from translate.postedit.units import notation_of
 
     doc = article_file.doc
-    if doc.warnings or media:
+    if memory is None or doc.warnings or media:
         return
-    path = _note(output_dir, article_file.path.name, article_file.sha256)
-    data = json.dumps({"slug": doc.slug, "title": doc.title.text,
+    note = json.dumps({"slug": doc.slug, "title": doc.title.text,
                        "sentences": [notation_of(s) for s in doc.segments()]}, ensure_ascii=False)
     try:
-        if path.is_file() and path.read_text(encoding="utf-8") == data:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(data, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
+        memory.put_source_note(_key(article_file.path.name, article_file.sha256), note)
+    except TranslationMemoryError:
         pass
 
 
@@ -76,17 +68,17 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
     from translate.document import Document, Segment
     from translate.errors import UserError
     from translate.languages import SOURCE
+    from translate.memory import TranslationMemoryError
     from translate.postedit.human import approved_for_sources
 
     source = Path(source)
     try:
         if setup.memory is None or not source.is_file() or source.stat().st_size > MAX_SOURCE_BYTES:
             return None   # --no-cache translates everything again, as asked
-        raw = source.read_bytes()
-        sha256 = hashlib.sha256(raw).hexdigest()
-        note = json.loads(_note(output_dir, source.name, sha256).read_text("utf-8"))
+        sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
+        note = json.loads(setup.memory.source_note(_key(source.name, sha256)) or "null")
         slug, title, sentences = str(note["slug"]), str(note["title"]), list(note["sentences"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, TranslationMemoryError):
         return None
     # Stands for the article: an Article reads only its slug and title when
     # every edition is carried over.
