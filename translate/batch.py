@@ -346,13 +346,22 @@ def _pages(job: Job, languages, plans, setup):
         return []   # step 4 meets it again under the lock and reports it for this article
 
 
-def _quiet_worker() -> None:
-    """A render worker leaves interrupts to the run: Ctrl-C in a terminal
-    reaches every process of the group, and only the run reports it."""
+def _start_worker() -> None:
+    """A render worker leaves interrupts to the run (Ctrl-C in a terminal
+    reaches every process of the group, and only the run reports it), and
+    ends when the run's process ends, however it ends (killed, it cannot
+    tell its workers: they would wait for pages for ever)."""
+    import multiprocessing
+    import os
     import signal
+    import threading
+    from multiprocessing.connection import wait
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(1)), daemon=True).start()
 
 
 @contextmanager
@@ -410,10 +419,13 @@ def _render(pages, formats, jobs: int, progress) -> None:
     # threads, its locks); each renders a page to bytes, this process stages
     # and writes them under the article's lock.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context, initializer=_quiet_worker)
+    # the pool's helper processes (multiprocessing's resource tracker) start
+    # as it is made, the workers as the pages are submitted
+    with _output_closed_to_children():
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context,
+                                   initializer=_start_worker)
+        futures = {pool.submit(render_page, page, formats): (job, edition) for job, edition, page in pages}
     try:
-        with _output_closed_to_children():   # the workers start as the pages are submitted
-            futures = {pool.submit(render_page, page, formats): (job, edition) for job, edition, page in pages}
         for future in as_completed(futures):
             job, edition = futures[future]
             if future.exception() is None:
