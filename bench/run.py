@@ -294,20 +294,11 @@ def measure_render(work: Work, runs: int, cache: Path) -> dict:
 
 
 def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
-    """Item 5: N copies (different slugs) in one `publish --format md --no-cache`."""
-    text = ARTICLE.read_text(encoding="utf-8")
+    """Item 5: N articles (write_articles: the article's shape, sentences of
+    their own) in one `publish --format md --no-cache`."""
     rows = []
     for n in counts:
-        folder = fresh(work.runs / "scaling" / f"src-{n}")
-        folder.mkdir(parents=True)
-        sources = []
-        for i in range(1, n + 1):
-            slug = f"article-{i:02d}"
-            copy = text.replace("slug: taliban-delisting", f"slug: {slug}")
-            if copy == text:
-                raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
-            (folder / f"{slug}.md").write_text(copy, encoding="utf-8")
-            sources.append(folder / f"{slug}.md")
+        sources = write_articles(work.runs / "scaling" / f"src-{n}", n)
         n_runs = runs if n == 1 else 1   # 5 and 20 articles take minutes per run
         times, rss = [], []
         for _ in range(n_runs):

@@ -117,6 +117,9 @@ def test_one_run_writes_the_bytes_of_one_by_one_and_loads_each_model_once(
     assert len(one) == len(many) and len([name for name in one if name.endswith(".pdf")]) == 12
     assert sorted(one) == sorted(many)
     assert [name for name in one if one[name] != many[name]] == []
+    # the glossary was enforced in the batch run too: "Taliban" in every Russian edition is «Талибан»
+    for slug in ("delisting", "reactions"):
+        assert "Талибан" in many[f"{slug}/ru/{slug}.ru.md"].decode()
     # two models: ru's Argos package, and the NLLB model shared by prs and kk, each loaded once
     assert len(set(loads)) == 2 and len(loads) == 2, loads
     assert len(loads_one_by_one) == 2 * len(sources), loads_one_by_one

@@ -60,7 +60,7 @@ class Job:
     media: tuple = ()
     article: object = None           # translate.publishing.Article
     needed: dict = field(default_factory=dict)       # lang key -> (pre, Approved): step 1's decision
-    translated: dict = field(default_factory=dict)   # lang key -> (pre, Translated | UserError)
+    translated: dict = field(default_factory=dict)   # lang key -> (pre, Translated | the exception)
     outcomes: list = field(default_factory=list)     # translate.publication.EditionOutcome
     error: str = ""                  # why nothing of the article was published
     unchanged: bool = False          # nothing to do: translate.unchanged found it as the last run left it
@@ -279,7 +279,7 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
         if interrupt_behind(err) is not None:
             raise
         for job in jobs:
-            job.translated[lang.key] = (job.needed[lang.key][0], _as_user_error(job, err))
+            job.translated[lang.key] = (job.needed[lang.key][0], err)
         models.done(plan, engine)
         return
     no_memory = dataclasses.replace(setup, memory=None)
@@ -291,7 +291,7 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
         except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
             if interrupt_behind(err) is not None:
                 raise
-            job.translated[lang.key] = (pre, _as_user_error(job, err))
+            job.translated[lang.key] = (pre, err)
             continue
         if setup.memory is not None:
             mine = _engine_texts(job.article_file.doc)
@@ -303,21 +303,18 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
     models.done(plan, engine)
 
 
-def _as_user_error(job: Job, err: Exception) -> UserError:
-    from translate import run_guard
-
-    return err if isinstance(err, UserError) else run_guard.unexpected(job.source, err)
-
-
 def _prepared_or_now(job: Job, setup):
     """Step 4's translate: what step 2 made for the same inputs, else
-    (another run changed the article meanwhile) translated here and now."""
+    (another run changed the article meanwhile) translated here and now.
+    What failed in step 2 fails here as it would have: a UserError costs the
+    edition (publication.write_article says why), anything else the article
+    (run_guard.unexpected)."""
     from translate import edition as edition_stage
 
     def translate(lang, plan, pre, approved):
         made = job.translated.get(lang.key)
         if made is not None and made[0] == pre:
-            if isinstance(made[1], UserError):
+            if isinstance(made[1], Exception):
                 raise made[1]
             return made[1]
         return edition_stage.translate_edition(job.article_file.doc, plan, setup, human=approved)
@@ -335,7 +332,7 @@ def _pages(job: Job, languages, plans, setup):
 
     def prepared(lang, plan, pre, approved):
         made = job.translated.get(lang.key)
-        if made is None or made[0] != pre or isinstance(made[1], UserError):
+        if made is None or made[0] != pre or isinstance(made[1], Exception):
             return None
         return publication.edition_from(made[1], plan, pre, approved, publication.EditionOutcome(lang.key, ""))
 
