@@ -50,7 +50,7 @@ from translate.errors import UserError
 BATCH_TOKENS = 512
 
 
-@dataclass
+@dataclass(eq=False)   # each job is itself: compared by identity
 class Job:
     """One article of the run and what has been prepared for it."""
 
