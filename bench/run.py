@@ -294,20 +294,11 @@ def measure_render(work: Work, runs: int, cache: Path) -> dict:
 
 
 def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
-    """Item 5: N copies (different slugs) in one `publish --format md --no-cache`."""
-    text = ARTICLE.read_text(encoding="utf-8")
+    """Item 5: N articles (write_articles: the article's shape, sentences of
+    their own) in one `publish --format md --no-cache`."""
     rows = []
     for n in counts:
-        folder = fresh(work.runs / "scaling" / f"src-{n}")
-        folder.mkdir(parents=True)
-        sources = []
-        for i in range(1, n + 1):
-            slug = f"article-{i:02d}"
-            copy = text.replace("slug: taliban-delisting", f"slug: {slug}")
-            if copy == text:
-                raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
-            (folder / f"{slug}.md").write_text(copy, encoding="utf-8")
-            sources.append(folder / f"{slug}.md")
+        sources = write_articles(work.runs / "scaling" / f"src-{n}", n)
         n_runs = runs if n == 1 else 1   # 5 and 20 articles take minutes per run
         times, rss = [], []
         for _ in range(n_runs):
@@ -321,7 +312,225 @@ def measure_scaling(work: Work, counts: list[int], runs: int) -> dict:
     return {"rows": rows}
 
 
+# --- item 7: batch publishing ---------------------------------------------------------------
+
+
+def baseline_env(work: Work, ref: str) -> tuple[dict, str]:
+    """The environment that runs the code of git ``ref`` (item 7's "before":
+    the publish path as it was): `git archive` of it under the work folder,
+    first on PYTHONPATH."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=REPO, capture_output=True,
+                            text=True)
+    if commit.returncode != 0:
+        raise SystemExit(f"--baseline {ref}: not a commit of {REPO}")
+    sha = commit.stdout.strip()
+    code = work.root / "baseline" / sha[:12]
+    if not (code / "translate" / "__init__.py").is_file():
+        shutil.rmtree(code, ignore_errors=True)
+        code.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+        # The package data translate.locales lives in locales/ (pyproject's
+        # package-dir); from a plain folder on PYTHONPATH it is found through this link.
+        link = code / "translate" / "locales"
+        if (code / "locales").is_dir() and not link.exists():
+            link.symlink_to(Path("..") / "locales")
+        # Compiled once, as an installed copy is: the measurements run with
+        # PYTHONDONTWRITEBYTECODE and must not compile the old code every run.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "translate")], check=True)
+    env = work.env()
+    env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env, sha[:12]
+
+
+def write_articles(folder: Path, n: int) -> list[Path]:
+    """``n`` articles of the benchmark article's length and shape, every
+    sentence of each its own (a copy would be decoded once for all)."""
+    import re
+
+    text = ARTICLE.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    fresh(folder)
+    folder.mkdir(parents=True)
+    sources = []
+    for i in range(1, n + 1):
+        slug = f"article-{i:02d}"
+        copy = head.replace("slug: taliban-delisting", f"slug: {slug}")
+        if copy == head:
+            raise SystemExit(f"{ARTICLE} has no 'slug: taliban-delisting' line to rewrite")
+        # "..., report 7." at each sentence's end: the same words and length, another sentence
+        own = re.sub(r"([a-z0-9’”])([.!?])(\s|$)", lambda m: f"{m.group(1)} in report {i}{m.group(2)}{m.group(3)}",
+                     body)
+        (folder / f"{slug}.md").write_text(f"{copy}\n---\n{own}", encoding="utf-8")
+        sources.append(folder / f"{slug}.md")
+    return sources
+
+
+def model_loads(proc: Proc) -> int:
+    """CTranslate2 model loads of a run (CT2_VERBOSE=1 logs each)."""
+    return sum(1 for line in proc.stderr.splitlines() if "Loaded model" in line)
+
+
+CPU_PARALLEL_PROBE = r"""
+import multiprocessing, time
+def burn(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+if __name__ == "__main__":
+    work = [2_000_000] * 4
+    start = time.perf_counter(); [burn(n) for n in work]; one = time.perf_counter() - start
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(burn, [1]); start = time.perf_counter(); pool.map(burn, work, chunksize=1)
+        two = time.perf_counter() - start
+    print(two / one)
+"""
+
+
+def cpu_parallel_ratio() -> float:
+    """What two processes get from this machine at the moment: wall time of
+    a pure-Python loop split over 2 processes / in one (0.5: two idle cores;
+    about 1: the cores are busy with other work, parallelism cannot show)."""
+    out = subprocess.run([sys.executable, "-c", CPU_PARALLEL_PROBE], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+class _Total:
+    """Several CLI runs (one per article) counted as one: seconds and model
+    loads added, the peak RSS the largest."""
+
+    def __init__(self):
+        self.seconds, self.max_rss_mb, self.model_loads = 0.0, 0.0, 0
+
+    def add(self, proc: Proc) -> None:
+        self.seconds += proc.seconds
+        self.max_rss_mb = max(self.max_rss_mb, proc.max_rss_mb)
+        self.model_loads += model_loads(proc)
+
+    def row(self) -> dict:
+        return {"seconds": round(self.seconds, 2), "max_rss_mb": round(self.max_rss_mb, 1),
+                "model_loads": self.model_loads}
+
+
+def _publish_both_ways(work: Work, envs: dict, sources: list[Path], out: str, *extra: str,
+                       cache: dict | None = None) -> dict:
+    """"before": the baseline code, one CLI run per article (how a newsroom
+    publishes today); "after": this code, one run for all articles."""
+    rows = {}
+    for name, env in envs.items():
+        output = work.runs / "batch" / f"{out}-{name}"
+        memory = ["--cache", str(cache[name])] if cache else []
+        total = _Total()
+        if name == "before":
+            for source in sources:
+                total.add(run(publish_cmd(work, [source], output, *memory, *extra), env))
+        else:
+            total.add(run(publish_cmd(work, sources, output, *memory, *extra), env))
+        rows[name] = total.row()
+        log(f"  {out}, {len(sources)} articles, {name}: {total.seconds:.1f} s, {total.model_loads} model loads, "
+            f"peak RSS {total.max_rss_mb:.0f} MB")
+    return rows
+
+
+def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
+    """Item 7: ``n`` articles x 4 languages, `publish --format md --no-cache`,
+    the baseline code one article per CLI run ("before") and this code in one
+    run ("after"); then ``republish_n`` articles with every format: first
+    publish, unchanged and one-sentence re-publish before and after; then
+    this code's render phase with --jobs 1 and --jobs 2."""
+    before_env, before_sha = baseline_env(work, baseline)
+    envs = {"before": before_env, "after": work.env()}
+    for env in envs.values():
+        env["CT2_VERBOSE"] = "1"   # a line per model load
+    sources = write_articles(work.runs / "batch" / "src", n)
+    result = {"articles": n, "baseline": before_sha, "distinct_models": len(LANGS),
+              "load_average_at_start": os.getloadavg()}
+    for name in envs:
+        fresh(work.runs / "batch" / f"md-{name}")
+    result["publish"] = _publish_both_ways(work, envs, sources, "md", "--no-cache", "--format", "md")
+    # The same without the glossaries' terms (a locales folder of header-only
+    # glossary.csv files): the glossary's model calls, per article and
+    # language either way, are most of a run; this is the rest.
+    locales = work.runs / "batch" / "no-terms"
+    for lang in LANGS:
+        (locales / lang).mkdir(parents=True, exist_ok=True)
+        header = (REPO / "locales" / lang / "glossary.csv").read_text(encoding="utf-8").splitlines()[0]
+        (locales / lang / "glossary.csv").write_text(header + "\n", encoding="utf-8")
+    for name in envs:
+        fresh(work.runs / "batch" / f"md-no-terms-{name}")
+    result["publish_no_terms"] = _publish_both_ways(work, envs, sources, "md-no-terms", "--no-cache", "--format",
+                                                    "md", "--locales", str(locales))
+
+    # first publish with an empty memory, unchanged, one sentence edited (all formats)
+    few = sources[:republish_n]
+    caches = {name: fresh(work.runs / "batch" / f"memory-{name}.sqlite3") for name in envs}
+    for name in envs:
+        fresh(work.runs / "batch" / f"full-{name}")
+    republish = {"articles": republish_n}
+    republish["first"] = _publish_both_ways(work, envs, few, "full", cache=caches)
+    republish["unchanged"] = _publish_both_ways(work, envs, few, "full", cache=caches)
+    original = few[0].read_text(encoding="utf-8")
+    edited = original.replace("follows a period of increasing engagement", "follows a long period of growing engagement")
+    if edited == original:
+        raise SystemExit("the edit sentence is no longer in the benchmark article: update measure_batch")
+    few[0].write_text(edited, encoding="utf-8")
+    try:
+        republish["edited"] = _publish_both_ways(work, envs, few, "full", cache=caches)
+    finally:
+        few[0].write_text(original, encoding="utf-8")
+    result["republish"] = republish
+
+    # the render phase of one html,pdf run (every sentence in the memory), timed inside it
+    render: dict[str, dict] = {}
+    result["cpu_parallel_ratio"] = cpu_parallel_ratio()
+    log(f"  two processes on this machine now: {result['cpu_parallel_ratio']:.2f}x the wall time of one "
+        "(0.5 = 2 free cores)")
+    for jobs in ("1", "2"):
+        output = fresh(work.runs / "batch" / f"render-{jobs}")
+        timed = worker(work, "render-phase", jobs, str(caches["after"]), str(output), *map(str, few))
+        render[jobs] = {"render_s": timed["render_s"], "pages": timed["pages"], "publish_s": timed["publish_s"],
+                        "max_rss_mb": timed["process_max_rss_mb"]}
+        log(f"  render phase, {timed['pages']} pages of {len(few)} articles, --jobs {jobs}: "
+            f"{timed['render_s']:.1f} s (whole publish {timed['publish_s']:.1f} s)")
+    result["render"] = render
+    result["load_average_at_end"] = os.getloadavg()
+    return result
+
+
 # --- in-process workers ----------------------------------------------------------------------
+
+
+def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources: str) -> dict:
+    """Item 7: one `publish --format html,pdf --jobs N` run in this process,
+    the time of its render phase (translate.batch._render: every page to
+    bytes, --jobs processes) taken inside it; translation and writing are
+    not part of it."""
+    from translate import batch
+    from translate.cli import cli
+
+    timed = {}
+    render = batch._render
+
+    def timing(pages, formats, n, progress):
+        start = time.perf_counter()
+        render(pages, formats, n, progress)
+        timed["render_s"] = time.perf_counter() - start
+        timed["pages"] = len(pages)
+
+    batch._render = timing
+    start = time.perf_counter()
+    try:
+        cli.main(["publish", *sources, "--to", ",".join(LANGS), "--models-dir", str(work.models), "--config",
+                  str(work.config), "--output", output, "--cache", cache, "--format", "html,pdf", "--jobs", jobs],
+                 standalone_mode=False)
+    except SystemExit:
+        pass
+    timed["publish_s"] = time.perf_counter() - start
+    if "render_s" not in timed:
+        raise SystemExit("the publish run rendered nothing")
+    return timed
+
 
 
 def _article_parts(doc):
@@ -632,6 +841,33 @@ def targets(r: dict) -> list[dict]:
             add(f"peak RSS, {c['articles']} articles in one publish", f"{c['max_rss_mb']:.0f} MB "
                 f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
                 c["max_rss_mb"] <= limit)
+    b = r.get("batch")
+    if b:
+        before, after = b["publish"]["before"], b["publish"]["after"]
+        add(f"model loads, {b['articles']} articles x 4 languages", f"{after['model_loads']} "
+            f"(one article per run: {before['model_loads']})", f"= {b['distinct_models']} distinct models",
+            after["model_loads"] == b["distinct_models"])
+        ratio = after["seconds"] / before["seconds"]
+        add(f"{b['articles']} articles, wall time one run / one run per article", f"{ratio:.2f}x", "<= 0.60x",
+            ratio <= 0.6)
+        if "publish_no_terms" in b:
+            n = b["publish_no_terms"]
+            ratio = n["after"]["seconds"] / n["before"]["seconds"]
+            add(f"the same without the glossaries' terms", f"{ratio:.2f}x", "(<= 0.60x)", ratio <= 0.6)
+        if "setup" in r:
+            limit = max(r["setup"]["model_bin_mb"].values()) + 300
+            peak = max(after["max_rss_mb"], b["republish"]["first"]["after"]["max_rss_mb"],
+                       *(j["max_rss_mb"] for j in b["render"].values()))
+            add(f"peak RSS, batch runs (translation; render with --jobs)", f"{peak:.0f} MB "
+                f"(one article per run: {before['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
+                peak <= limit)
+        ratio = b["render"]["2"]["render_s"] / b["render"]["1"]["render_s"]
+        add("render phase, --jobs 2 / --jobs 1", f"{ratio:.2f}x (CPU probe {b['cpu_parallel_ratio']:.2f}x)",
+            "<= 0.65x (2 cores)", ratio <= 0.65)
+        rp = b["republish"]
+        share = rp["unchanged"]["after"]["seconds"] / rp["first"]["after"]["seconds"]
+        add(f"unchanged re-publish / first publish, {rp['articles']} articles in one run", f"{share:.2%}", "< 5%",
+            share < 0.05)
     return out
 
 
@@ -689,6 +925,33 @@ def table(r: dict) -> str:
             f"largest model.bin {max(r['setup']['model_bin_mb'].values()):.0f} MB"
             + (f"; Python + CTranslate2 + one model alone {r['model_rss']['max_rss_mb']:.0f} MB"
                if "model_rss" in r else ""))
+    b = r.get("batch")
+    if b:
+        n = b["articles"]
+        for name, how in (("before", f"one CLI run per article, code of {b['baseline']}"),
+                          ("after", "one run, this code")):
+            p = b["publish"][name]
+            row(f"7. {n} articles x 4 languages, `publish --format md --no-cache`, {how}", f"{p['seconds']:.1f} s", 1,
+                f"{p['model_loads']} model loads, peak RSS {p['max_rss_mb']:.0f} MB")
+        for name, how in (("before", "one CLI run per article"), ("after", "one run")):
+            p = b.get("publish_no_terms", {}).get(name)
+            if p:
+                row(f"7. the same without the glossaries' terms (`--locales` with empty glossaries), {how}",
+                    f"{p['seconds']:.1f} s", 1, f"{p['model_loads']} model loads, peak RSS {p['max_rss_mb']:.0f} MB")
+        rp = b["republish"]
+        for name in ("before", "after"):
+            first, same, edit = (rp[k][name] for k in ("first", "unchanged", "edited"))
+            row(f"7. {rp['articles']} articles (md,html,pdf): first / unchanged / one sentence of one article "
+                f"edited, {name}", f"{first['seconds']:.1f} / {same['seconds']:.2f} / {edit['seconds']:.1f} s", 1,
+                f"unchanged {same['seconds'] / first['seconds']:.2%} of first, {same['model_loads']} model loads; "
+                f"edit {edit['seconds'] / first['seconds']:.1%} of first; peak RSS {first['max_rss_mb']:.0f} MB")
+        for jobs, j in sorted(b["render"].items()):
+            row(f"7. render phase, {j['pages']} pages (HTML + PDF) of {rp['articles']} articles, --jobs {jobs}",
+                f"{j['render_s']:.1f} s", 1,
+                f"timed inside one html,pdf publish from the memory ({j['publish_s']:.1f} s in all), "
+                f"peak RSS {j['max_rss_mb']:.0f} MB (the run's process)")
+        row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
+            f"{b['cpu_parallel_ratio']:.2f}x", 1, "measured before the render phase: what 2 jobs could gain then")
     lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     t = r.get("targets") or []
@@ -729,8 +992,13 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory")
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
+                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--baseline", default="main",
+                        help="git commit whose code item 7 runs one article at a time (default main)")
+    parser.add_argument("--batch-articles", type=int, default=None, help="articles in item 7 (default 20; --quick 3)")
+    parser.add_argument("--republish-articles", type=int, default=None,
+                        help="articles in item 7's re-publish and render phase (default 5; --quick 2)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
     parser.add_argument("--json", type=Path, default=None,
                         help="results file (default bench/results.json; --quick: WORK/results-quick.json)")
@@ -752,6 +1020,8 @@ def main(argv=None) -> None:
             start = time.perf_counter()
             files = bigmodel.ensure_packages(work.packages, LANGS, log=log)
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
+        elif args.worker == "render-phase":
+            result = worker_render_phase(work, *args.worker_args)
         elif args.worker == "model-rss":
             result = worker_model_rss(work)
         else:
@@ -802,11 +1072,16 @@ def main(argv=None) -> None:
         ("republish", "republish", lambda: measure_republish(work, runs)),
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
+        ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (3 if args.quick else 20),
+                                                 args.baseline, args.republish_articles or (2 if args.quick else 5))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
               "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
-              "model_rss": "6. memory of one model alone", None: "warm-up publish (untimed): OS file and font caches"}
+              "model_rss": "6. memory of one model alone",
+              "batch": f"7. batch publishing: one run vs one run per article ({args.baseline}), re-publish, "
+                       "render --jobs 1/2",
+              None: "warm-up publish (untimed): OS file and font caches"}
     failed = None
     for step, key, action in steps:
         if step != "setup" and step not in only and not (step == "republish" and "render" in only):

@@ -1195,7 +1195,8 @@ def _three_articles(w) -> list[str]:
     first = w.source(good.format("before"), name="before.md")
     bad = w.source(good.format("broken").replace("Russia", "Moscow"), name="broken.md")
     last = w.source(good.format("after"), name="after.md")
-    return [*w.publish(first, formats="md,html,pdf"), str(bad), str(last)]
+    # --jobs 1: the fault is injected into this process, where the pages are then rendered
+    return [*w.publish(first, "--jobs", "1", formats="md,html,pdf"), str(bad), str(last)]
 
 
 @case("source: WeasyPrint's RecursionError in one article between two good ones", 1, r"broken\.md",

@@ -220,6 +220,8 @@ class TranslationMemory:
                 " translator TEXT NOT NULL, approved TEXT NOT NULL, slug TEXT NOT NULL,"
                 " file TEXT NOT NULL, PRIMARY KEY (lang, source))"
             )
+            # what a source file (name and bytes) gave when read: translate.unchanged
+            self.db.execute("CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, note TEXT NOT NULL)")
         except BaseException:
             self.db.close()
             raise
@@ -269,6 +271,18 @@ class TranslationMemory:
                 self.db.execute("DELETE FROM segments")
             self.db.execute("VACUUM")
         return count
+
+    # --- notes on sources (translate.unchanged) -----------------------------
+
+    def source_note(self, key: str) -> str | None:
+        with _guard(self.path):
+            row = self.db.execute("SELECT note FROM sources WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_source_note(self, key: str, note: str) -> None:
+        with _guard(self.path), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", (key, note))
 
     # --- approved human translations ---------------------------------------
 

@@ -98,6 +98,10 @@ class Article:
         self.committing = False  # True once write() has begun renaming files into place
         self._known: dict[str, tuple[str, int]] = {}   # rel path -> (SHA-256, size) of its content after this run
         self._changed: set[str] = set()                # rel paths this run rewrites
+        # (language key, inputs fingerprint) -> {format: bytes}: pages a batch
+        # run rendered beforehand in worker processes (translate.batch); used
+        # only where the fingerprint write() computes under the lock is the same.
+        self.rendered: dict[tuple[str, str], dict[str, bytes]] = {}
 
     @contextmanager
     def lock(self, on_wait=None):
@@ -142,10 +146,24 @@ class Article:
             content.commit()
 
     def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
-        """Render each edition whose inputs changed; the language switcher of
-        each links to every edition that has an HTML page after this run."""
+        """Render each edition whose inputs changed (or take the bytes rendered
+        beforehand from the very same inputs) and stage its files."""
+        for edition, page in self.pages_to_render(editions):
+            rendered = self.rendered.get((edition.lang.key, edition.inputs)) or render_page(page, self.formats)
+            edition.files = []
+            for name in self.formats:
+                path = self.file_for(edition.lang, WRITERS[name].extension)
+                self._put(staged, path, rendered[name])
+                edition.files.append(path)
+
+    def pages_to_render(self, editions: list[Edition]) -> list[tuple[Edition, Page]]:
+        """Fingerprint each edition; the pages of those whose files must be
+        rendered again. The language switcher of each links to every edition
+        that has an HTML page after this run. An edition whose files of the
+        previous run are current gets them (files, published, reused)."""
         self._linked = self.linked_keys(editions)
         links = [(ALL[key], self._href(key)) for key in self._linked]
+        todo = []
         for edition in editions:
             if edition.carried is not None:
                 continue  # made from the same inputs, with the same links: nothing to do
@@ -155,7 +173,8 @@ class Article:
                 edition.files, edition.published, edition.reused = previous
                 continue
             edition.published = self.published
-            edition.files = self._render_edition(edition, links, staged)
+            todo.append((edition, self._page(edition, links)))
+        return todo
 
     def _href(self, key: str) -> str:
         # A slug may hold spaces or non-Latin letters: links are percent-encoded.
@@ -237,20 +256,13 @@ class Article:
         files = [self.file_for(edition.lang, WRITERS[f].extension) for f in self.formats]
         return files, datetime.fromisoformat(entry["published"]), True
 
-    def _render_edition(self, edition: Edition, links, staged: StagedFiles) -> list[Path]:
+    def _page(self, edition: Edition, links) -> Page:
         lang = edition.lang
-        page = Page(edition.doc, lang, links, self.published,
+        return Page(edition.doc, lang, links, self.published,
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
                     glossary_checked=edition.glossary_checked, media=self.media,
                     reviewed=reviewed_count(edition.record), site_url=self.site_url)
-        written = []
-        for name in self.formats:
-            writer = WRITERS[name]
-            path = self.file_for(lang, writer.extension)
-            self._put(staged, path, writer.write(page))
-            written.append(path)
-        return written
 
     def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
         """Stage index.html, manifest.json and SHA256SUMS; returns the
@@ -298,12 +310,8 @@ class Article:
         self._put(staged, self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         files["manifest.json"] = self._digest("manifest.json")
 
-        def sums(listed: dict) -> str:
-            # sha256sum -c format: two spaces, paths relative to output/<slug>/
-            return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(listed.items()))
-
-        self._put(staged, self.folder / "SHA256SUMS", sums(files))
-        return sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
+        self._put(staged, self.folder / "SHA256SUMS", sha256sums(files))
+        return sha256sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
 
     def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> dict[str, str]:
         """Stage the web fonts the HTML pages reference (translate.render.webfonts);
@@ -348,6 +356,21 @@ class Article:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
+
+
+def sha256sums(listed: dict[str, str]) -> str:
+    """SHA256SUMS of ``listed`` (rel path -> digest), in ``sha256sum -c``
+    format: two spaces, paths relative to output/<slug>/."""
+    return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(listed.items()))
+
+
+def render_page(page: Page, formats: list[str]) -> dict[str, bytes]:
+    """The bytes of each of ``formats`` for one page (what a render worker does)."""
+    out = {}
+    for name in formats:
+        data = WRITERS[name].write(page)
+        out[name] = data.encode("utf-8") if isinstance(data, str) else data
+    return out
 
 
 def previous_editions(folder: Path) -> dict:

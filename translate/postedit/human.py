@@ -68,7 +68,13 @@ def approved_for(doc: Document, lang: str, memory: TranslationMemory | None = No
     """The approved translations that apply to ``doc``'s segments. Without a
     memory (publish --no-cache) the default memory file is read, if it exists:
     human translations are not a cache that --no-cache bypasses."""
-    sources = [notation_of(s) for s in doc.segments()]
+    return approved_for_sources([notation_of(s) for s in doc.segments()], lang, memory)
+
+
+def approved_for_sources(sources: list[str], lang: str, memory: TranslationMemory | None = None) -> Approved:
+    """approved_for, given the article's segments in notation (``notation_of``):
+    what an unchanged re-publish (translate.unchanged) looks up without
+    reading the Markdown again."""
     if memory is None:
         from translate.memory import default_path
 
