@@ -157,7 +157,8 @@ beam_size_option = click.option(
     help="Beam width for decoding (1 is fastest).")
 batch_tokens_option = click.option(
     "--batch-tokens", type=click.IntRange(64, 65536), default=4096, show_default=True,
-    help="Tokens per CTranslate2 batch.")
+    help="Tokens per CTranslate2 batch (publish uses at most 512: its batches hold several articles, "
+         "and memory grows with a batch's tokens).")
 
 
 def _split_languages(ctx, param, value):
