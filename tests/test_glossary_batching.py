@@ -51,7 +51,8 @@ def test_a_document_at_once_reads_as_segment_by_segment_with_one_call_per_round(
         # each kind: as many rounds as the most questions one segment asks.
         assert sum(n for _, n in model.calls) == sum(asked), lang
         assert len(model.calls) <= 2 * max(asked), (lang, model.calls)
-        assert sum(asked) == 0 or len(model.calls) < sum(asked), (lang, model.calls)
+        if sum(1 for n in asked if n) > 1:   # several segments ask: fewer calls than questions
+            assert len(model.calls) < sum(asked), (lang, model.calls)
 
 
 def test_only_pashto_asks_for_whole_sentences_where_no_particle_decides():
@@ -110,6 +111,9 @@ def test_a_re_decode_is_asked_only_where_a_word_after_the_term_agreed_with_what_
     assert not repair._changes_agreement("ru", "эмират", "Талибан", " заявил в понедельник.")
     # Plural to singular: a plural verb must change.
     assert repair._changes_agreement("ru", "талибы", "Талибан", " заявили в понедельник.")
+    # A verb agrees only with its subject: a term in another case has none.
+    assert not repair._changes_agreement("ru", "организации", "Талибана", " заявила в понедельник.")
+    assert not repair._changes_agreement("ru", "организацию", "Талибану", " заявила в понедельник.")
 
 
 def test_the_words_that_must_agree_end_where_the_last_of_them_ends():

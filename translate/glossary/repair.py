@@ -374,17 +374,19 @@ def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str =
     term), or 0 when none must: the placed Russian form has another gender or
     number than what the engine wrote, and a word after it in the same clause
     agreed with what the engine wrote (a verb, a short adjective or
-    participle). A re-decode costs a decoding step per token, so it is asked
+    participle). Those forms agree only with a subject, so both must read as
+    nominatives. A re-decode costs a decoding step per token, so it is asked
     only where something can disagree, and only up to the last such word."""
     if lang != "ru":
         return 0
     morph = term_forms._morph()
 
     def head(text: str):
+        """The nominative reading of the first noun or adjective, or None."""
         for word in text.split():
             parses = [p for p in morph.parse(word.strip(".,;:!?«»()")) if p.tag.POS in ("NOUN", "ADJF")]
             if parses:
-                return parses[0].tag
+                return next((p.tag for p in parses if p.tag.case == "nomn"), None)
         return None
 
     def agrees(tag, head_tag) -> bool:
