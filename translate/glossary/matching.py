@@ -19,8 +19,9 @@ and an ezafe -ی after a final vowel letter belongs to the word (روسیه‌ی
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from translate.glossary import forms as term_forms
@@ -121,17 +122,26 @@ class Glossary:
     lang: str | None = None
     path: Path | None = None
     checksum: str = ""
-    _source_patterns: tuple = field(default=(), repr=False, compare=False)
-    _exclude_patterns: tuple = field(default=(), repr=False, compare=False)
-    _target_patterns: tuple = field(default=(), repr=False, compare=False)
-    _flag_patterns: tuple = field(default=(), repr=False, compare=False)
 
-    def __post_init__(self):
-        set_ = object.__setattr__
-        set_(self, "_source_patterns", tuple(compile_source(e.sources) for e in self.entries))
-        set_(self, "_exclude_patterns", tuple(compile_source(e.excludes) for e in self.entries))
-        set_(self, "_target_patterns", tuple(compile_target(self.accepted(e), self.lang) for e in self.entries))
-        set_(self, "_flag_patterns", tuple(compile_target(e.flags, self.lang) for e in self.entries))
+    # The patterns are compiled on first use: generating a Russian or Kazakh
+    # glossary's inflections and compiling them is most of loading it, and a
+    # publish that carries every edition over (only the file's checksum
+    # matters then) never matches anything.
+    @functools.cached_property
+    def _source_patterns(self) -> tuple:
+        return tuple(compile_source(e.sources) for e in self.entries)
+
+    @functools.cached_property
+    def _exclude_patterns(self) -> tuple:
+        return tuple(compile_source(e.excludes) for e in self.entries)
+
+    @functools.cached_property
+    def _target_patterns(self) -> tuple:
+        return tuple(compile_target(self.accepted(e), self.lang) for e in self.entries)
+
+    @functools.cached_property
+    def _flag_patterns(self) -> tuple:
+        return tuple(compile_target(e.flags, self.lang) for e in self.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
