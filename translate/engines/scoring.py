@@ -30,9 +30,11 @@ def _tokens(encode: Encode, text: str) -> list[str]:
 
 
 # Tokens per score_batch batch: the output layer's log-probabilities are
-# batch tokens x vocabulary floats (1,024 tokens of a 32k vocabulary added
-# 250 MB to the peak), and on a CPU larger batches are no faster per token.
-SCORE_BATCH_TOKENS = 256
+# batch tokens x vocabulary floats, twice (1,024 tokens of a 32k vocabulary
+# added 250 MB to the peak). Measured on the benchmark's 20 articles x 4
+# languages in one run: 256 tokens peaked at 454 MB in 110 s, 128 at 344 MB in
+# 122 s, 64 at 340 MB in 125 s (target: largest model + 300 MB = 396 MB).
+SCORE_BATCH_TOKENS = 128
 
 # Target tokens scored after the last one where a question's candidates
 # differ: the words right after a term (its agreement) still count, the rest of
