@@ -230,3 +230,25 @@ def test_fetcher_allows_package_fonts_only(tmp_path):
         with pytest.raises(RefusedResource):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 6
+
+
+def test_the_same_page_rendered_at_another_moment_is_the_same_pdf(monkeypatch):
+    """fontTools stamps embedded font subsets with the clock unless
+    SOURCE_DATE_EPOCH is set: the renderer sets it to the publication time for
+    the write, and leaves the environment as it found it."""
+    import os
+
+    import fontTools.misc.timeTools as timetools
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = '<!DOCTYPE html><html lang="ru"><head><title>t</title></head><body><p>Москва и Кабул</p></body></html>'
+    pdfs = []
+    for clock in (1_700_000_000.0, 1_800_000_000.0):
+        monkeypatch.setattr(timetools.time, "time", lambda clock=clock: clock)
+        pdfs.append(render_pdf(html, lang=ALL["ru"], title="t", published=PUBLISHED))
+        assert "SOURCE_DATE_EPOCH" not in os.environ
+    assert pdfs[0] == pdfs[1]
+    # a value the user set is kept, and used
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    assert render_pdf(html, lang=ALL["ru"], title="t", published=PUBLISHED) != pdfs[0]
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1600000000"

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -300,4 +300,25 @@ def render_pdf(
     metadata.created = metadata.created or metadata.modified
     metadata.generator = f"{GENERATOR} (WeasyPrint {weasyprint.__version__})"
     metadata.attachments = []   # <link rel=attachment> would embed files
-    return document.write_pdf(pdf_variant="pdf/ua-1", finisher=_viewer_preferences(lang))
+    with _font_timestamps(published):
+        return document.write_pdf(pdf_variant="pdf/ua-1", finisher=_viewer_preferences(lang))
+
+
+@contextmanager
+def _font_timestamps(published: date | datetime):
+    """fontTools stamps each embedded font subset's 'head' table with the time
+    it is written, unless SOURCE_DATE_EPOCH names one (reproducible-builds):
+    the same page rendered a second later was another PDF, and a signed
+    edition could not be rebuilt byte for byte. The publication time is used,
+    as for /CreationDate; a SOURCE_DATE_EPOCH the user set wins."""
+    if os.environ.get("SOURCE_DATE_EPOCH") is not None:
+        yield
+        return
+    moment = published if isinstance(published, datetime) else datetime.combine(published, time(), timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(moment.timestamp())))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
