@@ -247,18 +247,7 @@ class ArgosStore:
 
     def list(self) -> tuple[list[InstalledPackage], list[BrokenModel]]:
         """Installed packages (sorted by pair) and folders that are not readable packages."""
-        packages: list[InstalledPackage] = []
-        broken: list[BrokenModel] = []
-        if not self.folder.is_dir():
-            return packages, broken
-        install.recover(self.folder)
-        for entry in sorted(self.folder.iterdir()):
-            if not entry.is_dir() or install.is_hidden(entry):
-                continue
-            try:
-                packages.append(read_package(entry))
-            except ModelError as err:
-                broken.append(BrokenModel(entry, str(err)))
+        packages, broken = install.read_installed(self.folder, read_package)
         packages.sort(key=lambda p: (p.from_code, p.to_code, _version_key(p.version)))
         return packages, broken
 

@@ -20,9 +20,9 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence, TypeVar
 
-from translate.models.store import Check, InvalidModelError, one_line
+from translate.models.store import BrokenModel, Check, InvalidModelError, ModelError, one_line
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-")
 _ASIDE = re.compile(r"^\.aside-(?P<pid>\d+)\.(?P<name>.+)$")
@@ -139,6 +139,28 @@ def retire(path: Path, staging_dir: Path) -> None:
     """Move an installed folder into the staging folder (deleted with it): a
     rename first, so that it disappears whole even if deleting is interrupted."""
     os.rename(path, Path(tempfile.mkdtemp(dir=staging_dir, prefix="retired-")) / "folder")
+
+
+Read = TypeVar("Read")
+
+
+def read_installed(folder: Path, read: Callable[[Path], Read]) -> tuple[list[Read], list[BrokenModel]]:
+    """Every model folder in ``folder`` read with ``read``, and the folders it
+    refuses (a ModelError) as broken: listing never raises for one bad folder.
+    Installs interrupted earlier are recovered first; staging folders are skipped."""
+    models: list[Read] = []
+    broken: list[BrokenModel] = []
+    if not folder.is_dir():
+        return models, broken
+    recover(folder)
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir() or is_hidden(entry):
+            continue
+        try:
+            models.append(read(entry))
+        except ModelError as err:
+            broken.append(BrokenModel(entry, str(err)))
+    return models, broken
 
 
 def recover(folder: Path) -> list[Path]:

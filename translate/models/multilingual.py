@@ -289,18 +289,7 @@ class MultilingualStore:
     def list(self) -> tuple[list[InstalledModel], list[BrokenModel]]:
         """Installed models (sorted by family preference, then name) and folders
         that are not usable models. Never raises for a broken folder."""
-        models: list[InstalledModel] = []
-        broken: list[BrokenModel] = []
-        if not self.folder.is_dir():
-            return models, broken
-        install.recover(self.folder)
-        for entry in sorted(self.folder.iterdir()):
-            if not entry.is_dir() or install.is_hidden(entry):
-                continue
-            try:
-                models.append(read_model(entry))
-            except ModelError as err:
-                broken.append(BrokenModel(entry, str(err)))
+        models, broken = install.read_installed(self.folder, read_model)
         models.sort(key=lambda m: (FAMILY_PREFERENCE.index(m.family), m.name))
         return models, broken
 
