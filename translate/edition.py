@@ -45,18 +45,17 @@ class Setup:
 
 
 class Stage(Protocol):
-    """A post-editing stage: takes the source text and the translation so far,
-    returns the new translation (alignment kept up to date) and its findings."""
+    """A post-editing stage: takes each segment's source text and translation
+    so far, returns the new translations (alignment kept up to date) and their
+    findings."""
 
     name: str
     source: resources.DataFile  # the data file it applies
     checksum: str               # SHA-256 of that file's bytes
 
-    def apply(self, source_text: str, translation: Translation) -> tuple[Translation, tuple]: ...
-
     def apply_many(self, items: list[tuple[str, Translation]]) -> list[tuple[Translation, tuple]]:
-        """``apply`` over every segment of a document (one list, so a stage
-        that asks the model can ask for all segments in one call)."""
+        """Every (source text, translation) segment of a document at once, so
+        that a stage that asks the model can ask for all of them in one call."""
         ...
 
     def bind(self, engine: Engine) -> "Stage":
@@ -86,13 +85,10 @@ class AdaptationStage:
     checksum: str = ""
     name: str = "adaptation"
 
-    def apply(self, source_text, translation):
+    def apply_many(self, items):
         from translate import adaptation
 
-        return adaptation.adapt(self.rules, source_text, translation)
-
-    def apply_many(self, items):
-        return [self.apply(source_text, translation) for source_text, translation in items]
+        return [adaptation.adapt(self.rules, source_text, translation) for source_text, translation in items]
 
     def bind(self, engine):
         return self
@@ -107,11 +103,6 @@ class GlossaryStage:
     checksum: str = ""
     name: str = "glossary"
     model: object = None   # translate.glossary.TermModel: the engine's model chooses each term's form
-
-    def apply(self, source_text, translation):
-        from translate import glossary
-
-        return glossary.enforce(self.glossary, source_text, translation, model=self.model)
 
     def apply_many(self, items):
         from translate import glossary
@@ -237,14 +228,10 @@ def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Eng
     return engine
 
 
-def run_stages(source_text: str, raw: Translation, stages) -> tuple[Translation, tuple[Step, ...]]:
-    """Each stage over one segment, in order: the final translation and what each did."""
-    return run_stages_many([(source_text, raw)], stages)[0]
-
-
 def run_stages_many(items: list[tuple[str, Translation]], stages) -> list[tuple[Translation, tuple[Step, ...]]]:
-    """``run_stages`` for many (source text, raw translation) segments: each
-    stage over all of them at once (``Stage.apply_many``), in order."""
+    """Each stage, in order, over all (source text, raw translation) segments at
+    once (``Stage.apply_many``): each segment's final translation and what each
+    stage did to it."""
     current = [raw for _, raw in items]
     steps: list[list[Step]] = [[] for _ in items]
     for stage in stages:

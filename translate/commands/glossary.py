@@ -281,10 +281,11 @@ def diff(old, new, articles, lang_key, **translation):
     others = [stage for stage in plan.stages if stage.name != "glossary"]
     old_stages = [stage.bind(engine) for stage in others + [GlossaryStage(old_g)]]
     new_stages = [stage.bind(engine) for stage in others + [GlossaryStage(new_g)]]
+    segments = [(text, raw) for (_, _, text, _), raw in zip(affected, translations)]
+    befores = edition_stage.run_stages_many(segments, old_stages)
+    afters = edition_stage.run_stages_many(segments, new_stages)
     differ = 0
-    for (article, index, text, _), raw in zip(affected, translations):
-        before, _ = edition_stage.run_stages(text, raw, old_stages)
-        after, _ = edition_stage.run_stages(text, raw, new_stages)
+    for (article, index, text, _), (before, _), (after, _) in zip(affected, befores, afters):
         if before.text == after.text:
             continue
         differ += 1
