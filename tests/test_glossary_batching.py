@@ -102,24 +102,24 @@ def test_without_a_model_nothing_is_asked():
 def test_a_re_decode_is_asked_only_where_a_word_after_the_term_agreed_with_what_it_replaced():
     # организация (feminine) replaced by Талибан (masculine): «заявила» agreed
     # with what the engine wrote and must change; «в Кабуле» cannot disagree.
-    assert repair._changes_agreement("ru", "организация", "Талибан", " заявила в понедельник.")
-    assert not repair._changes_agreement("ru", "организация", "Талибан", " в Кабуле.")
+    assert repair._words_to_agree("ru", "организация", "Талибан", " заявила в понедельник.")
+    assert not repair._words_to_agree("ru", "организация", "Талибан", " в Кабуле.")
     # The agreeing word is in another clause: not this term's predicate.
-    assert not repair._changes_agreement("ru", "организация", "Талибан", " в Кабуле, где она заявила.")
+    assert not repair._words_to_agree("ru", "организация", "Талибан", " в Кабуле, где она заявила.")
     # Same gender and number: nothing to change whatever follows.
-    assert repair._changes_agreement("ru", "движение", "Талибан", " заявило в понедельник.")
-    assert not repair._changes_agreement("ru", "эмират", "Талибан", " заявил в понедельник.")
+    assert repair._words_to_agree("ru", "движение", "Талибан", " заявило в понедельник.")
+    assert not repair._words_to_agree("ru", "эмират", "Талибан", " заявил в понедельник.")
     # Plural to singular: a plural verb must change.
-    assert repair._changes_agreement("ru", "талибы", "Талибан", " заявили в понедельник.")
+    assert repair._words_to_agree("ru", "талибы", "Талибан", " заявили в понедельник.")
     # A verb agrees only with its subject: a term in another case has none.
-    assert not repair._changes_agreement("ru", "организации", "Талибана", " заявила в понедельник.")
-    assert not repair._changes_agreement("ru", "организацию", "Талибану", " заявила в понедельник.")
+    assert not repair._words_to_agree("ru", "организации", "Талибана", " заявила в понедельник.")
+    assert not repair._words_to_agree("ru", "организацию", "Талибану", " заявила в понедельник.")
 
 
 def test_the_words_that_must_agree_end_where_the_last_of_them_ends():
-    assert repair._changes_agreement("ru", "организация", "Талибан", " заявила в понедельник.") == len(" заявила")
+    assert repair._words_to_agree("ru", "организация", "Талибан", " заявила в понедельник.") == len(" заявила")
     rest = " заявила и подписала, что согласна."
-    assert repair._changes_agreement("ru", "организация", "Талибан", rest) == len(" заявила и подписала,")
+    assert repair._words_to_agree("ru", "организация", "Талибан", rest) == len(" заявила и подписала,")
 
 
 class Redecoder:

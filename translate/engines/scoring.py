@@ -116,7 +116,7 @@ def complete_batch(translator, encode: Encode, decode: Decode,
     new tokens is per call in CTranslate2, so the largest one applies to all."""
     if not requests:
         return []
-    encoded, batch, prefixes, limit = [], [], [], 0
+    source_pieces, batch, prefixes, limit = [], [], [], 0
     for source, prefix, new_tokens in requests:
         pieces = encode(source)
         forced = _tokens(encode, prefix)
@@ -124,15 +124,15 @@ def complete_batch(translator, encode: Encode, decode: Decode,
             # as the engines bound a first translation (DecodingOptions): twice the
             # source and a margin, not a fixed 256 tokens a weak model fills
             new_tokens = 2 * len(pieces) + 16
-        encoded.append((pieces, forced))
+        source_pieces.append(pieces)
         batch.append([*source_prefix, *(p.token for p in pieces), *source_suffix])
         prefixes.append([*target_prefix, *forced])
         limit = max(limit, new_tokens + len(forced))
     results = translator.translate_batch(
         batch, target_prefix=prefixes, return_attention=True, beam_size=beam_size,
         max_decoding_length=limit, replace_unknowns=True, max_batch_size=1024, batch_type="tokens")
-    return [_completion(result, pieces, forced_all, prefix, decode, len(source_prefix))
-            for result, (pieces, _), forced_all, (_, prefix, _) in zip(results, encoded, prefixes, requests)]
+    return [_completion(result, pieces, forced, prefix, decode, len(source_prefix))
+            for result, pieces, forced, (_, prefix, _) in zip(results, source_pieces, prefixes, requests)]
 
 
 def _completion(result, pieces, forced: list[str], prefix: str, decode: Decode, offset: int) -> Translation:

@@ -321,7 +321,7 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
         detail += f"; {left} more word group(s) aligned to it left in place"
     if how:
         detail += "; check that the sentence reads well"
-    window = _changes_agreement(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
+    window = _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
     if window:
         detail += ((yield from _redecode(work, placed, source_text, window)) if asks_model else
                    "; its gender or number differs from what the engine wrote: check that the words after it agree")
@@ -369,7 +369,7 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     return forms[best], scores[best], forms[second], scores[second]
 
 
-def _changes_agreement(lang: str | None, replaced: str, chosen: str, rest: str = "") -> int:
+def _words_to_agree(lang: str | None, replaced: str, chosen: str, rest: str = "") -> int:
     """Where the words that must change end in ``rest`` (the text after the
     term), or 0 when none must: the placed Russian form has another gender or
     number than what the engine wrote, and a word after it in the same clause
