@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translate.glossary import forms as term_forms
-from translate.glossary.normalise import FOLD_TABLE, fold, fold_char, fold_source, fold_text, term_key
+from translate.glossary.normalise import FOLD_TABLE, fold, fold_source, fold_text, term_key
 
 ARABIC_SCRIPT = {"prs", "ps"}
 
