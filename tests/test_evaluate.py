@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate import evaluation
-from translate.cli import cli
-from translate.glossary import parse as parse_glossary
-from translate.markdown_reader import read_markdown
+from translate.evaluation import evaluate as evaluation
+from translate.cli.main import cli
+from translate.translation.glossary import parse as parse_glossary
+from translate.source.markdown import read_markdown
 
 ENGLISH = """\
 Russia removed the Taliban from its list of terrorist organizations.

@@ -44,7 +44,7 @@ def _env() -> dict:
 
 def test_the_package_has_the_modules_we_expect():
     names = all_modules()
-    assert "translate.models.routing" in names and "translate.engines.ct2" in names
+    assert "translate.translation.models.routing" in names and "translate.translation.engines.ct2" in names
     assert "translate.model_store" not in names        # the old twin stores are gone
     assert len(names) > 30
 
@@ -126,16 +126,16 @@ def test_no_import_cycle():
 
 def test_config_and_engines_know_nothing_of_stores_or_routing():
     for name in all_modules():
-        if name == "translate.config" or name.startswith("translate.engines"):
-            bad = {m for m in imports_of(name) if m.startswith("translate.models")}
+        if name == "translate.project.config" or name.startswith("translate.translation.engines"):
+            bad = {m for m in imports_of(name) if m.startswith("translate.translation.models")}
             assert not bad, f"{name} imports {bad}"
-    assert not {m for m in imports_of("translate.config") if m.startswith("translate.engines")}
+    assert not {m for m in imports_of("translate.project.config") if m.startswith("translate.translation.engines")}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["models", "--help"]])
 def test_help_imports_nothing_heavy(args):
     heavy = ("torch", "stanza", "ctranslate2", "weasyprint", "argostranslate.translate")
-    script = ("import sys\nfrom translate.cli import cli\ntry:\n"
+    script = ("import sys\nfrom translate.cli.main import cli\ntry:\n"
               f"    cli.main({args!r}, prog_name='translate')\nexcept SystemExit:\n    pass\n"
               f"print('imported:', ','.join(m for m in {heavy!r} if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(),

@@ -1,4 +1,4 @@
-"""`translate models ...` and translate.models: install, list, remove, verify Argos packages.
+"""`translate models ...` and translate.translation.models: install, list, remove, verify Argos packages.
 
 Packages are tiny real ones (tests/conftest.py builds them from a real
 CTranslate2 model); downloads come from an HTTP server on 127.0.0.1.
@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from localserver import QuietHandler, serving
-from translate.models import argos as store
-from translate.models import download
-from translate.models.argos import ArgosStore
-from translate.models.store import InvalidModelError
-from translate.commands.models import models
+from translate.translation.models import argos as store
+from translate.translation.models import download
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.store import InvalidModelError
+from translate.cli.models import models
 
 
 # --- helpers ------------------------------------------------------------------

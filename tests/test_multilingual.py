@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from localserver import serve_routes
-from translate.models import multilingual as model_store
-from translate.models.multilingual import MultilingualStore
-from translate.models.store import ModelError
-from translate.engines.base import EngineError
-from translate.engines.multilingual import MultilingualEngine
-from translate.languages import TARGETS
+from translate.translation.models import multilingual as model_store
+from translate.translation.models.multilingual import MultilingualStore
+from translate.translation.models.store import ModelError
+from translate.translation.engines.base import EngineError
+from translate.translation.engines.multilingual import MultilingualEngine
+from translate.project.languages import TARGETS
 
 SENTENCES = [
     "Russia has removed the Taliban from its list of terrorist organisations.",
@@ -297,7 +297,7 @@ def test_install_downloads_checks_and_installs(tmp_path, m2m_zip):
 
 
 def test_install_takes_the_location_from_the_configuration(tmp_path, m2m_zip):
-    from translate import config
+    from translate.project import config
 
     with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
         cfg = config.parse(f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\n'

@@ -1,0 +1,1 @@
+"""The command line: `main` (the verb table, errors as one line), `options` (shared options), one module per verb."""

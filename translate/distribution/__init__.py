@@ -1,0 +1,1 @@
+"""Distribution: signing, verifying and bundling published folders for readers."""

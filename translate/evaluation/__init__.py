@@ -1,0 +1,1 @@
+"""Measuring translation quality against reference translations (`translate evaluate`)."""

@@ -1,0 +1,1 @@
+"""What belongs to no stage: atomic file writes, signals, untrusted text, decoding users' text files."""
