@@ -506,11 +506,11 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
     the time of its render phase (translate.publishing.run._render: every page to
     bytes, --jobs processes) taken inside it; translation and writing are
     not part of it."""
-    from translate.publishing import run as batch
+    from translate.publishing import run as publish_run
     from translate.cli.main import cli
 
     timed = {}
-    render = batch._render
+    render = publish_run._render
 
     def timing(pages, formats, n, progress):
         start = time.perf_counter()
@@ -518,7 +518,7 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
         timed["render_s"] = time.perf_counter() - start
         timed["pages"] = len(pages)
 
-    batch._render = timing
+    publish_run._render = timing
     start = time.perf_counter()
     try:
         cli.main(["publish", *sources, "--to", ",".join(LANGS), "--models-dir", str(work.models), "--config",

@@ -53,9 +53,9 @@ def sources(tmp_path) -> list[Path]:
 
 @pytest.fixture
 def fixed_time(monkeypatch):
-    from translate.publishing import article as publication
+    from translate.publishing import article_editions
 
-    monkeypatch.setattr(publication, "now", lambda: FIXED)
+    monkeypatch.setattr(article_editions, "now", lambda: FIXED)
     # fontTools stamps each embedded font subset with the time it was made
     # (the 'head' table) unless SOURCE_DATE_EPOCH says which: the same page
     # rendered a second later is otherwise another PDF
@@ -146,7 +146,7 @@ def test_the_sentences_of_every_article_go_to_the_model_in_one_call(tmp_path, mo
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
     given, kwargs = calls[0]
-    from translate.source.markdown import read_markdown
+    from translate.source.markdown_reader import read_markdown
 
     # every article's sentences, the paragraph two articles share given once
     codec = sentencepiece.SentencePieceProcessor(
@@ -224,7 +224,7 @@ def test_an_unchanged_republish_reads_no_markdown_and_writes_nothing(tmp_path, m
 
 def test_an_approved_human_translation_is_published_though_the_source_is_unchanged(
         tmp_path, model_dirs, sources):
-    from translate.source.markdown import read_markdown
+    from translate.source.markdown_reader import read_markdown
     from translate.translation.memory import HumanTranslation, TranslationMemory
     from translate.translation.postedit.units import notation_of
 
@@ -246,8 +246,8 @@ def test_an_approved_human_translation_is_published_though_the_source_is_unchang
 def test_the_unchanged_check_knows_the_source_size_limit():
     # translate.publishing.unchanged keeps its own copy: importing translate.source.article would
     # import the Markdown reader, the cost an unchanged re-publish avoids
-    from translate.source import article as source
     from translate.publishing import unchanged
+    from translate.source import article as source
 
     assert unchanged.MAX_SOURCE_BYTES == source.MAX_SOURCE_BYTES
 

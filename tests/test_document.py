@@ -10,7 +10,7 @@ from translate.source.document import Mark, Segment
 from translate.translation.engines.base import Alignment, Translation
 from translate.source.inline import restore
 from translate.project.languages import TARGETS
-from translate.source.markdown import SourceError, parser, read_markdown, split_front_matter
+from translate.source.markdown_reader import SourceError, parser, read_markdown, split_front_matter
 from translate.publishing.render.markdown import write_markdown, write_segment
 from translate.translation.edition import translate_document
 

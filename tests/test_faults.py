@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 import pytest
 
 from translate.translation.models.argos import ArgosStore
-from translate.source.markdown import read_markdown
+from translate.source.markdown_reader import read_markdown
 from translate.translation.memory import TranslationMemory
 
 ROOT = Path(__file__).resolve().parent.parent

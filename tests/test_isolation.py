@@ -28,7 +28,7 @@ from translate.translation import glossary as gl
 from translate.translation.models.argos import ArgosStore
 from translate.translation.models.archive import ArchiveError, safe_extract
 from translate.cli.main import cli
-from translate.source.markdown import (
+from translate.source.markdown_reader import (
     CONTROLS, HIDDEN_ELEMENTS, SourceError, parser, read_markdown, split_front_matter,
 )
 from translate.publishing.render.markdown import write_markdown

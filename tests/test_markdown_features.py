@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from translate.cli.main import cli
 from translate.source.document import walk
 from translate.translation.engines.argos import ArgosEngine
-from translate.source.markdown import read_markdown
+from translate.source.markdown_reader import read_markdown
 from translate.source.media import prepare
 
 FEATURES = Path(__file__).resolve().parent / "articles" / "features"

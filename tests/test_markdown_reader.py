@@ -15,7 +15,7 @@ from PIL import Image
 from identity_engine import IdentityEngine
 from translate.source.document import walk
 from translate.project.languages import TARGETS
-from translate.source.markdown import SourceError, read_markdown
+from translate.source.markdown_reader import SourceError, read_markdown
 from translate.publishing.render.markdown import write_markdown
 from translate.source.media import MAX_IMAGE_BYTES, MediaError, prepare
 from translate.translation.edition import translate_document

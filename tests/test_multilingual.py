@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from localserver import serve_routes
+
+from translate.project import user_folders
+from translate.project.languages import TARGETS
+from translate.translation.engines.base import EngineError
+from translate.translation.engines.multilingual import MultilingualEngine
 from translate.translation.models import multilingual as model_store
 from translate.translation.models.multilingual import MultilingualStore
 from translate.translation.models.store import ModelError
-from translate.translation.engines.base import EngineError
-from translate.translation.engines.multilingual import MultilingualEngine
-from translate.project.languages import TARGETS
 
 SENTENCES = [
     "Russia has removed the Taliban from its list of terrorist organisations.",
@@ -235,10 +236,10 @@ def test_looks_like_multilingual(tmp_path, nllb_dir, ru_argos_package):
 def test_store_dir_resolution(tmp_path, monkeypatch):
     monkeypatch.delenv("TRANSLATE_MODELS_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert model_store.store_dir() == tmp_path / "data" / "newsroom-translate" / "models"
+    assert user_folders.multilingual_models_dir() == tmp_path / "data" / "newsroom-translate" / "models"
     monkeypatch.setenv("TRANSLATE_MODELS_DIR", str(tmp_path / "env"))
-    assert model_store.store_dir() == tmp_path / "env"
-    assert model_store.store_dir(tmp_path / "arg") == tmp_path / "arg"
+    assert user_folders.multilingual_models_dir() == tmp_path / "env"
+    assert user_folders.multilingual_models_dir(tmp_path / "arg") == tmp_path / "arg"
 
 
 def test_broken_folder_is_listed_not_fatal_and_removable(tmp_path, nllb_dir):

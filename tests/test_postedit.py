@@ -21,7 +21,7 @@ from identity_engine import IdentityEngine
 from translate.cli.main import cli
 from translate.source.document import Mark, Segment
 from translate.project.languages import target
-from translate.source.markdown import read_markdown
+from translate.source.markdown_reader import read_markdown
 from translate.translation.memory import HumanTranslation, TranslationMemory
 from translate.translation.edition import translate_document
 from translate.translation.postedit import exchange, po, tmx, xliff

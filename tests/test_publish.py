@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from translate.cli.main import cli
-from translate.source.markdown import read_markdown, split_front_matter
+from translate.source.markdown_reader import read_markdown, split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"

@@ -266,7 +266,7 @@ def test_nothing_from_the_document_becomes_live_markup():
 
 
 def test_markdown_article_renders_without_live_markup():
-    from translate.source.markdown import read_markdown
+    from translate.source.markdown_reader import read_markdown
 
     doc = read_markdown(
         "---\ntitle: A *test*\nslug: t\n---\n\n"

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from translate.cli.options import output_option, project_option
 from translate.cli.keys import one_line_errors
+from translate.cli.options import output_option, project_option
+from translate.distribution.bundle import write_bundles
+from translate.project.languages import ALL
 
 
 def _split_languages(ctx, param, value: str):
-    from translate.project.languages import ALL
-
     keys = [k.strip() for k in value.split(",") if k.strip()]
     bad = [k for k in keys if k not in ALL]
     if bad or not keys:
@@ -42,7 +42,6 @@ def bundle(slug, languages, per, output_dir, out_dir):
     Readers check a bundle with:
       minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c --ignore-missing SHA256SUMS
     """
-    from translate.distribution.bundle import write_bundles
 
     folder = Path(output_dir) / slug
     if not (folder / "manifest.json").is_file():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from translate.cli.options import cache_option
+from translate.project import user_folders
+from translate.translation.memory import DamagedMemory, TranslationMemory, reset_damaged
 
 
 @click.group()
@@ -23,7 +25,6 @@ def cache():
 def info(cache_path):
     """Where the memory is, how many machine segments and approved human
     translations it holds."""
-    from translate.translation.memory import TranslationMemory
 
     stats = TranslationMemory(cache_path).stats()
     click.echo(f"{stats['path']}: {stats['segments']} segments")
@@ -41,13 +42,12 @@ def clear(cache_path):
 
     A damaged memory file is replaced by an empty one (the damaged file is
     kept beside it as FILE.damaged); a read-only or locked one is left alone."""
-    from translate.translation.memory import DamagedMemory, TranslationMemory, default_path, reset_damaged
 
     try:
         memory = TranslationMemory(cache_path)
         removed = memory.clear()
     except DamagedMemory:
-        path = cache_path or default_path()
+        path = cache_path or user_folders.memory_file()
         kept = reset_damaged(path)
         click.echo(f"{path} was damaged: replaced by an empty memory (the damaged file is kept as {kept.name})")
         return

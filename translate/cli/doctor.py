@@ -13,6 +13,18 @@ from pathlib import Path
 
 import click
 
+from translate.project.languages import ALL
+from translate.publishing.render import fonts, l10n
+from translate.publishing.render.textlayer import (
+    describe,
+    font_coverage,
+    foreign_fonts,
+    pdf_structure,
+    text_layer_share,
+)
+from translate.publishing.render.webfonts import uncovered_characters
+from translate.translation.models import hub as model_hub
+
 EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf)$")
 
 
@@ -79,9 +91,6 @@ class _Report:
 
 
 def _check_setup(report: _Report) -> None:
-    from translate.project.languages import ALL
-    from translate.publishing.render import fonts, l10n
-
     for family in dict.fromkeys(f for lang in ALL.values() for f in fonts.families(lang)):
         try:
             files = fonts.family_files(family)
@@ -99,7 +108,6 @@ def _check_setup(report: _Report) -> None:
             report.fail(f"catalogue {key}", str(err))
         else:
             report.ok(f"catalogue {key}", str(l10n.catalogue_path(lang)))
-    from translate.translation.models import hub as model_hub
 
     report.ok("ctranslate2", model_hub.describe_ctranslate2())
     if shutil.which("pdftotext") is None:
@@ -112,7 +120,6 @@ def _check_setup(report: _Report) -> None:
 
 def _editions(path: Path) -> list[tuple[str, str, Path, Path]]:
     """(label, key, html, pdf) for an article folder or one edition file."""
-    from translate.project.languages import ALL
 
     match = EDITION_FILE.match(path.name)
     if path.is_file():
@@ -138,8 +145,6 @@ _FONT_URL = re.compile(r"""url\(["']?([^"')]+\.woff2)["']?\)""")
 
 def _check_web_fonts(report: _Report, label: str, lang, html: Path, text: str) -> None:
     """The page's @font-face files are there, and they draw every character."""
-    from translate.publishing.render.textlayer import describe
-    from translate.publishing.render.webfonts import uncovered_characters
 
     urls = _FONT_URL.findall(html.read_text(encoding="utf-8"))
     absent = [url for url in urls if not (html.parent / url).is_file()]
@@ -159,7 +164,6 @@ def _check_web_fonts(report: _Report, label: str, lang, html: Path, text: str) -
 def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
     """Only packaged fonts are embedded; the PDF is tagged, says its language
     and, for Dari and Pashto, its right-to-left reading order."""
-    from translate.publishing.render.textlayer import foreign_fonts, pdf_structure
 
     found = pdf_structure(pdf)
     foreign = foreign_fonts(found["fonts"])
@@ -184,9 +188,6 @@ def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
 
 
 def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path, min_share: float) -> None:
-    from translate.project.languages import ALL
-    from translate.publishing.render.textlayer import describe, font_coverage, text_layer_share
-
     lang = ALL[key]
     if pdf.exists():
         _check_pdf_structure(report, label, lang, pdf)

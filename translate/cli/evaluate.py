@@ -9,9 +9,17 @@ import sys
 from pathlib import Path
 
 import click
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-from translate.cli.options import output_option, project_option, translation_options, translation_setup
+from translate.cli.options import output_option, project_option, translation_options, warn
 from translate.errors import UserError
+from translate.evaluation import measure, testset
+from translate.evaluation.measure import BLEU, CHRF, SIGNIFICANCE_LEVEL, worst_units
+from translate.project.folder import WORK_DIR
+from translate.project.languages import UnknownLanguage, target
+from translate.translation.edition import Setup
+from translate.translation.review import word_diff
+from translate.util.files import atomic_write
 
 # sacrebleu's BLEU tokenisers that need nothing more: flores200/spm download a
 # SentencePiece model, ja-mecab/ko-mecab need MeCab.
@@ -19,8 +27,6 @@ TOKENIZERS = ("13a", "intl", "char", "none")
 
 
 def _references(values: tuple[str, ...]) -> list[tuple[object, Path]]:
-    from translate.project.languages import UnknownLanguage, target
-
     pairs, seen = [], set()
     for value in values:
         key, sep, path = value.partition("=")
@@ -80,18 +86,15 @@ def evaluate(source, reference_values, compare, json_path, html_path, worst, sam
           --engine kk=multilingual:nllb-200-distilled-600M --engine kk=multilingual:nllb-200-1.3B --no-cache
       translate evaluate --src source/article.md --ref ru=article.ru.md --compare raw,glossary --json scores.json
     """
-    from translate.evaluation import evaluate as evaluation
-    from translate.util.files import atomic_write
-    from translate.project.folder import WORK_DIR
 
-    stages = evaluation.parse_stages(compare)
+    stages = measure.parse_stages(compare)
     references = _references(reference_values)
     engine_specs = list(translation.pop("engine_overrides"))
-    configs = evaluation.configurations(engine_specs, [lang.key for lang, _ in references])
+    configs = measure.configurations(engine_specs, [lang.key for lang, _ in references])
     # Everything is read and checked before anything is translated.
-    test_set = evaluation.read_test_set(source)
-    texts = {lang.key: evaluation.read_reference(path, lang, test_set) for lang, path in references}
-    setup = translation_setup(engine_overrides=(), **translation)
+    test_set = testset.read_test_set(source)
+    texts = {lang.key: testset.read_reference(path, lang, test_set) for lang, path in references}
+    setup = Setup.open(engine_overrides=(), **translation, warn=warn)
 
     results = []
     for lang, path in references:
@@ -99,8 +102,8 @@ def evaluate(source, reference_values, compare, json_path, html_path, worst, sam
         for spec in configs[lang.key]:
             with click.progressbar(length=len(test_set.doc.segments()), file=sys.stderr,
                                    label=f"{lang.key}: translating with {spec.partition('=')[2] if spec else 'the configured engine'}") as bar:
-                runs.append(evaluation.translate_test_set(test_set, lang, setup, spec, progress=bar.update))
-        results.append(evaluation.evaluate_language(test_set, lang, path, texts[lang.key], runs, stages,
+                runs.append(measure.translate_test_set(test_set, lang, setup, spec, progress=bar.update))
+        results.append(measure.evaluate_language(test_set, lang, path, texts[lang.key], runs, stages,
                                                     tokenize=tokenize, samples=samples))
 
     click.echo(report_text(test_set, results))
@@ -127,8 +130,6 @@ def _share(terms) -> str:
 
 
 def _significance(system) -> str:
-    from translate.evaluation.evaluate import BLEU, CHRF, SIGNIFICANCE_LEVEL
-
     if not system.intervals:
         return ""
     if not system.p_values:
@@ -139,8 +140,6 @@ def _significance(system) -> str:
 
 
 def report_text(test_set, results) -> str:
-    from translate.evaluation.evaluate import BLEU, CHRF
-
     lines = []
     for result in results:
         lang = result.lang
@@ -205,11 +204,6 @@ def report_json(test_set, results) -> dict:
 
 
 def report_html(test_set, results, worst: int) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    from translate.evaluation.evaluate import BLEU, CHRF, SIGNIFICANCE_LEVEL, worst_units
-    from translate.translation.review import word_diff
-
     languages = []
     for result in results:
         segments = []

@@ -7,8 +7,19 @@ from pathlib import Path
 import click
 
 from translate.cli.options import (
-    languages_option, output_option, project_option, translation_options, translation_setup,
+    languages_option,
+    output_option,
+    project_option,
+    translation_options,
+    warn,
 )
+from translate.errors import UserError
+from translate.project.folder import article_work_dir
+from translate.source.article import read_source
+from translate.translation.edition import Setup
+from translate.translation.memory import TranslationMemory
+from translate.translation.postedit import exchange
+from translate.util.files import atomic_write
 
 
 @click.command()
@@ -32,15 +43,9 @@ def export(source, languages, fmt, folder, output_dir, **translation):
       translate export source/taliban-delisting.md --to prs,ps
       translate export source/taliban-delisting.md --to prs --format xliff -o ~/to-translator
     """
-    from translate.errors import UserError
-    from translate.util.files import atomic_write
-    from translate.translation.memory import TranslationMemory
-    from translate.translation.postedit import exchange
-    from translate.project.folder import article_work_dir
-    from translate.source.article import read_source
 
     doc = read_source(source)
-    setup = translation_setup(**translation)
+    setup = Setup.open(**translation, warn=warn)
     memory = setup.memory if setup.memory is not None else TranslationMemory(translation.get("cache_path"))
     folder = folder or article_work_dir(Path(output_dir) / doc.slug)
     exports = []

@@ -12,9 +12,20 @@ from pathlib import Path
 import click
 
 from translate.cli.options import (
-    current_project, locales_option, project_option, translation_options, translation_setup,
+    current_project,
+    locales_option,
+    project_option,
+    translation_options,
+    warn,
 )
 from translate.errors import UserError
+from translate.project.languages import TARGETS, UnknownLanguage, target
+from translate.source.article import read_source
+from translate.source.inline import engine_text
+from translate.translation import edition as edition_stage
+from translate.translation import glossary as gl
+from translate.translation.edition import GlossaryStage, Setup, load_glossary_stage
+from translate.translation.review import word_diff
 
 
 def _articles(sources: tuple[Path, ...]) -> list[Path]:
@@ -22,9 +33,6 @@ def _articles(sources: tuple[Path, ...]) -> list[Path]:
 
 
 def _segment_texts(path: Path) -> list[str]:
-    from translate.source.inline import engine_text
-    from translate.source.article import read_source
-
     return [engine_text(s) for s in read_source(path).segments()]
 
 
@@ -58,9 +66,6 @@ def check(sources, locales_dir):
       translate glossary check
       translate glossary check source/taliban-delisting.md --locales ~/newsroom/locales
     """
-    from translate.translation import glossary as gl
-    from translate.translation.edition import load_glossary_stage
-    from translate.project.languages import TARGETS
 
     ctx = click.get_current_context()
     failed = False
@@ -144,8 +149,6 @@ def _read_version(spec: str) -> _Version:
 
 
 def _lang_of(*paths_: str) -> str | None:
-    from translate.project.languages import TARGETS
-
     for p in paths_:
         parent = Path(p).parent.name
         if parent in TARGETS:
@@ -209,8 +212,6 @@ def diff(old, new, articles, lang_key, **translation):
       translate glossary diff HEAD~1:locales/ru/glossary.csv locales/ru/glossary.csv
       translate glossary diff old.csv locales/prs/glossary.csv --lang prs
     """
-    from translate.translation import glossary as gl
-    from translate.project.languages import UnknownLanguage, target
 
     old_v, new_v = _read_version(old), _read_version(new)
     lang_key = lang_key or _lang_of(new_v.path, old_v.path)
@@ -232,20 +233,8 @@ def diff(old, new, articles, lang_key, **translation):
     if not changes:
         click.echo("No term changed.")
         return
-    signs = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
-    for c in changes:
-        sign, colour = signs[c.kind]
-        click.echo(click.style(f"  {sign} {c.kind:<8}", fg=colour) + f" {c.text}"
-                   + ("" if c.affects_output else click.style("  (note only: no text changes)", dim=True)))
-
-    affected_keys = {c.key for c in changes if c.affects_output}
-    affected = []   # (article, segment number, text, terms)
-    for article in _articles(tuple(articles)):
-        for index, text in enumerate(_segment_texts(article)):
-            terms = {o.entry.source for g in (old_g, new_g) for o in g.find_source(text)
-                     if o.entry.key in affected_keys}
-            if terms:
-                affected.append((article, index, text, sorted(terms)))
+    _show_changes(changes)
+    affected = _affected_segments(tuple(articles), old_g, new_g, {c.key for c in changes if c.affects_output})
     click.echo()
     if not affected:
         click.echo("No segment of the articles contains an affected term.")
@@ -253,11 +242,34 @@ def diff(old, new, articles, lang_key, **translation):
     click.secho(f"Segments that contain an affected term ({len(affected)}):", bold=True)
     for article, index, text, terms in affected:
         click.echo(f"  {article} segment {index + 1}: {', '.join(terms)}")
+    _show_retranslated(lang, affected, old_g, new_g, Setup.open(**translation, warn=warn))
 
-    from translate.translation import edition as edition_stage
-    from translate.translation.edition import GlossaryStage
 
-    setup = translation_setup(**translation)
+def _show_changes(changes: list) -> None:
+    signs = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+    for c in changes:
+        sign, colour = signs[c.kind]
+        click.echo(click.style(f"  {sign} {c.kind:<8}", fg=colour) + f" {c.text}"
+                   + ("" if c.affects_output else click.style("  (note only: no text changes)", dim=True)))
+
+
+def _affected_segments(articles: tuple, old_g, new_g, affected_keys: set[str]) -> list:
+    """(article, segment number, text, terms) of every segment of ``articles``
+    that contains a term of ``affected_keys`` in either glossary."""
+    affected = []
+    for article in _articles(articles):
+        for index, text in enumerate(_segment_texts(article)):
+            terms = {o.entry.source for g in (old_g, new_g) for o in g.find_source(text)
+                     if o.entry.key in affected_keys}
+            if terms:
+                affected.append((article, index, text, sorted(terms)))
+    return affected
+
+
+def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None:
+    """Translate the affected segments once, run exactly the stages publish
+    runs with the old and then the new glossary, and show each segment that
+    reads differently."""
     try:
         plan = edition_stage.plan(lang, setup)
     except UserError as err:
@@ -271,9 +283,7 @@ def diff(old, new, articles, lang_key, **translation):
     click.echo()
     click.echo(f"Re-translating {len(affected)} segment(s) with {engine.info.name} {engine.info.version}…")
     translations = engine.translate([text for _, _, text, _ in affected])
-    from translate.translation.review import word_diff
 
-    # Exactly the stages publish runs, with the old and then the new glossary.
     others = [stage for stage in plan.stages if stage.name != "glossary"]
     old_stages = [stage.bind(engine) for stage in others + [GlossaryStage(old_g)]]
     new_stages = [stage.bind(engine) for stage in others + [GlossaryStage(new_g)]]

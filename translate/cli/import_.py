@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from translate.cli.options import cache_option, current_project, project_option
+from translate.translation.memory import TranslationMemory
+from translate.translation.postedit import exchange
 
 
 @click.command(name="import")
@@ -28,8 +30,6 @@ def import_(files, translator, source, cache_path):
       translate import output/.work/taliban-delisting/taliban-delisting.prs.po
       translate import reviewed.prs.xlf --translator "Farida Ahmadi"
     """
-    from translate.translation.memory import TranslationMemory
-    from translate.translation.postedit import exchange
 
     # Every file is checked before anything is stored (a UserError stops all).
     memory = TranslationMemory(cache_path)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from importlib import resources as importlib_resources
 from pathlib import Path
 
 import click
 
 from translate.errors import UserError
+from translate.project.languages import TARGETS
+from translate.project.resources import builtin_locales
+from translate.util.files import atomic_write
 
 GITIGNORE = "# Generated editions and working files: publish them, don't commit them.\noutput/\n"
 
 
 def _project_files(folder: Path) -> dict[Path, bytes]:
     """Every file a new project gets, by path, with its bytes."""
-    from importlib import resources as importlib_resources
-
-    from translate.project.languages import TARGETS
-    from translate.project.resources import builtin_locales
 
     template = importlib_resources.files("translate") / "project_template"
     files = {
@@ -45,7 +45,6 @@ def init(folder: Path):
       translate init newsroom && cd newsroom && translate publish
       translate init .
     """
-    from translate.util.files import atomic_write
 
     folder = folder.expanduser()
     if folder.exists() and not folder.is_dir():

@@ -15,6 +15,10 @@ from pathlib import Path
 import click
 
 from translate.cli.options import current_project
+from translate.distribution import signing
+from translate.distribution.signing import PASSPHRASE_ENV, SECRET_KEY_NAME, SecretKey
+from translate.errors import UserError
+from translate.project import user_folders
 
 KEY_DIR_OPTION = dict(
     type=click.Path(file_okay=False, path_type=Path), default=None, envvar="TRANSLATE_KEYS_DIR",
@@ -25,7 +29,6 @@ KEY_DIR_OPTION = dict(
 def one_line_errors():
     """A failed read or write becomes a UserError (one line, exit status 1,
     never a traceback); UserErrors themselves go to the CLI's one mapping."""
-    from translate.errors import UserError
 
     try:
         yield
@@ -36,7 +39,6 @@ def one_line_errors():
 
 def read_passphrase(confirm: bool = False) -> str:
     """$TRANSLATE_SIGNING_PASSPHRASE, else asked for without echo."""
-    from translate.distribution.signing import PASSPHRASE_ENV
 
     value = os.environ.get(PASSPHRASE_ENV)
     if value:
@@ -46,14 +48,11 @@ def read_passphrase(confirm: bool = False) -> str:
 
 
 def key_dir(option: Path | None) -> Path:
-    from translate.distribution.signing import default_key_dir
-
-    return Path(option).expanduser() if option else default_key_dir()
+    return Path(option).expanduser() if option else user_folders.keys_dir()
 
 
 def load_secret_key(key_path: Path | None, key_dir_option: Path | None):
     """The secret key (--key FILE, else publisher.key in the key folder), decrypted."""
-    from translate.distribution.signing import SECRET_KEY_NAME, SecretKey
 
     path = Path(key_path) if key_path else key_dir(key_dir_option) / SECRET_KEY_NAME
     if not path.is_file():
@@ -80,7 +79,6 @@ def keys():
 def new(folder, force):
     """Create a key pair: publisher.key (encrypted with a passphrase) and
     publisher.pub. Prints the public key's path and fingerprint (key id)."""
-    from translate.distribution import signing
 
     folder = key_dir(folder)
     with one_line_errors():
@@ -98,7 +96,6 @@ def new(folder, force):
 @click.option("--dir", "folder", **KEY_DIR_OPTION)
 def show(folder):
     """Print the public key's path, fingerprint and base64 line."""
-    from translate.distribution import signing
 
     path = key_dir(folder) / signing.PUBLIC_KEY_NAME
     with one_line_errors():

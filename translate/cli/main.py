@@ -11,6 +11,10 @@ import click
 
 from translate import __version__
 from translate.cli.options import project_option
+from translate.errors import UserError
+from translate.util import signals
+from translate.util.signals import SIGPIPE_STATUS, Terminated, interrupt_behind, quiet_stdout
+from translate.util.untrusted import display
 
 # name -> "module:attribute", in the order shown by --help
 SUBCOMMANDS = {
@@ -42,8 +46,6 @@ class Interrupted(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None):
-        from translate.util import signals
-
         signals.interrupted()   # what finalisers report from here on is noise
         click.echo(f"\n{self.message}", err=True)
 
@@ -52,8 +54,6 @@ class ShownUserError(click.ClickException):
     """A translate.errors.UserError as click shows errors: one line, its status."""
 
     def __init__(self, err):
-        from translate.util.untrusted import display
-
         # Messages quote file names and contents: nothing in them may steer the terminal.
         super().__init__(display(err.one_line(), 4000))
         self.exit_code = err.exit_code
@@ -63,10 +63,6 @@ class LazyGroup(click.Group):
     def invoke(self, ctx):
         # The one place where expected problems become one line and a status:
         # commands raise UserError and never catch it themselves.
-        from translate.errors import UserError
-
-        from translate.util.signals import SIGPIPE_STATUS, Terminated, interrupt_behind, quiet_stdout
-
         try:
             return super().invoke(ctx)
         except Terminated as err:
@@ -128,8 +124,6 @@ def cli():
 
 
 def main() -> None:
-    from translate.util import signals
-
     signals.install()
     try:
         with signals.run_temporary_folder():

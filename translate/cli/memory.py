@@ -8,6 +8,9 @@ import click
 
 from translate.cli.options import cache_option
 from translate.errors import UserError
+from translate.translation.memory import TranslationMemory
+from translate.translation.postedit import tmx
+from translate.util.files import atomic_write
 
 
 @click.group()
@@ -28,9 +31,6 @@ def memory():
 @cache_option
 def export_tmx(tmx_path, lang_key, cache_path):
     """Write every approved human translation to a TMX file."""
-    from translate.util.files import atomic_write
-    from translate.translation.memory import TranslationMemory
-    from translate.translation.postedit import tmx
 
     items = TranslationMemory(cache_path).all_human(lang_key)
     try:
@@ -48,8 +48,6 @@ def export_tmx(tmx_path, lang_key, cache_path):
 def import_tmx(tmx_path, translator, cache_path):
     """Store a TMX file's English → ru / fa-AF / ps / kk units as approved
     human translations (all of them or, on any error, none)."""
-    from translate.translation.memory import TranslationMemory
-    from translate.translation.postedit import tmx
 
     memory = TranslationMemory(cache_path)
     try:

@@ -18,17 +18,23 @@ from types import SimpleNamespace
 
 import click
 
-from translate.translation import adaptation
 from translate.cli import options as cli_options
-from translate.project import config
-from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
 from translate.errors import UserError
+from translate.project import config
 from translate.project.languages import SOURCE, TARGETS
+from translate.translation import adaptation
+from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
 from translate.translation.models import argos as argos_index
+from translate.translation.models import hub as model_hub
 from translate.translation.models.multilingual import KNOWN_MODELS, InstalledModel, looks_like_multilingual
 from translate.translation.models.routing import NoModel, open_stores, plan, resolve
 from translate.translation.models.store import (
-    Check, InstallResult, ModelStore, VerifyResult, metadata_text, names_of,
+    Check,
+    InstallResult,
+    ModelStore,
+    VerifyResult,
+    metadata_text,
+    names_of,
 )
 
 _index_url_option = click.option(
@@ -264,7 +270,6 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
     cfg = config.load(config_path)
     stores = open_stores(models_dir, multilingual_dir)
     names = tuple(dict.fromkeys(names))
-    from translate.translation.models import hub as model_hub
 
     hub_sources = [n for n in names if model_hub.is_hub_source(n)] if not (url or sha256) else []
     names = tuple(n for n in names if n not in hub_sources)
@@ -312,7 +317,6 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
 def _install_from_hub(source: str, store, cfg: config.Config, revision: str | None,
                       quantization: str | None, force: bool) -> None:
     """`models install OWNER/NAME` (or a checkpoint folder): translate.translation.models.hub."""
-    from translate.translation.models import hub as model_hub
 
     present = store.get(model_hub.default_name(source))
     if present is not None and not force:

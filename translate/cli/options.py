@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from translate.project import folder as project_folder
-
+from translate.project import user_folders
+from translate.project.languages import UnknownLanguage, parse_targets
 
 # --- the project -----------------------------------------------------------------------
 
@@ -114,15 +115,11 @@ config_option = click.option(
 # --- models --------------------------------------------------------------------------------
 
 def _argos_folder() -> str:
-    from translate.translation.models.argos import models_dir
-
-    return str(models_dir(None))
+    return str(user_folders.argos_packages_dir())
 
 
 def _multilingual_folder() -> str:
-    from translate.translation.models.multilingual import store_dir
-
-    return str(store_dir(None))
+    return str(user_folders.multilingual_models_dir())
 
 
 models_dir_option = click.option(
@@ -141,9 +138,7 @@ engine_option = click.option(
 # --- translation -------------------------------------------------------------------------
 
 def _memory_file() -> str:
-    from translate.translation.memory import default_path
-
-    return str(default_path())
+    return str(user_folders.memory_file())
 
 
 cache_option = click.option(
@@ -162,8 +157,6 @@ batch_tokens_option = click.option(
 
 
 def _split_languages(ctx, param, value):
-    from translate.project.languages import UnknownLanguage, parse_targets
-
     try:
         return parse_targets(value)
     except UnknownLanguage as err:
@@ -187,18 +180,6 @@ def translation_options(command):
     return command
 
 
-def translation_setup(*, config_path, engine_overrides, models_dir, multilingual_dir, locales_dir, cache_path,
-                      no_cache, beam_size, batch_tokens):
-    """The translate.translation.edition.Setup that ``translation_options`` describe."""
-    from translate.project import config as project_config
-    from translate.translation.edition import Setup
-    from translate.translation.engines.ct2 import DecodingOptions
-
-    cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
-    memory = None
-    if not no_cache:
-        from translate.translation.memory import open_for_run
-
-        memory = open_for_run(cache_path, lambda message: click.secho(f"warning: {message}", fg="yellow", err=True))
-    return Setup(cfg, models_dir, multilingual_dir, locales_dir,
-                 DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens), memory)
+def warn(message: str) -> None:
+    """A warning on stderr, the way every command shows one."""
+    click.secho(f"warning: {message}", fg="yellow", err=True)

@@ -5,19 +5,35 @@ article or many: language by language, pages rendered by --jobs processes).
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from pathlib import Path
 
 import click
 
+from translate.cli.keys import load_secret_key
 from translate.cli.options import (
-    current_project, languages_option, output_option, project_option, translation_options, translation_setup,
+    current_project,
+    languages_option,
+    output_option,
+    project_option,
+    translation_options,
+    warn,
 )
+from translate.cli.sign import after_publish, publish_site
+from translate.errors import UserError
+from translate.project.languages import SOURCE
+from translate.publishing.render.l10n import format_size
+from translate.publishing.run import print_table, publish_many
 from translate.publishing.writers import FORMATS
+from translate.translation.edition import Setup
+from translate.util.signals import SIGPIPE_STATUS, quiet_stdout
+from translate.util.untrusted import display, display_path
 
 
 def _parse_size(ctx, param, value: str | None) -> int | None:
     """"15MB", "500kB", "2M" or a number of bytes (decimal units, as the summary shows)."""
-    import re
 
     if value is None:
         return None
@@ -78,20 +94,15 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
       translate publish --format md --models-dir ~/models
       translate -C ~/newsroom publish --to ps --jobs 2
     """
-    from translate.publishing import run as batch
-    from translate.cli.sign import after_publish, publish_site
-    from translate.util.signals import SIGPIPE_STATUS, quiet_stdout
 
     if not sources:
         sources = tuple(current_project().articles())
-    setup = translation_setup(**translation)
+    setup = Setup.open(**translation, warn=warn)
     _check_output_dir(output_dir)
     site_url = site_url or setup.config.site_url
     # The passphrase is asked for before minutes of translation, not after.
     key = None
     if sign_with_key:
-        from translate.cli.keys import load_secret_key
-
         key = load_secret_key(None, None)
 
     pipe_closed = False
@@ -108,11 +119,11 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
             pipe_closed = True
         after_publish(output_dir / job.slug, key)
 
-    run = batch.publish_many(sources, languages, formats, output_dir, setup, strict=strict, replace=replace,
+    run = publish_many(sources, languages, formats, output_dir, setup, strict=strict, replace=replace,
                              site_url=site_url, jobs=jobs or _default_jobs(), done=done)
     if len(run) > 1:
         try:
-            batch.print_table(run)
+            print_table(run)
         except BrokenPipeError:
             quiet_stdout()
             pipe_closed = True
@@ -122,16 +133,11 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
 
 
 def _default_jobs() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _check_output_dir(output_dir: Path) -> None:
     """Refuse an output folder that cannot be written before minutes of translation."""
-    import tempfile
-
-    from translate.errors import UserError
 
     if output_dir.exists() and not output_dir.is_dir():
         raise UserError(f"--output {output_dir} is a file", "give a folder")
@@ -146,8 +152,6 @@ def _check_output_dir(output_dir: Path) -> None:
 
 def _print_summary(slug: str, outcomes: list, output_dir: Path,
                    max_pdf_size: int | None = None) -> None:
-    from translate.util.untrusted import display, display_path
-
     click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
@@ -169,9 +173,6 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
 
 
 def _size(num_bytes: int) -> str:
-    from translate.project.languages import SOURCE
-    from translate.publishing.render.l10n import format_size
-
     return format_size(num_bytes, SOURCE)
 
 

@@ -8,8 +8,19 @@ from pathlib import Path
 import click
 
 from translate.cli.options import (
-    languages_option, output_option, project_option, translation_options, translation_setup,
+    languages_option,
+    output_option,
+    project_option,
+    translation_options,
+    warn,
 )
+from translate.errors import UserError
+from translate.project.folder import article_work_dir
+from translate.source.article import read_source
+from translate.translation import edition as edition_stage
+from translate.translation.edition import Setup
+from translate.translation.review import review_html, review_text
+from translate.util.files import atomic_write
 
 
 @click.command()
@@ -30,14 +41,9 @@ def review(source, languages, output_dir, **translation):
       translate review source/taliban-delisting.md --to prs
       translate review source/taliban-delisting.md --to ru,kk --no-cache
     """
-    from translate.translation import edition as edition_stage
-    from translate.util.files import atomic_write
-    from translate.project.folder import article_work_dir
-    from translate.translation.review import review_html, review_text
-    from translate.source.article import read_source
 
     doc = read_source(source)
-    setup = translation_setup(**translation)
+    setup = Setup.open(**translation, warn=warn)
     for lang in languages:
         done = edition_stage.translate_edition(doc, edition_stage.plan(lang, setup), setup)
         click.echo(review_text(done.record, lang), nl=False)
@@ -45,8 +51,6 @@ def review(source, languages, output_dir, **translation):
         try:
             atomic_write(page, review_html(done.record, lang, doc.title.text))
         except OSError as err:
-            from translate.errors import UserError
-
             raise UserError(f"cannot write {page}: {err.strerror}", "check that the output folder is writable") \
                 from None
         click.echo(f"Review page: {page}")

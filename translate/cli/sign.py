@@ -7,6 +7,10 @@ from pathlib import Path
 import click
 
 from translate.cli.keys import KEY_DIR_OPTION, load_secret_key, one_line_errors
+from translate.distribution import signing
+from translate.distribution.signed_folder import SUMS_NAME, sign_folder, signature_is_current
+from translate.project import user_folders
+from translate.publishing.site import build_site
 
 
 @click.command()
@@ -28,7 +32,6 @@ def sign(folders, key_path, key_dir):
       translate sign output/taliban-delisting
       translate sign output/*/ --key /media/usb/publisher.key
     """
-    from translate.distribution.bundle import sign_folder
 
     key = load_secret_key(key_path, key_dir)
     for folder in folders:
@@ -41,7 +44,6 @@ def sign(folders, key_path, key_dir):
 def after_publish(folder: Path, key) -> None:
     """Called by publish for each article: sign it when a key was loaded
     (--sign), else say when an earlier signature no longer covers SHA256SUMS."""
-    from translate.distribution.bundle import SUMS_NAME, sign_folder, signature_is_current
 
     if not (Path(folder) / SUMS_NAME).is_file():
         return
@@ -58,11 +60,9 @@ def after_publish(folder: Path, key) -> None:
 def publish_site(output_dir: Path, site_url: str | None, key) -> None:
     """Called by publish after all articles: the site's indexes and feeds, with
     the public key used (or the one in the key folder) and its fingerprint."""
-    from translate.distribution import signing
-    from translate.publishing.site import build_site
 
     public = key.public if key is not None else None
-    public_path = signing.default_key_dir() / signing.PUBLIC_KEY_NAME
+    public_path = user_folders.keys_dir() / signing.PUBLIC_KEY_NAME
     with one_line_errors():
         if public is None and public_path.is_file():
             public = signing.PublicKey.load(public_path)

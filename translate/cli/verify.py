@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from translate.cli.keys import one_line_errors
+from translate.distribution import signing
+from translate.distribution.signed_folder import verify as verify_target
 
 
 @click.command()
@@ -23,8 +25,6 @@ def verify(target, key_path):
       translate verify output/taliban-delisting
       translate verify taliban-delisting.prs.zip --key publisher.pub
     """
-    from translate.distribution import signing
-    from translate.distribution.bundle import verify as verify_target
 
     with one_line_errors():
         public = signing.PublicKey.load(key_path) if key_path else None

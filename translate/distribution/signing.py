@@ -34,10 +34,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from translate.errors import UserError
+from translate.project import user_folders
+from translate.util.files import atomic_write
 
 PASSPHRASE_ENV = "TRANSLATE_SIGNING_PASSPHRASE"
-KEYS_DIR_ENV = "TRANSLATE_KEYS_DIR"
 PUBLIC_KEY_NAME = "publisher.pub"
 SECRET_KEY_NAME = "publisher.key"
 SIGNATURE_SUFFIX = ".minisig"
@@ -112,8 +117,6 @@ class PublicKey:
         return cls.from_text(_read_text(path, "public key"), str(path))
 
     def _verifier(self):
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
         return Ed25519PublicKey.from_public_bytes(self.key)
 
 
@@ -124,14 +127,10 @@ class SecretKey:
 
     @property
     def public(self) -> PublicKey:
-        from cryptography.hazmat.primitives import serialization
-
         raw = self._signer().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return PublicKey(self.key_id, raw)
 
     def _signer(self):
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
     def sign(self, message: bytes) -> bytes:
@@ -190,9 +189,6 @@ class SecretKey:
 
 
 def generate() -> SecretKey:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                  serialization.NoEncryption())
@@ -206,16 +202,6 @@ class KeyPair:
     public: PublicKey
 
 
-def default_key_dir() -> Path:
-    """$TRANSLATE_KEYS_DIR, else <user data dir>/newsroom-translate/keys
-    (~/.local/share/newsroom-translate/keys on Linux)."""
-    if os.environ.get(KEYS_DIR_ENV):
-        return Path(os.environ[KEYS_DIR_ENV]).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path("newsroom-translate") / "keys"
-
-
 def check_key_location(folder: Path, forbidden: list[Path]) -> None:
     """Refuse to keep a secret key inside the project or an output folder,
     where it would be committed or published with the editions."""
@@ -224,7 +210,7 @@ def check_key_location(folder: Path, forbidden: list[Path]) -> None:
         place = Path(place).resolve()
         if folder == place or place in folder.parents:
             raise SigningError(f"{folder} is inside {place}: a secret key there could be committed or published",
-                               f"keep keys outside the project (the default is {default_key_dir()})")
+                               f"keep keys outside the project (the default is {user_folders.keys_dir()})")
 
 
 def refuse_existing(folder: Path, force: bool = False) -> None:
@@ -240,7 +226,6 @@ def new_key_pair(folder: Path, passphrase: str, *, force: bool = False,
     """Create publisher.key (encrypted, mode 0600) and publisher.pub in ``folder``.
     An existing key pair is kept unless ``force``: losing the secret key means
     readers can no longer be shown new signatures from the key they trust."""
-    from translate.util.files import atomic_write
 
     folder = Path(folder)
     secret_path, public_path = folder / SECRET_KEY_NAME, folder / PUBLIC_KEY_NAME
@@ -333,7 +318,6 @@ def sign_bytes(data: bytes, key: SecretKey, trusted_comment: str) -> Signature:
 def verify_bytes(data: bytes, signature: Signature, public: PublicKey, source: str = "file") -> None:
     """Raise BadSignature unless ``signature`` by ``public`` covers ``data`` and
     its trusted comment."""
-    from cryptography.exceptions import InvalidSignature
 
     if signature.key_id != public.key_id:
         raise BadSignature(f"{source}: signed with key {signature.fingerprint}, not with {public.fingerprint}",
@@ -359,7 +343,6 @@ def signature_path(path: Path) -> Path:
 
 def sign_file(path: Path, key: SecretKey, trusted_comment: str | None = None) -> Path:
     """Write ``path``.minisig (atomically); returns its path."""
-    from translate.util.files import atomic_write
 
     path = Path(path)
     data = path.read_bytes()

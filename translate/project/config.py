@@ -35,6 +35,8 @@ from typing import Any, Iterable
 
 from translate.errors import UserError
 from translate.project.languages import TARGETS
+from translate.util import untrusted
+from translate.util.textfile import decode_utf8
 
 CONFIG_FILE = "translate.toml"
 ENGINES = ("argos", "multilingual")
@@ -109,7 +111,6 @@ def load(option: str | Path | None = None) -> Config:
     path = config_path(option)
     if path is None:
         return default()
-    from translate.util import untrusted
 
     try:
         data = untrusted.read_regular_file(path, MAX_CONFIG_BYTES)
@@ -122,7 +123,6 @@ def load(option: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: is a folder, not a configuration file: give the path of translate.toml") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
-    from translate.util.textfile import decode_utf8
 
     text = decode_utf8(data, str(path), ConfigError)
     return replace(parse(text, str(path)), path=path)

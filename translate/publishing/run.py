@@ -4,7 +4,7 @@ run of one: there is no other path.
 
     read every article ─▶ plan each language once
       ─▶ 1. per article, under its lock: which editions need translating
-            (translate.publishing.article.choose_editions on the last run's manifest)
+            (translate.publishing.article_editions.choose_editions on the last run's manifest)
       ─▶ 2. per language: one engine (one model load for every language the
             model serves), one translate call for the missing segments of
             every article, decoded in token-sorted batches (memory hits never
@@ -12,7 +12,7 @@ run of one: there is no other path.
             then each article's stages and checks (translate.translation.edition)
       ─▶ 3. the pages step 4 will render, rendered by --jobs processes (to bytes)
       ─▶ 4. per article, under its lock: every decision made again and the
-            folder written (translate.publishing.article.write_article), taking
+            folder written (translate.publishing.article_editions.write_article), taking
             what 2 and 3 prepared only where it still applies
 
 Locks. An article's lock is held by one step at a time and never two at
@@ -32,14 +32,29 @@ the others: each gets its outcome, and the run a table of every article.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+import signal
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import click
 
 from translate.errors import UserError
+from translate.publishing import article_editions, article_folder, run_guard, unchanged
+from translate.publishing.article_folder import render_page
+from translate.publishing.writers import WRITERS
+from translate.source import inline
+from translate.translation import edition as edition_stage
+from translate.translation.engines.ct2 import CT2Engine
+from translate.translation.models import routing
+from translate.util.signals import interrupt_behind
+from translate.util.untrusted import display
 
 # Tokens per CTranslate2 batch when the articles of a run are decoded
 # together (at most --batch-tokens). A batch's memory grows with its tokens
@@ -58,10 +73,10 @@ class Job:
     slug: str
     article_file: object = None      # translate.source.article.SourceFile
     media: tuple = ()
-    article: object = None           # translate.publishing.folder.Article
+    article: object = None           # translate.publishing.article_folder.Article
     needed: dict = field(default_factory=dict)       # lang key -> (pre, Approved): step 1's decision
     translated: dict = field(default_factory=dict)   # lang key -> (pre, Translated | the exception)
-    outcomes: list = field(default_factory=list)     # translate.publishing.article.EditionOutcome
+    outcomes: list = field(default_factory=list)     # translate.publishing.article_editions.EditionOutcome
     error: str = ""                  # why nothing of the article was published
     unchanged: bool = False          # nothing to do: translate.publishing.unchanged found it as the last run left it
 
@@ -75,11 +90,10 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
     """Publish every article of ``sources``; one Job per source, in order.
     ``done(job)`` is called as each article is finished (published, found
     unchanged or failed), in the order of ``sources``."""
-    from translate.publishing import article as publication, run_guard, unchanged
 
     run = [Job(Path(source), Path(source).stem) for source in sources]
-    plans = publication.plan_languages(languages, setup)
-    published = publication.now()
+    plans = article_editions.plan_languages(languages, setup)
+    published = article_editions.now()
     slugs = run_guard.SlugsOfRun()
     for job in run:
         with _one_article(job):
@@ -89,10 +103,10 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
                 slugs.claim(job.slug, job.source)
                 job.unchanged = True
                 continue
-            job.article_file, job.media = publication.read_article(job.source, strict)
+            job.article_file, job.media = article_editions.read_article(job.source, strict)
             job.slug = job.article_file.doc.slug
             slugs.claim(job.slug, job.source)
-            job.article = publication.open_output(job.article_file, languages, formats, output_dir,
+            job.article = article_editions.open_output(job.article_file, languages, formats, output_dir,
                                                   media=job.media, site_url=site_url, published=published)
             _to_translate(job, languages, plans, setup, replace)
 
@@ -102,7 +116,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
     for job in run:
         if job in todo:
             with _one_article(job):
-                job.outcomes = publication.write_article(job.article, job.source, languages, plans, setup,
+                job.outcomes = article_editions.write_article(job.article, job.source, languages, plans, setup,
                                                          _prepared_or_now(job, setup), replace=replace)
                 unchanged.remember(setup.memory, job.article_file, job.media)
         if done is not None:
@@ -122,10 +136,6 @@ class _one_article:
         return self.job
 
     def __exit__(self, kind, err, tb):
-        from translate.publishing import run_guard
-        from translate.util.signals import interrupt_behind
-        from translate.util.untrusted import display
-
         if err is None or not isinstance(err, Exception) or interrupt_behind(err) is not None:
             return False
         if not isinstance(err, UserError):
@@ -141,17 +151,16 @@ class _one_article:
 def _to_translate(job: Job, languages, plans, setup, replace: bool) -> None:
     """Note in ``job.needed`` the editions that are not carried over from the
     last run, decided from the manifest read under the article's lock."""
-    from translate.publishing import article as publication, folder as publishing, run_guard
 
     def translate(lang, plan, pre, approved):
         job.needed[lang.key] = (pre, approved)
         # stands in for the translation: linked like a real one
-        return publishing.Edition(lang, job.article_file.doc, pre=pre)
+        return article_folder.Edition(lang, job.article_file.doc, pre=pre)
 
-    with job.article.lock(on_wait=publication.waiting(job.slug)):
+    with job.article.lock(on_wait=article_editions.waiting(job.slug)):
         # refused before minutes of translation, and again when writing
         run_guard.check_not_replacing(job.article.folder, job.source, job.slug, replace)
-        publication.choose_editions(job.article, languages, plans, setup, translate, {})
+        article_editions.choose_editions(job.article, languages, plans, setup, translate, {})
 
 
 def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int) -> None:
@@ -186,7 +195,6 @@ def _by_model(languages, plans) -> list:
 
 def _engine_texts(doc) -> list[str]:
     """The texts translate.translation.edition sends the engine for ``doc`` (translate.source.inline)."""
-    from translate.source import inline
 
     return [text for text in (inline.engine_text(s) for s in doc.segments()) if text.strip()]
 
@@ -205,9 +213,6 @@ class Models:
         self.translators: dict[Path, object] = {}   # by the installed model's folder
 
     def engine(self, plan, setup):
-        from translate.translation.engines.ct2 import CT2Engine
-        from translate.translation.models import routing
-
         options = dataclasses.replace(setup.options,
                                       max_batch_tokens=min(setup.options.max_batch_tokens, BATCH_TOKENS))
         engine = routing.build_engine(plan.choice, options)
@@ -263,8 +268,6 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
     """Every article's edition in ``lang``: the missing segments of all of
     them in one engine call through the memory, then each article's stages
     and checks through translate.translation.edition.translate_edition."""
-    from translate.translation import edition as edition_stage
-    from translate.util.signals import interrupt_behind
 
     engine = None
     try:
@@ -307,9 +310,8 @@ def _prepared_or_now(job: Job, setup):
     """Step 4's translate: what step 2 made for the same inputs, else
     (another run changed the article meanwhile) translated here and now.
     What failed in step 2 fails here as it would have: a UserError costs the
-    edition (publication.write_article says why), anything else the article
+    edition (article_editions.write_article says why), anything else the article
     (run_guard.unexpected)."""
-    from translate.translation import edition as edition_stage
 
     def translate(lang, plan, pre, approved):
         made = job.translated.get(lang.key)
@@ -328,16 +330,15 @@ def _prepared_or_now(job: Job, setup):
 def _pages(job: Job, languages, plans, setup):
     """The pages step 4 will most likely render for ``job`` (from the manifest
     step 1 read): (Edition, Page) pairs, their fingerprints set."""
-    from translate.publishing import article as publication
 
     def prepared(lang, plan, pre, approved):
         made = job.translated.get(lang.key)
         if made is None or made[0] != pre or isinstance(made[1], Exception):
             return None
-        return publication.edition_from(made[1], plan, pre, approved, publication.EditionOutcome(lang.key, ""))
+        return article_editions.edition_from(made[1], plan, pre, approved, article_editions.EditionOutcome(lang.key, ""))
 
     try:
-        editions = publication.choose_editions(job.article, languages, plans, setup, prepared, {})
+        editions = article_editions.choose_editions(job.article, languages, plans, setup, prepared, {})
         return job.article.pages_to_render(editions)
     except (UserError, OSError):
         return []   # step 4 meets it again under the lock and reports it for this article
@@ -348,11 +349,6 @@ def _start_worker() -> None:
     reaches every process of the group, and only the run reports it), and
     ends when the run's process ends, however it ends (killed, it cannot
     tell its workers: they would wait for pages for ever)."""
-    import multiprocessing
-    import os
-    import signal
-    import threading
-    from multiprocessing.connection import wait
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
@@ -368,7 +364,6 @@ def _output_closed_to_children():
     result); holding the run's pipes, it would keep `publish | head` waiting
     after the run ended, and when the run is killed a worker that loses its
     parent would print a traceback of multiprocessing's machinery."""
-    import os
 
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -392,9 +387,6 @@ def _render(pages, formats, jobs: int, progress) -> None:
     """Render ``pages`` into each article's ``rendered`` bytes, ``jobs`` at a
     time. A page that fails here is left out: step 4 renders it again under
     the lock and reports the error for that article alone."""
-    from translate.publishing.folder import render_page
-    from translate.util.signals import interrupt_behind
-    from translate.publishing.writers import WRITERS
 
     def keep(job, edition, rendered):
         job.article.rendered[(edition.lang.key, edition.inputs)] = rendered
@@ -409,8 +401,6 @@ def _render(pages, formats, jobs: int, progress) -> None:
                     raise
             progress(1)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # spawn: fresh processes that share nothing with this one (its model
     # threads, its locks); each renders a page to bytes, this process stages
@@ -438,7 +428,6 @@ def _render(pages, formats, jobs: int, progress) -> None:
 def print_table(run: list[Job]) -> None:
     """One line per article: published, published with editions missing,
     unchanged, or not published and why."""
-    from translate.util.untrusted import display
 
     click.echo(f"\n{len(run)} articles:")
     width = max(len(display(job.slug)) for job in run)

@@ -23,7 +23,7 @@ class SlugTaken(UserError):
 def unexpected(source: Path, err: Exception) -> UserError:
     """A one-line report of an exception nobody foresaw while publishing ``source``.
     Staged files were removed on the way out and nothing of this article was
-    renamed into place (publishing.Article.write renames only after everything
+    renamed into place (article_folder.Article.write renames only after everything
     rendered)."""
     if isinstance(err, RecursionError):
         return UserError(f"{display_path(source)}: the article is nested too deeply to typeset "

@@ -22,9 +22,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+from xml.sax import saxutils
 
-from translate.source.document import Document, walk
+from markupsafe import Markup, escape
+
+from translate.errors import UserError
 from translate.project.languages import ALL, SOURCE, Language
+from translate.publishing.fingerprints import render_assets_digest
+from translate.publishing.render import l10n
+from translate.publishing.render.html import GENERATOR, _environment, font_context
+from translate.source.document import Document, walk
+from translate.util.files import StagedFiles
 
 STATE_NAME = ".site.json"
 PUBLIC_KEY_PAGE = "publisher.pub"
@@ -176,8 +184,6 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
     files written and notes for the user. ``public_key`` (a
     translate.distribution.signing.PublicKey) is shown on the index pages with its
     fingerprint, and published as output/publisher.pub."""
-    from translate.util.files import StagedFiles
-    from translate.publishing.fingerprints import render_assets_digest
 
     output_dir = Path(output_dir)
     result = SiteResult()
@@ -244,8 +250,6 @@ def _is_site_file(rel: str) -> bool:
 
 
 def _check_site_url(site_url: str) -> str:
-    from translate.errors import UserError
-
     parts = urlsplit(site_url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise UserError(f"site_url {site_url!r} is not an http(s) address of a folder",
@@ -283,8 +287,6 @@ def _render(lang: Language, name: str, **values) -> str:
     """Render a site template in the edition pages' environment (same
     catalogue, filters, fonts and stylesheet); rows in other languages get
     their dates, sizes and review status in their own language."""
-    from translate.publishing.render import l10n
-    from translate.publishing.render.html import GENERATOR, _environment, font_context
 
     def status_in(edition: SiteEdition) -> str:
         if edition.status == "reviewed":
@@ -307,7 +309,6 @@ def _render(lang: Language, name: str, **values) -> str:
 
 def _key_line(lang: Language, public_key):
     """The sentence naming the key, its fingerprint kept left-to-right in RTL text."""
-    from markupsafe import Markup, escape
 
     if public_key is None:
         return None
@@ -335,7 +336,8 @@ def render_feed(lang: Language, articles: list[SiteArticle], site_url: str) -> s
     """An Atom 1.0 feed of the language's editions, newest first: each entry
     links to the HTML edition, to the other editions (hreflang alternates)
     and to the PDF (an enclosure with its length)."""
-    from xml.sax.saxutils import escape, quoteattr
+    # XML escaping, not markupsafe's HTML escape (imported as escape above).
+    escape, quoteattr = saxutils.escape, saxutils.quoteattr
 
     def iso(value: datetime) -> str:
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,7 +8,7 @@ warnings, ``remember`` notes in the translation memory what the file of that
 name with those bytes gave: its slug, its title and its sentences in the
 notation approved human translations are looked up by (all follow from the
 name and the bytes alone). The next run hashes the source, finds the note
-and, under the article's lock, checks what translate.publishing.article would
+and, under the article's lock, checks what translate.publishing.article_editions would
 decide: every requested edition carried over (the same ``pre`` fingerprint,
 approved human translations included, files intact, the same links), the
 article's other files (index page, manifest, SHA256SUMS) as the manifest
@@ -24,6 +24,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from translate.errors import UserError
+from translate.project.languages import SOURCE
+from translate.publishing import article_editions
+from translate.publishing.article_folder import sha256_file, sha256sums
+from translate.source.document import Document, Segment
+from translate.translation.memory import TranslationMemoryError
+from translate.translation.postedit.human import approved_for_sources
+from translate.translation.postedit.units import notation_of
 
 # translate.source.article.MAX_SOURCE_BYTES (a test checks): importing it would import
 # the Markdown reader, the cost this module avoids. A noted source was
@@ -47,8 +56,6 @@ def _key(name: str, sha256: str) -> str:
 def remember(memory, article_file, media=()) -> None:
     """Note what a source without images or warnings gave (call after its
     article was written). Best effort: it only saves time."""
-    from translate.translation.memory import TranslationMemoryError
-    from translate.translation.postedit.units import notation_of
 
     doc = article_file.doc
     if memory is None or doc.warnings or media:
@@ -64,12 +71,6 @@ def remember(memory, article_file, media=()) -> None:
 def check(source: Path, languages, formats, output_dir: Path, setup, plans, site_url=None):
     """(slug, outcomes) of publishing ``source`` when that would change
     nothing (then nothing is done), else None: publish it the full way."""
-    from translate.publishing import article as publication
-    from translate.source.document import Document, Segment
-    from translate.errors import UserError
-    from translate.project.languages import SOURCE
-    from translate.translation.memory import TranslationMemoryError
-    from translate.translation.postedit.human import approved_for_sources
 
     source = Path(source)
     try:
@@ -84,16 +85,16 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
     # every edition is carried over.
     doc = Document(title=Segment(title), blocks=(), slug=slug)
     try:
-        article = publication.open_output(_NotedSource(source, doc, sha256), languages, formats, output_dir,
+        article = article_editions.open_output(_NotedSource(source, doc, sha256), languages, formats, output_dir,
                                           site_url=site_url)
     except UserError:
         return None   # the full path says what is wrong
-    outcomes = {SOURCE.key: publication.EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
+    outcomes = {SOURCE.key: article_editions.EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}
     try:
-        with article.lock(on_wait=publication.waiting(slug)):
-            editions = [article.carry_over(SOURCE, publication.edition_pre(article, SOURCE))]
+        with article.lock(on_wait=article_editions.waiting(slug)):
+            editions = [article.carry_over(SOURCE, article_editions.edition_pre(article, SOURCE))]
             for lang in languages:
-                outcome = outcomes[lang.key] = publication.EditionOutcome(lang.key, lang.native_name)
+                outcome = outcomes[lang.key] = article_editions.EditionOutcome(lang.key, lang.native_name)
                 plan = plans[lang.key]
                 if isinstance(plan, UserError):
                     outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
@@ -101,7 +102,7 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
                 approved = approved_for_sources(sentences, lang.key, setup.memory)
                 if approved.warning:
                     return None
-                pre = approved.seal(publication.edition_pre(article, lang, plan, setup.options))
+                pre = approved.seal(article_editions.edition_pre(article, lang, plan, setup.options))
                 editions.append(article.carry_over(lang, pre))
                 if editions[-1] is not None:
                     outcome.model = (editions[-1].carried.get("model") or {}).get("name", "")
@@ -109,14 +110,13 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
                 return None
     except OSError:
         return None
-    publication.finish_outcomes(outcomes, editions)
+    article_editions.finish_outcomes(outcomes, editions)
     return slug, list(outcomes.values())
 
 
 def _article_files_intact(article, sha256: str, editions) -> bool:
     """Links unchanged, and the index page, manifest and SHA256SUMS exactly
     as the last run left them."""
-    from translate.publishing.folder import sha256_file, sha256sums
 
     linked = article.linked_keys(editions)
     if any(edition.carried["links"] != linked for edition in editions):

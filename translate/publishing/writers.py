@@ -13,8 +13,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Callable
 
-from translate.source.document import Document
 from translate.project.languages import Language
+from translate.publishing.render.html import render_html
+from translate.publishing.render.markdown import write_markdown
+from translate.source.document import Document
+from translate.source.media import PDF_PREFIX
 
 
 @dataclass
@@ -33,8 +36,6 @@ class Page:
     site_url: str | None = None     # where output/ is on the web: the link to the original made absolute
 
     def _render(self, media_prefix=None) -> str:
-        from translate.publishing.render.html import render_html
-
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
                            original_href=self.original_href, model=self.model,
@@ -51,14 +52,11 @@ class Page:
         PDF renderer serves from memory, never read from disk or the network."""
         if not self.media:
             return self.html
-        from translate.source.media import PDF_PREFIX
 
         return self._render(PDF_PREFIX)
 
 
 def _markdown(page: Page) -> bytes:
-    from translate.publishing.render.markdown import write_markdown
-
     return write_markdown(page.doc).encode("utf-8")
 
 
@@ -67,7 +65,7 @@ def _html(page: Page) -> bytes:
 
 
 def _pdf(page: Page) -> bytes:
-    from translate.source.media import PDF_PREFIX
+    # lazy: the PDF writer imports WeasyPrint (1.5 s), which no other format needs
     from translate.publishing.render.pdf import render_pdf
 
     return render_pdf(page.pdf_html, lang=page.lang, title=page.doc.title.text, published=page.published,

@@ -7,11 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.util import untrusted
 from translate.source.document import Document
-from translate.source.markdown import SourceError, read_markdown
+from translate.source.markdown_reader import SourceError, read_markdown
+from translate.util import untrusted
 from translate.util.textfile import decode_utf8
-
 
 # One article, not a book: a long read is some 200 KB of Markdown. Past this
 # the sentence splitter, the models and the PDF typesetter would take many

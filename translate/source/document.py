@@ -7,7 +7,7 @@ record the inline markup (emphasis, links, code...) so that the engine never
 sees Markdown syntax and the markup can be put back after translation.
 
 Nothing here knows about files, Markdown syntax or engines: the reader
-(translate.source.markdown) builds Documents, writers and renderers consume
+(translate.source.markdown_reader) builds Documents, writers and renderers consume
 them, and translate.translation.edition swaps segments for their translations.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Iterator
-
 
 # Kinds of inline marks.
 #   em, strong, s        emphasis; attrs["markup"] keeps the delimiter ("*", "_", "**", "~~")
@@ -27,7 +26,7 @@ from typing import Iterator
 #                        Never sent to a model: the engine sees the sentence without it.
 #   footnote_ref         zero-width: attrs["label"] names a footnote of the "footnotes" block
 #   html                 zero-width raw inline HTML in attrs["raw"]; the reader drops raw HTML
-#                        (translate.source.markdown), so only hand-built documents hold these
+#                        (translate.source.markdown_reader), so only hand-built documents hold these
 #   break                zero-width hard line break; attrs["markup"] is "\\" or "  ". It is not a
 #                        sentence boundary: the text holds a space there, the writers a line break
 MARK_KINDS = ("em", "strong", "s", "link", "image", "code", "url", "footnote_ref", "html", "break")

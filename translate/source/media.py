@@ -23,8 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from PIL import Image
+
 from translate.source.document import Block, Document, Mark, Segment, SourceWarning
-from translate.source.markdown import SourceError
+from translate.source.markdown_reader import SourceError
 
 MAX_IMAGE_BYTES = 10 << 20     # a news photo is well under this
 MAX_IMAGE_PIXELS = 50_000_000  # more is a decompression bomb, not a photo
@@ -182,7 +184,6 @@ def _load(src: str, folder: Path, where: str) -> MediaFile:
 
 def _image_kind(data: bytes, where: str, shown: str) -> tuple[str, int, int]:
     """(Pillow format, width, height) of a PNG, JPEG, GIF or WebP image, else MediaError."""
-    from PIL import Image
 
     not_image = MediaError(f"{where}: image {shown!r} is not a PNG, JPEG, GIF or WebP image: "
                            "export it in one of these formats")

@@ -29,8 +29,6 @@ replacement cannot take (هواپیمایی is an airline, not طیاره‌یی
 
 from __future__ import annotations
 
-from translate.errors import UserError
-
 import csv
 import functools
 import hashlib
@@ -39,9 +37,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from translate.errors import UserError
+from translate.project.resources import builtin_locales
 from translate.translation.engines.base import Alignment, Translation
 from translate.translation.glossary.normalise import fold
-from translate.project.resources import builtin_locales
+from translate.util.textfile import decode_utf8
 
 COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note")
 KINDS = ("spelling", "vocabulary", "month")
@@ -125,7 +125,6 @@ def load(path: Path | None = None) -> Rules:
 def parse(data: bytes, name: str = "adaptation.csv", path: Path | None = None) -> Rules:
     """Rules from CSV bytes: a header naming the columns, one rule a line;
     lines starting with # are comments."""
-    from translate.util.textfile import decode_utf8
 
     text = decode_utf8(data, name, AdaptationError)
     rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)

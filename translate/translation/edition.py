@@ -16,17 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
-from translate.source import inline
+from translate.project import config as project_config
 from translate.project import resources
 from translate.project.config import Config
+from translate.project.languages import Language
+from translate.source import inline
 from translate.source.document import Document
+from translate.translation import adaptation, glossary
 from translate.translation.engines.base import Engine, EngineError, Progress, Translation
 from translate.translation.engines.ct2 import DecodingOptions
-from translate.project.languages import Language
+from translate.translation.engines.scoring import term_model_for
+from translate.translation.memory import CachedEngine, open_for_run
+from translate.translation.models import routing
+from translate.translation.postedit.human import approved_for
 from translate.translation.records import EditionRecord, SegmentRecord, Step
 
 
@@ -40,6 +46,18 @@ class Setup:
     locales_dir: Path | None = None       # the project's locales/, overriding the built-in data
     options: DecodingOptions = field(default_factory=DecodingOptions)
     memory: object = None                 # translate.translation.memory.TranslationMemory, or None (--no-cache)
+
+    @classmethod
+    def open(cls, *, config_path, engine_overrides, models_dir, multilingual_dir, locales_dir, cache_path,
+             no_cache, beam_size, batch_tokens, warn: Callable[[str], None]) -> "Setup":
+        """The Setup that the command line's translation options describe
+        (translate.cli.options.translation_options): the project's
+        configuration with the --engine overrides, and the memory opened
+        (``warn`` says when it cannot be, and the run goes on without it)."""
+        cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
+        memory = None if no_cache else open_for_run(cache_path, warn)
+        return cls(cfg, models_dir, multilingual_dir, locales_dir,
+                   DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens), memory)
 
 
 # --- post-editing stages -----------------------------------------------------------------
@@ -87,8 +105,6 @@ class AdaptationStage:
     name: str = "adaptation"
 
     def apply_many(self, items):
-        from translate.translation import adaptation
-
         return [adaptation.adapt(self.rules, source_text, translation) for source_text, translation in items]
 
     def bind(self, engine):
@@ -106,21 +122,14 @@ class GlossaryStage:
     model: object = None   # translate.translation.glossary.TermModel: the engine's model chooses each term's form
 
     def apply_many(self, items):
-        from translate.translation import glossary
-
         return glossary.enforce_many(self.glossary, items, model=self.model)
 
     def bind(self, engine):
-        from dataclasses import replace
-
-        from translate.translation.engines.scoring import term_model_for
-
         return replace(self, model=term_model_for(engine))
 
 
 def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossaryStage | None:
     """The project's locales/<key>/glossary.csv, else the built-in one, else None."""
-    from translate.translation import glossary
 
     data = resources.locale_file(lang.key, "glossary.csv", locales_dir)
     if data is None:
@@ -131,8 +140,6 @@ def load_glossary_stage(lang: Language, locales_dir: Path | None) -> GlossarySta
 
 
 def load_adaptation_stage(lang: Language, locales_dir: Path | None) -> AdaptationStage:
-    from translate.translation import adaptation
-
     data = resources.locale_file(lang.key, "adaptation.csv", locales_dir)
     if data is None:
         raise adaptation.AdaptationError(f"no adaptation rules for {lang.english_name} in the package: "
@@ -164,7 +171,6 @@ class Plan:
 def plan(lang: Language, setup: Setup) -> Plan:
     """The engine choice and stages for ``lang``: NoModel when nothing installed
     serves it, GlossaryError / AdaptationError when their data is unusable."""
-    from translate.translation.models import routing
 
     choice = routing.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
     stages: list[Stage] = []
@@ -189,7 +195,6 @@ class Translated:
 def approved_translations(doc: Document, lang: Language, setup: Setup):
     """The approved human translations (translate import, TMX) that apply to
     ``doc``'s sentences in ``lang`` (translate.translation.postedit.human.Approved)."""
-    from translate.translation.postedit.human import approved_for
 
     return approved_for(doc, lang.key, setup.memory)
 
@@ -218,13 +223,10 @@ def translate_edition(doc: Document, edition: Plan, setup: Setup, *, progress: P
 def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Engine:
     """The plan's engine (not loaded until it translates), answering from the
     translation memory first when the run has one."""
-    from translate.translation.models import routing
 
     if engine is None:
         engine = routing.build_engine(edition.choice, setup.options)
     if setup.memory is not None:
-        from translate.translation.memory import CachedEngine
-
         engine = CachedEngine(engine, setup.memory, edition.lang.key)
     return engine
 

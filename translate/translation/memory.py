@@ -27,14 +27,16 @@ import difflib
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.translation.engines.base import Alignment, Engine, ModelInfo, Progress, Translation
 from translate.errors import UserError
+from translate.project import user_folders
+from translate.translation.engines.base import Alignment, Engine, ModelInfo, Progress, Translation
 
 SCHEMA_VERSION = 1
 
@@ -93,7 +95,6 @@ def _writable(path: Path) -> bool:
 def _nearly_full(path: Path) -> bool:
     """True when the memory's disk has almost no room left (SQLite reports a
     full disk while making its -shm file as "disk I/O error")."""
-    import shutil
 
     try:
         return shutil.disk_usage(path.parent).free < (1 << 20)
@@ -150,17 +151,6 @@ class HumanTranslation:
 MIN_SUGGESTION_RATIO = 0.5
 
 
-def default_path() -> Path:
-    """$TRANSLATE_MEMORY, else memory.sqlite3 in the platform's user cache
-    folder (platformdirs: $XDG_CACHE_HOME/newsroom-translate on Linux)."""
-    explicit = os.environ.get("TRANSLATE_MEMORY")
-    if explicit:
-        return Path(explicit)
-    from platformdirs import user_cache_path
-
-    return user_cache_path("newsroom-translate", appauthor=False) / "memory.sqlite3"
-
-
 def model_fingerprint(info: ModelInfo) -> str:
     """Size and modification time of the weights: a reinstalled or replaced
     model of the same name and version does not reuse old translations."""
@@ -195,7 +185,7 @@ def open_for_run(path: Path | None, warn) -> "TranslationMemory | None":
 
 class TranslationMemory:
     def __init__(self, path: Path | None = None):
-        self.path = Path(path) if path else default_path()
+        self.path = Path(path) if path else user_folders.memory_file()
         with _guard(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and not self.path.is_file():

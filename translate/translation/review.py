@@ -13,8 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import click
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
 
 from translate.project.languages import ALL, Language
+from translate.publishing.render.html import model_label
 from translate.translation.records import EditionRecord, SegmentRecord, TermReport
 
 STATUS_LABELS = {
@@ -181,10 +184,6 @@ def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -
 
 def review_html(record: EditionRecord, lang: Language | str, source_title: str) -> str:
     """A standalone HTML page (no external files) with the same content."""
-    from jinja2 import Environment, PackageLoader
-    from markupsafe import Markup, escape
-
-    from translate.publishing.render.html import model_label
 
     lang = _language(lang)
 

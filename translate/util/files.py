@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -121,8 +122,6 @@ class FolderLock:
         self.handle = None
 
     def __enter__(self):
-        import fcntl
-
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = open(self.path, "a+b")
         try:
@@ -134,8 +133,6 @@ class FolderLock:
         return self
 
     def __exit__(self, *exc):
-        import fcntl
-
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
         return False

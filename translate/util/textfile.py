@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from translate.util import untrusted
+
 ErrorFactory = Callable[[str, str], Exception]   # (message, hint) -> the caller's UserError
 
 
@@ -40,7 +42,6 @@ def read_user_file(path, limit: int, error: ErrorFactory, *, what: str, too_larg
     there, a folder, a FIFO or device (never read: it would block or never
     end), over ``limit`` bytes. ``what`` names what it should be ("an article
     file"); ``shown`` is how to name the path (default: as given)."""
-    from translate.util import untrusted
 
     shown = shown if shown is not None else str(path)
     try:

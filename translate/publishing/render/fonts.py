@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import fontpkg
+
 from translate.project.languages import Language
+from translate.util import heavy
 
 
 class FontMissing(Exception):
@@ -65,7 +68,6 @@ class FontFile:
 @lru_cache(maxsize=None)
 def family_files(family: str) -> tuple[FontFile, ...]:
     """Every font file of an installed font package family."""
-    import fontpkg
 
     try:
         fam = fontpkg.family(family)
@@ -114,8 +116,7 @@ def pdf_font_name(family: str) -> str:
 @lru_cache(maxsize=None)
 def family_cmap(family: str) -> frozenset[int]:
     """Code points every style of a family can draw (bold headings need them too)."""
-    from fontTools.ttLib import TTFont
-
+    TTFont = heavy.fonttools_ttlib().TTFont
     covered: frozenset[int] | None = None
     for file in family_files(family):
         with TTFont(file.path, lazy=True) as font:

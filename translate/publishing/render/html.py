@@ -24,9 +24,10 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from translate import __version__
-from translate.source.document import Document, Segment
 from translate.project.languages import SOURCE, Language
 from translate.publishing.render import bidi, fonts, gfm, l10n, webfonts
+from translate.source.document import Document, Segment
+from translate.translation.postedit.human import notice_text
 
 GENERATOR = f"newsroom-translate {__version__}"
 
@@ -230,7 +231,6 @@ def font_stacks(lang: Language, page_langs: Sequence[Language] = ()) -> dict[str
 
 def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, int] = (0, 0)) -> str:
     """What the edition is (machine, partly reviewed, reviewed), in its language."""
-    from translate.translation.postedit.human import notice_text
 
     return notice_text(l10n.translations(lang).gettext, glossary_checked, *reviewed,
                        number=lambda n: l10n.format_number(n, lang))

@@ -19,8 +19,8 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
 
-from translate.project.resources import builtin_locales
 from translate.project.languages import Language
+from translate.project.resources import builtin_locales
 
 # Babel has no table of the digits of each CLDR numbering system; these are the
 # ones our editions' locales use (fa_AF and ps default to arabext).

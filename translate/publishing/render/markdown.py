@@ -1,6 +1,6 @@
 """Writer: Document -> Markdown (with front matter).
 
-The inverse of translate.source.markdown: reading then writing gives Markdown
+The inverse of translate.source.markdown_reader: reading then writing gives Markdown
 with the same content (the same CommonMark rendering) as the source.
 """
 
@@ -11,6 +11,7 @@ import re
 import yaml
 
 from translate.source.document import Block, Document, Mark, Segment
+from translate.source.markdown_reader import parser
 
 # Characters that would start inline markup; escaped wherever they occur in text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|(&(?=#?[A-Za-z0-9]+;))|(!(?=\[))")
@@ -114,7 +115,6 @@ def _point(m: Mark) -> str:
 
 def _bare_url(text: str) -> bool:
     """Whether ``text`` written as it is reads back as exactly one bare URL."""
-    from translate.source.markdown import parser
 
     found = parser().linkify.match(text) if text and not re.search(r"\s", text) else None
     return bool(found) and len(found) == 1 and found[0].index == 0 and found[0].last_index == len(text)

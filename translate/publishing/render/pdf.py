@@ -29,17 +29,20 @@ import shutil
 import tempfile
 import threading
 from contextlib import contextmanager
-from functools import lru_cache
-from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+from xml.sax.saxutils import escape as xml_escape
 
 import pydyf
 import weasyprint
 from jinja2 import Environment, PackageLoader
+from weasyprint.formatting_structure import boxes
+from weasyprint.pdf import tags
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from translate.project.languages import SOURCE, Language
@@ -183,9 +186,6 @@ def _tag_element_languages() -> None:
     a screen reader switches voice. WeasyPrint 70 writes /Lang for the
     document only; this wraps its private tree builder, which calls itself
     through the module name, and leaves the tree as it is if that changes."""
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.pdf import tags
-
     build = getattr(tags, "_build_box_tree", None)
     if build is None or getattr(build, "_sets_lang", False):
         return
@@ -277,8 +277,6 @@ def render_pdf(
     link to the original appears only when render_html made it absolute (it
     was given a site_url).
     """
-    from weasyprint.text.fonts import FontConfiguration
-
     fetcher = AssetFetcher([*fonts.font_dirs(lang), TEMPLATES_DIR], media)
     with private_fontconfig(lang):
         font_config = FontConfiguration()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from translate.project.languages import Language
 from translate.publishing.render import fonts
+from translate.util import heavy
 
 EXTRACTORS = ("pdftotext", "pypdf")
 
@@ -59,9 +60,7 @@ def extract_text(pdf: bytes | str | Path, extractor: str) -> str | None:
             raise ValueError(f"pdftotext could not read the PDF: {result.stderr.decode(errors='replace').strip()}")
         return result.stdout.decode("utf-8", errors="replace")
     if extractor == "pypdf":
-        from pypdf import PdfReader
-
-        reader = PdfReader(io.BytesIO(data))
+        reader = heavy.pypdf().PdfReader(io.BytesIO(data))
         return "\n".join(page.extract_text() or "" for page in reader.pages)
     raise ValueError(f"unknown extractor {extractor!r}: use one of {', '.join(EXTRACTORS)}")
 
@@ -130,9 +129,7 @@ def pdf_structure(pdf: bytes | str | Path) -> dict:
     "display_doc_title": bool, "title": /Title, "fonts": sorted embedded font
     names without their subset tag ("Pkg-Amiri-Bold"), "element_langs": the
     /Lang values of structure elements (foreign runs)}."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(_pdf_bytes(pdf)))
+    reader = heavy.pypdf().PdfReader(io.BytesIO(_pdf_bytes(pdf)))
     root = reader.trailer["/Root"]
     mark_info = root.get("/MarkInfo") or {}
     preferences = root.get("/ViewerPreferences") or {}

@@ -11,7 +11,7 @@ hash of their content: a page rendered by an earlier run still finds its
 fonts, and a browser caches them once for the site. A character outside the
 repertoire falls back to the reader's own fonts; `translate doctor` reports
 it (uncovered_characters). Making the files takes seconds (WOFF2's Brotli
-compression), so they are kept in a cache folder (cache_dir) between runs.
+compression), so they are kept in a cache folder (user_folders.font_cache_dir) between runs.
 
 Public API: page_fonts(), font_face_css(), site_files(), uncovered_characters(),
 FOLDER.
@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
-from translate.util import files as fsutil
+from translate.project import user_folders
 from translate.project.languages import Language
 from translate.publishing.render import fonts
+from translate.util import heavy
+from translate.util.files import atomic_write
 
 # Output folder of the font files, relative to output/<slug>/.
 FOLDER = "fonts"
@@ -83,17 +83,6 @@ _RECIPE = "1"
 _UPRIGHT_ONLY = {"Noto Sans", fonts.MONO}
 
 
-def cache_dir() -> Path:
-    """Where subset fonts are kept between runs (making one takes seconds:
-    WOFF2's Brotli compression is slow): $TRANSLATE_FONT_CACHE, else
-    $XDG_CACHE_HOME/newsroom-translate/webfonts."""
-    explicit = os.environ.get("TRANSLATE_FONT_CACHE")
-    if explicit:
-        return Path(explicit)
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / "newsroom-translate" / "webfonts"
-
-
 def _cache_key(file: fonts.FontFile) -> str:
     digest = hashlib.sha256(_RECIPE.encode())
     digest.update(",".join(map(str, sorted(SITE_REPERTOIRE))).encode())
@@ -103,9 +92,8 @@ def _cache_key(file: fonts.FontFile) -> str:
 
 @lru_cache(maxsize=None)
 def _web_font(file: fonts.FontFile) -> WebFont:
-    from fontTools.ttLib import TTFont
-
-    cached = cache_dir() / f"{_cache_key(file)}.woff2"
+    TTFont = heavy.fonttools_ttlib().TTFont
+    cached = user_folders.font_cache_dir() / f"{_cache_key(file)}.woff2"
     try:
         data = cached.read_bytes()
         with TTFont(io.BytesIO(data)) as font:
@@ -115,7 +103,7 @@ def _web_font(file: fonts.FontFile) -> WebFont:
         with TTFont(io.BytesIO(data)) as font:
             unicodes = frozenset(font.getBestCmap() or {})
         try:
-            fsutil.atomic_write(cached, data)
+            atomic_write(cached, data)
         except OSError:
             pass  # a read-only cache only costs time
     weight = file.weight.replace(" ", "-")
@@ -125,10 +113,8 @@ def _web_font(file: fonts.FontFile) -> WebFont:
 
 def _subset(file: fonts.FontFile) -> bytes:
     """``file`` cut down to SITE_REPERTOIRE, as WOFF2."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-    from fontTools.varLib import instancer
-
+    subset, instancer = heavy.fonttools_subset(), heavy.fonttools_instancer()
+    TTFont = heavy.fonttools_ttlib().TTFont
     # recalcTimestamp=False: the same input gives the same bytes (and file name).
     with TTFont(file.path, recalcTimestamp=False) as font:
         wanted = SITE_REPERTOIRE & set(font.getBestCmap() or {})

@@ -8,8 +8,6 @@ glossary) can tell which part of the target came from which part of the source.
 
 from __future__ import annotations
 
-from translate.errors import UserError
-
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 

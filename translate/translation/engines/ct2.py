@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from translate.translation.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
-
+from translate.util import heavy
 
 _CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
 
@@ -63,10 +63,8 @@ class SentencePieceCodec:
     """A SentencePiece model that also reports where each piece came from."""
 
     def __init__(self, model_file: Path):
-        import sentencepiece as spm
-
         try:
-            self.processor = spm.SentencePieceProcessor(model_file=str(model_file))
+            self.processor = heavy.sentencepiece().SentencePieceProcessor(model_file=str(model_file))
         except (OSError, RuntimeError) as err:
             raise EngineError(f"cannot load tokenizer {model_file}: {err}") from None
 
@@ -97,10 +95,8 @@ def _pieces(text: str, proto) -> list[Piece]:
 
 
 def load_translator(model_dir: Path, options: DecodingOptions):
-    import ctranslate2
-
     try:
-        return ctranslate2.Translator(
+        return heavy.ctranslate2().Translator(
             str(model_dir), device="cpu", compute_type=options.compute_type,
             intra_threads=options.threads,
         )

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from translate.project.languages import SOURCE, Language
 from translate.translation.engines.base import EngineError, ModelInfo
 from translate.translation.engines.ct2 import CT2Engine, DecodingOptions, SentencePieceCodec
-from translate.project.languages import SOURCE, Language
 
 TOKENIZER_FILE = "sentencepiece.bpe.model"
 EOS = "</s>"

@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from translate.translation.engines.base import Alignment, Translation
+from translate.translation.engines.ct2 import CT2Engine
+from translate.translation.glossary.model import Score
 
 Encode = Callable[[str], list]          # text -> pieces (.token, .start, .end)
 Decode = Callable[[Sequence[str]], tuple]   # tokens -> (text, pieces)
@@ -179,8 +181,6 @@ class TranslatorTermModel:
         self.beam_size = beam_size
 
     def score(self, source_text: str, candidates: list[str]) -> list[float]:
-        from translate.translation.glossary.model import Score
-
         return self.score_many([Score(source_text, candidates)])[0]
 
     def score_many(self, questions) -> list[list[float]]:
@@ -241,7 +241,6 @@ def term_model_for(engine) -> TranslatorTermModel | None:
     """The TermModel of an engine that runs a CTranslate2 model (Argos or
     multilingual; through the translation memory's wrapper too), or None for
     any other engine (test engines, replays)."""
-    from translate.translation.engines.ct2 import CT2Engine
 
     engine = getattr(engine, "engine", engine)   # translate.translation.memory.CachedEngine wraps the real one
     return EngineTermModel(engine) if isinstance(engine, CT2Engine) else None

@@ -18,7 +18,13 @@ Modules, one concern each:
 from __future__ import annotations
 
 from translate.translation.glossary.csvfile import (
-    COLUMNS, REQUIRED, TARGET_SCRIPTS, GlossaryError, load, load_for, parse,
+    COLUMNS,
+    REQUIRED,
+    TARGET_SCRIPTS,
+    GlossaryError,
+    load,
+    load_for,
+    parse,
 )
 from translate.translation.glossary.forms import Candidate
 from translate.translation.glossary.matching import Entry, Glossary, Occurrence

@@ -29,6 +29,7 @@ from translate.errors import UserError
 from translate.translation.glossary.matching import Entry, Glossary
 from translate.translation.glossary.normalise import term_key
 from translate.translation.glossary.patterns import PatternError, expand
+from translate.util.textfile import decode_utf8
 
 COLUMNS = ("source", "target", "forms", "flag", "not", "note")
 REQUIRED = ("source", "target")
@@ -71,18 +72,49 @@ def load(path: Path, lang: str | None = None) -> Glossary:
 
 
 def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = None) -> Glossary:
-    """Parse and validate glossary bytes; ``name`` prefixes error messages."""
+    """Parse and validate glossary bytes; ``name`` prefixes error messages.
+    Every problem of the file is collected, then reported at once."""
     checksum = hashlib.sha256(data).hexdigest()
-    from translate.util.textfile import decode_utf8
 
     text = decode_utf8(data, name, lambda message, hint: GlossaryError([f"{message}: {hint}"]),
                        binary_check=False)
+    columns, rows = _header(text, name)
     problems: list[tuple[int, str]] = []
     entries: list[Entry] = []
+    seen_sources: dict[str, Entry] = {}
+    seen_targets: dict[str, Entry] = {}
+    script = TARGET_SCRIPTS.get(lang or "")
+    for line, row in rows:
+        if row[0].lstrip().startswith("#"):
+            continue  # a comment line
+        entry = _row_entry(line, row, columns, script)
+        if isinstance(entry, str):
+            problems.append((line, entry))
+            continue
+        clashes = _clashes(entry, seen_sources, seen_targets)
+        if clashes:
+            problems += [(line, message) for message in clashes]
+            continue
+        entries.append(entry)
+        for s in entry.sources:
+            seen_sources[term_key(s)] = entry
+        for f in entry.forms:
+            seen_targets[term_key(f)] = entry
+    # Flags of one term that another term accepts would flag correct text.
+    for entry in entries:
+        for f in entry.flags:
+            other = seen_targets.get(term_key(f))
+            if other is not None and other is not entry:
+                problems.append((entry.line, f"flagged form {f!r} is the accepted form of {other.source!r} "
+                                             f"(line {other.line}): remove the flag"))
+    if problems:
+        raise GlossaryError([f"{name}:{line}: {message}" for line, message in sorted(problems, key=lambda p: p[0])])
+    return Glossary(tuple(entries), lang=lang, path=path, checksum=checksum)
 
-    def problem(line: int, message: str) -> None:
-        problems.append((line, message))
 
+def _header(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The columns the header names, and the rows after it (blank rows left
+    out); GlossaryError when the header is missing or wrong."""
     rows = [(n, r) for n, r in _rows(text, name) if any(c.strip() for c in r)]
     if not rows:
         raise GlossaryError([f"{name}:1: empty file: the first line must be the header {','.join(COLUMNS)}"])
@@ -95,100 +127,74 @@ def parse(data: bytes, name: str, lang: str | None = None, path: Path | None = N
                 f"missing column {missing[0]!r}" if missing else "a column is named twice")
         raise GlossaryError([f"{name}:{header_line}: {what}: the header must name columns from "
                              f"{','.join(COLUMNS)} (source and target are required)"])
+    return columns, rows
 
-    seen_sources: dict[str, Entry] = {}
-    seen_targets: dict[str, Entry] = {}
-    script = TARGET_SCRIPTS.get(lang or "")
-    for line, row in rows:
-        if row[0].lstrip().startswith("#"):
-            continue  # a comment line
-        if len(row) != len(columns):
-            problem(line, f"{len(row)} fields but the header has {len(columns)}: "
-                          "quote a field that contains a comma")
-            continue
-        cells = {c: unicodedata.normalize("NFC", v.strip()) for c, v in zip(columns, row)}
-        control = next(((c, m.group()) for c, v in cells.items() if (m := _CONTROL.search(v))), None)
-        if control:
-            column, char = control
-            problem(line, f"the {column} cell contains the control character U+{ord(char):04X} "
-                          f"({unicodedata.name(char, 'control')}): remove it")
-            continue
-        source, target = cells["source"], cells["target"]
-        if not source:
-            problem(line, "empty source term: fill it in or delete the line")
-            continue
-        if not target:
-            problem(line, f"empty target term for {source!r}: fill it in or delete the line")
-            continue
-        try:
-            sources = expand(source)
-            accepted = expand(target)
-            if len(accepted) != 1 or accepted[0] != " ".join(target.split()):
-                raise PatternError(f"target {target!r} must be one literal form: put variants in 'forms'")
-            forms = tuple(accepted + [f for f in expand(cells.get("forms", "")) if f not in accepted])
-            flags = tuple(expand(cells.get("flag", "")))
-            excludes = tuple(expand(cells.get("not", "")))
-        except PatternError as err:
-            problem(line, f"invalid pattern: {err}")
-            continue
-        # The term itself (forms and flags are alternatives of it, checked as literals).
-        wordless = next((f for f in (*sources, forms[0]) if not any(c.isalnum() for c in f)), None)
-        if wordless is not None:
-            problem(line, f"{wordless!r} has no letter or digit: a term is a word or a name; delete the line")
-            continue
-        single = next((f for f in sources if sum(c.isalnum() for c in f) < 2), None)
-        if single is not None:   # "a" or "I" would be enforced on every occurrence
-            problem(line, f"source term {single!r} is a single letter or digit: it would match it everywhere; "
-                          "write the whole word or name, or delete the line")
-            continue
-        formula = next((f for f in (*sources, *forms, *flags) if f.startswith("=")), None)
-        if formula is not None:
-            problem(line, f"{formula!r} starts with '=' like a spreadsheet formula: a term starts with its "
-                          "first word; remove the '='")
-            continue
-        bad = _wrong_script(sources + list(excludes), "LATIN") or (script and _wrong_script(forms + flags, script))
-        if bad:
-            form, char, want = bad
-            problem(line, f"{form!r} contains {unicodedata.name(char, repr(char))!s}: "
-                          f"write it in {want.title()} letters")
-            continue
-        entry = Entry(line, sources[0], tuple(sources), forms[0], forms, flags, cells.get("note", ""), excludes)
-        clash = False
-        for s in sources:
-            other = seen_sources.get(term_key(s))
-            if other is not None:
-                what = "duplicate of" if other.key == entry.key else f"{s!r} is also a source form of"
-                problem(line, f"{what} line {other.line} ({other.source!r}): keep one entry per term")
-                clash = True
-                break
-        for f in forms:
-            other = seen_targets.get(term_key(f))
-            if other is not None and not clash:
-                problem(line, f"target form {f!r} is also accepted for {other.source!r} (line {other.line}): "
-                              "a form can belong to one term only, or verification cannot tell them apart")
-                clash = True
-                break
-        for f in flags:
-            if term_key(f) in {term_key(x) for x in forms}:
-                problem(line, f"{f!r} is both accepted and flagged: remove it from one of the two")
-                clash = True
-        if clash:
-            continue
-        entries.append(entry)
-        for s in sources:
-            seen_sources[term_key(s)] = entry
-        for f in forms:
-            seen_targets[term_key(f)] = entry
-    # Flags of one term that another term accepts would flag correct text.
-    for entry in entries:
-        for f in entry.flags:
-            other = seen_targets.get(term_key(f))
-            if other is not None and other is not entry:
-                problem(entry.line, f"flagged form {f!r} is the accepted form of {other.source!r} "
-                                    f"(line {other.line}): remove the flag")
-    if problems:
-        raise GlossaryError([f"{name}:{line}: {message}" for line, message in sorted(problems, key=lambda p: p[0])])
-    return Glossary(tuple(entries), lang=lang, path=path, checksum=checksum)
+
+def _row_entry(line: int, row: list[str], columns: list[str], script: str | None) -> Entry | str:
+    """The entry one row defines, or what is wrong with the row (a message)."""
+    if len(row) != len(columns):
+        return f"{len(row)} fields but the header has {len(columns)}: quote a field that contains a comma"
+    cells = {c: unicodedata.normalize("NFC", v.strip()) for c, v in zip(columns, row)}
+    control = next(((c, m.group()) for c, v in cells.items() if (m := _CONTROL.search(v))), None)
+    if control:
+        column, char = control
+        return (f"the {column} cell contains the control character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'control')}): remove it")
+    source, target = cells["source"], cells["target"]
+    if not source:
+        return "empty source term: fill it in or delete the line"
+    if not target:
+        return f"empty target term for {source!r}: fill it in or delete the line"
+    try:
+        sources = expand(source)
+        accepted = expand(target)
+        if len(accepted) != 1 or accepted[0] != " ".join(target.split()):
+            raise PatternError(f"target {target!r} must be one literal form: put variants in 'forms'")
+        forms = tuple(accepted + [f for f in expand(cells.get("forms", "")) if f not in accepted])
+        flags = tuple(expand(cells.get("flag", "")))
+        excludes = tuple(expand(cells.get("not", "")))
+    except PatternError as err:
+        return f"invalid pattern: {err}"
+    # The term itself (forms and flags are alternatives of it, checked as literals).
+    wordless = next((f for f in (*sources, forms[0]) if not any(c.isalnum() for c in f)), None)
+    if wordless is not None:
+        return f"{wordless!r} has no letter or digit: a term is a word or a name; delete the line"
+    single = next((f for f in sources if sum(c.isalnum() for c in f) < 2), None)
+    if single is not None:   # "a" or "I" would be enforced on every occurrence
+        return (f"source term {single!r} is a single letter or digit: it would match it everywhere; "
+                "write the whole word or name, or delete the line")
+    formula = next((f for f in (*sources, *forms, *flags) if f.startswith("=")), None)
+    if formula is not None:
+        return (f"{formula!r} starts with '=' like a spreadsheet formula: a term starts with its "
+                "first word; remove the '='")
+    bad = _wrong_script(sources + list(excludes), "LATIN") or (script and _wrong_script(forms + flags, script))
+    if bad:
+        form, char, want = bad
+        return f"{form!r} contains {unicodedata.name(char, repr(char))!s}: write it in {want.title()} letters"
+    return Entry(line, sources[0], tuple(sources), forms[0], forms, flags, cells.get("note", ""), excludes)
+
+
+def _clashes(entry: Entry, seen_sources: dict[str, Entry], seen_targets: dict[str, Entry]) -> list[str]:
+    """Why ``entry`` cannot stand beside the entries before it: a source or
+    target form that belongs to another term (the first one found), and each
+    form both accepted and flagged."""
+    found = []
+    for s in entry.sources:
+        other = seen_sources.get(term_key(s))
+        if other is not None:
+            what = "duplicate of" if other.key == entry.key else f"{s!r} is also a source form of"
+            found.append(f"{what} line {other.line} ({other.source!r}): keep one entry per term")
+            break
+    for f in entry.forms:
+        other = seen_targets.get(term_key(f))
+        if other is not None and not found:
+            found.append(f"target form {f!r} is also accepted for {other.source!r} (line {other.line}): "
+                         "a form can belong to one term only, or verification cannot tell them apart")
+            break
+    accepted = {term_key(x) for x in entry.forms}
+    found += [f"{f!r} is both accepted and flagged: remove it from one of the two"
+              for f in entry.flags if term_key(f) in accepted]
+    return found
 
 
 def _rows(text: str, name: str) -> list[tuple[int, list[str]]]:

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from translate.translation.glossary.normalise import ZWNJ, term_key
+from translate.util import heavy
 
 RU_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 # In the wanted features: a word before the term (a preposition, a Pashto
@@ -135,9 +136,7 @@ def _is_abbreviation(word: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _morph():
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
+    return heavy.pymorphy3().MorphAnalyzer(lang="ru")
 
 
 _INFLECTING = {"NOUN", "ADJF", "PRTF"}

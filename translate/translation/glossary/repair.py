@@ -47,7 +47,6 @@ from translate.translation.records import TermReport
 MAX_SCORED = 24   # candidates per occurrence sent to the model
 
 
-
 def enforce(glossary: Glossary | None, source_text: str, translation: Translation,
             model: TermModel | None = None) -> tuple[Translation, tuple[TermReport, ...]]:
     """The repaired translation (alignment shifted to index the new text, each
@@ -256,7 +255,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _sentence_start(text: str, pos: int) -> bool:
     before = text[:pos].rstrip()
     return not before or before[-1] in ".!?"
-
 
 
 def _capitalised(form: str, text: str, pos: int, replaced: str) -> str:

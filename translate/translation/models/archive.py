@@ -169,16 +169,7 @@ def safe_extract(
     label = zip_path.name
     if dest.exists():
         raise FileExistsError(f"extraction folder {dest} already exists")
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except FileNotFoundError:
-        raise ArchiveError(f"{label}: no such file") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
-        raise ArchiveError(
-            f"{label} is not a complete zip archive ({err}): the file is truncated or of another kind; "
-            "get a fresh copy"
-        ) from None
-
+    archive = _open_zip(zip_path)
     created = False
     try:
         with archive:
@@ -213,29 +204,51 @@ def safe_extract(
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    with archive.open(info) as source, open(target, "xb") as sink:
-                        while chunk := source.read(_CHUNK):
-                            written += len(chunk)
-                            if written > max_total_bytes:
-                                raise ArchiveError(
-                                    f"{label} refused: it unpacks to more than "
-                                    f"{_human(max_total_bytes)} (zip bomb or wrong file)"
-                                )
-                            sink.write(chunk)
-                except (zipfile.BadZipFile, EOFError, zlib.error) as err:
-                    raise ArchiveError(
-                        f"{label} is corrupt: entry {info.filename!r} cannot be read ({err}); "
-                        "get a fresh copy"
-                    ) from None
-                except NotImplementedError as err:
-                    raise ArchiveError(f"{label} refused: entry {info.filename!r}: {err}") from None
+                written = _extract_file(archive, info, target, label, written, max_total_bytes)
             root_path = dest / root if root else dest
             return Extracted(root=root_path, files=sum(1 for i, _ in entries if not i.is_dir()), bytes=written)
     except BaseException:
         if created:
             shutil.rmtree(dest, ignore_errors=True)
         raise
+
+
+def _open_zip(zip_path: Path) -> zipfile.ZipFile:
+    """The archive, opened; ArchiveError when it is missing or no complete zip."""
+    try:
+        return zipfile.ZipFile(zip_path)
+    except FileNotFoundError:
+        raise ArchiveError(f"{zip_path.name}: no such file") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
+        raise ArchiveError(
+            f"{zip_path.name} is not a complete zip archive ({err}): the file is truncated or of another kind; "
+            "get a fresh copy"
+        ) from None
+
+
+def _extract_file(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str, written: int,
+                  max_total_bytes: int) -> int:
+    """Decompress one entry into the new file ``target``, counting what is
+    actually decompressed (a zip may declare less than it holds) against
+    ``max_total_bytes``; returns the bytes written so far, this entry included."""
+    try:
+        with archive.open(info) as source, open(target, "xb") as sink:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                if written > max_total_bytes:
+                    raise ArchiveError(
+                        f"{label} refused: it unpacks to more than "
+                        f"{_human(max_total_bytes)} (zip bomb or wrong file)"
+                    )
+                sink.write(chunk)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as err:
+        raise ArchiveError(
+            f"{label} is corrupt: entry {info.filename!r} cannot be read ({err}); "
+            "get a fresh copy"
+        ) from None
+    except NotImplementedError as err:
+        raise ArchiveError(f"{label} refused: entry {info.filename!r}: {err}") from None
+    return written
 
 
 def _human(size: int) -> str:

@@ -30,14 +30,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Iterable
 
-from translate.translation.engines.base import ModelInfo
-from translate.util.files import atomic_write
+from packaging.version import InvalidVersion, Version
+
+from translate.project import user_folders
 from translate.project.languages import SOURCE, TARGETS
+from translate.translation.engines.base import ModelInfo
 from translate.translation.models import download, install
 from translate.translation.models.archive import safe_extract
 from translate.translation.models.store import (
-    BrokenModel, Check, DownloadError, InstallResult, InvalidModelError, ModelError, ProgressFactory, VerifyResult, check_metadata_text, metadata_text, names_of, one_line,
+    BrokenModel,
+    Check,
+    DownloadError,
+    InstallResult,
+    InvalidModelError,
+    ModelError,
+    ProgressFactory,
+    VerifyResult,
+    check_metadata_text,
+    metadata_text,
+    names_of,
+    one_line,
 )
+from translate.util import heavy
+from translate.util.files import atomic_write
 
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 # Real Argos packages are 50-250 MB; anything far larger is the wrong file.
@@ -120,26 +135,6 @@ class InstallReport:
 # --- where things are -------------------------------------------------------
 
 
-def models_dir(option: str | Path | None = None) -> Path:
-    """The packages folder: ``option``, else $ARGOS_PACKAGES_DIR, else
-    $XDG_DATA_HOME (default ~/.local/share)/argos-translate/packages."""
-    if option:
-        return Path(option).expanduser()
-    env = os.environ.get("ARGOS_PACKAGES_DIR")
-    if env:
-        return Path(env).expanduser()
-    return _data_home() / "argos-translate" / "packages"
-
-
-def _data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-
-
-def index_cache_path() -> Path:
-    """Where the downloaded index is kept: the same file argostranslate uses."""
-    return _data_home() / "argos-translate" / "index.json"
-
-
 def resolve_index_url(option: str | None = None) -> str:
     """``option``, else $ARGOS_PACKAGE_INDEX, else the public Argos index.
 
@@ -171,15 +166,13 @@ def project_keys_for(to_code: str, from_code: str = SOURCE.key) -> list[str]:
 
 def _argos_package_module():
     try:
-        import argostranslate.package as argos_package
+        argos_package = heavy.argostranslate_package()
     except Exception as err:  # noqa: BLE001 - its settings module creates folders at import
         raise ModelError(
             f"argostranslate cannot be loaded ({err}); check ARGOS_PACKAGES_DIR and XDG_DATA_HOME point "
             "to writable folders"
         ) from None
     return argos_package
-
-
 
 
 # --- reading packages -----------------------------------------------------------
@@ -214,8 +207,6 @@ def read_package(folder: Path) -> InstalledPackage:
 
 
 def _version_key(version: str):
-    from packaging.version import InvalidVersion, Version
-
     try:
         return (1, Version(version))
     except (InvalidVersion, TypeError, ValueError):
@@ -232,7 +223,7 @@ class ArgosStore:
     kind = "argos"
 
     def __init__(self, folder: str | Path | None = None):
-        self.folder = models_dir(folder)
+        self.folder = user_folders.argos_packages_dir(folder)
 
     def list(self) -> tuple[list[InstalledPackage], list[BrokenModel]]:
         """Installed packages (sorted by pair) and folders that are not readable packages."""
@@ -485,7 +476,7 @@ def parse_index(data: bytes, source: str = "index") -> list[IndexEntry]:
 
 def load_cached_index() -> list[IndexEntry] | None:
     """The index downloaded last time, or None if there is none."""
-    path = index_cache_path()
+    path = user_folders.argos_index_file()
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -500,7 +491,7 @@ def load_cached_index() -> list[IndexEntry] | None:
 
 def cached_index_time() -> datetime | None:
     try:
-        return datetime.fromtimestamp(index_cache_path().stat().st_mtime)
+        return datetime.fromtimestamp(user_folders.argos_index_file().stat().st_mtime)
     except OSError:
         return None
 
@@ -513,7 +504,7 @@ def fetch_index(url: str | None = None, *, cache: bool = True) -> list[IndexEntr
     data = buffer.getvalue()
     entries = parse_index(data, f"the index at {url}")
     if cache:
-        atomic_write(index_cache_path(), data)
+        atomic_write(user_folders.argos_index_file(), data)
     return entries
 
 

@@ -6,8 +6,11 @@ SHA-256; DownloadError (one line, what to do) for every failure.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import shutil
+import urllib.error
 import urllib.parse
+import urllib.request
 from contextlib import nullcontext
 from pathlib import Path
 from typing import BinaryIO
@@ -36,12 +39,6 @@ def download(
     """Stream ``url`` into ``sink`` in chunks; DownloadError unless every
     announced byte arrived, within ``max_bytes``, with the right checksum.
     Returns the number of bytes received."""
-    # Imported here: urllib.request pulls in http, email and ssl, which
-    # `translate --help` does not need.
-    import http.client
-    import urllib.error
-    import urllib.request
-
     host = urllib.parse.urlsplit(url).netloc or url
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:

@@ -47,6 +47,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from translate.errors import UserError
+from translate.translation.models import install as installing
+from translate.translation.models.multilingual import MultilingualStore
+from translate.util import heavy
+from translate.util.files import atomic_write
 
 TOKENIZER_FILE = "sentencepiece.bpe.model"   # what the multilingual engine tokenises with
 METADATA_FILE = "translate-model.json"       # translate.translation.models.multilingual's metadata file
@@ -177,8 +181,6 @@ def install(source: str, store: str | Path | None = None, *, name: str | None = 
             languages=None):
     """``prepare`` then the multilingual store's ``add``: the whole `translate
     models install owner/name`. Returns the store's InstallResult."""
-    from translate.translation.models import install as installing
-    from translate.translation.models.multilingual import MultilingualStore
 
     models = MultilingualStore(store)
     with installing.staging(models.folder) as staging:
@@ -191,7 +193,6 @@ def install(source: str, store: str | Path | None = None, *, name: str | None = 
 def record_provenance(folder: Path, provenance: Provenance) -> None:
     """Write the provenance into the folder's translate-model.json, where
     the multilingual store keeps it when it installs the folder."""
-    from translate.util.files import atomic_write
 
     atomic_write(Path(folder) / METADATA_FILE, json.dumps(asdict(provenance), indent=2, ensure_ascii=False) + "\n")
 
@@ -202,13 +203,12 @@ def record_provenance(folder: Path, provenance: Provenance) -> None:
 def check_quantization(quantization: str | None) -> str:
     """The quantization to convert with: the given one if CTranslate2 knows
     it, else the default for the device this machine would translate on."""
-    from ctranslate2.specs.model_spec import ACCEPTED_MODEL_TYPES
-
+    accepted = heavy.ctranslate2_model_spec().ACCEPTED_MODEL_TYPES
     if quantization is None:
         return DEFAULT_QUANTIZATION[resolve_device("auto")[0]]
-    if quantization not in ACCEPTED_MODEL_TYPES:
+    if quantization not in accepted:
         raise HubError(f"--quantization {quantization}: CTranslate2 knows no such type",
-                       f"use one of {', '.join(ACCEPTED_MODEL_TYPES)} (int8 is smallest and fastest on a CPU)")
+                       f"use one of {', '.join(accepted)} (int8 is smallest and fastest on a CPU)")
     return quantization
 
 
@@ -226,9 +226,8 @@ def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress
                        "give the original NLLB-200 or M2M-100 repository, which ships it")
     _require_converter(label)
     say(f"converting {label} with CTranslate2 ({quantization})...")
-    from ctranslate2.converters import TransformersConverter
-
-    converter = TransformersConverter(str(checkpoint), copy_files=[TOKENIZER_FILE], low_cpu_mem_usage=True)
+    converters = heavy.ctranslate2_converters()
+    converter = converters.TransformersConverter(str(checkpoint), copy_files=[TOKENIZER_FILE], low_cpu_mem_usage=True)
     try:
         converter.convert(str(output), quantization=quantization, force=True)
     except MemoryError:
@@ -318,8 +317,7 @@ class _Hub:
 
     @classmethod
     def from_environment(cls) -> "_Hub":
-        from huggingface_hub import constants
-
+        constants = heavy.huggingface_hub().constants
         endpoint = (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
         offline = constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
         cache = os.environ.get("HF_HUB_CACHE") or (
@@ -329,10 +327,9 @@ class _Hub:
     def download(self, repo_id: str, revision: str | None, downloads: Path, say: Progress,
                  needs_converter: Callable[[], None]) -> tuple[Path, str, str]:
         """Download what the conversion needs; returns (folder, commit, licence)."""
-        from huggingface_hub import HfApi, hf_hub_download, snapshot_download
-
+        hub = heavy.huggingface_hub()
         with self._errors(repo_id, revision):
-            info = HfApi(endpoint=self.endpoint).model_info(repo_id, revision=revision, files_metadata=True)
+            info = hub.HfApi(endpoint=self.endpoint).model_info(repo_id, revision=revision, files_metadata=True)
             files = {s.rfilename: s.size for s in info.siblings or []}
             patterns = _checkpoint_patterns(list(files))
             folder = downloads / f"{repo_id.replace('/', '--')}--{info.sha}"
@@ -341,42 +338,32 @@ class _Hub:
                     raise WrongArchitecture(f"{repo_id} has no config.json: it is not a transformers checkpoint",
                                             "give an NLLB-200 or M2M-100 repository, e.g. facebook/nllb-200-distilled-600M")
                 # Refuse a wrong architecture, or a missing converter, before gigabytes of weights.
-                config = hf_hub_download(repo_id, "config.json", revision=info.sha, local_dir=folder,
+                config = hub.hf_hub_download(repo_id, "config.json", revision=info.sha, local_dir=folder,
                                          endpoint=self.endpoint, cache_dir=self.cache)
                 check_architecture(Path(config), repo_id)
                 needs_converter()
-            from huggingface_hub.utils import filter_repo_objects
-
-            wanted = list(filter_repo_objects(list(files), allow_patterns=patterns))
+            wanted = list(hub.utils.filter_repo_objects(list(files), allow_patterns=patterns))
             size = sum(files[name] or 0 for name in wanted)
             say(f"downloading {repo_id} at {info.sha[:12]}: {len(wanted)} files, {_size(size)} into {folder}")
-            snapshot_download(repo_id, revision=info.sha, local_dir=folder, allow_patterns=patterns,
+            hub.snapshot_download(repo_id, revision=info.sha, local_dir=folder, allow_patterns=patterns,
                               endpoint=self.endpoint, cache_dir=self.cache)
         licence = _licence(getattr(info.card_data, "license", None) if info.card_data else None)
         return folder, info.sha, licence or _card_licence(folder / "README.md")
 
     def cached(self, repo_id: str, revision: str | None, say: Progress) -> tuple[Path, str, str]:
         """Offline: the checkpoint from the Hugging Face cache."""
-        from huggingface_hub import snapshot_download
-
         with self._errors(repo_id, revision):
             # Whatever the cache holds for that revision; the conversion says what is missing.
-            folder = Path(snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=self.cache))
+            hub = heavy.huggingface_hub()
+            folder = Path(hub.snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=self.cache))
         say(f"HF_HUB_OFFLINE is set: using {repo_id} from the Hugging Face cache ({folder})")
         return folder, folder.name, _card_licence(folder / "README.md")
 
     @contextlib.contextmanager
     def _errors(self, repo_id: str, revision: str | None) -> Iterator[None]:
         """Every huggingface_hub and network failure as one HubError line."""
-        import requests
-        from huggingface_hub.errors import (
-            EntryNotFoundError,
-            GatedRepoError,
-            HfHubHTTPError,
-            LocalEntryNotFoundError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
+        requests, hub = heavy.requests(), heavy.huggingface_hub()
+        errors = hub.errors
 
         page = f"{self.endpoint}/{repo_id}"
         try:
@@ -386,29 +373,27 @@ class _Hub:
         except Exception as err:  # noqa: BLE001 - classified below, re-raised when unknown
             chain = _chain(err)
             status = next((e.response.status_code for e in chain
-                           if isinstance(e, HfHubHTTPError) and e.response is not None), None)
-            if any(isinstance(e, GatedRepoError) for e in chain) or status == 403:
-                from huggingface_hub import get_token
-
-                who = ("the account of the token in use has not accepted its licence" if get_token()
+                           if isinstance(e, errors.HfHubHTTPError) and e.response is not None), None)
+            if any(isinstance(e, errors.GatedRepoError) for e in chain) or status == 403:
+                who = ("the account of the token in use has not accepted its licence" if hub.get_token()
                        else "no Hugging Face token is set")
                 raise AccessRefused(
                     f"{repo_id}: the Hugging Face Hub refused the download (HTTP {status}): the model is gated "
                     f"and {who}",
                     f"accept the licence on {page} while logged in, set HF_TOKEN to a token of that account "
                     "(or run `huggingface-cli login`), and run the same command again") from None
-            if any(isinstance(e, RevisionNotFoundError) for e in chain):
+            if any(isinstance(e, errors.RevisionNotFoundError) for e in chain):
                 raise NotFound(f"{repo_id} has no revision {revision!r}",
                                f"give a branch, tag or commit listed on {page}/commits/main") from None
-            if any(isinstance(e, RepositoryNotFoundError) for e in chain) or status == 401:
+            if any(isinstance(e, errors.RepositoryNotFoundError) for e in chain) or status == 401:
                 raise NotFound(f"{repo_id}: no such model on {self.endpoint} (or it is private)",
                                "check the name on huggingface.co; for a private model set HF_TOKEN") from None
-            if self.offline and isinstance(err, LocalEntryNotFoundError):
+            if self.offline and isinstance(err, errors.LocalEntryNotFoundError):
                 raise NotFound(
                     f"HF_HUB_OFFLINE is set and {repo_id}{f' ({revision})' if revision else ''} is not in the "
                     "Hugging Face cache",
                     "unset HF_HUB_OFFLINE to download it, or give the folder of a checkpoint") from None
-            if any(isinstance(e, EntryNotFoundError) for e in chain):
+            if any(isinstance(e, errors.EntryNotFoundError) for e in chain):
                 raise NotFound(f"{repo_id}: a file it lists is missing on the Hub ({_first_line(err)})",
                                "try another --revision") from None
             if any(isinstance(e, (requests.RequestException, OSError)) for e in chain):
@@ -445,10 +430,8 @@ def _card_licence(readme: Path) -> str:
     """The licence in a model card's YAML header ("" when there is none)."""
     if not readme.is_file():
         return ""
-    from huggingface_hub import metadata_load
-
     try:
-        meta = metadata_load(readme) or {}
+        meta = heavy.huggingface_hub().metadata_load(readme) or {}
     except Exception:  # noqa: BLE001 - a malformed card is no reason to refuse a model
         return ""
     return _licence(meta.get("license"))
@@ -482,8 +465,7 @@ def resolve_device(requested: str = "auto", compute_type: str | None = None) -> 
     CTranslate2 sees a CUDA device, else the CPU; the compute type defaults
     to "default" (the model's own quantization, as the device supports it)
     and must otherwise be one the device supports."""
-    import ctranslate2
-
+    ctranslate2 = heavy.ctranslate2()
     if requested not in DEVICES:
         raise UserError(f"--device {requested}: no such device", f"use one of {', '.join(DEVICES)}")
     cuda_devices = ctranslate2.get_cuda_device_count()
@@ -502,8 +484,7 @@ def resolve_device(requested: str = "auto", compute_type: str | None = None) -> 
 
 def describe_ctranslate2() -> str:
     """One line for `translate doctor`: what CTranslate2 can use here."""
-    import ctranslate2
-
+    ctranslate2 = heavy.ctranslate2()
     cuda_devices = ctranslate2.get_cuda_device_count()
     text = (f"CTranslate2 {ctranslate2.__version__}: cpu computes in "
             f"{', '.join(sorted(ctranslate2.get_supported_compute_types('cpu')))}; ")

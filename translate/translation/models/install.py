@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from translate.translation.models.store import BrokenModel, Check, InvalidModelError, ModelError, one_line
+from translate.util import heavy
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-")
 _ASIDE = re.compile(r"^\.aside-(?P<pid>\d+)\.(?P<name>.+)$")
@@ -294,9 +295,7 @@ def check_tokenizer(folder: Path, names: Sequence[str]) -> Check:
     if path.name == "bpe.model":
         return Check("tokenizer", True, "bpe.model")
     try:
-        import sentencepiece
-
-        size = sentencepiece.SentencePieceProcessor(model_file=str(path)).get_piece_size()
+        size = heavy.sentencepiece().SentencePieceProcessor(model_file=str(path)).get_piece_size()
     except Exception as err:  # noqa: BLE001 - any failure means the file is not a SentencePiece model
         return Check("tokenizer", False, f"{path.name} does not load ({one_line(err)})")
     return Check("tokenizer", True, f"sentencepiece, {size} pieces")
@@ -307,9 +306,7 @@ def check_ctranslate2_model(model_dir: Path) -> Check:
     if not (Path(model_dir) / "model.bin").is_file():
         return Check("model", False, f"no {Path(model_dir).name}/model.bin")
     try:
-        import ctranslate2
-
-        translator = ctranslate2.Translator(str(model_dir), device="cpu", inter_threads=1, intra_threads=1)
+        translator = heavy.ctranslate2().Translator(str(model_dir), device="cpu", inter_threads=1, intra_threads=1)
         del translator
     except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError and ValueError alike
         return Check("model", False, f"CTranslate2 cannot load it ({one_line(err)})")

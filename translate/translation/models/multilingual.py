@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -31,16 +30,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, ClassVar, Iterable, Mapping
 
-from translate.project import config
+from translate.project import config, user_folders
+from translate.project.languages import SOURCE, TARGETS
 from translate.translation.engines.base import ModelInfo
 from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE, TOKENIZER_FILE, ModelFolder
-from translate.util.files import atomic_write
-from translate.project.languages import SOURCE, TARGETS
 from translate.translation.models import download, install
 from translate.translation.models.archive import safe_extract
 from translate.translation.models.store import (
-    BrokenModel, Check, DownloadError, InstallResult, InvalidModelError, ModelError, ProgressFactory, VerifyResult, check_metadata_text, metadata_text, names_of, one_line,
+    BrokenModel,
+    Check,
+    DownloadError,
+    InstallResult,
+    InvalidModelError,
+    ModelError,
+    ProgressFactory,
+    VerifyResult,
+    check_metadata_text,
+    metadata_text,
+    names_of,
+    one_line,
 )
+from translate.util.files import atomic_write
 
 METADATA_FILE = "translate-model.json"
 REQUIRED_FILES = ("model.bin", "config.json", TOKENIZER_FILE)
@@ -117,18 +127,6 @@ class InstalledModel:
 # --- where things are -------------------------------------------------------
 
 
-def store_dir(option: str | Path | None = None) -> Path:
-    """The multilingual model folder: ``option``, else $TRANSLATE_MODELS_DIR,
-    else $XDG_DATA_HOME (default ~/.local/share)/newsroom-translate/translation/models."""
-    if option:
-        return Path(option).expanduser()
-    env = os.environ.get("TRANSLATE_MODELS_DIR")
-    if env:
-        return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data_home) / "newsroom-translate" / "models"
-
-
 # --- what is installed --------------------------------------------------------
 
 
@@ -166,7 +164,6 @@ def read_model(folder: Path) -> InstalledModel:
 
 
 # --- recognising and validating -------------------------------------------------
-
 
 
 def looks_like_multilingual(path: str | Path) -> bool:
@@ -273,7 +270,7 @@ class MultilingualStore:
     kind = "multilingual"
 
     def __init__(self, folder: str | Path | None = None):
-        self.folder = store_dir(folder)
+        self.folder = user_folders.multilingual_models_dir(folder)
 
     def list(self) -> tuple[list[InstalledModel], list[BrokenModel]]:
         """Installed models (sorted by family preference, then name) and folders

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from translate.translation import adaptation
 from translate.project import config as project_config
 from translate.project.config import DEFAULT_LANGUAGES, Config, LanguageSetting
+from translate.project.languages import TARGETS, Language
+from translate.translation import adaptation
 from translate.translation.engines.argos import ArgosEngine
 from translate.translation.engines.base import Engine, EngineError
 from translate.translation.engines.ct2 import DecodingOptions
 from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE, MultilingualEngine
-from translate.project.languages import TARGETS, Language
 from translate.translation.models.argos import ArgosStore, install_hint
 from translate.translation.models.multilingual import KNOWN_MODELS, MultilingualStore
 from translate.translation.models.store import Installed, ModelStore

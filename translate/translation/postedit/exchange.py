@@ -14,14 +14,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from translate.source.document import Document
 from translate.errors import UserError
+from translate.source.article import read_source
+from translate.source.document import Document
+from translate.translation import edition
 from translate.translation.memory import HumanTranslation, TranslationMemory
 from translate.translation.postedit import po, xliff
 from translate.translation.postedit.units import (
-    Export, PlaceholderError, Returned, Unit, apply_notation, clean_notation, source_units, target_notation,
+    Export,
+    PlaceholderError,
+    Returned,
+    Unit,
+    apply_notation,
+    clean_notation,
+    source_units,
+    target_notation,
 )
 from translate.translation.records import EditionRecord
+from translate.util.textfile import read_user_file
 
 FORMATS = {"po": ("po", po), "xliff": ("xlf", xliff)}
 MAX_FILE_BYTES = 32 << 20
@@ -36,7 +46,6 @@ def machine_edition(doc: Document, lang, setup) -> tuple[Document, EditionRecord
     engine's text, and approved human text (checked, not repaired, by the
     glossary) where the memory has it; each segment's record keeps the raw
     machine output."""
-    from translate.translation import edition
 
     done = edition.translate_edition(doc, edition.plan(lang, setup), setup)
     return done.doc, done.record
@@ -45,7 +54,6 @@ def machine_edition(doc: Document, lang, setup) -> tuple[Document, EditionRecord
 def find_article(slug: str, source: Path | None, source_dir: Path) -> Document:
     """The article a returned file translates: ``source`` when given, else
     the article in ``source_dir`` whose slug it is."""
-    from translate.source.article import read_source
 
     if source is not None:
         return read_source(source)
@@ -111,7 +119,6 @@ def export_name(slug: str, lang: str, fmt: str) -> str:
 
 def read_returned(path: Path) -> Returned:
     """A translator's file, PO or XLIFF by its content."""
-    from translate.util.textfile import read_user_file
 
     path = Path(path)
     data = read_user_file(path, MAX_FILE_BYTES, ImportRefused, what="a PO or XLIFF file",

@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from translate.project import user_folders
 from translate.source.document import Document, Segment
 from translate.translation.engines.base import Translation
 from translate.translation.memory import HumanTranslation, TranslationMemory, TranslationMemoryError
@@ -76,9 +77,7 @@ def approved_for_sources(sources: list[str], lang: str, memory: TranslationMemor
     what an unchanged re-publish (translate.publishing.unchanged) looks up without
     reading the Markdown again."""
     if memory is None:
-        from translate.translation.memory import default_path
-
-        if not default_path().is_file():
+        if not user_folders.memory_file().is_file():
             return Approved(lang)
         try:
             memory = TranslationMemory()

@@ -23,6 +23,7 @@ from babel.messages.pofile import PoFileError, PoFileParser, write_po
 from translate.errors import UserError
 from translate.project.languages import TARGETS
 from translate.translation.postedit.units import Export, Returned, ReturnedUnit
+from translate.util.textfile import decode_utf8
 
 # What Babel writes for an unknown translator; not a name.
 _NO_TRANSLATOR = ("", "FULL NAME <EMAIL@ADDRESS>")
@@ -94,7 +95,6 @@ def read(data: bytes, name: str) -> Returned:
     a PO file, has a duplicate unit id, or names no article."""
     catalog = Catalog()
     parser = PoFileParser(catalog, ignore_obsolete=True, abort_invalid=True)
-    from translate.util.textfile import decode_utf8
 
     text = decode_utf8(data, name, PoError)
     for number, line in enumerate(text.splitlines(), 1):

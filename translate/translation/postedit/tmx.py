@@ -19,6 +19,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -27,10 +28,17 @@ from translate import __version__
 from translate.errors import UserError
 from translate.project.languages import TARGETS
 from translate.translation.memory import HumanTranslation
-from translate.translation.postedit.xmltext import indent
 from translate.translation.postedit.units import (
-    Close, Open, Single, Text, Token, clean_notation, parse_notation, to_notation,
+    Close,
+    Open,
+    Single,
+    Text,
+    Token,
+    clean_notation,
+    parse_notation,
+    to_notation,
 )
+from translate.translation.postedit.xmltext import indent
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_BYTES = 64 << 20
@@ -107,7 +115,6 @@ class TmxImport:
 
 def read_path(path, translator: str = "") -> TmxImport:
     """``read`` for a file, refusing an oversized one before reading it."""
-    from pathlib import Path
 
     path = Path(path)
     size = path.stat().st_size

@@ -25,8 +25,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from translate.source.document import Block, Document, Mark, Segment
 from translate.errors import UserError
+from translate.source.document import Block, Document, Mark, Segment
+from translate.source.markdown_reader import CONTROLS
 
 # Marks whose text is translated: the placeholder pair wraps it.
 PAIRED_KINDS = ("em", "strong", "s", "link", "image")
@@ -152,7 +153,6 @@ def clean_notation(notation: str) -> str:
     """A translator's text without the control and bidi-override characters
     that the Markdown reader removes from sources too: nothing a translator's
     tool (or a TMX from elsewhere) slips in reaches a published file."""
-    from translate.source.markdown import CONTROLS
 
     return CONTROLS.sub("", notation)
 

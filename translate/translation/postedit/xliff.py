@@ -24,10 +24,20 @@ from defusedxml import DefusedXmlException
 
 from translate.errors import UserError
 from translate.project.languages import TARGETS
-from translate.translation.postedit.xmltext import indent
 from translate.translation.postedit.units import (
-    Close, Export, Open, Returned, ReturnedUnit, Single, Text, Token, Unit, parse_notation, to_notation,
+    Close,
+    Export,
+    Open,
+    Returned,
+    ReturnedUnit,
+    Single,
+    Text,
+    Token,
+    Unit,
+    parse_notation,
+    to_notation,
 )
+from translate.translation.postedit.xmltext import indent
 
 NS = "urn:oasis:names:tc:xliff:document:2.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"

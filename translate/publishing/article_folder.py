@@ -18,14 +18,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 from translate import __version__
-from translate.publishing.fingerprints import render_assets_digest
-from translate.source.document import Document
-from translate.util.files import StagedFiles
 from translate.project.languages import ALL, SOURCE, Language
-from translate.translation.postedit.human import review_statuses, reviewed_count
-from translate.translation.postedit.human import summary as review_summary
+from translate.publishing.fingerprints import render_assets_digest
+from translate.publishing.render.html import render_index
+from translate.publishing.render.markdown import write_markdown
+from translate.publishing.render.webfonts import site_files
 from translate.publishing.site import summary_of
 from translate.publishing.writers import WRITERS, Page, ordered
+from translate.source.document import Document
+from translate.translation.memory import model_fingerprint
+from translate.translation.postedit.human import review_statuses, reviewed_count
+from translate.translation.postedit.human import summary as review_summary
+from translate.util.files import FolderLock, StagedFiles
 
 
 def sha256_file(path: Path) -> str:
@@ -59,7 +63,6 @@ def model_entry(model) -> dict | None:
     the publisher's machine (no path, no user name)."""
     if model is None:
         return None
-    from translate.translation.memory import model_fingerprint
 
     entry = {"engine": model.engine, "name": model.name, "version": model.version,
              "weights": model_fingerprint(model)}
@@ -106,7 +109,6 @@ class Article:
     @contextmanager
     def lock(self, on_wait=None):
         """Hold the article's lock; read what the last complete run recorded."""
-        from translate.util.files import FolderLock
 
         with FolderLock(self.work / "lock", on_wait=on_wait):
             self.previous = previous_editions(self.folder)
@@ -202,8 +204,6 @@ class Article:
         return rel in self._known or (self.folder / rel).is_file()
 
     def _fingerprint(self, edition: Edition, links) -> str:
-        from translate.publishing.render.markdown import write_markdown
-
         material = [
             __version__, edition.lang.key, write_markdown(edition.doc), self.formats,
             [(lang.key, href) for lang, href in links],
@@ -316,7 +316,6 @@ class Article:
     def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> dict[str, str]:
         """Stage the web fonts the HTML pages reference (translate.publishing.render.webfonts);
         returns {rel path: SHA-256} for the manifest."""
-        from translate.publishing.render.webfonts import site_files
 
         written = {}
         for rel, data in site_files(ALL[key] for key in entries).items():
@@ -348,7 +347,6 @@ class Article:
         if (previous.get("index_inputs") == inputs and path.is_file()
                 and previous.get("files", {}).get("index.html") == self._digest("index.html")):
             return inputs  # made from the same inputs and intact: not rendered again
-        from translate.publishing.render.html import render_index
 
         self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated,
                                              statuses=review_statuses(entries)))

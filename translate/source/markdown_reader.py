@@ -11,8 +11,6 @@ enters a Document: the reader leaves it out and lists where in ``warnings``.
 
 from __future__ import annotations
 
-from translate.errors import UserError
-
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
@@ -23,9 +21,11 @@ from urllib.parse import urlsplit
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
-from translate.util import untrusted
+from translate.errors import UserError
 from translate.source.document import Block, Document, Mark, Segment, SourceWarning
+from translate.util import heavy, untrusted
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 FRONT_MATTER_START = re.compile(r"\A---[ \t]*\r?\n")
@@ -61,7 +61,6 @@ class SourceError(UserError, ValueError):
 def parser() -> MarkdownIt:
     """CommonMark with the GitHub extensions editors use: tables, ~~strikethrough~~,
     bare URLs (linkify-it-py) and footnotes (mdit-py-plugins)."""
-    from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     return md.use(footnote_plugin)
@@ -69,10 +68,8 @@ def parser() -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    import pysbd
-
     # clean=False keeps the text byte for byte; char_span gives offsets.
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return heavy.pysbd().Segmenter(language="en", clean=False, char_span=True)
 
 
 class _FrontMatterLoader(yaml.SafeLoader):

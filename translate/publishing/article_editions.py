@@ -1,6 +1,6 @@
 """One article's editions: decided under the article's lock (carried over
 from the last run, or translated), written with the staging guarantees of
-translate.publishing.folder, and the outcome of each edition for the summary.
+translate.publishing.article_folder, and the outcome of each edition for the summary.
 
 translate.publishing.run runs this for every article of a publish run (one article is
 a run of one): it calls ``choose_editions`` twice under the lock, once to
@@ -11,11 +11,28 @@ language and rendering in worker processes, to decide again and write
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+
+from translate.errors import UserError
+from translate.project.folder import article_work_dir
+from translate.project.languages import ALL, SOURCE
+from translate.publishing import article_folder, run_guard
+from translate.publishing.fingerprints import code_digest
+from translate.publishing.writers import WRITERS
+from translate.source import media as media_stage
+from translate.source.article import open_article
+from translate.source.media import inputs_digest
+from translate.translation import edition as edition_stage
+from translate.translation.memory import model_fingerprint
+from translate.translation.postedit import human as human_stage
+from translate.util.untrusted import display
 
 
 @dataclass
@@ -37,12 +54,6 @@ def now() -> datetime:
 def read_article(source: Path, strict: bool):
     """The article and its images, its warnings printed; UserError when it
     cannot be published (or has warnings under --strict)."""
-    import dataclasses
-
-    from translate.source import media as media_stage
-    from translate.errors import UserError
-    from translate.source.article import open_article
-    from translate.util.untrusted import display
 
     article = open_article(source)
     doc, images = media_stage.prepare(article.doc, source)
@@ -58,16 +69,11 @@ def read_article(source: Path, strict: bool):
 
 def open_output(article_file, languages, formats, output_dir: Path, *, media=(), site_url: str | None = None,
                 published: datetime | None = None):
-    """The article's output folder (translate.publishing.folder.Article); UserError
+    """The article's output folder (translate.publishing.article_folder.Article); UserError
     when something stands where its folders or files go."""
-    from translate.publishing import folder as publishing, run_guard
-    from translate.errors import UserError
-    from translate.project.languages import ALL, SOURCE
-    from translate.project.folder import article_work_dir
-    from translate.publishing.writers import WRITERS
 
     doc = article_file.doc
-    article = publishing.Article(doc, article_file.path, output_dir / doc.slug, formats,
+    article = article_folder.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=published or now(), work=article_work_dir(output_dir / doc.slug),
                                  media=media, site_url=site_url)
     article.source_sha256 = article_file.sha256
@@ -86,8 +92,6 @@ def open_output(article_file, languages, formats, output_dir: Path, *, media=(),
 def plan_languages(languages, setup) -> dict:
     """Per language key, its translate.translation.edition.Plan or the UserError that says
     why there is none: made once per run, for every article."""
-    from translate.translation import edition as edition_stage
-    from translate.errors import UserError
 
     plans = {}
     for lang in languages:
@@ -111,15 +115,11 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
     ``translate(lang, plan, pre, approved)`` makes it (an Edition, or None
     when it cannot be made; it says why in ``outcomes``). ``outcomes``
     (language key -> EditionOutcome) gets each language's problem or model."""
-    from translate.translation import edition as edition_stage
-    from translate.publishing import folder as publishing
-    from translate.errors import UserError
-    from translate.project.languages import SOURCE
 
     doc = article.doc
     outcomes.setdefault(SOURCE.key, EditionOutcome(SOURCE.key, SOURCE.native_name, model="original"))
     original = _carry(article, SOURCE, edition_pre(article, SOURCE), setup)
-    editions = [original or publishing.Edition(SOURCE, doc, pre=edition_pre(article, SOURCE))]
+    editions = [original or article_folder.Edition(SOURCE, doc, pre=edition_pre(article, SOURCE))]
     made = {}
     for lang in languages:
         outcome = outcomes[lang.key] = EditionOutcome(lang.key, lang.native_name)
@@ -145,7 +145,7 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
                 outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
             continue
         if edition.lang.key == SOURCE.key:
-            editions[index] = publishing.Edition(SOURCE, doc, pre=edition.pre)
+            editions[index] = article_folder.Edition(SOURCE, doc, pre=edition.pre)
             continue
         again = translate(edition.lang, *made[edition.lang.key])
         editions[index] = again if again is not None else edition
@@ -153,10 +153,8 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
 
 
 def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):
-    """The publishing.Edition of a translated edition (translate.translation.edition.Translated);
+    """The article_folder.Edition of a translated edition (translate.translation.edition.Translated);
     what the summary says of it goes into ``outcome``."""
-    from translate.publishing import folder as publishing
-    from translate.translation.postedit import human as human_stage
 
     record = done.record
     outcome.model = record.model.name
@@ -174,7 +172,7 @@ def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):
     if plan.stage("adaptation") is not None:
         changed = sum(1 for s in record.segments if s.adaptations)
         outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
-    return publishing.Edition(plan.lang, done.doc, record, plan.stages, pre=pre)
+    return article_folder.Edition(plan.lang, done.doc, record, plan.stages, pre=pre)
 
 
 def write_article(article, source: Path, languages, plans, setup, translate, *, replace: bool = False):
@@ -182,8 +180,6 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
     the outcome of each edition. ``translate(lang, plan, pre, approved)``
     returns a translate.translation.edition.Translated (or raises the UserError of that
     edition). OSError becomes a UserError saying what was kept."""
-    from translate.publishing import run_guard
-    from translate.errors import UserError
 
     outcomes: dict[str, EditionOutcome] = {}
 
@@ -224,23 +220,15 @@ def edition_pre(article, lang, plan=None, options=None) -> str:
     the source bytes, the tool's code and data, the formats, and for a
     translation the model (with its weights' size and time), decoding options
     and the data of each post-editing stage. Equal to the last run's: nothing to do."""
-    import hashlib
-    import json
-
-    from translate.publishing.fingerprints import code_digest
 
     # the article's bytes and its images' (translate.source.media, and with it the
     # Markdown reader, only for an article that has images: the digest of no
     # images is the source's checksum, and an unchanged re-publish does without)
     source = article.source_sha256
     if article.media:
-        from translate.source.media import inputs_digest
-
         source = inputs_digest(article.source_sha256, article.media)
     material = [code_digest(), source, lang.key, article.formats]
     if plan is not None:
-        from translate.translation.memory import model_fingerprint
-
         choice = plan.choice
         material += [choice.engine, choice.model, choice.version, str(choice.path),
                      model_fingerprint(choice.installed.model_info()) if choice.installed else "",
