@@ -21,6 +21,7 @@ from babel.units import format_unit
 
 from translate.project.languages import Language
 from translate.project.resources import builtin_locales
+from translate.publishing.render import calendar
 
 # Babel has no table of the digits of each CLDR numbering system; these are the
 # ones our editions' locales use (fa_AF and ps default to arabext).
@@ -72,14 +73,20 @@ def format_number(value: float, lang: Language) -> str:
 
 
 def format_date(value: date | datetime, lang: Language) -> str:
-    """A calendar date in the edition's long format and digits.
+    """A calendar date as the edition's readers write it, in its digits: the
+    press form of the Gregorian date, and for Dari and Pashto the Afghan solar
+    hijri date before it (translate.publishing.render.calendar).
 
     Babel's fa_AF and ps data use the Afghan names of the Gregorian months
     (جنوری، فبروری، اپریل... / جنوري، فبروري، اپریل...), not the Iranian ones.
     """
     if isinstance(value, datetime):
         value = value.date()
-    text = babel_format_date(value, format="long", locale=babel_locale(lang))
+    pattern = calendar.GREGORIAN_PATTERNS.get(lang.key, "long")
+    text = babel_format_date(value, format=pattern, locale=babel_locale(lang))
+    solar = calendar.solar_hijri_text(value, lang.key)
+    if solar:
+        text = f"{solar} ({text})"
     return native_digits(text, lang)
 
 
