@@ -15,6 +15,10 @@ model (NLLB-200 if one is installed, else M2M-100). Example::
     sha256 = "…"                                    # sha256sum of the archive
     size = 623000000                                # optional
 
+    [publication]                                   # what every page's masthead and byline say
+    name = "Kabul Monitor"                          # or a table: { en = "...", prs = "...", ... }
+    bylines = { "Newsroom Staff" = { ru = "Редакция", prs = "...", ps = "...", kk = "..." } }
+
 ``model`` for the multilingual engine is an installed model's name or a family
 ("nllb", "m2m"); omitted, the first installed family that has the language.
 For Argos it is the target code of the en→CODE package (default: the
@@ -29,12 +33,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from translate.errors import UserError
-from translate.project.languages import TARGETS
+from translate.project.languages import ALL, TARGETS
 from translate.util import untrusted
 from translate.util.textfile import decode_utf8
 
@@ -64,11 +68,29 @@ class Download:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """The publication the pages belong to: its name per edition (the
+    masthead, the site's title, the publisher in sharing metadata) and the
+    bylines an author line is written as in each edition ("Newsroom Staff" is
+    the newsroom's own English; a person's name may be transliterated)."""
+
+    names: dict[str, str] = field(default_factory=dict)          # language key ("en", "prs", ...) -> name
+    bylines: dict[str, dict[str, str]] = field(default_factory=dict)   # English byline -> key -> byline
+
+    def name(self, lang_key: str) -> str:
+        return self.names.get(lang_key) or self.names.get("en", "")
+
+    def byline(self, author: str, lang_key: str) -> str:
+        return self.bylines.get(author, {}).get(lang_key) or author
+
+
+@dataclass(frozen=True)
 class Config:
     languages: dict[str, LanguageSetting]
     downloads: dict[str, Download]
     path: Path | None = None    # the file read; None for the built-in defaults
     site_url: str | None = None  # where output/ is on the web: feeds' and PDFs' absolute links
+    publication: Publication = field(default_factory=Publication)
 
 
 DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
@@ -138,7 +160,7 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except RecursionError:   # tomllib parses nested arrays and inline tables recursively
         raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
                           "write the settings as plain tables (see translate init)") from None
-    _only(raw, ("site_url", "languages", "downloads"), name, "")
+    _only(raw, ("site_url", "languages", "downloads", "publication"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():
         if key not in TARGETS:
@@ -151,7 +173,48 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
                                  or any(c.isspace() or ord(c) < 32 for c in site_url)):
         raise ConfigError(f'{name}: site_url: give the http(s) address where output/ is published, '
                           f'e.g. "https://news.example.org/editions"')
-    return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None)
+    return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None,
+                  publication=_publication(_table(raw, "publication", name), name))
+
+
+_MAX_NAME = 200
+
+
+def _publication(raw: dict, name: str) -> Publication:
+    _only(raw, ("name", "bylines"), name, "publication.")
+    names = _per_language(raw.get("name", {}), "publication.name", name)
+    bylines_raw = raw.get("bylines", {})
+    if not isinstance(bylines_raw, dict):
+        raise ConfigError(f'{name}: publication.bylines: must be a table: {{ "Newsroom Staff" = {{ ru = "..." }} }}')
+    bylines = {}
+    for author, forms in bylines_raw.items():
+        _check_text(author, f"publication.bylines key {author!r}", name)
+        bylines[author] = _per_language(forms, f"publication.bylines.{author!r}", name)
+    return Publication(names, bylines)
+
+
+def _per_language(value: Any, where: str, name: str) -> dict[str, str]:
+    """A string (the same in every edition) or a table of language key -> string."""
+    if isinstance(value, str):
+        _check_text(value, where, name)
+        return {"en": value} if value else {}
+    if not isinstance(value, dict):
+        raise ConfigError(f'{name}: {where}: give a string or a table of language keys, e.g. {{ en = "...", prs = "..." }}')
+    for key, text in value.items():
+        if key not in ALL:
+            raise ConfigError(f"{name}: {where}.{key}: unknown language key; use one of {', '.join(ALL)}")
+        if not isinstance(text, str):
+            raise ConfigError(f"{name}: {where}.{key}: must be a string")
+        _check_text(text, f"{where}.{key}", name)
+    return dict(value)
+
+
+def _check_text(text: str, where: str, name: str) -> None:
+    """Plain one-line text: it is printed on every page and in feeds."""
+    if len(text) > _MAX_NAME or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\ufffe\uffff"
+                                     or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in text):
+        raise ConfigError(f"{name}: {where}: one line of plain text of at most {_MAX_NAME} characters, "
+                          "without control or bidi override characters")
 
 
 def _table(raw: dict, key: str, name: str) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from translate.errors import UserError
+from translate.project.config import Publication
 from translate.project.folder import article_work_dir
 from translate.project.languages import ALL, SOURCE
 from translate.publishing import article_folder, run_guard
@@ -68,14 +69,15 @@ def read_article(source: Path, strict: bool):
 
 
 def open_output(article_file, languages, formats, output_dir: Path, *, media=(), site_url: str | None = None,
+                publication: Publication | None = None,
                 published: datetime | None = None):
     """The article's output folder (translate.publishing.article_folder.Article); UserError
     when something stands where its folders or files go."""
 
     doc = article_file.doc
     article = article_folder.Article(doc, article_file.path, output_dir / doc.slug, formats,
-                                 published=published or now(), work=article_work_dir(output_dir / doc.slug),
-                                 media=media, site_url=site_url)
+                                 run_time=published or now(), work=article_work_dir(output_dir / doc.slug),
+                                 media=media, site_url=site_url, publication=publication)
     article.source_sha256 = article_file.sha256
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
@@ -212,7 +214,7 @@ def finish_outcomes(outcomes: dict, editions) -> None:
         outcomes[edition.lang.key].files = edition.files
         if edition.reused:
             outcomes[edition.lang.key].notes.append(
-                f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")
+                f"unchanged since {edition.updated:%Y-%m-%d %H:%M}: files kept, not rendered again")
 
 
 def edition_pre(article, lang, plan=None, options=None) -> str:
@@ -227,7 +229,8 @@ def edition_pre(article, lang, plan=None, options=None) -> str:
     source = article.source_sha256
     if article.media:
         source = inputs_digest(article.source_sha256, article.media)
-    material = [code_digest(), source, lang.key, article.formats]
+    # the site's address and the publication's name and bylines are on every page
+    material = [code_digest(), source, lang.key, article.formats, article.site_url, article.publication]
     if plan is not None:
         choice = plan.choice
         material += [choice.engine, choice.model, choice.version, str(choice.path),

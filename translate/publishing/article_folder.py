@@ -13,15 +13,17 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 from translate import __version__
+from translate.project.config import Publication
 from translate.project.languages import ALL, SOURCE, Language
 from translate.publishing.fingerprints import render_assets_digest
 from translate.publishing.render.html import render_index
 from translate.publishing.render.markdown import write_markdown
+from translate.publishing.render.typography import localise_quotes
 from translate.publishing.render.webfonts import site_files
 from translate.publishing.site import summary_of
 from translate.publishing.writers import WRITERS, Page, ordered
@@ -47,7 +49,11 @@ class Edition:
     record: object = None      # EditionRecord, None for the original
     stages: list = field(default_factory=list)   # translate.translation.edition.Stage: adaptation, glossary, ...
     files: list[Path] = field(default_factory=list)
-    published: datetime | None = None
+    # When this edition first appeared, and when its text last changed (a
+    # translator's correction); a new rendering of the same text (a tool
+    # upgrade) changes neither. The article's own date is Article.article_date.
+    issued: datetime | None = None
+    updated: datetime | None = None
     inputs: str = ""           # fingerprint of everything the files are made from
     reused: bool = False       # files of an earlier run were still current
     pre: str = ""              # fingerprint of what goes into translating it (see publish)
@@ -86,16 +92,22 @@ class Article:
     lock is taken, so every decision made from it (which editions are carried
     over, which files are current) holds until this run has written."""
 
-    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
-                 work: Path, media: tuple = (), site_url: str | None = None):
+    def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], run_time: datetime,
+                 work: Path, media: tuple = (), site_url: str | None = None,
+                 publication: Publication | None = None):
         self.doc = doc
         self.site_url = site_url
+        self.publication = publication or Publication()
         self.media = tuple(media)  # translate.source.media.MediaFile: the article's images, for media/
         self.source = Path(source)
         self.folder = Path(folder)
         self.work = Path(work)          # output/.work/<slug>/: lock, staged files
         self.formats = ordered(formats)
-        self.published = published
+        # to the second, as the manifest records times: a date read back from it is the same date
+        self.run_time = run_time.replace(microsecond=0)
+        # The article's publication date: its front matter's date, else when it
+        # was first published (read from the last manifest under the lock).
+        self.article_date = front_matter_date(doc) or self.run_time
         self.previous: dict = {}
         self.source_sha256 = ""
         self.committing = False  # True once write() has begun renaming files into place
@@ -112,6 +124,7 @@ class Article:
 
         with FolderLock(self.work / "lock", on_wait=on_wait):
             self.previous = previous_editions(self.folder)
+            self.article_date = front_matter_date(self.doc) or first_published(self.folder) or self.run_time
             yield self
 
     def file_for(self, lang: Language, ext: str) -> Path:
@@ -162,21 +175,37 @@ class Article:
         """Fingerprint each edition; the pages of those whose files must be
         rendered again. The language switcher of each links to every edition
         that has an HTML page after this run. An edition whose files of the
-        previous run are current gets them (files, published, reused)."""
+        previous run are current gets them (files, dates, reused)."""
         self._linked = self.linked_keys(editions)
         links = [(ALL[key], self._href(key)) for key in self._linked]
         todo = []
         for edition in editions:
             if edition.carried is not None:
                 continue  # made from the same inputs, with the same links: nothing to do
+            self._date(edition)
             edition.inputs = self._fingerprint(edition, links)
             previous = self._current_files(edition)
             if previous is not None:
-                edition.files, edition.published, edition.reused = previous
+                edition.files, edition.reused = previous, True
                 continue
-            edition.published = self.published
             todo.append((edition, self._page(edition, links)))
         return todo
+
+    def _date(self, edition: Edition) -> None:
+        """Set when the edition first appeared and when its text last changed:
+        kept from the last run while its text is the same."""
+        entry = self.previous.get(edition.lang.key) or {}
+        issued, updated = _entry_time(entry, "issued"), _entry_time(entry, "updated")
+        if issued is None:
+            edition.issued = edition.updated = self.run_time
+        elif entry.get("content") == content_digest(edition.doc) and updated is not None:
+            edition.issued, edition.updated = issued, updated
+        else:
+            edition.issued, edition.updated = issued, self.run_time
+
+    def _byline(self, lang: Language) -> str:
+        author = self.doc.meta.get("author") or self.doc.meta.get("publisher")
+        return self.publication.byline(str(author), lang.key) if author else ""
 
     def _href(self, key: str) -> str:
         # A slug may hold spaces or non-Latin letters: links are percent-encoded.
@@ -212,6 +241,7 @@ class Article:
             render_assets_digest() if any(WRITERS[f].rendered for f in self.formats) else None,
             review_summary(edition.record),
             self.site_url,
+            [self.article_date.isoformat(), edition.issued.isoformat(), edition.updated.isoformat()],
         ]
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True,
                                          default=str).encode()).hexdigest()
@@ -223,11 +253,14 @@ class Article:
         entry = self.previous.get(lang.key)
         if not pre or not entry or entry.get("pre") != pre or "links" not in entry:
             return None
+        if entry.get("published") != _iso(self.article_date) or _entry_time(entry, "updated") is None:
+            return None   # an article date the pages do not show yet (or a manifest of an older version)
         if not self._intact(lang, entry):
             return None
         files = [self.file_for(lang, WRITERS[f].extension) for f in self.formats]
-        return Edition(lang, None, files=files, published=datetime.fromisoformat(entry["published"]),
-                       inputs=entry.get("inputs", ""), reused=True, pre=pre, carried=entry)
+        return Edition(lang, None, files=files, issued=_entry_time(entry, "issued"),
+                       updated=_entry_time(entry, "updated"), inputs=entry.get("inputs", ""), reused=True, pre=pre,
+                       carried=entry)
 
     def linked_keys(self, editions: list[Edition]) -> list[str]:
         """Editions the language switchers link to after this run."""
@@ -253,16 +286,18 @@ class Article:
             return None
         # In the order _render_edition writes them, so that a reused edition's
         # manifest entry and index row read exactly as when it was rendered.
-        files = [self.file_for(edition.lang, WRITERS[f].extension) for f in self.formats]
-        return files, datetime.fromisoformat(entry["published"]), True
+        return [self.file_for(edition.lang, WRITERS[f].extension) for f in self.formats]
 
     def _page(self, edition: Edition, links) -> Page:
         lang = edition.lang
-        return Page(edition.doc, lang, links, self.published,
+        # Every writer gets the edition's text in its readers' quotation marks.
+        return Page(localise_quotes(edition.doc, lang.key), lang, links, self.article_date,
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
                     glossary_checked=edition.glossary_checked, media=self.media,
-                    reviewed=reviewed_count(edition.record), site_url=self.site_url)
+                    reviewed=reviewed_count(edition.record), site_url=self.site_url,
+                    modified=edition.updated, corrected=edition.updated > edition.issued,
+                    publication=self.publication)
 
     def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
         """Stage index.html, manifest.json and SHA256SUMS; returns the
@@ -279,7 +314,12 @@ class Article:
                 # what the site's indexes and feeds show for this edition (translate.publishing.site)
                 "title": edition.doc.title.text.replace("\n", " "),
                 "summary": summary_of(edition.doc),
-                "published": (edition.published or self.published).isoformat(timespec="seconds"),
+                "author": self._byline(edition.lang),
+                # the article's date, when this edition first appeared, when its text last changed
+                "published": _iso(self.article_date),
+                "issued": _iso(edition.issued),
+                "updated": _iso(edition.updated),
+                "content": content_digest(edition.doc),
                 "inputs": edition.inputs,
                 "model": model_entry(edition.record.model) if edition.record else None,
                 **stage_entries(edition.stages),
@@ -290,19 +330,20 @@ class Article:
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
-        web_fonts = self._stage_web_fonts(entries, staged) if "html" in self.formats else {}
+        web_fonts = self._stage_web_fonts(entries, staged) if "html" in self.formats else []
         files = {rel: digest for e in entries.values() for rel, digest in e["files"].items() if self._exists(rel)}
         media = {image.rel: self._digest(image.rel) for image in self.media}
         files.update(media)
-        files.update(web_fonts)
         if self._exists("index.html"):
             files["index.html"] = self._digest("index.html")
         manifest = {
             "tool": {"name": "newsroom-translate", "version": __version__},
-            "article": {"slug": self.doc.slug, "title": self.doc.title.text,
+            "article": {"slug": self.doc.slug, "title": self.doc.title.text, "published": _iso(self.article_date),
                         "source": self.source.name, "source_sha256": self.source_sha256},
             "editions": dict(sorted(entries.items())),
             "media": dict(sorted(media.items())),
+            # the site's shared web fonts (output/fonts/) the pages use: kept while an article names them
+            "fonts": web_fonts,
             "files": dict(sorted(files.items())),
         }
         if index_inputs:
@@ -313,15 +354,18 @@ class Article:
         self._put(staged, self.folder / "SHA256SUMS", sha256sums(files))
         return sha256sums({rel: digest for rel, digest in files.items() if rel not in self._changed})
 
-    def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> dict[str, str]:
-        """Stage the web fonts the HTML pages reference (translate.publishing.render.webfonts);
-        returns {rel path: SHA-256} for the manifest."""
-
-        written = {}
+    def _stage_web_fonts(self, entries: dict, staged: StagedFiles) -> list[str]:
+        """Stage the web fonts the HTML pages reference in the site's shared
+        output/fonts/ (translate.publishing.render.webfonts): their names carry
+        a hash of their content, so a file of that name is already right and
+        any run may write a missing one. Returns their paths under output/."""
+        names = []
         for rel, data in site_files(ALL[key] for key in entries).items():
-            self._put(staged, self.folder / rel, data)
-            written[rel] = self._digest(rel)
-        return written
+            path = self.folder.parent / rel
+            if not path.is_file():
+                staged.write(path, data)
+            names.append(rel)
+        return sorted(names)
 
     def _stage_index(self, entries: dict, staged: StagedFiles) -> str:
         """Stage index.html; returns the fingerprint of what it is made from."""
@@ -333,10 +377,10 @@ class Article:
             for rel in present:
                 self._digest(rel)
             rows.append((ALL[key], [(quote(rel), self._known[rel][1]) for rel in present],
-                         datetime.fromisoformat(entries[key]["published"])))
-        # The index is as new as its newest edition: a run that changes no
-        # edition leaves it byte for byte as it was.
-        updated = max((published for _, _, published in rows), default=self.published)
+                         _entry_time(entries[key], "updated") or self.run_time))
+        # The index shows the article's date and each edition's last change: a
+        # run that changes no edition leaves it byte for byte as it was.
+        updated = self.article_date
         inputs = hashlib.sha256(json.dumps(
             [__version__, self.doc.title.text, self.doc.slug, updated.isoformat(), render_assets_digest(),
              [(lang.key, files, published.isoformat()) for lang, files, published in rows],
@@ -349,7 +393,7 @@ class Article:
             return inputs  # made from the same inputs and intact: not rendered again
 
         self._put(staged, path, render_index(self.doc.title.text, self.doc.slug, rows, updated,
-                                             statuses=review_statuses(entries)))
+                                             statuses=review_statuses(entries), publication=self.publication))
         return inputs
 
     def _rel(self, path: Path) -> str:
@@ -369,6 +413,42 @@ def render_page(page: Page, formats: list[str]) -> dict[str, bytes]:
         data = WRITERS[name].write(page)
         out[name] = data.encode("utf-8") if isinstance(data, str) else data
     return out
+
+
+def content_digest(doc: Document) -> str:
+    """What a reader reads of an edition (its text and markup): a new digest
+    is a correction, which dates the edition as updated."""
+    return hashlib.sha256(write_markdown(doc).encode("utf-8")).hexdigest()
+
+
+def front_matter_date(doc: Document) -> datetime | None:
+    """The front matter's date (YYYY-MM-DD, checked by the reader) at midnight UTC."""
+    value = doc.meta.get("date")
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def first_published(folder: Path) -> datetime | None:
+    """When the article was first published, as its last manifest says."""
+    article = _load_json(Path(folder) / "manifest.json").get("article")
+    return _entry_time(article, "published") if isinstance(article, dict) else None
+
+
+def _entry_time(entry: dict, key: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(str(entry[key]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
 
 
 def previous_editions(folder: Path) -> dict:

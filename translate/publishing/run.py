@@ -107,7 +107,8 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
             job.slug = job.article_file.doc.slug
             slugs.claim(job.slug, job.source)
             job.article = article_editions.open_output(job.article_file, languages, formats, output_dir,
-                                                  media=job.media, site_url=site_url, published=published)
+                                                  media=job.media, site_url=site_url, published=published,
+                                                  publication=setup.config.publication)
             _to_translate(job, languages, plans, setup, replace)
 
     todo = [job for job in run if not (job.error or job.unchanged)]

@@ -86,7 +86,7 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
     doc = Document(title=Segment(title), blocks=(), slug=slug)
     try:
         article = article_editions.open_output(_NotedSource(source, doc, sha256), languages, formats, output_dir,
-                                          site_url=site_url)
+                                          site_url=site_url, publication=setup.config.publication)
     except UserError:
         return None   # the full path says what is wrong
     outcomes = {SOURCE.key: article_editions.EditionOutcome(SOURCE.key, SOURCE.native_name, model="original")}

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Callable
 
+from translate.project.config import Publication
 from translate.project.languages import Language
 from translate.publishing.render.html import render_html
 from translate.publishing.render.markdown import write_markdown
@@ -27,17 +28,21 @@ class Page:
     doc: Document
     lang: Language
     links: list                     # (Language, relative href) of every edition, for the switcher
-    published: datetime
+    published: datetime             # the article's date (translate.publishing.article_folder.Article.article_date)
     original_href: str | None       # the English original, for a translation's notice
     model: object = None            # engines.base.ModelInfo of a translation
     glossary_checked: bool = False
     media: tuple = ()               # translate.source.media.MediaFile: the article's images
     reviewed: tuple = (0, 0)        # (sentences a person approved, all sentences): the notice says which
     site_url: str | None = None     # where output/ is on the web: the link to the original made absolute
+    modified: datetime | None = None  # when this edition's text last changed (metadata; None: published)
+    corrected: bool = False         # its text changed after it first appeared: the page says "Updated"
+    publication: Publication | None = None   # the masthead's name, the bylines
 
     def _render(self, media_prefix=None) -> str:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
+                           modified=self.modified, corrected=self.corrected, publication=self.publication,
                            original_href=self.original_href, model=self.model,
                            glossary_checked=self.glossary_checked, reviewed=self.reviewed,
                            site_url=self.site_url, **extra)
@@ -69,6 +74,7 @@ def _pdf(page: Page) -> bytes:
     from translate.publishing.render.pdf import render_pdf
 
     return render_pdf(page.pdf_html, lang=page.lang, title=page.doc.title.text, published=page.published,
+                      modified=page.modified,
                       glossary_checked=page.glossary_checked, reviewed=page.reviewed,
                       media={PDF_PREFIX + image.name: image.data for image in page.media})
 

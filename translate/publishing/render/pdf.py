@@ -261,6 +261,7 @@ def render_pdf(
     lang: Language,
     title: str,
     published: date | datetime,
+    modified: date | datetime | None = None,
     glossary_checked: bool = True,
     media: dict[str, bytes] | None = None,
     reviewed: tuple[int, int] = (0, 0),
@@ -270,7 +271,8 @@ def render_pdf(
     ``base_url`` resolves relative links (they are never fetched); ``title``
     goes to the running header and the PDF /Title; ``lang`` gives /Lang, the
     fonts, the page-number digits and the reading direction; ``published``
-    the /CreationDate. Fonts are embedded (subset). Resources other than the
+    (the article's date) the /CreationDate, ``modified`` (when the edition's
+    text last changed; default: published) the /ModDate and the fonts' stamps. Fonts are embedded (subset). Resources other than the
     packaged fonts are not read: WeasyPrint logs a warning for each and
     leaves it out; the exception is ``media``, the article's images checked
     by translate.source.media, served from memory by their URLs in the page. The
@@ -293,12 +295,12 @@ def render_pdf(
     metadata = document.metadata
     metadata.title = " ".join(title.split())
     metadata.lang = lang.html_lang
-    # /CreationDate: the article's date (the page's dcterms.created), else the edition's
-    metadata.modified = w3c_date(published)
-    metadata.created = metadata.created or metadata.modified
+    # /CreationDate: the article's date (the page's dcterms.created); /ModDate: its last correction
+    metadata.modified = w3c_date(modified or published)
+    metadata.created = w3c_date(published)
     metadata.generator = f"{GENERATOR} (WeasyPrint {weasyprint.__version__})"
     metadata.attachments = []   # <link rel=attachment> would embed files
-    with _font_timestamps(published):
+    with _font_timestamps(modified or published):
         return document.write_pdf(pdf_variant="pdf/ua-1", finisher=_viewer_preferences(lang))
 
 
