@@ -1,15 +1,15 @@
-"""The site over all published articles: output/index.html, one index per
-language (output/<key>/index.html) and one Atom feed per language
-(output/<key>/feed.atom).
+"""The site over all published articles: output/index.html (the front page),
+one index per language (output/<key>/index.html), one Atom feed per language
+(output/<key>/feed.atom), and the web fonts every page shares (output/fonts/).
 
 Everything is read from the articles' output/<slug>/manifest.json files
-(titles and summaries per edition, publication times, file sizes) and
-rendered with the edition pages' templates, stylesheet, fonts and chrome
-catalogues; the few strings the catalogues lack are in ``SITE_TEXT``. The pages
-are rendered again only when what they show changed (``.site.json`` holds the
-fingerprint of their inputs), and a file whose bytes would not change is not
-rewritten. Feeds need absolute links, so without a ``site_url`` there is no
-feed, and one note says so.
+(titles, deks, bylines, dates per edition, file sizes) and rendered with the
+edition pages' templates, stylesheet, fonts and chrome catalogues: every
+string a reader sees is in the gettext catalogue of the language it is shown
+in. The pages are rendered again only when what they show changed
+(``.site.json`` holds the fingerprint of their inputs), and a file whose bytes
+would not change is not rewritten. Feeds need absolute links, so without a
+``site_url`` there is no feed, and one note says so.
 
 Public API: summary_of(), read_articles(), build_site().
 """
@@ -27,40 +27,27 @@ from xml.sax import saxutils
 from markupsafe import Markup, escape
 
 from translate.errors import UserError
+from translate.project.config import Publication
 from translate.project.languages import ALL, SOURCE, Language
 from translate.publishing.fingerprints import render_assets_digest
-from translate.publishing.render import l10n
-from translate.publishing.render.html import GENERATOR, _environment, font_context
+from translate.publishing.render import l10n, webfonts
+from translate.publishing.render.html import GENERATOR, _environment, edition_notice, font_context, format_names
 from translate.source.document import Document, walk
+from translate.translation.postedit.human import review_statuses
 from translate.util.files import StagedFiles
 
 STATE_NAME = ".site.json"
 PUBLIC_KEY_PAGE = "publisher.pub"
 SUMMARY_CHARS = 280
-
-# Strings the edition pages' catalogues do not have (yet): native wording per edition.
-SITE_TEXT = {
-    "en": {"articles": "Articles", "languages": "Other languages", "feed": "Atom feed",
-           "key": "Files are signed with the publisher's key {fingerprint} (minisign).",
-           "reviewed": "Reviewed by a translator."},
-    "ru": {"articles": "Статьи", "languages": "Другие языки", "feed": "Лента Atom",
-           "key": "Файлы подписаны ключом издателя {fingerprint} (minisign).",
-           "reviewed": "Проверено переводчиком."},
-    "prs": {"articles": "مقاله‌ها", "languages": "زبان‌های دیگر", "feed": "خوراک Atom",
-            "key": "فایل‌ها با کلید ناشر {fingerprint} امضا شده‌اند (minisign).",
-            "reviewed": "بازبینی‌شده توسط مترجم."},
-    "ps": {"articles": "مقالې", "languages": "نورې ژبې", "feed": "د Atom فیډ",
-           "key": "فایلونه د خپروونکي په کلي {fingerprint} لاسلیک شوي دي (minisign).",
-           "reviewed": "د ژباړونکي له خوا کتل شوې."},
-    "kk": {"articles": "Мақалалар", "languages": "Басқа тілдер", "feed": "Atom арнасы",
-           "key": "Файлдарға баспагердің {fingerprint} кілтімен қол қойылған (minisign).",
-           "reviewed": "Аудармашы тексерген."},
-}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def summary_of(doc: Document) -> str:
-    """The first paragraph's opening sentences, up to SUMMARY_CHARS (at least
-    one sentence): a summary that exists, translated, in every edition."""
+    """What an index or feed says of an edition: the dek (the front matter's
+    summary, translated with the article), else the first paragraph's opening
+    sentences, up to SUMMARY_CHARS (at least one sentence)."""
+    if doc.summary is not None and doc.summary.text.strip():
+        return " ".join(doc.summary.text.split())
     for block in walk(doc.blocks):
         if block.kind != "paragraph" or not block.segments:
             continue
@@ -72,6 +59,21 @@ def summary_of(doc: Document) -> str:
             text = f"{text} {sentence}".strip()
         return text
     return ""
+
+
+def site_strings(lang: Language) -> dict[str, str]:
+    """The site's own strings in ``lang``'s catalogue (the front page shows
+    each language's door in that language)."""
+    gettext = l10n.translations(lang).gettext
+    return {
+        "articles": gettext("Articles"),
+        "languages": gettext("Other languages"),
+        "feed": gettext("Follow new articles (news feed)"),
+        "key": gettext("Files are signed with the publisher's key %(fingerprint)s."),
+        "key_file": gettext("The publisher's public key"),
+        "original": gettext("English original"),
+        "editions": gettext("Editions"),
+    }
 
 
 # --- what the pages show -----------------------------------------------------------
@@ -89,12 +91,19 @@ class SiteEdition:
     lang: Language
     title: str
     summary: str
-    published: datetime
+    published: datetime          # the article's date
+    updated: datetime            # when this edition's text last changed
+    issued: datetime             # when this edition first appeared
     files: tuple[SiteFile, ...]
-    status: str     # original, machine, machine-glossary, reviewed
+    status: tuple | None         # a translation's (glossary checked, sentences reviewed, all); None: the original
+    author: str = ""             # the byline as this edition writes it
 
     def file(self, kind: str) -> SiteFile | None:
         return next((f for f in self.files if f.kind == kind), None)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status is not None and self.status[2] > 0 and self.status[1] >= self.status[2]
 
 
 @dataclass
@@ -109,8 +118,11 @@ class SiteArticle:
 
     @property
     def published(self) -> datetime:
-        original = self.editions.get(SOURCE.key)
-        return original.published if original else min(e.published for e in self.editions.values())
+        return self.lead.published
+
+    @property
+    def updated(self) -> datetime:
+        return max(e.updated for e in self.editions.values())
 
 
 def read_articles(output_dir: Path) -> list[SiteArticle]:
@@ -120,52 +132,58 @@ def read_articles(output_dir: Path) -> list[SiteArticle]:
     articles = []
     for manifest_path in sorted(Path(output_dir).glob("*/manifest.json")):
         folder = manifest_path.parent
-        if folder.name in ALL:
+        if folder.name in ALL or folder.name == webfonts.FOLDER:
             continue
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             continue
-        fallback_title = str(manifest.get("article", {}).get("title", folder.name))
-        article = SiteArticle(folder.name)
-        entries = manifest.get("editions", {})
-        for key, lang in ALL.items():
-            entry = entries.get(key)
-            if not isinstance(entry, dict):
-                continue
-            files = []
-            for rel in sorted(entry.get("files", {}), key=_kind_order):
-                path = folder / rel
-                if path.is_file():
-                    files.append(SiteFile(rel, path.suffix.lstrip("."), path.stat().st_size))
-            if not files:
-                continue
-            article.editions[key] = SiteEdition(
-                lang, str(entry.get("title") or fallback_title), str(entry.get("summary") or ""),
-                _parse_time(entry.get("published")), tuple(files), _status(key, entry))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("editions"), dict):
+            continue
+        article = _site_article(folder, manifest)
         if article.editions:
             articles.append(article)
-    articles.sort(key=lambda a: (-a.published.timestamp(), a.slug))
+    articles.sort(key=lambda a: (-a.published.timestamp(), -a.updated.timestamp(), a.slug))
     return articles
+
+
+def _site_article(folder: Path, manifest: dict) -> SiteArticle:
+    head = manifest.get("article") if isinstance(manifest.get("article"), dict) else {}
+    fallback_title = str(head.get("title", folder.name))
+    article_date = _parse_time(head.get("published"))
+    entries = {k: e for k, e in manifest["editions"].items() if isinstance(e, dict)}
+    statuses = review_statuses(entries)
+    article = SiteArticle(folder.name)
+    for key, lang in ALL.items():
+        entry = entries.get(key)
+        if entry is None:
+            continue
+        files = []
+        for rel in sorted(entry.get("files", {}), key=_kind_order):
+            path = folder / rel
+            if path.is_file():
+                files.append(SiteFile(rel, path.suffix.lstrip("."), path.stat().st_size))
+        if not files:
+            continue
+        published = _parse_time(entry.get("published")) if entry.get("published") else article_date
+        updated = _parse_time(entry.get("updated") or entry.get("published"))
+        issued = _parse_time(entry.get("issued")) if entry.get("issued") else updated
+        status = None if key == SOURCE.key else statuses.get(key, (bool(entry.get("glossary")), 0, 0))
+        article.editions[key] = SiteEdition(
+            lang, str(entry.get("title") or fallback_title), str(entry.get("summary") or ""), published,
+            updated, issued, tuple(files), status, str(entry.get("author") or ""))
+    return article
 
 
 def _kind_order(rel: str) -> tuple[int, str]:
     return ({".html": 0, ".pdf": 1, ".md": 2}.get(Path(rel).suffix, 3), rel)
 
 
-def _status(key: str, entry: dict) -> str:
-    if key == SOURCE.key:
-        return "original"
-    if entry.get("reviewed"):
-        return "reviewed"
-    return "machine-glossary" if entry.get("glossary") else "machine"
-
-
 def _parse_time(value) -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+        return _EPOCH
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -178,14 +196,17 @@ class SiteResult:
     notes: list[str] = field(default_factory=list)
 
 
-def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -> SiteResult:
-    """Write output/index.html, output/<key>/index.html and (with ``site_url``)
-    output/<key>/feed.atom for every language that has an edition; returns the
-    files written and notes for the user. ``public_key`` (a
-    translate.distribution.signing.PublicKey) is shown on the index pages with its
-    fingerprint, and published as output/publisher.pub."""
+def build_site(output_dir: Path, site_url: str | None = None, public_key=None,
+               publication: Publication | None = None) -> SiteResult:
+    """Write output/index.html, output/<key>/index.html, (with ``site_url``)
+    output/<key>/feed.atom for every language that has an edition, and the
+    web fonts they use in output/fonts/; returns the files written and notes
+    for the user. ``public_key`` (a translate.distribution.signing.PublicKey)
+    is shown on the index pages with its fingerprint, and published as
+    output/publisher.pub. ``publication`` names the site in its mastheads."""
 
     output_dir = Path(output_dir)
+    publication = publication or Publication()
     result = SiteResult()
     if site_url:
         site_url = _check_site_url(site_url)
@@ -205,27 +226,33 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
 
     key_text = public_key.file_text() if public_key is not None else None
     shown = json.dumps([site_url, key_text, keys, render_assets_digest(), _code_digest(),
-                        [[a.slug, {k: [e.title, e.summary, e.published.isoformat(), e.status,
-                                       [(f.rel, f.size) for f in e.files]] for k, e in a.editions.items()}]
+                        [publication.names, publication.bylines],
+                        [[a.slug, {k: [e.title, e.summary, e.author, e.published.isoformat(), e.updated.isoformat(),
+                                       e.issued.isoformat(),
+                                       e.status, [(f.rel, f.size) for f in e.files]] for k, e in a.editions.items()}]
                          for a in articles]], ensure_ascii=False, sort_keys=True)
     inputs = hashlib.sha256(shown.encode("utf-8")).hexdigest()
     if state.get("inputs") == inputs and _intact(output_dir, state.get("files", {})):
         return result   # nothing it shows changed
+    fonts = webfonts.site_files(ALL.values())
 
-    pages: dict[str, str] = {"index.html": _render_index(articles, keys, public_key)}
+    pages: dict[str, str | bytes] = {
+        "index.html": _render_index(articles, keys, public_key, publication),
+        **fonts,
+    }
     if key_text:
         pages[PUBLIC_KEY_PAGE] = key_text
     for key in keys:
         lang = ALL[key]
         mine = [a for a in articles if key in a.editions]
-        pages[f"{key}/index.html"] = _render_language_index(lang, mine, keys, public_key,
-                                                            bool(site_url))
+        pages[f"{key}/index.html"] = _render_language_index(lang, mine, keys, public_key, bool(site_url),
+                                                            publication)
         if site_url:
-            pages[f"{key}/feed.atom"] = render_feed(lang, mine, site_url)
+            pages[f"{key}/feed.atom"] = render_feed(lang, mine, site_url, publication)
     digests = {}
     with StagedFiles() as staged:
-        for rel, text in pages.items():
-            data = text.encode("utf-8")
+        for rel, content in pages.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
             digests[rel] = hashlib.sha256(data).hexdigest()
             path = output_dir / rel
             if path.is_file() and path.read_bytes() == data:
@@ -238,7 +265,7 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
     # site_url any more, a language with no edition left) would go stale: remove it.
     for rel in sorted(set(state.get("files", {})) - set(pages)):
         stale = output_dir / rel
-        if stale.is_file() and _is_site_file(rel):
+        if stale.is_file() and _is_site_file(rel) and not _font_in_use(output_dir, rel):
             stale.unlink()
             result.notes.append(f"removed {stale}: the site no longer has it")
     return result
@@ -246,7 +273,23 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -
 
 def _is_site_file(rel: str) -> bool:
     parts = rel.split("/")
-    return rel in ("index.html", PUBLIC_KEY_PAGE) or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
+    return (rel in ("index.html", PUBLIC_KEY_PAGE)
+            or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
+            or (len(parts) == 2 and parts[0] == webfonts.FOLDER and parts[1].endswith(".woff2")))
+
+
+def _font_in_use(output_dir: Path, rel: str) -> bool:
+    """Whether an article's pages still use the shared font file ``rel``
+    (an article published by an older version keeps its fonts)."""
+    if not rel.startswith(webfonts.FOLDER + "/"):
+        return False
+    for manifest_path in Path(output_dir).glob("*/manifest.json"):
+        try:
+            if rel in json.loads(manifest_path.read_text(encoding="utf-8")).get("fonts", ()):
+                return True
+        except (OSError, ValueError, RecursionError, AttributeError):
+            continue
+    return False
 
 
 def _check_site_url(site_url: str) -> str:
@@ -283,77 +326,82 @@ def _href(prefix: str, slug: str, rel: str) -> str:
     return prefix + quote(f"{slug}/{rel}")
 
 
-def _render(lang: Language, name: str, **values) -> str:
+def _status_in(edition: SiteEdition) -> str:
+    """What an edition is, in its own language (the same sentence as its page's notice)."""
+    if edition.status is None:
+        return site_strings(edition.lang)["original"]
+    glossary_checked, reviewed, total = edition.status
+    return edition_notice(edition.lang, glossary_checked, (reviewed, total))
+
+
+def _render(lang: Language, name: str, prefix: str, publication: Publication, **values) -> str:
     """Render a site template in the edition pages' environment (same
     catalogue, filters, fonts and stylesheet); rows in other languages get
-    their dates, sizes and review status in their own language."""
-
-    def status_in(edition: SiteEdition) -> str:
-        if edition.status == "reviewed":
-            return SITE_TEXT[edition.lang.key]["reviewed"]
-        gettext = l10n.translations(edition.lang).gettext
-        if edition.status == "original":
-            return gettext("original")
-        if edition.status == "machine-glossary":
-            return gettext("Machine translation of the English original; key terms checked against our glossary.")
-        return gettext("Machine translation of the English original.")
-
-    # Every language's face (the pages list all editions); the site pages do
-    # not carry web fonts of their own (fonts_href None): they live beside
-    # each article's pages.
+    their dates, sizes, format names and status in their own language."""
     return _environment(lang).get_template(name).render(
-        lang=lang, generator=GENERATOR, site_href=_href, status_in=status_in,
-        size_in=l10n.format_size, date_in=l10n.format_date,
-        **font_context(lang, list(ALL.values()), None), **values)
+        lang=lang, generator=GENERATOR, site_href=_href, status_in=_status_in, prefix=prefix,
+        size_in=l10n.format_size, date_in=l10n.format_date, format_names=format_names, updated_in=_updated_in,
+        strings_in=site_strings, text=site_strings(lang), publication_name=publication.name(lang.key),
+        home_href=prefix + "index.html",
+        # Every language's faces: the pages list all editions, each in its own script.
+        **font_context(lang, list(ALL.values()), prefix + webfonts.FOLDER + "/"), **values)
+
+
+def _updated_in(lang: Language, date_html: Markup) -> Markup:
+    """"Updated <date>" in ``lang``'s catalogue, around a <time> element."""
+    text = escape(l10n.translations(lang).gettext("Updated %(date)s"))
+    return text.replace("%(date)s", date_html)
 
 
 def _key_line(lang: Language, public_key):
     """The sentence naming the key, its fingerprint kept left-to-right in RTL text."""
-
     if public_key is None:
         return None
     fingerprint = Markup('<span dir="ltr" class="fingerprint">{}</span>').format(public_key.fingerprint)
-    return escape(SITE_TEXT[lang.key]["key"]).replace("{fingerprint}", fingerprint)
+    return escape(site_strings(lang)["key"]).replace("%(fingerprint)s", fingerprint)
 
 
-def _render_index(articles: list[SiteArticle], keys: list[str], public_key) -> str:
+def _render_index(articles: list[SiteArticle], keys: list[str], public_key, publication: Publication) -> str:
     return _render(
-        SOURCE, "site_index.html", title_text=SITE_TEXT["en"]["articles"], text=SITE_TEXT["en"],
-        articles=articles, languages=[ALL[k] for k in keys], prefix="", all_langs=ALL,
+        SOURCE, "site_index.html", "", publication, title_text=publication.name(SOURCE.key) or
+        site_strings(SOURCE)["articles"], articles=articles, languages=[ALL[k] for k in keys],
         key_line=_key_line(SOURCE, public_key), public_key=public_key)
 
 
 def _render_language_index(lang: Language, articles: list[SiteArticle], keys: list[str],
-                           public_key, has_feed: bool) -> str:
-    text = SITE_TEXT[lang.key]
+                           public_key, has_feed: bool, publication: Publication) -> str:
     return _render(
-        lang, "site_language.html", title_text=text["articles"], text=text, articles=articles,
-        languages=[ALL[k] for k in keys if k != lang.key], prefix="../", has_feed=has_feed,
+        lang, "site_language.html", "../", publication, title_text=site_strings(lang)["articles"],
+        articles=articles, languages=[ALL[k] for k in keys if k != lang.key], has_feed=has_feed,
         key_line=_key_line(lang, public_key), public_key=public_key)
 
 
-def render_feed(lang: Language, articles: list[SiteArticle], site_url: str) -> str:
+def render_feed(lang: Language, articles: list[SiteArticle], site_url: str,
+                publication: Publication | None = None) -> str:
     """An Atom 1.0 feed of the language's editions, newest first: each entry
-    links to the HTML edition, to the other editions (hreflang alternates)
-    and to the PDF (an enclosure with its length)."""
+    is dated by the article (published) and by its edition's last correction
+    (updated), names its author, summarises it with the dek, and links to the
+    HTML edition, to the other editions (hreflang alternates) and to the PDF
+    (an enclosure with its length)."""
     # XML escaping, not markupsafe's HTML escape (imported as escape above).
     escape, quoteattr = saxutils.escape, saxutils.quoteattr
+    publication = publication or Publication()
 
     def iso(value: datetime) -> str:
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    text = SITE_TEXT[lang.key]
     feed_url = f"{site_url}{lang.key}/feed.atom"
-    updated = max((a.editions[lang.key].published for a in articles), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    updated = max((a.editions[lang.key].updated for a in articles), default=_EPOCH)
+    site_name = publication.name(lang.key) or urlsplit(site_url).netloc
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang.html_lang)}>',
            f"  <id>{escape(feed_url)}</id>",
-           f"  <title>{escape(text['articles'])} ({escape(lang.native_name)})</title>",
+           f"  <title>{escape(site_name)}: {escape(site_strings(lang)['articles'])}</title>",
            f"  <updated>{iso(updated)}</updated>",
            f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(feed_url)}/>",
            f"  <link rel=\"alternate\" type=\"text/html\" hreflang={quoteattr(lang.html_lang)} "
-           f"href={quoteattr(site_url + lang.key + '/')}/>",
-           f"  <author><name>{escape(urlsplit(site_url).netloc)}</name></author>",
+           f"href={quoteattr(site_url + lang.key + '/index.html')}/>",
+           f"  <author><name>{escape(site_name)}</name></author>",
            "  <generator>newsroom-translate</generator>"]
     for article in articles:
         edition = article.editions[lang.key]
@@ -363,7 +411,8 @@ def render_feed(lang: Language, articles: list[SiteArticle], site_url: str) -> s
                 f"    <id>{escape(url)}</id>",
                 f"    <title>{escape(edition.title)}</title>",
                 f"    <published>{iso(edition.published)}</published>",
-                f"    <updated>{iso(edition.published)}</updated>",
+                f"    <updated>{iso(edition.updated)}</updated>",
+                f"    <author><name>{escape(edition.author or site_name)}</name></author>",
                 f"    <link rel=\"alternate\" type=\"text/html\" hreflang={quoteattr(lang.html_lang)} "
                 f"href={quoteattr(url)}/>"]
         for other in article.editions.values():

@@ -29,7 +29,7 @@ _STATUS_STYLE = {"already-right": ("✓", "green"), "applied": ("✎", "yellow")
 
 # Unicode isolates: the terminal's bidi algorithm lays out an RTL run on its
 # own, so labels and punctuation around it stay where they are.
-RLI, PDI = "\u2067", "\u2069"
+RLI, FSI, PDI = "\u2067", "\u2068", "\u2069"
 
 _TOKENS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 
@@ -112,7 +112,9 @@ def choice_text(term: TermReport) -> str:
     else:
         parts.append("chosen by agreement with the sentence (no model score)")
     if term.runner_up:
-        runner = f"runner-up {term.runner_up!r}"
+        # The form itself, isolated (it may be right-to-left inside this English
+        # line) and as written: repr() would print a ZWNJ as "\\u200c".
+        runner = f"runner-up “{FSI}{term.runner_up}{PDI}”"
         if term.runner_up_score is not None:
             runner += f" {term.runner_up_score:.2f}"
         parts.append(runner)

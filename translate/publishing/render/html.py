@@ -13,6 +13,7 @@ Public API: render_html(), render_index().
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,12 +25,18 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from translate import __version__
+from translate.project.config import Publication
 from translate.project.languages import SOURCE, Language
 from translate.publishing.render import bidi, fonts, gfm, l10n, webfonts
-from translate.source.document import Document, Segment
+from translate.source.document import Document, Segment, walk
 from translate.translation.postedit.human import notice_text
 
 GENERATOR = f"newsroom-translate {__version__}"
+
+# The site's root (output/) seen from an edition page, output/<slug>/<key>/<slug>.<key>.html,
+# and the site's web fonts (output/fonts/, translate.publishing.render.webfonts).
+SITE_FROM_EDITION = "../../"
+FONTS_FROM_EDITION = SITE_FROM_EDITION + "fonts/"
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 
@@ -248,6 +255,7 @@ _MODEL_FAMILIES = ((re.compile(r"^nllb-?(\d+)[-_]?", re.I), "NLLB-{}"), (re.comp
 
 
 _ARGOS_PACKAGE = re.compile(r"^translate-([a-z]{2,3})_([a-z]{2,3})$")
+_DIGEST = re.compile(r"^(sha256:)?[0-9a-f]{12,}$", re.I)
 
 
 def model_label(model) -> str | None:
@@ -260,6 +268,8 @@ def model_label(model) -> str | None:
     engine = getattr(model, "engine", "") or ""
     name = (getattr(model, "name", "") or "").strip()
     version = (getattr(model, "version", "") or "").strip()
+    if _DIGEST.match(version):
+        version = ""   # a fingerprint of the weights is for the manifest, not for readers
     if engine == "argos":
         # Argos packages are named by their pair, sometimes with the version ("en→ru 1.9").
         pair = name[: -len(version)].strip() if version and name.endswith(version) else name
@@ -297,10 +307,13 @@ def render_html(
     media_prefix: str = gfm.PAGE_PREFIX,
     reviewed: tuple[int, int] = (0, 0),
     site_url: str | None = None,
-    fonts_href: str | None = "../fonts/",
+    fonts_href: str | None = FONTS_FROM_EDITION,
+    modified: date | datetime | None = None,
+    corrected: bool = False,
+    publication: Publication | None = None,
 ) -> str:
     """One edition as an HTML5 page (styles inline; its only external
-    resources are the web fonts, see translate.publishing.render.webfonts).
+    resources are the web fonts and images, see translate.publishing.render.webfonts).
 
     ``lang`` is the edition's language (languages.SOURCE for the English
     original); ``editions`` lists every edition, the original included, as
@@ -308,48 +321,120 @@ def render_html(
     alternates; ``original_href`` links the machine-translation notice to the
     original (None for the original itself, which then gets no notice);
     ``model`` is the engines.base.ModelInfo that translated it (named in the
-    footer and the metadata); ``glossary_checked`` says whether the notice may
-    claim a glossary check; ``author`` (default: the front matter's author or
-    publisher) goes to <meta name="author"> and the PDF's /Author;
-    ``media_prefix`` is where the page finds the article's images
-    (translate.source.media: ../media/ for the page, another for the PDF's copy).
-    ``reviewed`` is (sentences a translator approved, all sentences): the
-    notice says machine translation, partly reviewed, or reviewed.
-    ``site_url`` is the address the output folder is published at: the link to
-    the original then becomes absolute, so that it works in a PDF shared alone
-    (without one the PDF leaves the link out). ``fonts_href`` is where the web
-    font files are, relative to the page (webfonts.site_files writes them to
-    output/<slug>/fonts/); None leaves the @font-face rules out.
+    colophon); ``glossary_checked`` says whether the notice may claim a
+    glossary check; ``author`` (default: the front matter's author, as the
+    publication's bylines write it in this edition) goes to the byline,
+    <meta name="author"> and the PDF's /Author; ``media_prefix`` is where the
+    page finds the article's images (translate.source.media: ../media/ for the
+    page, another for the PDF's copy). ``reviewed`` is (sentences a translator
+    approved, all sentences): the notice says machine translation, partly
+    reviewed, or reviewed. ``published`` is the article's date; ``modified``
+    when this edition's text last changed, and ``corrected`` whether that was
+    after it first appeared (the page then says "Updated"). ``site_url`` is
+    the address the output folder is published at: links to the original, the
+    other editions (hreflang) and the page itself (canonical, sharing
+    metadata) become absolute, so that they work in a PDF shared alone and for
+    the sites a link is shared on. ``fonts_href`` is where the site's web font
+    files are, relative to the page (output/fonts/); None leaves the
+    @font-face rules out. ``publication`` names the publication in the
+    masthead and the metadata.
     """
+    publication = publication or Publication()
     links = []
     for edition_lang, href in editions:
         links.append(EditionLink(edition_lang, safe_href(href), edition_lang.key == lang.key))
     if not any(link.current for link in links):
         links.insert(0, EditionLink(lang, None, True))
-    x_default = next((link.href for link in links if link.lang.key == SOURCE.key and link.href), None)
-    author = author or doc.meta.get("author") or doc.meta.get("publisher")
-    original = safe_href(original_href)
     page_path = f"{quote(doc.slug)}/{lang.key}/{quote(doc.slug)}.{lang.key}.html"
-    original = absolute_url(site_url, page_path, original) or original
+    if site_url:
+        links = [EditionLink(link.lang, absolute_url(site_url, page_path, link.href) or link.href, link.current)
+                 for link in links]
+    author = author or doc.meta.get("author") or doc.meta.get("publisher")
+    author = publication.byline(str(author), lang.key) if author else None
+    original = safe_href(original_href)
     template = _environment(lang).get_template("edition.html")
     return template.render(
         doc=doc,
         lang=lang,
         title_text=doc.title.text.replace("\n", " "),
         editions=links,
-        x_default=x_default,
+        x_default=next((link.href for link in links if link.lang.key == SOURCE.key and link.href), None),
         published=published,
-        original_href=original,
+        modified=modified or published,
+        corrected=corrected,
+        original_href=absolute_url(site_url, page_path, original) or original,
         is_translation=lang.key != SOURCE.key,
         notice=edition_notice(lang, glossary_checked, reviewed),
         glossary_checked=glossary_checked,
         model_label=model_label(model),
-        author=str(author) if author else None,
+        author=author,
         generator=GENERATOR,
         media_prefix=media_prefix,
+        publication_name=publication.name(lang.key),
+        home_href=SITE_FROM_EDITION + "index.html",
+        language_index_href=f"{SITE_FROM_EDITION}{lang.key}/index.html",
+        **_sharing(doc, lang, site_url, page_path, media_prefix, published=published,
+                   modified=modified or published, author=author, publisher=publication.name(lang.key)),
         # The language switcher names every edition in its own script.
         **font_context(lang, [link.lang for link in links], fonts_href),
     )
+
+
+def _sharing(doc: Document, lang: Language, site_url: str | None, page_path: str, media_prefix: str, *,
+             published, modified, author: str | None, publisher: str) -> dict:
+    """What a page tells the sites it is shared on and search engines: its
+    address (absolute only with a site_url), the canonical one, the first
+    image, and the schema.org NewsArticle as JSON-LD."""
+    url = absolute_url(site_url, page_path, f"{quote(doc.slug)}.{lang.key}.html")
+    own_canonical = lang.key == SOURCE.key and doc.meta.get("canonical")
+    image = first_image(doc, media_prefix)
+    image_url = absolute_url(site_url, page_path, image) if image else None
+    article = news_article(doc, lang, published=published, modified=modified, author=author, publisher=publisher,
+                           url=url, image=image_url or image)
+    return {"canonical": safe_href(doc.meta.get("canonical")) if own_canonical else url, "page_url": url,
+            "image_url": image_url, "json_ld": json_ld(article)}
+
+
+def first_image(doc: Document, media_prefix: str) -> str | None:
+    """The address of the article's first published image (the one sharing cards show)."""
+    for block in walk(doc.blocks):
+        if block.kind == "figure" and block.attrs.get("media"):
+            return media_prefix + quote(block.attrs["media"])
+    return None
+
+
+def news_article(doc: Document, lang: Language, *, published, modified, author: str | None, publisher: str,
+                 url: str | None, image: str | None) -> dict:
+    """schema.org NewsArticle of an edition (search engines' and sharing sites' reading)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": " ".join(doc.title.text.split()),
+        "inLanguage": lang.html_lang,
+        "datePublished": w3c_date(published),
+        "dateModified": w3c_date(modified),
+    }
+    if doc.summary is not None:
+        data["description"] = " ".join(doc.summary.text.split())
+    if author:
+        data["author"] = {"@type": "Person" if author != publisher else "Organization", "name": author}
+    elif publisher:
+        data["author"] = {"@type": "Organization", "name": publisher}
+    if publisher:
+        data["publisher"] = {"@type": "Organization", "name": publisher}
+    if image:
+        data["image"] = [image]
+    if url:
+        data["url"] = url
+        data["mainEntityOfPage"] = url
+    return data
+
+
+def json_ld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json">: "<" written as \\u003c, so
+    no text in it can close the script element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @dataclass(frozen=True)
@@ -366,9 +451,17 @@ class _IndexRow:
     published: str
     published_iso: str
     status: str = ""    # machine translation / partly reviewed / reviewed, in the edition's language
+    kind_names: dict = None   # "html" -> "Web page"... in the edition's language (format_names)
 
 
 _FILE_KINDS = {".html": "html", ".pdf": "pdf", ".md": "md"}
+
+
+def format_names(lang: Language) -> dict[str, str]:
+    """What each published format is called in the edition's language: a
+    reader of the Dari index reads «صفحهٔ وب», not "HTML"."""
+    gettext = l10n.translations(lang).gettext
+    return {"html": gettext("Web page"), "pdf": gettext("PDF"), "md": gettext("Markdown text")}
 
 
 def render_index(
@@ -377,7 +470,8 @@ def render_index(
     editions_info: Iterable[tuple[Language, Sequence[tuple[str, int]], date | datetime]],
     published: date | datetime,
     statuses: dict[str, tuple[bool, int, int]] | None = None,
-    fonts_href: str | None = "fonts/",
+    fonts_href: str | None = "../fonts/",
+    publication: Publication | None = None,
 ) -> str:
     """The index page of an article (output/<slug>/index.html): one row per
     edition with its files, their sizes and its publication date.
@@ -387,7 +481,9 @@ def render_index(
     each row is written in its edition's language, digits and date format.
     ``statuses`` gives per translated edition (glossary checked, sentences
     reviewed, all sentences): the row says what the edition is.
-    ``fonts_href``: where the web font files are, relative to the index.
+    ``fonts_href``: where the site's web font files are, relative to the index.
+    ``published`` is the article's date; each row's date when that edition's
+    text last changed.
     """
     rows = []
     for edition_lang, files, edition_published in editions_info:
@@ -401,7 +497,8 @@ def render_index(
         status = (statuses or {}).get(edition_lang.key)
         rows.append(_IndexRow(edition_lang, tuple(entries), l10n.format_date(edition_published, edition_lang),
                               w3c_date(edition_published),
-                              edition_notice(edition_lang, status[0], status[1:]) if status else ""))
+                              edition_notice(edition_lang, status[0], status[1:]) if status else "",
+                              format_names(edition_lang)))
     template = _environment(SOURCE).get_template("index.html")
     return template.render(
         lang=SOURCE,
@@ -410,6 +507,8 @@ def render_index(
         rows=rows,
         published=published,
         generator=GENERATOR,
+        publication_name=(publication or Publication()).name(SOURCE.key),
+        home_href="../index.html",
         **font_context(SOURCE, [row.lang for row in rows], fonts_href),
     )
 
