@@ -8,7 +8,7 @@ import click
 
 from translate.cli.keys import one_line_errors
 from translate.cli.options import output_option, project_option
-from translate.distribution.bundle import write_bundles
+from translate.distribution.bundle import BUNDLES_FOLDER, write_bundles
 from translate.project.languages import ALL
 
 
@@ -48,6 +48,6 @@ def bundle(slug, languages, per, output_dir, out_dir):
         raise click.ClickException(f"{folder}: no published article of that name: "
                                    "give the slug of a folder under the output folder")
     with one_line_errors():
-        made = write_bundles(folder, languages, Path(out_dir) if out_dir else Path(output_dir) / "bundles", per)
+        made = write_bundles(folder, languages, Path(out_dir) if out_dir else Path(output_dir) / BUNDLES_FOLDER, per)
     for item in made:
         click.echo(f"{item.path}  ({item.path.stat().st_size} bytes: {', '.join(item.files)})")

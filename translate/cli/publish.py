@@ -127,7 +127,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
         except BrokenPipeError:
             quiet_stdout()
             pipe_closed = True
-    publish_site(output_dir, site_url, key)
+    publish_site(output_dir, site_url, key, setup.config.publication)
     failed = any(job.incomplete for job in run)
     click.get_current_context().exit(1 if failed else SIGPIPE_STATUS if pipe_closed else 0)
 

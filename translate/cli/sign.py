@@ -8,6 +8,7 @@ import click
 
 from translate.cli.keys import KEY_DIR_OPTION, load_secret_key, one_line_errors
 from translate.distribution import signing
+from translate.distribution.bundle import BUNDLES_FOLDER, refresh_bundles
 from translate.distribution.signed_folder import SUMS_NAME, sign_folder, signature_is_current
 from translate.project import user_folders
 from translate.publishing.site import build_site
@@ -52,12 +53,18 @@ def after_publish(folder: Path, key) -> None:
             sig_path, changed = sign_folder(folder, key)
         if changed:
             click.echo(f"  signed: {sig_path} (key {key.public.fingerprint})")
-    elif signature_is_current(folder) is False:
+    bundles = Path(folder).parent / BUNDLES_FOLDER
+    if bundles.is_dir():
+        for path, what in refresh_bundles(folder, bundles):
+            colour = None if what == "rebuilt" else "yellow"
+            click.secho(f"  bundle {path.name}: {what}" + ("" if what == "rebuilt" else
+                        f"; sign the article and run translate bundle {Path(folder).name} again"), fg=colour)
+    if key is None and signature_is_current(folder) is False:
         click.secho(f"  warning: {folder}/{SUMS_NAME} changed since it was signed: "
                     f"sign it again with translate sign {folder}", fg="yellow")
 
 
-def publish_site(output_dir: Path, site_url: str | None, key) -> None:
+def publish_site(output_dir: Path, site_url: str | None, key, publication=None) -> None:
     """Called by publish after all articles: the site's indexes and feeds, with
     the public key used (or the one in the key folder) and its fingerprint."""
 
@@ -66,7 +73,7 @@ def publish_site(output_dir: Path, site_url: str | None, key) -> None:
     with one_line_errors():
         if public is None and public_path.is_file():
             public = signing.PublicKey.load(public_path)
-        result = build_site(output_dir, site_url, public)
+        result = build_site(output_dir, site_url, public, publication)
     if result.written:
         click.echo(f"\nsite: {len(result.written)} file(s) updated under {output_dir}")
     for note in result.notes:

@@ -15,48 +15,32 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from glob import escape as glob_escape
+from pathlib import Path, PurePosixPath
 
 from translate.distribution import signing
 from translate.distribution.signed_folder import README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
-from translate.project.languages import Language
+from translate.errors import UserError
+from translate.project.languages import ALL, Language
+from translate.publishing.render import l10n
 from translate.util.files import atomic_write
 
-# The README of a bundle, in the edition's language. Commands, file names and
-# the key id stay Latin on lines of their own, so they read the same in
-# right-to-left text.
-README_TEXT = {
-    "en": ("How to check these files",
-           "These files are published by the publisher of the article above. Before sharing them, check that "
-           "they come from the publisher and were not changed. In this folder, run:",
-           "The key id must be {fingerprint}. Compare it with the one the publisher shows on its website or "
-           "social media. A different key id, or any error from the command, means the files must not be "
-           "trusted."),
-    "ru": ("Как проверить эти файлы",
-           "Эти файлы выпущены издателем статьи, указанной выше. Прежде чем пересылать их, проверьте, что они "
-           "получены от издателя и не были изменены. В этой папке выполните:",
-           "Идентификатор ключа должен быть {fingerprint}. Сравните его с тем, который издатель показывает на "
-           "своём сайте или в соцсетях. Другой идентификатор ключа или любая ошибка команды означают, что "
-           "файлам доверять нельзя."),
-    "prs": ("چگونه این فایل‌ها را بررسی کنید",
-            "این فایل‌ها از سوی ناشر مقالهٔ بالا نشر شده‌اند. پیش از فرستادن آن‌ها به دیگران، بررسی کنید که از ناشر "
-            "آمده‌اند و تغییر نکرده‌اند. در همین پوشه این دستور را اجرا کنید:",
-            "شناسهٔ کلید باید {fingerprint} باشد. آن را با شناسه‌ای که ناشر در وب‌سایت یا شبکه‌های اجتماعی خود نشان "
-            "می‌دهد مقایسه کنید. شناسهٔ دیگر یا هر خطایی از این دستور یعنی نباید به این فایل‌ها اعتماد کرد."),
-    "ps": ("دا فایلونه څنګه وڅېړئ",
-           "دا فایلونه د پورته مقالې د خپروونکي له خوا خپاره شوي دي. مخکې له دې چې یې نورو ته ولېږئ، وڅېړئ چې له "
-           "خپروونکي راغلي او بدل شوي نه دي. په همدې فولډر کې دا کمانډ وچلوئ:",
-           "د کلي پېژندنه باید {fingerprint} وي. هغه د هغې پېژندنې سره پرتله کړئ چې خپروونکی یې په خپله وېبپاڼه "
-           "یا ټولنیزو رسنیو کې ښيي. بله پېژندنه یا د دې کمانډ هره تېروتنه دا معنا لري چې په دې فایلونو باور ونه "
-           "شي."),
-    "kk": ("Бұл файлдарды қалай тексеруге болады",
-           "Бұл файлдарды жоғарыдағы мақаланың баспагері жариялаған. Оларды басқаларға жібермес бұрын, олардың "
-           "баспагерден келгенін және өзгертілмегенін тексеріңіз. Осы қалтада мына команданы орындаңыз:",
-           "Кілт идентификаторы {fingerprint} болуы керек. Оны баспагер өз сайтында немесе әлеуметтік желілерінде "
-           "көрсеткен идентификатормен салыстырыңыз. Басқа идентификатор немесе команданың кез келген қатесі "
-           "файлдарға сенуге болмайтынын білдіреді."),
-}
+BUNDLES_FOLDER = "bundles"   # OUTPUT/bundles/: where `translate bundle` writes them by default
 VERIFY_COMMAND = "minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c --ignore-missing SHA256SUMS"
+
+
+def readme_text(lang: Language) -> tuple[str, str, str]:
+    """(heading, what to do, how to judge the key id) of a bundle's README, in
+    the edition's language (its gettext catalogue). Commands, file names and
+    the key id stay Latin on lines of their own, so they read the same in
+    right-to-left text."""
+    gettext = l10n.translations(lang).gettext
+    return (gettext("How to check these files"),
+            gettext("These files are published by the publisher of the article above. Before sharing them, "
+                    "check that they come from the publisher and were not changed. In this folder, run:"),
+            gettext("The key id must be %(fingerprint)s. Compare it with the one the publisher shows on its "
+                    "website or social media. A different key id, or any error from the command, means the files "
+                    "must not be trusted."))
 
 
 def readme(langs: list[Language], titles: dict[str, str], fingerprint: str, bundle_name: str) -> str:
@@ -64,9 +48,9 @@ def readme(langs: list[Language], titles: dict[str, str], fingerprint: str, bund
     title, the command, the key id; then the same command for translate."""
     parts = []
     for lang in langs:
-        heading, intro, key_line = README_TEXT[lang.key]
+        heading, intro, key_line = readme_text(lang)
         parts.append(f"{heading}\n{'=' * len(heading)}\n\n{titles.get(lang.key, '')}\n\n{intro}\n\n"
-                     f"    {VERIFY_COMMAND}\n\n{key_line.format(fingerprint=fingerprint)}\n")
+                     f"    {VERIFY_COMMAND}\n\n{key_line % {'fingerprint': fingerprint}}\n")
     parts.append(f"    translate verify {bundle_name}\n")
     return "\n".join(parts)
 
@@ -137,3 +121,60 @@ def _manifest(folder: Path) -> dict:
         return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+# --- keeping bundles current ----------------------------------------------------------
+
+
+def bundle_slug(zip_path: Path) -> tuple[str, str | None]:
+    """(article slug, language key or None) a bundle's file name says:
+    <slug>.<key>.zip (per language) or <slug>.zip (per article)."""
+    name = Path(zip_path).name.removesuffix(".zip")
+    stem, _, key = name.rpartition(".")
+    return (stem, key) if stem and key in ALL else (name, None)
+
+
+def stale_against(zip_path: Path, article_folder: Path) -> bool:
+    """Whether a bundle holds another SHA256SUMS than the article folder has
+    now: the article was published again since the bundle was made."""
+    with zipfile.ZipFile(zip_path) as archive:
+        root = bundle_slug(zip_path)
+        member = f"{root[0]}.{root[1]}/{SUMS_NAME}" if root[1] else f"{root[0]}/{SUMS_NAME}"
+        try:
+            inside = archive.read(member)
+        except KeyError:
+            return True
+    try:
+        return inside != (Path(article_folder) / SUMS_NAME).read_bytes()
+    except OSError:
+        return True
+
+
+def refresh_bundles(article_folder: Path, bundles_dir: Path) -> list[tuple[Path, str]]:
+    """Make again every bundle of the article in ``bundles_dir`` that an
+    edition changed since; (path, "rebuilt") for each, or (path, reason) when
+    it cannot be (the folder is not signed again yet). A stale bundle is never
+    left looking current: verify refuses it against the folder."""
+    folder = Path(article_folder)
+    done = []
+    for zip_path in sorted(Path(bundles_dir).glob(f"{glob_escape(folder.name)}*.zip")):
+        slug, key = bundle_slug(zip_path)
+        if slug != folder.name:
+            continue
+        try:
+            if not stale_against(zip_path, folder):
+                continue
+            langs = [ALL[key]] if key else _bundled_languages(zip_path, slug)
+            write_bundles(folder, langs, zip_path.parent, "language" if key else "article")
+            done.append((zip_path, "rebuilt"))
+        except (zipfile.BadZipFile, OSError, UserError) as err:
+            reason = err.one_line() if isinstance(err, UserError) else str(err)
+            done.append((zip_path, f"stale ({reason})"))
+    return done
+
+
+def _bundled_languages(zip_path: Path, slug: str) -> list[Language]:
+    with zipfile.ZipFile(zip_path) as archive:
+        keys = {PurePosixPath(name).parts[1] for name in archive.namelist()
+                if name.endswith(".pdf") and len(PurePosixPath(name).parts) == 3}
+    return [lang for key, lang in ALL.items() if key in keys]
