@@ -372,6 +372,8 @@ def _locate(doc: Document):
     """(segment, block path, nearest heading) for each segment of doc.segments()."""
     title = doc.title.text.replace("\n", " ")
     yield doc.title, "title", title
+    if doc.summary is not None:   # the dek: doc.segments() has it right after the title
+        yield doc.summary, "summary", title
     heading = [title]
 
     def visit(blocks: tuple[Block, ...], path: tuple[str, ...]):
