@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 import distkit
 from translate.distribution import signing
-from translate.distribution.bundle import README_TEXT, VERIFY_COMMAND, zip_bytes
+from translate.distribution.bundle import VERIFY_COMMAND, readme_text, zip_bytes
+from translate.project.languages import ALL
 from translate.cli.main import cli
 
 FAST = {"opslimit": 32768, "memlimit": 16777216}
@@ -187,8 +188,8 @@ def test_a_reader_checks_a_bundle_with_the_readme_command(signed, keys, tmp_path
         zf.extractall(tmp_path / "reader")
     folder = tmp_path / "reader" / "taliban-delisting.ps"
     readme = (folder / "README.txt").read_text(encoding="utf-8")
-    heading, _intro, key_line = README_TEXT["ps"]
-    assert heading in readme and key_line.format(fingerprint=keys.public.fingerprint) in readme
+    heading, _intro, key_line = readme_text(ALL["ps"])
+    assert heading in readme and key_line % {"fingerprint": keys.public.fingerprint} in readme
     assert VERIFY_COMMAND in readme
     check = subprocess.run(VERIFY_COMMAND, shell=True, cwd=folder, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -249,7 +250,7 @@ def test_bundle_per_article_and_refusals(signed, published, tmp_path):
         readme = zf.read("taliban-delisting/README.txt").decode()
     assert "taliban-delisting/prs/taliban-delisting.prs.pdf" in names
     assert "taliban-delisting/ps/taliban-delisting.ps.pdf" in names
-    assert README_TEXT["prs"][0] in readme and README_TEXT["ps"][0] in readme
+    assert readme_text(ALL["prs"])[0] in readme and readme_text(ALL["ps"])[0] in readme
     # an edition that was not published, an unsigned article
     assert "no signed PDF of the Russian edition" in one_error_line(bundle(signed, "--to", "ru", "--out", tmp_path))
     assert "not signed" in one_error_line(bundle(published[0], "--to", "ps", "--out", tmp_path / "x"))

@@ -30,9 +30,9 @@ def publish(folder, key, sentence=None, pdf=True):
     html = render_html(doc, lang, editions=[], published=PUBLISHED, original_href="../en/t.en.html")
     (folder / key).mkdir(parents=True, exist_ok=True)
     (folder / key / f"t.{key}.html").write_text(html, encoding="utf-8")
-    for rel, data in site_files([lang]).items():
-        (folder / rel).parent.mkdir(exist_ok=True)
-        (folder / rel).write_bytes(data)
+    for rel, data in site_files([lang]).items():   # the site's shared fonts, beside the article folder
+        (folder.parent / rel).parent.mkdir(exist_ok=True)
+        (folder.parent / rel).write_bytes(data)
     if pdf:
         (folder / key / f"t.{key}.pdf").write_bytes(render_pdf(html, lang=lang, title=title, published=PUBLISHED))
 
@@ -133,7 +133,7 @@ def test_doctor_fails_on_an_untagged_pdf_without_reading_order(tmp_path):
 def test_doctor_fails_when_a_web_font_file_is_missing(tmp_path):
     article = tmp_path / "t"
     publish(article, "kk", pdf=False)
-    next((article / "fonts").glob("noto-serif-*-normal.*.woff2")).unlink()
+    next((article.parent / "fonts").glob("noto-serif-*-normal.*.woff2")).unlink()
     result = doctor(article)
     assert result.exit_code == 1
     assert "web font file(s) missing" in result.output

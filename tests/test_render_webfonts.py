@@ -109,7 +109,7 @@ def referenced_cmap(page: str, files: dict[str, bytes], prefix: str) -> set[int]
 @pytest.mark.parametrize("key", list(ALL))
 def test_every_character_of_an_edition_is_in_the_fonts_it_references(key):
     page = render(key)
-    covered = referenced_cmap(page, webfonts.site_files(ALL.values()), "../fonts/")
+    covered = referenced_cmap(page, webfonts.site_files(ALL.values()), "../../fonts/")
     text = shown_text(page) + MARKERS
     missing = sorted({ch for ch in text if ord(ch) not in covered and ch not in "\n\t\r"})
     assert missing == [], f"{key}: not in the page's web fonts: {missing}"
@@ -121,7 +121,7 @@ def test_every_character_of_an_edition_is_in_the_fonts_it_references(key):
 def test_the_index_references_the_fonts_of_every_edition():
     rows = [(lang, [(f"{key}/t.{key}.html", 31_200)], PUBLISHED) for key, lang in ALL.items()]
     page = render_index("Russia removes the Taliban", "t", rows, PUBLISHED)
-    covered = referenced_cmap(page, webfonts.site_files(ALL.values()), "fonts/")
+    covered = referenced_cmap(page, webfonts.site_files(ALL.values()), "../fonts/")
     missing = sorted({ch for ch in shown_text(page) if ord(ch) not in covered and ch not in "\n\t\r"})
     assert missing == []
     # a size never breaks between number and unit on a narrow screen
@@ -180,18 +180,20 @@ def test_publish_writes_the_fonts_once_and_lists_them(tmp_path, models_dir):
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     folder = out / "taliban-delisting"
-    written = sorted(p.relative_to(folder).as_posix() for p in (folder / "fonts").iterdir())
-    assert written == sorted(webfonts.site_files([ALL["en"], ALL["ru"]]))
+    # one fonts folder for the whole site, beside the articles; each manifest names the files its pages use
+    assert not (folder / "fonts").exists()
+    written = sorted(p.relative_to(out).as_posix() for p in (out / "fonts").iterdir())
+    assert set(webfonts.site_files([ALL["en"], ALL["ru"]])) <= set(written)
     manifest = json.loads((folder / "manifest.json").read_text())
-    sums = (folder / "SHA256SUMS").read_text()
-    for rel in written:
-        digest = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
-        assert manifest["files"][rel] == digest
-        assert f"{digest}  {rel}\n" in sums
-    for page in [folder / "index.html", *folder.glob("*/*.html")]:
+    assert manifest["fonts"] == sorted(webfonts.site_files([ALL["en"], ALL["ru"]]))
+    for rel in written:   # content-addressed: the name says the bytes
+        digest = hashlib.sha256((out / rel).read_bytes()).hexdigest()
+        assert rel.rsplit(".", 2)[-2] == digest[:12]
+    for page in [folder / "index.html", *folder.glob("*/*.html"), out / "index.html", *out.glob("*/index.html")]:
         for url in re.findall(r'url\("([^"]+\.woff2)"\)', page.read_text()):
+            assert (page.parent / url).resolve().parent == (out / "fonts").resolve(), (page, url)
             assert (page.parent / url).is_file(), (page, url)
-    mtimes = {rel: (folder / rel).stat().st_mtime_ns for rel in written}
+    mtimes = {rel: (out / rel).stat().st_mtime_ns for rel in written}
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert {rel: (folder / rel).stat().st_mtime_ns for rel in written} == mtimes   # nothing rewritten
+    assert {rel: (out / rel).stat().st_mtime_ns for rel in written} == mtimes   # nothing rewritten

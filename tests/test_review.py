@@ -16,8 +16,8 @@ from glossary_engine import DictionaryEngine
 from translate.translation import glossary as gl
 from translate.cli.main import cli
 from translate.project.languages import TARGETS
-from translate.translation.records import EditionRecord, SegmentRecord, Step
-from translate.translation.review import RLI, PDI, review_html, review_text, term_counts, word_diff
+from translate.translation.records import EditionRecord, SegmentRecord, Step, TermReport
+from translate.translation.review import PDI, RLI, choice_text, review_html, review_text, term_counts, word_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "source,target,forms,flag,note\n"
@@ -239,6 +239,16 @@ def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
     assert term.found == "Талибан" and term.score is not None and term.runner_up
     assert term.score >= term.runner_up_score
     plain = click.unstyle(review_text(record, TARGETS["ru"]))
-    assert f"model score {term.score:.2f}; runner-up {term.runner_up!r}" in plain
+    runner_up = f"runner-up “\u2068{term.runner_up}\u2069”"   # isolated, as written (no repr)
+    assert f"model score {term.score:.2f}; {runner_up}" in plain
     page = review_html(record, "ru", "t")
-    assert f"runner-up {term.runner_up!r}" in html.unescape(page)
+    assert runner_up in html.unescape(page)
+    # the explanation is English: left-to-right even in a right-to-left edition's review
+    assert '<bdi lang="en" dir="ltr">model score' in review_html(record, "prs", "t")
+
+
+def test_a_zwnj_in_a_runner_up_prints_as_itself_not_as_an_escape():
+    term = TermReport("Taliban", "طالبان", "applied", found="طالبان", score=-1.0,
+                      runner_up="طالب\u200cها", runner_up_score=-2.0)
+    text = choice_text(term)
+    assert "\u200c" in text and "\\u200c" not in text and "'" not in text
