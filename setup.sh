@@ -29,6 +29,8 @@ fi
 # The CPU build of torch first: the tests convert tiny checkpoints ([test]
 # -> [convert] -> transformers, torch), and a bare torch requirement would
 # resolve to a CUDA build of several GB. The tool itself needs no torch.
-.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e '.[test]'
+# --no-compile: pip would byte-compile all of torch and transformers (a third
+# of the set-up's time); Python compiles the modules a run imports as it does.
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q --no-compile torch==2.13.0
+.venv/bin/pip install -q --no-compile -e '.[test]'
 echo "setup: done (.venv/bin/translate --help)"
