@@ -10,7 +10,7 @@ each), which a new user would wait through on their first publish. So:
   was made from (the name is a hash of the recipe, the repertoire and the font
   file), so another font package version is never given a stale subset.
   ``--check`` says whether the folder holds exactly what the fonts and the
-  recipe call for (tests/test_render_webfonts.py runs it).
+  recipe call for (tests/test_webfont_prebuild.py runs it).
 - At run time, before pages are rendered: a publish makes the files it
   needs that are neither shipped nor cached (``pending``) one at a time,
   with progress, in the process that runs the command (translate.batch); the
