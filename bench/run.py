@@ -503,14 +503,14 @@ def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
 
 def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources: str) -> dict:
     """Item 7: one `publish --format html,pdf --jobs N` run in this process,
-    the time of its render phase (translate.batch._render: every page to
+    the time of its render phase (translate.publishing.run._render: every page to
     bytes, --jobs processes) taken inside it; translation and writing are
     not part of it."""
-    from translate import batch
-    from translate.cli import cli
+    from translate.publishing import run as publish_run
+    from translate.cli.main import cli
 
     timed = {}
-    render = batch._render
+    render = publish_run._render
 
     def timing(pages, formats, n, progress):
         start = time.perf_counter()
@@ -518,7 +518,7 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
         timed["render_s"] = time.perf_counter() - start
         timed["pages"] = len(pages)
 
-    batch._render = timing
+    publish_run._render = timing
     start = time.perf_counter()
     try:
         cli.main(["publish", *sources, "--to", ",".join(LANGS), "--models-dir", str(work.models), "--config",
@@ -535,8 +535,8 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
 
 def _article_parts(doc):
     """The pipeline's sentences, and the article's paragraphs as Argos gets them."""
-    from translate import inline
-    from translate.document import walk
+    from translate.source import inline
+    from translate.source.document import walk
 
     sentences = [inline.engine_text(s) for s in doc.segments()]
     paragraphs = {inline.engine_text(doc.title): [inline.engine_text(doc.title)]}
@@ -565,12 +565,13 @@ def worker_translation(work: Work, runs: int) -> dict:
     import ctranslate2
     import sentencepiece as spm
 
-    from translate import config, edition
-    from translate.models.argos import ArgosStore
-    from translate.engines.base import Translation
-    from translate.engines.ct2 import DecodingOptions
-    from translate.languages import target
-    from translate.source import read_source
+    from translate.project import config
+    from translate.translation import edition
+    from translate.translation.models.argos import ArgosStore
+    from translate.translation.engines.base import Translation
+    from translate.translation.engines.ct2 import DecodingOptions
+    from translate.project.languages import target
+    from translate.source.article import read_source
 
     t = time.perf_counter()
     import argostranslate.package
@@ -585,7 +586,7 @@ def worker_translation(work: Work, runs: int) -> dict:
     for path in work.models.rglob("model.bin"):   # OS file cache warm for every way alike
         path.read_bytes()
 
-    # The one edition path publish takes (translate.edition), every language
+    # The one edition path publish takes (translate.translation.edition), every language
     # routed to the benchmark's Argos packages, no memory: what is timed is
     # model load + translation + post-editing stages, as in a first publish.
     setup = edition.Setup(config.with_overrides(config.default(), [f"{k}=argos" for k in LANGS if k != "ru"]),
@@ -717,8 +718,8 @@ def _glossary_on_case_sets(setup, runs: int) -> dict:
     sys.path.insert(0, str(REPO / "tests"))
     from glossary_cases import cases
 
-    from translate import edition
-    from translate.languages import target
+    from translate.translation import edition
+    from translate.project.languages import target
 
     out = {}
     for key in LANGS:

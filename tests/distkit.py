@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import modelkit
-from translate.cli import cli
+from translate.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"

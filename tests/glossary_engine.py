@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from translate.engines.base import Alignment, ModelInfo, Translation
+from translate.translation.engines.base import Alignment, ModelInfo, Translation
 
 ALPHABETS = {
     "cyrillic": "абвгдежзиклмнопрстуфхцчшэюя",
@@ -125,7 +125,7 @@ class CorpusTermModel:
 
     @staticmethod
     def _norm(word: str) -> str:
-        from translate.glossary import fold
+        from translate.translation.glossary import fold
 
         return fold(word.strip(".,;:!?«»()\"'"))[0].casefold()
 

@@ -2,7 +2,7 @@
 alignment (every character aligned to itself), so that the markup and glossary
 stages can be checked exactly."""
 
-from translate.engines.base import Alignment, ModelInfo, Translation
+from translate.translation.engines.base import Alignment, ModelInfo, Translation
 
 
 class IdentityEngine:

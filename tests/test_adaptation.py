@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translate import adaptation
-from translate.engines.base import Alignment, Translation
-from translate.languages import TARGETS
+from translate.translation import adaptation
+from translate.translation.engines.base import Alignment, Translation
+from translate.project.languages import TARGETS
 
 RULES = adaptation.load()
 ZWNJ, TATWEEL = "\u200c", "\u0640"

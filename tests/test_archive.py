@@ -1,4 +1,4 @@
-"""translate.models.archive.safe_extract refuses hostile or broken archives and leaves nothing behind."""
+"""translate.translation.models.archive.safe_extract refuses hostile or broken archives and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from translate.models import archive
-from translate.models.archive import ArchiveError, safe_extract
+from translate.translation.models import archive
+from translate.translation.models.archive import ArchiveError, safe_extract
 
 MiB = 1 << 20
 REQUIRE = ("metadata.json", "model/model.bin")
@@ -235,7 +235,7 @@ def test_a_file_that_is_also_a_folder_is_refused_before_extracting(tmp_path):
     """Found by hypothesis: entries "0" and "0/0/0" made extraction fail half way."""
     import zipfile
 
-    from translate.models.archive import ArchiveError, safe_extract
+    from translate.translation.models.archive import ArchiveError, safe_extract
 
     archive = tmp_path / "clash.zip"
     with zipfile.ZipFile(archive, "w") as zf:

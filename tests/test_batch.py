@@ -1,4 +1,4 @@
-"""Publishing several articles in one run (translate.batch): the same bytes
+"""Publishing several articles in one run (translate.publishing.run): the same bytes
 as publishing them one by one, each model loaded once, one failing article
 never stopping the others, and an unchanged re-publish that does not read
 the Markdown. Tiny real models (tests/modelkit.py); nothing is timed."""
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate.cli import cli
+from translate.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAGRAPHS = [p.strip() for p in (ROOT / "source" / "taliban-delisting.md").read_text().split("---", 2)[2]
@@ -53,9 +53,9 @@ def sources(tmp_path) -> list[Path]:
 
 @pytest.fixture
 def fixed_time(monkeypatch):
-    from translate import publication
+    from translate.publishing import article_editions
 
-    monkeypatch.setattr(publication, "now", lambda: FIXED)
+    monkeypatch.setattr(article_editions, "now", lambda: FIXED)
     # fontTools stamps each embedded font subset with the time it was made
     # (the 'head' table) unless SOURCE_DATE_EPOCH says which: the same page
     # rendered a second later is otherwise another PDF
@@ -65,7 +65,7 @@ def fixed_time(monkeypatch):
 @pytest.fixture
 def loads(monkeypatch):
     """Every CTranslate2 model load of the run, by model folder."""
-    from translate.engines import ct2
+    from translate.translation.engines import ct2
 
     seen = []
     original = ct2.load_translator
@@ -146,7 +146,7 @@ def test_the_sentences_of_every_article_go_to_the_model_in_one_call(tmp_path, mo
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
     given, kwargs = calls[0]
-    from translate.markdown_reader import read_markdown
+    from translate.source.markdown_reader import read_markdown
 
     # every article's sentences, the paragraph two articles share given once
     codec = sentencepiece.SentencePieceProcessor(
@@ -185,7 +185,7 @@ def digests(out: Path) -> dict[str, tuple[str, int]]:
 
 def test_an_unchanged_republish_reads_no_markdown_and_writes_nothing(tmp_path, model_dirs, sources, monkeypatch,
                                                                      loads):
-    from translate import source as source_module
+    from translate.source import article as source_module
 
     parsed = []
     original = source_module.read_markdown
@@ -217,16 +217,16 @@ def test_an_unchanged_republish_reads_no_markdown_and_writes_nothing(tmp_path, m
     assert len(parsed) == 1 and "sober and pragmatic" in parsed[0]
     after = digests(out)
     changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
-    # the article and the site's pages that list it (translate.site)
+    # the article and the site's pages that list it (translate.publishing.site)
     assert changed & {"delisting", "reactions", "rationale"} == {"rationale"}
     assert "sober" not in (out / "rationale" / "ru" / "rationale.ru.md").read_text()   # translated, not copied
 
 
 def test_an_approved_human_translation_is_published_though_the_source_is_unchanged(
         tmp_path, model_dirs, sources):
-    from translate.markdown_reader import read_markdown
-    from translate.memory import HumanTranslation, TranslationMemory
-    from translate.postedit.units import notation_of
+    from translate.source.markdown_reader import read_markdown
+    from translate.translation.memory import HumanTranslation, TranslationMemory
+    from translate.translation.postedit.units import notation_of
 
     out, memory = tmp_path / "out", tmp_path / "m.sqlite3"
     args = [*sources, "--to", "ru", "--format", "md"]
@@ -244,9 +244,10 @@ def test_an_approved_human_translation_is_published_though_the_source_is_unchang
 
 
 def test_the_unchanged_check_knows_the_source_size_limit():
-    # translate.unchanged keeps its own copy: importing translate.source would
+    # translate.publishing.unchanged keeps its own copy: importing translate.source.article would
     # import the Markdown reader, the cost an unchanged re-publish avoids
-    from translate import source, unchanged
+    from translate.publishing import unchanged
+    from translate.source import article as source
 
     assert unchanged.MAX_SOURCE_BYTES == source.MAX_SOURCE_BYTES
 

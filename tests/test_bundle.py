@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 import distkit
-from translate import signing
-from translate.bundle import README_TEXT, VERIFY_COMMAND, zip_bytes
-from translate.cli import cli
+from translate.distribution import signing
+from translate.distribution.bundle import README_TEXT, VERIFY_COMMAND, zip_bytes
+from translate.cli.main import cli
 
 FAST = {"opslimit": 32768, "memlimit": 16777216}
 PASS = {"TRANSLATE_SIGNING_PASSPHRASE": "bundle phrase"}

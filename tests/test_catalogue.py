@@ -35,9 +35,9 @@ import pytest
 from click.testing import CliRunner
 
 import regexspy
-from translate.models.argos import ArgosStore
-from translate.cli import cli
-from translate.engines.ct2 import DecodingOptions
+from translate.translation.models.argos import ArgosStore
+from translate.cli.main import cli
+from translate.translation.engines.ct2 import DecodingOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"
@@ -69,8 +69,8 @@ def template(tmp_path_factory, ru_argos_package):
                                       "--models-dir", str(models), "--output", str(out), "--cache", str(cache),
                                       "--locales", str(root / "no-locales")])
     assert result.exit_code == 0, result.output
-    from translate.languages import ALL
-    from translate.render.webfonts import site_files
+    from translate.project.languages import ALL
+    from translate.publishing.render.webfonts import site_files
 
     # 2 editions x 3 formats, index, manifest, SHA256SUMS, and the web fonts of the pages
     assert len(snapshot(out / SLUG)) == 9 + len(site_files([ALL["en"], ALL["ru"]]))
@@ -653,7 +653,7 @@ def _literal_and_fast(w, result):
 @case("glossary: regex syntax that would backtrack exponentially", 1, r"Russian \(ru\): 2 terms, valid",
       check=_literal_and_fast)
 def _(w):
-    w.spied["patterns"] = regexspy.compiled_by(w.monkeypatch, "translate.glossary")
+    w.spied["patterns"] = regexspy.compiled_by(w.monkeypatch, "translate.translation.glossary")
     w.glossary(HEADER + "(a+)+$ aaaa,Талибан,,,\nTaliban,Талибы,(а+)+б; .*,,\n")
     article = w.source("---\ntitle: Backtracking\n---\n" + "a" * 50_000 + "c (a+)+$ aaaa.\n", name="a.md")
     return w.check_glossaries(article)
@@ -956,7 +956,7 @@ def _(w):
 # The filter runs on what YAML and markdown-it DECODE (escapes, entities), not
 # only on the raw bytes: each of these hid a control character from a filter on
 # the raw text. They are published with the character removed and a warning
-# naming the line (translate/untrusted.py).
+# naming the line (translate/util/untrusted.py).
 
 UNSAFE = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -1177,7 +1177,7 @@ def _pdf_typesetter_fails_for(w, slug: str, error: Exception) -> None:
     """Fault injection: the PDF typesetter raises ``error`` for one article
     (WeasyPrint raised RecursionError on deep nesting; any library can raise
     something nobody foresaw)."""
-    from translate.render import pdf
+    from translate.publishing.render import pdf
 
     real = pdf.render_pdf
 
@@ -1290,7 +1290,7 @@ def _(w):
 
 # --- issue 20: the translation memory -----------------------------------------------------------
 #
-# One guarded access layer (translate/memory.py): a memory that cannot be used
+# One guarded access layer (translate/translation/memory.py): a memory that cannot be used
 # never stops a publish that --no-cache would let through; the advice never
 # deletes a good memory; only `cache clear` resets a damaged one.
 
@@ -1329,8 +1329,8 @@ def _published_without_memory(slug: str, *words: str):
 
 
 def _grow_memory(w) -> None:
-    from translate.engines.base import Alignment, Translation
-    from translate.memory import TranslationMemory
+    from translate.translation.engines.base import Alignment, Translation
+    from translate.translation.memory import TranslationMemory
 
     memory = TranslationMemory(w.cache)
     memory.put_many([(f"filler-{n}", "ru", "m", Translation("ы" * 400, (Alignment(0, 1, 0, 1),))) for n in range(400)])
@@ -1425,7 +1425,7 @@ def _(w):
 def _(w):
     import sqlite3
 
-    from translate import memory
+    from translate.translation import memory
 
     holder = sqlite3.connect(w.cache, isolation_level=None)
     holder.execute("PRAGMA journal_mode=DELETE")
@@ -1595,7 +1595,7 @@ def _listed_clean(w, result):
 
 @case("models: a right-to-left override in a language name", 0, check=_listed_clean)
 def _(w):
-    # The name is only ever shown, and shown cleaned (translate.untrusted.display).
+    # The name is only ever shown, and shown cleaned (translate.util.untrusted.display).
     path = _tampered(w, w.tmp / "rtl.argosmodel", to_name="Rus\u202esian")
     return ["models", "add", str(path), "--models-dir", str(w.tmp / "new-models")]
 
@@ -1679,7 +1679,7 @@ def _(w):
 
 # --- issue 20: the process (signals and pipes) --------------------------------------------------
 #
-# Real subprocesses (`python -m translate` through translate.cli.main, where the
+# Real subprocesses (`python -m translate` through translate.cli.main.main, where the
 # signal handlers live). The run sends ITSELF the signal at a chosen moment
 # (like tests/test_faults.py's kill at a rename): a timer would rarely land
 # inside the typesetter.
@@ -1698,14 +1698,14 @@ if hook == "render":
         return result
     fonts.FontConfiguration.add_font_face = add_font_face
 elif hook == "translate":
-    from translate import edition
+    from translate.translation import edition
     real = edition.translate_edition
     def translate_edition(*args, **kwargs):
         fire()
         return real(*args, **kwargs)
     edition.translate_edition = translate_edition
 sys.argv = ["translate", *sys.argv[1:]]
-from translate.cli import main
+from translate.cli.main import main
 main()
 """
 
@@ -1833,7 +1833,7 @@ def test_catalogue(row: Case, world: World, extra_models):
 def test_a_source_edited_during_a_publish_is_recorded_as_translated(world, monkeypatch):
     """issue 20: the manifest's checksum is of the bytes that were translated,
     not of the file as it is when the manifest is written."""
-    from translate import media
+    from translate.source import media
 
     source = world.source(ARTICLE_TEXT.replace("significant", "notable"))
     read = source.read_bytes()

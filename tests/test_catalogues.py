@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from translate.languages import ALL
+from translate.project.languages import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"

@@ -9,7 +9,7 @@ HEAVY = ("torch", "stanza", "ctranslate2", "weasyprint", "argostranslate.transla
 def test_help_imports_nothing_heavy():
     code = (
         "import sys\n"
-        "from translate.cli import cli\n"
+        "from translate.cli.main import cli\n"
         "try:\n    cli.main(['--help'], prog_name='translate')\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}))"
     )
@@ -45,7 +45,7 @@ def test_an_interrupt_python_could_not_raise_still_ends_the_run_as_interrupted()
     code = (
         "import sys\n"
         "sys.argv = ['translate', '--version']\n"
-        "from translate import cli\n"
+        "from translate.cli import main as cli\n"
         "class Finaliser:\n"
         "    def __del__(self):\n"
         "        raise KeyboardInterrupt\n"

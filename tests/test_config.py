@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from translate import config
-from translate.models import routing
-from translate.models.argos import ArgosStore
-from translate.models.multilingual import MultilingualStore
-from translate.models.routing import NoModel
-from translate.engines.argos import ArgosEngine
-from translate.engines.multilingual import MultilingualEngine
-from translate.languages import TARGETS
+from translate.project import config
+from translate.translation.models import routing
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.multilingual import MultilingualStore
+from translate.translation.models.routing import NoModel
+from translate.translation.engines.argos import ArgosEngine
+from translate.translation.engines.multilingual import MultilingualEngine
+from translate.project.languages import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 

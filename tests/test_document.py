@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from translate.document import Mark, Segment
-from translate.engines.base import Alignment, Translation
-from translate.inline import restore
-from translate.languages import TARGETS
-from translate.markdown_reader import SourceError, parser, read_markdown, split_front_matter
-from translate.markdown_writer import write_markdown, write_segment
-from translate.edition import translate_document
+from translate.source.document import Mark, Segment
+from translate.translation.engines.base import Alignment, Translation
+from translate.source.inline import restore
+from translate.project.languages import TARGETS
+from translate.source.markdown_reader import SourceError, parser, read_markdown, split_front_matter
+from translate.publishing.render.markdown import write_markdown, write_segment
+from translate.translation.edition import translate_document
 
 from identity_engine import IdentityEngine
 

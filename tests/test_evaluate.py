@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate import evaluation
-from translate.cli import cli
-from translate.glossary import parse as parse_glossary
-from translate.markdown_reader import read_markdown
+from translate.evaluation import measure, testset
+from translate.cli.main import cli
+from translate.translation.glossary import parse as parse_glossary
+from translate.source.markdown_reader import read_markdown
 
 ENGLISH = """\
 Russia removed the Taliban from its list of terrorist organizations.
@@ -261,7 +261,7 @@ def test_markdown_article_aligned_by_block_as_publish_translates_it(project, sto
                                          "ru=argos:ru", "--format", "md", "--no-cache", *stores[:2]])
     assert published.exit_code == 0, published.output
     doc = read_markdown((project / "output" / "article" / "ru" / "article.ru.md").read_text())
-    units, _ = evaluation._markdown_units(doc)
+    units, _ = testset._markdown_units(doc)
     texts = [" ".join("".join(doc.segments()[i].text + doc.segments()[i].space_after for i in unit).split())
              for unit in units]
     assert [s["hypotheses"]["argos:ru glossary"] for s in ru["segments"]] == texts
@@ -292,12 +292,12 @@ def test_term_accuracy_counts_accepted_forms_per_occurrence():
         "Талибан Талибан.",                        # no source term: not counted
         "Талибан и Талибан, Талибан.",             # Kabul missing; Taliban 3 times counts once: 1 of 2
     ]
-    assert evaluation.term_accuracy(glossary, sources, targets) == evaluation.TermAccuracy(6, 4)
-    assert evaluation.term_accuracy(glossary, sources, targets).share == pytest.approx(4 / 6)
+    assert measure.term_accuracy(glossary, sources, targets) == measure.TermAccuracy(6, 4)
+    assert measure.term_accuracy(glossary, sources, targets).share == pytest.approx(4 / 6)
     # case and letter variants fold as the glossary folds them: МОСКВЁ reads as Москве, an accepted form
-    assert evaluation.term_accuracy(glossary, ["Moscow"], ["МОСКВЁ"]) == evaluation.TermAccuracy(1, 1)
-    assert evaluation.term_accuracy(glossary, ["Moscow"], ["Москвич"]) == evaluation.TermAccuracy(1, 0)
-    assert evaluation.term_accuracy(None, sources, targets) == evaluation.TermAccuracy(0, 0)
+    assert measure.term_accuracy(glossary, ["Moscow"], ["МОСКВЁ"]) == measure.TermAccuracy(1, 1)
+    assert measure.term_accuracy(glossary, ["Moscow"], ["Москвич"]) == measure.TermAccuracy(1, 0)
+    assert measure.term_accuracy(None, sources, targets) == measure.TermAccuracy(0, 0)
 
 
 def test_dari_html_report_is_right_to_left_and_valid(project, stores):

@@ -30,9 +30,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from translate.models.argos import ArgosStore
-from translate.markdown_reader import read_markdown
-from translate.memory import TranslationMemory
+from translate.translation.models.argos import ArgosStore
+from translate.source.markdown_reader import read_markdown
+from translate.translation.memory import TranslationMemory
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_TEXT = (ROOT / "source" / "taliban-delisting.md").read_text(encoding="utf-8")
@@ -54,7 +54,7 @@ def replace(src, dst, **kwargs):
     return real_replace(src, dst, **kwargs)
 os.replace = replace
 sys.argv = ["translate", *sys.argv[1:]]
-from translate.cli import main
+from translate.cli.main import main
 main()
 """
 
@@ -76,7 +76,7 @@ class InterruptedInit(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             raise ImportError("initialization failed") from err
 sys.meta_path.insert(0, InterruptedInit())
 sys.argv = ["translate", *sys.argv[1:]]
-from translate.cli import main
+from translate.cli.main import main
 main()
 """
 
@@ -332,8 +332,8 @@ def test_killed_twenty_times_at_random_moments(project):
     running publish; then one complete run recovers."""
     delays, renames_drawn = random.Random(SEED), random.Random(SEED + 1)
     revisions = itertools.count(0)
-    from translate.languages import ALL
-    from translate.render.webfonts import site_files
+    from translate.project.languages import ALL
+    from translate.publishing.render.webfonts import site_files
 
     # Subset web fonts are cached for the session (conftest): filled here, the
     # first run, which sets the window for the moments, is like the later ones.

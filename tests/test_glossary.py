@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translate import glossary as gl
-from translate.languages import TARGETS
+from translate.translation import glossary as gl
+from translate.project.languages import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -287,9 +287,9 @@ def test_fold_maps_every_character_back(text):
         assert gl.fold(text[origin[i]])[0].find(c) >= 0
 
 
-# --- generated forms (translate/glossary/forms.py) ---------------------------------------
+# --- generated forms (translate/translation/glossary/forms.py) ---------------------------------------
 
-from translate.glossary import forms as term_forms  # noqa: E402
+from translate.translation.glossary import forms as term_forms  # noqa: E402
 
 
 def generated(form: str, lang: str) -> dict[str, set[str]]:

@@ -9,11 +9,11 @@ from hypothesis import given, settings, strategies as st
 
 from glossary_cases import cases
 from glossary_engine import CorpusTermModel
-from translate import glossary as gl
-from translate.glossary import repair
-from translate.glossary.matching import _target_body
-from translate.glossary.model import Complete, Score, answer_all
-from translate.glossary.normalise import fold, fold_char, fold_text
+from translate.translation import glossary as gl
+from translate.translation.glossary import repair
+from translate.translation.glossary.matching import _target_body
+from translate.translation.glossary.model import Complete, Score, answer_all
+from translate.translation.glossary.normalise import fold, fold_char, fold_text
 
 
 class CountingModel(CorpusTermModel):
@@ -133,14 +133,14 @@ class Redecoder:
         return [[0.0] * (len(q.candidates) - 1) + [1.0] for q in questions]
 
     def complete_many(self, questions):
-        from translate.engines.base import Translation
+        from translate.translation.engines.base import Translation
 
         self.asked += questions
         return [Translation(q.prefix + self.words) for q in questions]
 
 
 def _taliban_said(model):
-    from translate.engines.base import Alignment, Translation
+    from translate.translation.engines.base import Alignment, Translation
 
     ru = gl.load_for("ru", locales_dir=cases.LOCALES)
     raw = Translation("Организация заявила в понедельник о решении.", (Alignment(4, 11, 0, 11),))

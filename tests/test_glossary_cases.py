@@ -14,9 +14,10 @@ import pytest
 import modelkit
 from glossary_cases import cases
 from glossary_engine import CorpusTermModel
-from translate import glossary as gl
-from translate.engines.scoring import (TranslatorTermModel, complete, decisive, rest_bound, score_pairs,
-                                      term_model_for)
+from translate.translation import glossary as gl
+from translate.translation.engines.scoring import (
+    TranslatorTermModel, complete, decisive, rest_bound, score_pairs, term_model_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,9 +77,9 @@ def test_judge_counts_duplicates_and_foreign_words_as_damage():
 @pytest.fixture(scope="module")
 def kk_engine(tmp_path_factory):
     """A tiny NLLB-style model, loaded by the real multilingual engine for Kazakh."""
-    from translate.languages import TARGETS
-    from translate.models.multilingual import MultilingualStore
-    from translate.models.routing import load_engine
+    from translate.project.languages import TARGETS
+    from translate.translation.models.multilingual import MultilingualStore
+    from translate.translation.models.routing import load_engine
 
     store = tmp_path_factory.mktemp("multilingual")
     MultilingualStore(store).add(modelkit.build_multilingual_model(tmp_path_factory.mktemp("nllb"), family="nllb"))
@@ -114,7 +115,7 @@ def test_complete_keeps_the_forced_prefix_and_aligns_what_it_adds(kk_engine):
 
 
 def test_completions_of_a_whole_document_in_one_call_are_the_ones_made_one_by_one(kk_engine):
-    from translate.glossary.model import Complete
+    from translate.translation.glossary.model import Complete
 
     model = term_model_for(kk_engine)
     sources = ["Russia removed the Taliban from the list.", "Kazakhstan and Kyrgyzstan took similar steps.",
@@ -175,7 +176,7 @@ def test_kazakh_cases_through_score_batch_place_every_term_without_damage(kk_eng
     # Kazakh endings always name one case, so the grammar decides; the model's
     # answers for a whole document in one score_batch call are the ones it
     # gives question by question.
-    from translate.glossary.model import Score
+    from translate.translation.glossary.model import Score
 
     questions = [Score(o.case.source, [o.final, o.case.raw.text]) for o in outcomes[:12]]
     batched = model.score_many(questions)

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 import modelkit
-from translate import glossary as gl
-from translate.cli import cli
-from translate.models.routing import load_engine
-from translate.languages import TARGETS
-from translate.edition import GlossaryStage, translate_document
-from translate.source import read_source
-from translate.review import review_text, term_counts
+from translate.translation import glossary as gl
+from translate.cli.main import cli
+from translate.translation.models.routing import load_engine
+from translate.project.languages import TARGETS
+from translate.translation.edition import GlossaryStage, translate_document
+from translate.source.article import read_source
+from translate.translation.review import review_text, term_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"
@@ -34,7 +34,7 @@ def models_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def multilingual_dir(tmp_path_factory):
     """A tiny NLLB-style model for prs, ps and kk, as the default configuration expects."""
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path_factory.mktemp("multilingual")
     MultilingualStore(store).add(modelkit.build_multilingual_model(tmp_path_factory.mktemp("nllb"), family="nllb"))

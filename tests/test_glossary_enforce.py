@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glossary_engine import DictionaryEngine, pseudo_word
-from translate import glossary as gl
-from translate.engines.base import Alignment, Translation
-from translate.languages import TARGETS
-from translate.edition import GlossaryStage, translate_document
-from translate.source import read_source
+from translate.translation import glossary as gl
+from translate.translation.engines.base import Alignment, Translation
+from translate.project.languages import TARGETS
+from translate.translation.edition import GlossaryStage, translate_document
+from translate.source.article import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "source,target,forms,flag,note\n"
@@ -254,7 +254,7 @@ def test_the_article_through_the_pipeline_gets_every_term_occurrence_placed(key)
 
 
 def test_a_redecode_may_change_endings_but_not_what_is_said():
-    from translate.glossary.repair import _only_endings_differ
+    from translate.translation.glossary.repair import _only_endings_differ
 
     assert _only_endings_differ(" приняло закон.", " приняла закон.")
     assert not _only_endings_differ(" предприняли аналогичные шаги.", " пжд нагб.")

@@ -44,7 +44,7 @@ def _env() -> dict:
 
 def test_the_package_has_the_modules_we_expect():
     names = all_modules()
-    assert "translate.models.routing" in names and "translate.engines.ct2" in names
+    assert "translate.translation.models.routing" in names and "translate.translation.engines.ct2" in names
     assert "translate.model_store" not in names        # the old twin stores are gone
     assert len(names) > 30
 
@@ -126,19 +126,113 @@ def test_no_import_cycle():
 
 def test_config_and_engines_know_nothing_of_stores_or_routing():
     for name in all_modules():
-        if name == "translate.config" or name.startswith("translate.engines"):
-            bad = {m for m in imports_of(name) if m.startswith("translate.models")}
+        if name == "translate.project.config" or name.startswith("translate.translation.engines"):
+            bad = {m for m in imports_of(name) if m.startswith("translate.translation.models")}
             assert not bad, f"{name} imports {bad}"
-    assert not {m for m in imports_of("translate.config") if m.startswith("translate.engines")}
+    assert not {m for m in imports_of("translate.project.config") if m.startswith("translate.translation.engines")}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["models", "--help"]])
 def test_help_imports_nothing_heavy(args):
     heavy = ("torch", "stanza", "ctranslate2", "weasyprint", "argostranslate.translate")
-    script = ("import sys\nfrom translate.cli import cli\ntry:\n"
+    script = ("import sys\nfrom translate.cli.main import cli\ntry:\n"
               f"    cli.main({args!r}, prog_name='translate')\nexcept SystemExit:\n    pass\n"
               f"print('imported:', ','.join(m for m in {heavy!r} if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(),
                             cwd=PACKAGE_DIR.parent)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "imported: ", result.stdout
+
+
+# --- imports you can see ---------------------------------------------------------------------------
+#
+# Every import sits at the top of its module, where a reader and a tool see
+# it. Two exceptions, each in one place: the heavy third-party libraries,
+# loaded on first use by translate/util/heavy.py (WeasyPrint: by the PDF
+# writer, itself imported lazily), and the few project modules a function
+# imports on purpose, each with a "# lazy: <why>" comment right above it.
+
+HEAVY = {"ctranslate2", "sentencepiece", "weasyprint", "fontTools", "transformers", "huggingface_hub", "pysbd",
+         "pymorphy3", "argostranslate", "sacrebleu", "pypdf", "torch", "requests", "pydyf"}
+HEAVY_HOMES = {"translate.util.heavy": HEAVY - {"weasyprint", "pydyf"},
+               "translate.publishing.render.pdf": {"weasyprint", "pydyf"}}
+MAX_LAZY_PROJECT_IMPORTS = 10
+
+
+def _source(name: str) -> tuple[Path, str]:
+    path = PACKAGE_DIR.parent / Path(*name.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    return path, path.read_text(encoding="utf-8")
+
+
+def _imports_in_functions(tree: ast.AST):
+    """(import node, names it imports) for every import inside a function."""
+    for func in ast.walk(tree):
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(func):
+                if isinstance(node, ast.Import):
+                    yield node, [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    yield node, [("." * node.level) + (node.module or "")]
+
+
+def lazy_project_imports(name: str, source: str) -> tuple[list[int], list[int]]:
+    """Lines of ``name`` where a function imports a project module: (with a
+    "# lazy: reason" comment right above, without one)."""
+    lines = source.splitlines()
+    commented, bare = [], []
+    for node, modules in _imports_in_functions(ast.parse(source)):
+        if not any(m.startswith(".") or m == "translate" or m.startswith("translate.") for m in modules):
+            continue
+        above = lines[node.lineno - 2].strip() if node.lineno >= 2 else ""
+        reason = above.removeprefix("# lazy:").strip() if above.startswith("# lazy:") else ""
+        (commented if reason else bare).append(node.lineno)
+    return commented, bare
+
+
+def test_project_modules_are_imported_at_the_top_or_say_why_not():
+    bare, total = [], 0
+    for name in all_modules():
+        path, source = _source(name)
+        commented, uncommented = lazy_project_imports(name, source)
+        total += len(commented) + len(uncommented)
+        bare += [f"{path.relative_to(PACKAGE_DIR.parent)}:{line}" for line in uncommented]
+    assert not bare, ("a function imports a project module with no '# lazy: <why>' comment above it "
+                      "(move the import to the top of the module, or say why it cannot be there):\n"
+                      + "\n".join(bare))
+    assert total <= MAX_LAZY_PROJECT_IMPORTS, f"{total} lazy project imports: at most {MAX_LAZY_PROJECT_IMPORTS}"
+
+
+def test_the_lazy_import_check_fails_without_a_reason():
+    module = ("import json\n\n"
+              "def f():\n    from translate.util import files\n    return files\n\n"
+              "def g():\n    # lazy: the PDF writer imports WeasyPrint\n    from translate.publishing.render import pdf\n"
+              "    return pdf\n\n"
+              "def h():\n    # an ordinary comment\n    import translate.errors\n    return translate.errors\n")
+    commented, bare = lazy_project_imports("example", module)
+    assert commented == [9] and bare == [4, 14]
+
+
+def test_heavy_libraries_are_imported_in_their_one_place_only():
+    wrong = []
+    for name in all_modules():
+        path, source = _source(name)
+        tree = ast.parse(source)
+        allowed = HEAVY_HOMES.get(name, set())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in HEAVY and top not in allowed:
+                    wrong.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno}: {module}")
+    assert not wrong, "heavy libraries go through translate.util.heavy:\n" + "\n".join(wrong)
+    # ...and heavy.py imports each of them inside a function, never at its top.
+    tree = ast.parse(_source("translate.util.heavy")[1])
+    at_top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+              and any((a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0] in HEAVY for a in n.names)]
+    assert not at_top

@@ -24,13 +24,15 @@ from hypothesis import strategies as st
 
 import regexspy
 from localserver import QuietHandler, serving
-from translate import glossary as gl
-from translate.models.argos import ArgosStore
-from translate.models.archive import ArchiveError, safe_extract
-from translate.cli import cli
-from translate.markdown_reader import CONTROLS, HIDDEN_ELEMENTS, SourceError, parser, read_markdown, split_front_matter
-from translate.markdown_writer import write_markdown
-from translate.models.multilingual import MultilingualStore
+from translate.translation import glossary as gl
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.archive import ArchiveError, safe_extract
+from translate.cli.main import cli
+from translate.source.markdown_reader import (
+    CONTROLS, HIDDEN_ELEMENTS, SourceError, parser, read_markdown, split_front_matter,
+)
+from translate.publishing.render.markdown import write_markdown
+from translate.translation.models.multilingual import MultilingualStore
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360f8cf"
@@ -391,7 +393,7 @@ def test_glossary_rows_are_all_kept_or_refused(rows):
     writer.writerows(rows)
     data = buffer.getvalue().encode()
     with pytest.MonkeyPatch.context() as spies:
-        patterns = regexspy.compiled_by(spies, "translate.glossary")
+        patterns = regexspy.compiled_by(spies, "translate.translation.glossary")
         try:
             glossary = gl.parse(data, "g.csv", lang="ru")
         except gl.GlossaryError as err:

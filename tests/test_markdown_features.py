@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from translate.cli import cli
-from translate.document import walk
-from translate.engines.argos import ArgosEngine
-from translate.markdown_reader import read_markdown
-from translate.media import prepare
+from translate.cli.main import cli
+from translate.source.document import walk
+from translate.translation.engines.argos import ArgosEngine
+from translate.source.markdown_reader import read_markdown
+from translate.source.media import prepare
 
 FEATURES = Path(__file__).resolve().parent / "articles" / "features"
 KEYS = ("en", "ru", "prs", "ps", "kk")
@@ -175,7 +175,7 @@ def test_no_markdown_or_html_syntax_reaches_the_engine(published):
 
 def test_markdown_editions_read_back_to_the_same_structure(published):
     folder, _, _ = published
-    # as published: the remote image is a link (translate.media)
+    # as published: the remote image is a link (translate.source.media)
     source = structure(prepare(read_markdown((FEATURES / "features.md").read_text()), FEATURES / "features.md")[0])
     assert source["block:table"] == 1 and source["cells:body"] == 12 and source["block:figure"] == 1
     assert source["mark:url"] == 3 and source["mark:footnote_ref"] == 2 and source["block:footnote"] == 2

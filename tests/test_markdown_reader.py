@@ -1,5 +1,5 @@
 """Reading Markdown as editors write it: wrapped paragraphs, GFM, raw HTML,
-headings, front matter, and the images an article names (translate.media)."""
+headings, front matter, and the images an article names (translate.source.media)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import Image
 
 from identity_engine import IdentityEngine
-from translate.document import walk
-from translate.languages import TARGETS
-from translate.markdown_reader import SourceError, read_markdown
-from translate.markdown_writer import write_markdown
-from translate.media import MAX_IMAGE_BYTES, MediaError, prepare
-from translate.edition import translate_document
-from translate.render.html import render_html
-from translate.languages import SOURCE
+from translate.source.document import walk
+from translate.project.languages import TARGETS
+from translate.source.markdown_reader import SourceError, read_markdown
+from translate.publishing.render.markdown import write_markdown
+from translate.source.media import MAX_IMAGE_BYTES, MediaError, prepare
+from translate.translation.edition import translate_document
+from translate.publishing.render.html import render_html
+from translate.project.languages import SOURCE
 from datetime import datetime, timezone
 
 

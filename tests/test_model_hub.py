@@ -24,10 +24,10 @@ from click.testing import CliRunner
 
 import modelkit
 from hubserver import HubRepo, serve_hub
-from translate.models import hub as model_hub
-from translate.models.multilingual import MultilingualStore
-from translate.cli import cli
-from translate.markdown_reader import split_front_matter
+from translate.translation.models import hub as model_hub
+from translate.translation.models.multilingual import MultilingualStore
+from translate.cli.main import cli
+from translate.source.markdown_reader import split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"

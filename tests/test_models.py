@@ -1,4 +1,4 @@
-"""`translate models ...` and translate.models: install, list, remove, verify Argos packages.
+"""`translate models ...` and translate.translation.models: install, list, remove, verify Argos packages.
 
 Packages are tiny real ones (tests/conftest.py builds them from a real
 CTranslate2 model); downloads come from an HTTP server on 127.0.0.1.
@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from localserver import QuietHandler, serving
-from translate.models import argos as store
-from translate.models import download
-from translate.models.argos import ArgosStore
-from translate.models.store import InvalidModelError
-from translate.commands.models import models
 
+from translate.cli.models import models
+from translate.project import user_folders
+from translate.translation.models import argos as store
+from translate.translation.models import download
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.store import InvalidModelError
 
 # --- helpers ------------------------------------------------------------------
 
@@ -137,14 +137,14 @@ def index_entry(to_code="ru", version="1.0", link="/pkg.argosmodel", **extra) ->
 
 def test_models_dir_option_then_env_then_xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert store.models_dir() == tmp_path / "xdg" / "argos-translate" / "packages"
+    assert user_folders.argos_packages_dir() == tmp_path / "xdg" / "argos-translate" / "packages"
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "env"))
-    assert store.models_dir() == tmp_path / "env"
-    assert store.models_dir(tmp_path / "opt") == tmp_path / "opt"
+    assert user_folders.argos_packages_dir() == tmp_path / "env"
+    assert user_folders.argos_packages_dir(tmp_path / "opt") == tmp_path / "opt"
     monkeypatch.delenv("ARGOS_PACKAGES_DIR")
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert store.models_dir() == tmp_path / "home" / ".local" / "share" / "argos-translate" / "packages"
+    assert user_folders.argos_packages_dir() == tmp_path / "home" / ".local" / "share" / "argos-translate" / "packages"
 
 
 def test_index_url_follows_argos_conventions(monkeypatch):
@@ -257,7 +257,7 @@ def test_install_downloads_verifies_and_installs(ru_argos_package, folder, serve
     assert argos_sees(folder) == [("en", "ru", "1.0")]
     assert leftovers(folder) == []
     # The index is cached for `models list` and install_hint.
-    assert json.loads(store.index_cache_path().read_text())[1]["package_version"] == "1.0"
+    assert json.loads(user_folders.argos_index_file().read_text())[1]["package_version"] == "1.0"
 
     again = run("install", "ru", "--models-dir", str(folder), "--index-url", url)
     assert again.exit_code == 0 and "already installed" in again.output

@@ -1,4 +1,4 @@
-"""The shared CTranslate2 engine base (translate.engines.ct2.CT2Engine):
+"""The shared CTranslate2 engine base (translate.translation.engines.ct2.CT2Engine):
 forced target prefixes and scoring, for an Argos package and a multilingual
 model alike, with tiny real models (tests/modelkit.py)."""
 
@@ -8,11 +8,11 @@ import math
 
 import pytest
 
-from translate.engines.argos import ArgosEngine
-from translate.engines.ct2 import CT2Engine
-from translate.engines.multilingual import ModelFolder, MultilingualEngine
-from translate.languages import TARGETS
-from translate.models.argos import ArgosStore
+from translate.translation.engines.argos import ArgosEngine
+from translate.translation.engines.ct2 import CT2Engine
+from translate.translation.engines.multilingual import ModelFolder, MultilingualEngine
+from translate.project.languages import TARGETS
+from translate.translation.models.argos import ArgosStore
 
 SENTENCES = [
     "Russia has removed the Taliban from its list of terrorist organisations.",

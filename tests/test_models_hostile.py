@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 import modelkit
-from translate.config import default as default_config
-from translate.languages import TARGETS
-from translate.models.argos import ArgosStore
-from translate.models.multilingual import METADATA_FILE, MultilingualStore
-from translate.models.routing import EngineChoice, plan
-from translate.models.store import InvalidModelError, metadata_text
-from translate.commands.models import models
+from translate.project.config import default as default_config
+from translate.project.languages import TARGETS
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.multilingual import METADATA_FILE, MultilingualStore
+from translate.translation.models.routing import EngineChoice, plan
+from translate.translation.models.store import InvalidModelError, metadata_text
+from translate.cli.models import models
 
 POISON_VERSION = "1." + "0" * 5000
 ESC = "\x1b"
@@ -183,7 +183,7 @@ def test_metadata_text_strips_and_bounds():
     assert metadata_text(f"a{ESC}[31mb\u202ec\u200bd\x00\u2028e") == "a[31mbcde"
     assert len(metadata_text("z" * 10_000)) == 200
     with pytest.raises(InvalidModelError, match="contains control"):
-        from translate.models.store import check_metadata_text
+        from translate.translation.models.store import check_metadata_text
 
         check_metadata_text("ok\u2067", "name")
 
@@ -262,10 +262,10 @@ def rename(src, dst, *args, **kwargs):
 os.rename = rename
 kind, folder, source = sys.argv[2:5]
 if kind == "argos":
-    from translate.models.argos import ArgosStore
+    from translate.translation.models.argos import ArgosStore
     ArgosStore(folder).add(source)
 else:
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
     MultilingualStore(folder).add(source, name="main")
 """
 
@@ -344,7 +344,7 @@ def test_a_closed_pipe_is_not_reported_as_a_folder_problem(dirs):
                                 stdout=write_end, stderr=subprocess.PIPE, text=True, env=env)
     finally:
         os.close(write_end)
-    assert result.returncode == 141      # 128 + SIGPIPE, as `yes | head -0` (translate/signals.py)
+    assert result.returncode == 141      # 128 + SIGPIPE, as `yes | head -0` (translate/util/signals.py)
     assert "check the folder" not in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from localserver import serve_routes
-from translate.models.argos import ArgosStore
-from translate.models.multilingual import MultilingualStore
-from translate.commands.models import models
+from translate.translation.models.argos import ArgosStore
+from translate.translation.models.multilingual import MultilingualStore
+from translate.cli.models import models
 
 NO_PASHTO = ["eng_Latn", "rus_Cyrl", "prs_Arab", "kaz_Cyrl"]
 

@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from localserver import serve_routes
-from translate.models import multilingual as model_store
-from translate.models.multilingual import MultilingualStore
-from translate.models.store import ModelError
-from translate.engines.base import EngineError
-from translate.engines.multilingual import MultilingualEngine
-from translate.languages import TARGETS
+
+from translate.project import user_folders
+from translate.project.languages import TARGETS
+from translate.translation.engines.base import EngineError
+from translate.translation.engines.multilingual import MultilingualEngine
+from translate.translation.models import multilingual as model_store
+from translate.translation.models.multilingual import MultilingualStore
+from translate.translation.models.store import ModelError
 
 SENTENCES = [
     "Russia has removed the Taliban from its list of terrorist organisations.",
@@ -235,10 +236,10 @@ def test_looks_like_multilingual(tmp_path, nllb_dir, ru_argos_package):
 def test_store_dir_resolution(tmp_path, monkeypatch):
     monkeypatch.delenv("TRANSLATE_MODELS_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert model_store.store_dir() == tmp_path / "data" / "newsroom-translate" / "models"
+    assert user_folders.multilingual_models_dir() == tmp_path / "data" / "newsroom-translate" / "models"
     monkeypatch.setenv("TRANSLATE_MODELS_DIR", str(tmp_path / "env"))
-    assert model_store.store_dir() == tmp_path / "env"
-    assert model_store.store_dir(tmp_path / "arg") == tmp_path / "arg"
+    assert user_folders.multilingual_models_dir() == tmp_path / "env"
+    assert user_folders.multilingual_models_dir(tmp_path / "arg") == tmp_path / "arg"
 
 
 def test_broken_folder_is_listed_not_fatal_and_removable(tmp_path, nllb_dir):
@@ -297,7 +298,7 @@ def test_install_downloads_checks_and_installs(tmp_path, m2m_zip):
 
 
 def test_install_takes_the_location_from_the_configuration(tmp_path, m2m_zip):
-    from translate import config
+    from translate.project import config
 
     with serve_routes({"/m.zip": (m2m_zip, None)}) as base:
         cfg = config.parse(f'[downloads.m2m100_418M]\nurl = "{base}/m.zip"\n'

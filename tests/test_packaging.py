@@ -52,9 +52,9 @@ def test_the_wheel_carries_the_data_the_tool_reads(wheel):
     assert "translate/templates/_layout.html" in names and "translate/templates/edition.css" in names
     assert {"translate/project_template/translate.toml", "translate/project_template/example.md"} <= names
     # the web fonts made in advance: a first publish makes none
-    from translate.render import webfont_prebuild
+    from translate.publishing.render import webfont_prebuild
 
-    shipped = {f"translate/render/prebuilt-webfonts/{name}" for name in webfont_prebuild.expected()}
+    shipped = {f"translate/publishing/render/prebuilt-webfonts/{name}" for name in webfont_prebuild.expected()}
     assert shipped <= names and len(shipped) == 8
     # nothing of the repository's working state
     assert not [n for n in names if n.startswith(("source/", "output/", "tests/")) or n.endswith(".po")]

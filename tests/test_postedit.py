@@ -18,15 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from identity_engine import IdentityEngine
 
-from translate.cli import cli
-from translate.document import Mark, Segment
-from translate.languages import target
-from translate.markdown_reader import read_markdown
-from translate.memory import HumanTranslation, TranslationMemory
-from translate.edition import translate_document
-from translate.postedit import exchange, po, tmx, xliff
-from translate.postedit.human import Approved
-from translate.postedit.units import (
+from translate.cli.main import cli
+from translate.source.document import Mark, Segment
+from translate.project.languages import target
+from translate.source.markdown_reader import read_markdown
+from translate.translation.memory import HumanTranslation, TranslationMemory
+from translate.translation.edition import translate_document
+from translate.translation.postedit import exchange, po, tmx, xliff
+from translate.translation.postedit.human import Approved
+from translate.translation.postedit.units import (
     PlaceholderError, apply_notation, notation_of, parse_notation, source_units, target_notation, to_notation,
 )
 

@@ -15,10 +15,10 @@ import pytest
 from babel.support import Translations
 from click.testing import CliRunner
 
-from translate.cli import cli
-from translate.languages import ALL
-from translate.memory import TranslationMemory
-from translate.render import l10n
+from translate.cli.main import cli
+from translate.project.languages import ALL
+from translate.translation.memory import TranslationMemory
+from translate.publishing.render import l10n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def run(*args, **env):
 
 @pytest.fixture
 def project(tmp_path, multilingual_model_factory):
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate import project
-from translate.cli import cli
-from translate.fsutil import FolderLock
+from translate.project import folder as project
+from translate.cli.main import cli
+from translate.util.files import FolderLock
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"
@@ -116,7 +116,7 @@ def models_dir(tmp_path, ru_argos_package):
 
 
 def test_published_files_reveal_no_path_user_or_host(tmp_path, models_dir, multilingual_model_factory):
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))

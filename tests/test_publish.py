@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate.cli import cli
-from translate.markdown_reader import read_markdown, split_front_matter
+from translate.cli.main import cli
+from translate.source.markdown_reader import read_markdown, split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"
@@ -201,7 +201,7 @@ def test_corrupt_memory_file_is_a_warning_and_kept(tmp_path):
 
 
 def test_publish_all_four_with_argos_ru_and_a_multilingual_model(tmp_path, models_dir, multilingual_model_factory):
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
@@ -240,7 +240,7 @@ def test_publish_html_and_pdf_for_every_edition(tmp_path, models_dir, multilingu
     """The whole article, all five editions, every format; then the files hold together."""
     from pypdf import PdfReader
 
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
@@ -266,15 +266,15 @@ def test_publish_html_and_pdf_for_every_edition(tmp_path, models_dir, multilingu
     index = (folder / "index.html").read_text()
     assert all(f"{k}/taliban-delisting.{k}.pdf" in index for k in ("en", "ru", "prs", "ps", "kk"))
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
-    from translate.languages import ALL
-    from translate.render.webfonts import site_files
+    from translate.project.languages import ALL
+    from translate.publishing.render.webfonts import site_files
 
     # 5 editions x 3 formats, index, manifest, and the web fonts of the pages
     assert sums.returncode == 0 and sums.stdout.count(": OK") == 5 * 3 + 2 + len(site_files(ALL.values())), \
         sums.stdout
 
     # nothing changed: nothing is rendered again (not even the index), the files stay byte for byte
-    import translate.render.html as html_module
+    import translate.publishing.render.html as html_module
 
     def no_render(*args, **kwargs):
         raise AssertionError("the index was rendered again although nothing changed")
@@ -293,7 +293,7 @@ def test_carried_over_editions_follow_glossary_changes_and_new_editions(tmp_path
     changed glossary or a new edition in the language switcher brings it back."""
     import shutil
 
-    from translate.models.multilingual import MultilingualStore
+    from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))

@@ -9,12 +9,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from translate.cli import cli
-from translate.document import Block, Document, Segment
-from translate.languages import ALL
-from translate.render.html import render_html
-from translate.render.pdf import render_pdf
-from translate.render.webfonts import site_files
+from translate.cli.main import cli
+from translate.source.document import Block, Document, Segment
+from translate.project.languages import ALL
+from translate.publishing.render.html import render_html
+from translate.publishing.render.pdf import render_pdf
+from translate.publishing.render.webfonts import site_files
 
 PUBLISHED = datetime(2025, 7, 3, tzinfo=timezone.utc)
 TEXTS = {

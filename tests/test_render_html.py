@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translate.document import Block, Document, Mark, Segment
-from translate.engines.base import ModelInfo
-from translate.languages import ALL, SOURCE, TARGETS
-from translate.render.html import render_html, render_index, render_inline, safe_href
+from translate.source.document import Block, Document, Mark, Segment
+from translate.translation.engines.base import ModelInfo
+from translate.project.languages import ALL, SOURCE, TARGETS
+from translate.publishing.render.html import render_html, render_index, render_inline, safe_href
 
 PUBLISHED = datetime(2025, 7, 3, 9, 30, tzinfo=timezone.utc)
 EDITIONS = [(lang, f"../{key}/taliban-delisting.{key}.html") for key, lang in ALL.items()]
@@ -266,7 +266,7 @@ def test_nothing_from_the_document_becomes_live_markup():
 
 
 def test_markdown_article_renders_without_live_markup():
-    from translate.markdown_reader import read_markdown
+    from translate.source.markdown_reader import read_markdown
 
     doc = read_markdown(
         "---\ntitle: A *test*\nslug: t\n---\n\n"

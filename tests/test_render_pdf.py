@@ -13,12 +13,14 @@ import pytest
 from pypdf import PdfReader
 
 from localserver import QuietHandler, serving
-from translate.document import Block, Document, Mark, Segment
-from translate.languages import ALL
-from translate.render import fonts
-from translate.render.html import render_html
-from translate.render.pdf import AssetFetcher, RefusedResource, css_string, page_label_content, render_pdf
-from translate.render.textlayer import letters
+from translate.source.document import Block, Document, Mark, Segment
+from translate.project.languages import ALL
+from translate.publishing.render import fonts
+from translate.publishing.render.html import render_html
+from translate.publishing.render.pdf import (
+    AssetFetcher, RefusedResource, css_string, page_label_content, render_pdf,
+)
+from translate.publishing.render.textlayer import letters
 
 PUBLISHED = datetime(2025, 7, 3, 9, 30, tzinfo=timezone.utc)
 EDITIONS = [(lang, f"../{key}/taliban-delisting.{key}.html") for key, lang in ALL.items()]

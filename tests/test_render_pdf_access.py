@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from translate.document import Block, Document, Mark, Segment
-from translate.languages import ALL
-from translate.render import fonts
-from translate.render.html import render_html
-from translate.render.pdf import render_pdf
-from translate.render.textlayer import extract_text, foreign_fonts, pdf_structure
+from translate.source.document import Block, Document, Mark, Segment
+from translate.project.languages import ALL
+from translate.publishing.render import fonts
+from translate.publishing.render.html import render_html
+from translate.publishing.render.pdf import render_pdf
+from translate.publishing.render.textlayer import extract_text, foreign_fonts, pdf_structure
 
 PUBLISHED = datetime(2025, 7, 3, 9, 30, tzinfo=timezone.utc)
 EDITIONS = [(lang, f"../{key}/t.{key}.html") for key, lang in ALL.items()]

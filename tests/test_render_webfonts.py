@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from translate.cli import cli
-from translate.document import Block, Document, Segment
-from translate.engines.base import ModelInfo
-from translate.languages import ALL
-from translate.render import fonts, webfonts
-from translate.render.html import render_html, render_index
+from translate.cli.main import cli
+from translate.source.document import Block, Document, Segment
+from translate.translation.engines.base import ModelInfo
+from translate.project.languages import ALL
+from translate.publishing.render import fonts, webfonts
+from translate.publishing.render.html import render_html, render_index
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "source" / "taliban-delisting.md"
@@ -154,7 +154,7 @@ def test_uncovered_characters_names_what_no_web_font_draws():
 
 
 def test_model_labels_read_as_names_without_english_words():
-    from translate.render.html import model_label
+    from translate.publishing.render.html import model_label
 
     assert model_label(ModelInfo("argos", "en→ru 1.9", "1.9")) == "Argos en→ru 1.9"
     assert model_label(ModelInfo("multilingual", "nllb-200-distilled-600M", "1.0")) == "NLLB-200 distilled 600M"

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from glossary_engine import DictionaryEngine
-from translate import glossary as gl
-from translate.cli import cli
-from translate.languages import TARGETS
-from translate.records import EditionRecord, SegmentRecord, Step
-from translate.review import RLI, PDI, review_html, review_text, term_counts, word_diff
+from translate.translation import glossary as gl
+from translate.cli.main import cli
+from translate.project.languages import TARGETS
+from translate.translation.records import EditionRecord, SegmentRecord, Step
+from translate.translation.review import RLI, PDI, review_html, review_text, term_counts, word_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "source,target,forms,flag,note\n"
@@ -142,8 +142,8 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
     engine = DictionaryEngine({"Russia": "Россия", "Taliban": "Талибан", "Kabul": "Кабул"})
     # diff resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.models.routing.resolve", lambda lang, *a, **k: choice)
-    monkeypatch.setattr("translate.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
+    monkeypatch.setattr("translate.translation.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.translation.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
     result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article),
                                       "--no-cache"])
     assert result.exit_code == 0, result.output
@@ -202,8 +202,8 @@ def test_review_command_prints_and_writes_the_page(tmp_path, monkeypatch):
     engine = DictionaryEngine({"Taliban": "امارت اسلامی"}, script="arabic")
     # the review resolves the configured engine, then builds it: stand in for both
     choice = SimpleNamespace(adapted=False)
-    monkeypatch.setattr("translate.models.routing.resolve", lambda lang, *a, **k: choice)
-    monkeypatch.setattr("translate.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
+    monkeypatch.setattr("translate.translation.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.translation.models.routing.build_engine", lambda c, options=None: engine if c is choice else None)
     article = write(tmp_path / "story.md", "---\ntitle: The Taliban\nslug: story\n---\n\nRussia and the Taliban.\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["review", str(article), "--to", "prs", "--output", str(out), "--no-cache"])

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from translate import signing
-from translate.cli import cli
+from translate.distribution import signing
+from translate.cli.main import cli
 
 MINISIGN = shutil.which("minisign")
 needs_minisign = pytest.mark.skipif(MINISIGN is None and not os.environ.get("CI"),

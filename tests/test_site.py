@@ -14,9 +14,10 @@ import feedparser
 import pytest
 
 import distkit
-from translate import signing, site
-from translate.languages import ALL
-from translate.render import l10n
+from translate.distribution import signing
+from translate.publishing import site
+from translate.project.languages import ALL
+from translate.publishing.render import l10n
 
 SITE_URL = "https://news.example.org/dist/"
 

@@ -11,13 +11,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from translate.document import Block, Document, Segment
-from translate.languages import ALL
-from translate.render import fonts
-from translate.render.html import render_html
-from translate.render.pdf import render_pdf
-from translate.render.textlayer import (
-    describe, extract_text, font_coverage, letters, recovered_share, text_layer_share)
+from translate.source.document import Block, Document, Segment
+from translate.project.languages import ALL
+from translate.publishing.render import fonts
+from translate.publishing.render.html import render_html
+from translate.publishing.render.pdf import render_pdf
+from translate.publishing.render.textlayer import (
+    describe, extract_text, font_coverage, letters, recovered_share, text_layer_share,
+)
 
 PUBLISHED = datetime(2025, 7, 3, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""translate.untrusted: the one rule for untrusted strings and user-named files."""
+"""translate.util.untrusted: the one rule for untrusted strings and user-named files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from translate import untrusted
-from translate.models.store import metadata_text
+from translate.util import untrusted
+from translate.translation.models.store import metadata_text
 
 
 def test_clean_removes_controls_bidi_and_surrogates_but_keeps_joiners():
@@ -60,7 +60,7 @@ def test_read_regular_file_refuses_what_would_block_or_never_end(tmp_path):
     (b"\x00\xff", "[]", "hello", False),
 ])
 def test_a_memory_row_is_a_hit_only_when_well_formed(text, alignment, source, hit):
-    from translate.memory import _translation, fits
+    from translate.translation.memory import _translation, fits
 
     translation = _translation(text, alignment)
     assert (translation is not None and fits(translation, source)) is hit

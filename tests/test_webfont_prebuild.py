@@ -1,4 +1,4 @@
-"""The web fonts made ahead of use (translate.render.webfont_prebuild): the
+"""The web fonts made ahead of use (translate.publishing.render.webfont_prebuild): the
 package ships every file a site references, made by today's recipe from the
 pinned font packages, so a first publish makes none; a font the package does
 not ship is made once, with progress, and kept in the user's cache."""
@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 
 from translate.cli import cli
 from translate.languages import ALL
-from translate.render import webfont_prebuild, webfonts
+from translate.publishing.render import webfont_prebuild, webfonts
 
 SHIPPED = webfont_prebuild.folder()   # before any test hides it
 

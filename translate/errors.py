@@ -3,7 +3,7 @@
 A ``UserError`` carries a one-line ``message`` (what is wrong, naming the file
 and line where there is one) and a ``hint`` (what to do). The CLI maps every
 UserError to one line on stderr and a non-zero exit in one place
-(translate/cli), so no command needs its own try/except for them, and no
+(translate/cli/main), so no command needs its own try/except for them, and no
 traceback reaches the user for an expected problem.
 """
 

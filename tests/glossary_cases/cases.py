@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from translate import glossary as gl
-from translate.engines.base import Alignment, Translation
+from translate.translation import glossary as gl
+from translate.translation.engines.base import Alignment, Translation
 
 HERE = Path(__file__).resolve().parent
 LOCALES = HERE.parent.parent / "locales"

@@ -1,0 +1,415 @@
+"""HTML writer: a Document becomes a standalone HTML5 page, and the editions
+of an article get an index page.
+
+Everything the page shows comes out of Jinja2 templates (translate/templates/)
+with autoescaping on; the chrome strings come from the edition's gettext
+catalogue, dates and numbers from Babel. Nothing from the document can become
+live markup: text is escaped, raw HTML (blocks and inline tags) is dropped,
+images not published beside the page (translate.source.media) become their alt text, and links keep only http(s), mailto and
+relative targets.
+
+Public API: render_html(), render_index().
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Iterable, Sequence
+from urllib.parse import quote, urljoin, urlsplit
+
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from markupsafe import Markup, escape
+
+from translate import __version__
+from translate.project.languages import SOURCE, Language
+from translate.publishing.render import bidi, fonts, gfm, l10n, webfonts
+from translate.source.document import Document, Segment
+from translate.translation.postedit.human import notice_text
+
+GENERATOR = f"newsroom-translate {__version__}"
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+# Browsers drop these from URLs before reading the scheme ("java\tscript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_href(href: str | None) -> str | None:
+    """``href`` if it is an http(s), mailto or relative link, else None."""
+    if not href:
+        return None
+    cleaned = _URL_IGNORED.sub("", href)
+    if not cleaned:
+        return None
+    scheme = urlsplit(cleaned).scheme.lower()
+    if scheme:
+        return href.strip() if scheme in SAFE_SCHEMES else None
+    # No scheme urlsplit recognises; refuse anything a browser might still
+    # read as one (a colon before the first / ? #).
+    head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
+    return None if ":" in head else href.strip()
+
+
+# --- inline markup ---------------------------------------------------------
+
+# Nesting order of ranges that cover the same text: outermost first.
+_PRIORITY = {"link": 0, "strong": 1, "em": 2, "s": 3, "image": 4, "code": 5, "isolate": 6}
+_TAGS = {"strong": "strong", "em": "em", "s": "s", "code": "code", "image": "span", "isolate": "span",
+         "link": "a"}
+
+
+@dataclass(frozen=True)
+class _Range:
+    start: int
+    end: int
+    kind: str
+    attrs: tuple[tuple[str, str], ...]
+
+    def sort_key(self):
+        return (self.start, -self.end, _PRIORITY[self.kind])
+
+
+def _open_tag(rng: _Range) -> Markup:
+    attrs = "".join(Markup(' {}="{}"').format(name, value) for name, value in rng.attrs)
+    return Markup("<{}{}>").format(Markup(_TAGS[rng.kind]), Markup(attrs))
+
+
+def _close_tag(rng: _Range) -> Markup:
+    return Markup("</{}>").format(Markup(_TAGS[rng.kind]))
+
+
+def _ranges(segment: Segment, text: str, direction: str) -> list[_Range]:
+    text_len = len(text)
+    ranges = []
+    for mark in segment.marks:
+        start, end = max(0, mark.start), min(text_len, mark.end)
+        if start >= end or mark.kind not in _PRIORITY:
+            continue
+        attrs: list[tuple[str, str]] = []
+        if mark.kind == "link":
+            href = safe_href(mark.attrs.get("href"))
+            if href is None:
+                continue  # the text stays, the link goes
+            attrs.append(("href", href))
+            if mark.attrs.get("title"):
+                attrs.append(("title", str(mark.attrs["title"])))
+        elif mark.kind == "image":
+            # Images are never fetched: the (translated) alt text stands in.
+            attrs.append(("class", "image-alt"))
+        ranges.append(_Range(start, end, mark.kind, tuple(attrs)))
+    for start, end, kind in bidi.runs(text, direction):
+        if kind == "box":
+            attrs: tuple[tuple[str, str], ...] = (("class", "bidi-box"),)
+        elif kind == "ltr" and _LATIN.search(text, start, end):
+            # Latin words in a translation come from the English original
+            # (names, acronyms): a screen reader reads them in English.
+            attrs = (("dir", kind), ("lang", SOURCE.html_lang))
+        else:
+            attrs = (("dir", kind),)
+        ranges.append(_Range(start, end, "isolate", attrs))
+    return ranges
+
+
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
+    """A segment's text as escaped HTML with its marks as elements, and runs of
+    the other writing direction isolated in <span dir="..."> (see
+    translate.publishing.render.bidi for those and the <span class="bidi-box"> runs).
+
+    A number and its unit are bound by a no-break space (bidi.bind_units).
+    Overlapping marks are split so that elements nest; "html" marks (raw inline
+    tags) are dropped and "break" marks become <br>; URLs, footnote references
+    and published images come from translate.publishing.render.gfm (images found at
+    ``media_prefix``).
+    """
+    segment = gfm.atomize_images(segment)
+    # A no-break space binds each number to its unit (same length: the marks' offsets hold).
+    text = bidi.bind_units(segment.text)
+    ranges = _ranges(segment, text, direction)
+    breaks: dict[int, int] = {}
+    points: dict[int, list[Markup]] = {}
+    for mark in segment.marks:
+        if mark.kind == "break" and 0 <= mark.start <= len(text):
+            breaks[mark.start] = breaks.get(mark.start, 0) + 1
+        elif mark.kind in gfm.POINT_KINDS and 0 <= mark.start <= len(text):
+            points.setdefault(mark.start, []).append(gfm.point_html(mark, safe_href, media_prefix))
+    cuts = sorted({0, len(text), *breaks, *points, *(r.start for r in ranges), *(r.end for r in ranges)})
+    out: list[str] = []
+    stack: list[_Range] = []
+    for pos, nxt in zip(cuts, cuts[1:] + [None]):
+        if nxt is None:
+            active = []
+        else:
+            active = sorted((r for r in ranges if r.start <= pos and r.end >= nxt), key=_Range.sort_key)
+        keep = 0
+        while keep < min(len(stack), len(active)) and stack[keep] is active[keep]:
+            keep += 1
+        for rng in reversed(stack[keep:]):
+            out.append(_close_tag(rng))
+        if breaks.get(pos):
+            out.append(Markup("<br>\n") * breaks[pos])
+        out.extend(points.get(pos, ()))
+        for rng in active[keep:]:
+            out.append(_open_tag(rng))
+        stack = active
+        if nxt is not None:
+            out.append(escape(text[pos:nxt]))
+    return Markup("").join(out)
+
+
+def render_segments(segments: Sequence[Segment], direction: str, media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
+    """The sentences of one block joined by their original spacing."""
+    parts = []
+    for i, segment in enumerate(segments):
+        parts.append(render_inline(segment, direction, media_prefix))
+        if i < len(segments) - 1:
+            parts.append(escape(segment.space_after or " "))
+    return Markup("").join(parts)
+
+
+# --- pages -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EditionLink:
+    lang: Language
+    href: str | None
+    current: bool
+
+
+@lru_cache(maxsize=None)
+def _environment(lang: Language) -> Environment:
+    env = Environment(
+        loader=PackageLoader("translate", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(l10n.translations(lang), newstyle=True)
+    # The page's media_prefix (translate.source.media): "../media/" on the page, another in the PDF's copy.
+    env.filters["segments"] = pass_context(lambda ctx, block, direction: render_segments(
+        block.segments, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+    env.filters["inline"] = pass_context(lambda ctx, segment, direction="ltr": render_inline(
+        segment, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+    env.filters["figure_parts"] = lambda block: dict(zip(block.attrs.get("parts", ()), block.segments))
+    env.filters["date"] = lambda value, lg=lang: l10n.format_date(value, lg)
+    env.filters["size"] = lambda value, lg=lang: l10n.format_size(value, lg)
+    env.filters["number"] = lambda value, lg=lang: l10n.format_number(value, lg)
+    env.filters["iso"] = w3c_date
+    env.globals.update(counter_style=l10n.counter_style)
+    return env
+
+
+def w3c_date(value: date | datetime) -> str:
+    """A date or time in the W3C profile of ISO 8601 (HTML <time>, PDF metadata)."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+_GENERIC = {"body": "serif", "chrome": "sans-serif", "mono": "monospace"}
+
+
+def font_stacks(lang: Language, page_langs: Sequence[Language] = ()) -> dict[str, str]:
+    """CSS font-family values per role ("body", "chrome", "mono") of a page in
+    ``lang`` that also shows text in ``page_langs`` (the index page: every
+    edition's): the edition's packaged faces first, then those of the other
+    languages, then the generic family."""
+    extra = webfonts.page_families([lang, *page_langs])
+    stacks = {}
+    for role, families in fonts.roles(lang).items():
+        ordered = list(dict.fromkeys([*families, *extra]))
+        stacks[role] = ", ".join(f'"{fonts.css_family(f)}"' for f in ordered) + f", {_GENERIC[role]}"
+    return stacks
+
+
+def edition_notice(lang: Language, glossary_checked: bool, reviewed: tuple[int, int] = (0, 0)) -> str:
+    """What the edition is (machine, partly reviewed, reviewed), in its language."""
+
+    return notice_text(l10n.translations(lang).gettext, glossary_checked, *reviewed,
+                       number=lambda n: l10n.format_number(n, lang))
+
+
+def font_context(lang: Language, page_langs: Sequence[Language], fonts_href: str | None) -> dict:
+    langs = list(dict.fromkeys([lang, *page_langs]))
+    faces = webfonts.font_face_css(webfonts.page_fonts(langs), fonts_href) if fonts_href is not None else ""
+    return {"font_faces": faces, "font_stacks": font_stacks(lang, page_langs)}
+
+
+# Display names of multilingual model families: "nllb-200-distilled-600M" ->
+# "NLLB-200 distilled 600M", "m2m100_418M" -> "M2M-100 418M".
+_MODEL_FAMILIES = ((re.compile(r"^nllb-?(\d+)[-_]?", re.I), "NLLB-{}"), (re.compile(r"^m2m-?(\d+)[-_]?", re.I), "M2M-{}"))
+
+
+_ARGOS_PACKAGE = re.compile(r"^translate-([a-z]{2,3})_([a-z]{2,3})$")
+
+
+def model_label(model) -> str | None:
+    """The translation model as a reader can look it up: "Argos en→ru 1.9",
+    "NLLB-200 distilled 600M". A proper name, shown as is in every edition."""
+    if model is None:
+        return None
+    if isinstance(model, str):
+        return model or None
+    engine = getattr(model, "engine", "") or ""
+    name = (getattr(model, "name", "") or "").strip()
+    version = (getattr(model, "version", "") or "").strip()
+    if engine == "argos":
+        # Argos packages are named by their pair, sometimes with the version ("en→ru 1.9").
+        pair = name[: -len(version)].strip() if version and name.endswith(version) else name
+        package = _ARGOS_PACKAGE.match(pair)   # the index's package name, "translate-en_ru"
+        if package:
+            pair = f"{package.group(1)}→{package.group(2)}"
+        return " ".join(part for part in ("Argos", pair, version) if part)
+    for pattern, display in _MODEL_FAMILIES:
+        match = pattern.match(name)
+        if match:
+            rest = name[match.end():].replace("-", " ").replace("_", " ").strip()
+            return " ".join(part for part in (display.format(match.group(1)), rest) if part)
+    return " ".join(part for part in (name, version) if part) or None
+
+
+def absolute_url(site_url: str | None, page_path: str, href: str | None) -> str | None:
+    """``href`` (relative to the page at ``page_path`` under the site root)
+    as an absolute URL on ``site_url``; None without a site URL or link."""
+    if not site_url or not href:
+        return None
+    base = site_url.rstrip("/") + "/" + page_path.lstrip("/")
+    return safe_href(urljoin(base, href))
+
+
+def render_html(
+    doc: Document,
+    lang: Language,
+    *,
+    editions: Iterable[tuple[Language, str]],
+    published: date | datetime,
+    original_href: str | None,
+    model=None,
+    glossary_checked: bool = True,
+    author: str | None = None,
+    media_prefix: str = gfm.PAGE_PREFIX,
+    reviewed: tuple[int, int] = (0, 0),
+    site_url: str | None = None,
+    fonts_href: str | None = "../fonts/",
+) -> str:
+    """One edition as an HTML5 page (styles inline; its only external
+    resources are the web fonts, see translate.publishing.render.webfonts).
+
+    ``lang`` is the edition's language (languages.SOURCE for the English
+    original); ``editions`` lists every edition, the original included, as
+    (Language, relative href) for the language switcher and the hreflang
+    alternates; ``original_href`` links the machine-translation notice to the
+    original (None for the original itself, which then gets no notice);
+    ``model`` is the engines.base.ModelInfo that translated it (named in the
+    footer and the metadata); ``glossary_checked`` says whether the notice may
+    claim a glossary check; ``author`` (default: the front matter's author or
+    publisher) goes to <meta name="author"> and the PDF's /Author;
+    ``media_prefix`` is where the page finds the article's images
+    (translate.source.media: ../media/ for the page, another for the PDF's copy).
+    ``reviewed`` is (sentences a translator approved, all sentences): the
+    notice says machine translation, partly reviewed, or reviewed.
+    ``site_url`` is the address the output folder is published at: the link to
+    the original then becomes absolute, so that it works in a PDF shared alone
+    (without one the PDF leaves the link out). ``fonts_href`` is where the web
+    font files are, relative to the page (webfonts.site_files writes them to
+    output/<slug>/fonts/); None leaves the @font-face rules out.
+    """
+    links = []
+    for edition_lang, href in editions:
+        links.append(EditionLink(edition_lang, safe_href(href), edition_lang.key == lang.key))
+    if not any(link.current for link in links):
+        links.insert(0, EditionLink(lang, None, True))
+    x_default = next((link.href for link in links if link.lang.key == SOURCE.key and link.href), None)
+    author = author or doc.meta.get("author") or doc.meta.get("publisher")
+    original = safe_href(original_href)
+    page_path = f"{quote(doc.slug)}/{lang.key}/{quote(doc.slug)}.{lang.key}.html"
+    original = absolute_url(site_url, page_path, original) or original
+    template = _environment(lang).get_template("edition.html")
+    return template.render(
+        doc=doc,
+        lang=lang,
+        title_text=doc.title.text.replace("\n", " "),
+        editions=links,
+        x_default=x_default,
+        published=published,
+        original_href=original,
+        is_translation=lang.key != SOURCE.key,
+        notice=edition_notice(lang, glossary_checked, reviewed),
+        glossary_checked=glossary_checked,
+        model_label=model_label(model),
+        author=str(author) if author else None,
+        generator=GENERATOR,
+        media_prefix=media_prefix,
+        # The language switcher names every edition in its own script.
+        **font_context(lang, [link.lang for link in links], fonts_href),
+    )
+
+
+@dataclass(frozen=True)
+class _IndexFile:
+    href: str
+    kind: str
+    size: str
+
+
+@dataclass(frozen=True)
+class _IndexRow:
+    lang: Language
+    files: tuple[_IndexFile, ...]
+    published: str
+    published_iso: str
+    status: str = ""    # machine translation / partly reviewed / reviewed, in the edition's language
+
+
+_FILE_KINDS = {".html": "html", ".pdf": "pdf", ".md": "md"}
+
+
+def render_index(
+    title: str,
+    slug: str,
+    editions_info: Iterable[tuple[Language, Sequence[tuple[str, int]], date | datetime]],
+    published: date | datetime,
+    statuses: dict[str, tuple[bool, int, int]] | None = None,
+    fonts_href: str | None = "fonts/",
+) -> str:
+    """The index page of an article (output/<slug>/index.html): one row per
+    edition with its files, their sizes and its publication date.
+
+    ``editions_info`` holds (Language, [(href relative to the index, size in
+    bytes), ...], published) per edition. The page's own chrome is English;
+    each row is written in its edition's language, digits and date format.
+    ``statuses`` gives per translated edition (glossary checked, sentences
+    reviewed, all sentences): the row says what the edition is.
+    ``fonts_href``: where the web font files are, relative to the index.
+    """
+    rows = []
+    for edition_lang, files, edition_published in editions_info:
+        entries = []
+        for href, size in files:
+            safe = safe_href(href)
+            if safe is None:
+                continue
+            kind = next((k for ext, k in _FILE_KINDS.items() if href.lower().endswith(ext)), "other")
+            entries.append(_IndexFile(safe, kind, l10n.format_size(size, edition_lang)))
+        status = (statuses or {}).get(edition_lang.key)
+        rows.append(_IndexRow(edition_lang, tuple(entries), l10n.format_date(edition_published, edition_lang),
+                              w3c_date(edition_published),
+                              edition_notice(edition_lang, status[0], status[1:]) if status else ""))
+    template = _environment(SOURCE).get_template("index.html")
+    return template.render(
+        lang=SOURCE,
+        title_text=title,
+        slug=slug,
+        rows=rows,
+        published=published,
+        generator=GENERATOR,
+        **font_context(SOURCE, [row.lang for row in rows], fonts_href),
+    )
+

@@ -1,0 +1,94 @@
+"""Guards of a publish run over several articles: one article's failure is
+reported and the others are still published; no article silently replaces
+another.
+
+publish_article (translate.cli.publish) calls ``check_targets`` and
+``check_not_replacing`` under the article's lock; the per-article loop calls
+``unexpected`` for an exception that is no UserError.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from translate.errors import UserError
+from translate.util.untrusted import display, display_path
+
+
+class SlugTaken(UserError):
+    """Two articles would be published in the same output folder."""
+
+
+def unexpected(source: Path, err: Exception) -> UserError:
+    """A one-line report of an exception nobody foresaw while publishing ``source``.
+    Staged files were removed on the way out and nothing of this article was
+    renamed into place (article_folder.Article.write renames only after everything
+    rendered)."""
+    if isinstance(err, RecursionError):
+        return UserError(f"{display_path(source)}: the article is nested too deeply to typeset "
+                         "(hundreds of emphasis markers, quotes or lists inside each other); "
+                         "its published files were left as they were",
+                         "flatten the nesting in the article")
+    if isinstance(err, MemoryError):
+        return UserError(f"{display_path(source)}: out of memory while publishing it; its published files were "
+                         "left as they were", "split the article, or close other programs")
+    first = str(err).strip().splitlines()
+    detail = display(first[0], 160) if first else ""
+    return UserError(f"{display_path(source)}: unexpected {type(err).__name__}"
+                     f"{': ' + detail if detail else ''} while publishing it; its published files were left "
+                     "as they were", "the other articles were still published; please report this with the article")
+
+
+def check_targets(folder: Path, files: list[Path]) -> None:
+    """Refuse, before any translation, when a file this run writes is a folder
+    (an ``index.html`` made a folder by hand): the renames would fail half-way."""
+    for path in files:
+        if path.is_dir() and not path.is_symlink():
+            raise UserError(f"{display_path(path)} is a folder, but the article's file of that name goes there; "
+                            "nothing was published", "move the folder away")
+
+
+def check_work_folder(work: Path) -> None:
+    """Refuse, before any translation, when output/.work or its article folder is a file."""
+    for path in (work.parent, work):
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{display_path(path)} is a file, but publish keeps its working files (lock, staged "
+                            "files) in a folder of that name; nothing was published", "move the file away")
+
+
+def previous_source(folder: Path) -> str | None:
+    """The source file name the last publish in ``folder`` recorded (manifest.json)."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+        source = manifest.get("article", {}).get("source")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None
+    return source if isinstance(source, str) else None
+
+
+def check_not_replacing(folder: Path, source: Path, slug: str, replace: bool) -> None:
+    """Refuse to publish ``source`` over an article published from another file
+    (two articles with one slug), unless ``replace`` says it is meant."""
+    before = previous_source(folder)
+    if replace or before is None or before == Path(source).name:
+        return
+    raise SlugTaken(f"{display_path(source)}: its slug {display(slug)!r} is the slug of the article already "
+                    f"published from {display(before)} in {display_path(folder)}; publishing would replace it",
+                    "set another slug: in its front matter, or publish with --replace to replace that article "
+                    "on purpose")
+
+
+class SlugsOfRun:
+    """Slugs seen so far in one run: two sources with one slug would write
+    the same folder, the second silently replacing the first."""
+
+    def __init__(self):
+        self.sources: dict[str, Path] = {}
+
+    def claim(self, slug: str, source: Path) -> None:
+        first = self.sources.setdefault(slug, Path(source))
+        if first != Path(source):
+            raise SlugTaken(f"{display_path(source)}: its slug {display(slug)!r} is also the slug of "
+                            f"{display_path(first)} in this run; it was not published",
+                            "give one of them another slug: in its front matter")

@@ -1,0 +1,382 @@
+"""The site over all published articles: output/index.html, one index per
+language (output/<key>/index.html) and one Atom feed per language
+(output/<key>/feed.atom).
+
+Everything is read from the articles' output/<slug>/manifest.json files
+(titles and summaries per edition, publication times, file sizes) and
+rendered with the edition pages' templates, stylesheet, fonts and chrome
+catalogues; the few strings the catalogues lack are in ``SITE_TEXT``. The pages
+are rendered again only when what they show changed (``.site.json`` holds the
+fingerprint of their inputs), and a file whose bytes would not change is not
+rewritten. Feeds need absolute links, so without a ``site_url`` there is no
+feed, and one note says so.
+
+Public API: summary_of(), read_articles(), build_site().
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+from xml.sax import saxutils
+
+from markupsafe import Markup, escape
+
+from translate.errors import UserError
+from translate.project.languages import ALL, SOURCE, Language
+from translate.publishing.fingerprints import render_assets_digest
+from translate.publishing.render import l10n
+from translate.publishing.render.html import GENERATOR, _environment, font_context
+from translate.source.document import Document, walk
+from translate.util.files import StagedFiles
+
+STATE_NAME = ".site.json"
+PUBLIC_KEY_PAGE = "publisher.pub"
+SUMMARY_CHARS = 280
+
+# Strings the edition pages' catalogues do not have (yet): native wording per edition.
+SITE_TEXT = {
+    "en": {"articles": "Articles", "languages": "Other languages", "feed": "Atom feed",
+           "key": "Files are signed with the publisher's key {fingerprint} (minisign).",
+           "reviewed": "Reviewed by a translator."},
+    "ru": {"articles": "Статьи", "languages": "Другие языки", "feed": "Лента Atom",
+           "key": "Файлы подписаны ключом издателя {fingerprint} (minisign).",
+           "reviewed": "Проверено переводчиком."},
+    "prs": {"articles": "مقاله‌ها", "languages": "زبان‌های دیگر", "feed": "خوراک Atom",
+            "key": "فایل‌ها با کلید ناشر {fingerprint} امضا شده‌اند (minisign).",
+            "reviewed": "بازبینی‌شده توسط مترجم."},
+    "ps": {"articles": "مقالې", "languages": "نورې ژبې", "feed": "د Atom فیډ",
+           "key": "فایلونه د خپروونکي په کلي {fingerprint} لاسلیک شوي دي (minisign).",
+           "reviewed": "د ژباړونکي له خوا کتل شوې."},
+    "kk": {"articles": "Мақалалар", "languages": "Басқа тілдер", "feed": "Atom арнасы",
+           "key": "Файлдарға баспагердің {fingerprint} кілтімен қол қойылған (minisign).",
+           "reviewed": "Аудармашы тексерген."},
+}
+
+
+def summary_of(doc: Document) -> str:
+    """The first paragraph's opening sentences, up to SUMMARY_CHARS (at least
+    one sentence): a summary that exists, translated, in every edition."""
+    for block in walk(doc.blocks):
+        if block.kind != "paragraph" or not block.segments:
+            continue
+        text = ""
+        for segment in block.segments:
+            sentence = segment.text.replace("\n", " ").strip()
+            if text and len(text) + 1 + len(sentence) > SUMMARY_CHARS:
+                break
+            text = f"{text} {sentence}".strip()
+        return text
+    return ""
+
+
+# --- what the pages show -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    rel: str        # path inside output/<slug>/
+    kind: str       # html, pdf, md
+    size: int
+
+
+@dataclass(frozen=True)
+class SiteEdition:
+    lang: Language
+    title: str
+    summary: str
+    published: datetime
+    files: tuple[SiteFile, ...]
+    status: str     # original, machine, machine-glossary, reviewed
+
+    def file(self, kind: str) -> SiteFile | None:
+        return next((f for f in self.files if f.kind == kind), None)
+
+
+@dataclass
+class SiteArticle:
+    slug: str
+    editions: dict[str, SiteEdition] = field(default_factory=dict)   # in ALL order
+
+    @property
+    def lead(self) -> SiteEdition:
+        """The edition that names the article on the all-languages index."""
+        return self.editions.get(SOURCE.key) or next(iter(self.editions.values()))
+
+    @property
+    def published(self) -> datetime:
+        original = self.editions.get(SOURCE.key)
+        return original.published if original else min(e.published for e in self.editions.values())
+
+
+def read_articles(output_dir: Path) -> list[SiteArticle]:
+    """Every article under ``output_dir`` with a readable manifest, newest first
+    (ties by slug), with the files its manifest lists that are present and
+    their sizes on disk; a folder named like a language key is the site's own."""
+    articles = []
+    for manifest_path in sorted(Path(output_dir).glob("*/manifest.json")):
+        folder = manifest_path.parent
+        if folder.name in ALL:
+            continue
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        fallback_title = str(manifest.get("article", {}).get("title", folder.name))
+        article = SiteArticle(folder.name)
+        entries = manifest.get("editions", {})
+        for key, lang in ALL.items():
+            entry = entries.get(key)
+            if not isinstance(entry, dict):
+                continue
+            files = []
+            for rel in sorted(entry.get("files", {}), key=_kind_order):
+                path = folder / rel
+                if path.is_file():
+                    files.append(SiteFile(rel, path.suffix.lstrip("."), path.stat().st_size))
+            if not files:
+                continue
+            article.editions[key] = SiteEdition(
+                lang, str(entry.get("title") or fallback_title), str(entry.get("summary") or ""),
+                _parse_time(entry.get("published")), tuple(files), _status(key, entry))
+        if article.editions:
+            articles.append(article)
+    articles.sort(key=lambda a: (-a.published.timestamp(), a.slug))
+    return articles
+
+
+def _kind_order(rel: str) -> tuple[int, str]:
+    return ({".html": 0, ".pdf": 1, ".md": 2}.get(Path(rel).suffix, 3), rel)
+
+
+def _status(key: str, entry: dict) -> str:
+    if key == SOURCE.key:
+        return "original"
+    if entry.get("reviewed"):
+        return "reviewed"
+    return "machine-glossary" if entry.get("glossary") else "machine"
+
+
+def _parse_time(value) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+# --- building ------------------------------------------------------------------------
+
+
+@dataclass
+class SiteResult:
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_site(output_dir: Path, site_url: str | None = None, public_key=None) -> SiteResult:
+    """Write output/index.html, output/<key>/index.html and (with ``site_url``)
+    output/<key>/feed.atom for every language that has an edition; returns the
+    files written and notes for the user. ``public_key`` (a
+    translate.distribution.signing.PublicKey) is shown on the index pages with its
+    fingerprint, and published as output/publisher.pub."""
+
+    output_dir = Path(output_dir)
+    result = SiteResult()
+    if site_url:
+        site_url = _check_site_url(site_url)
+    articles = read_articles(output_dir)
+    state_path = output_dir / STATE_NAME
+    state = _load_state(state_path)
+    if not articles and not state:
+        return result   # nothing published here yet: no site either
+    if not site_url:
+        result.notes.append("no site_url in translate.toml: Atom feeds need absolute links, none written")
+    keys = [key for key in ALL if any(key in a.editions for a in articles)]
+    for key in keys:
+        clash = output_dir / key / "manifest.json"
+        if clash.exists():
+            result.notes.append(f"{output_dir / key} is an article's folder: its language index was not written")
+    keys = [key for key in keys if not (output_dir / key / "manifest.json").exists()]
+
+    key_text = public_key.file_text() if public_key is not None else None
+    shown = json.dumps([site_url, key_text, keys, render_assets_digest(), _code_digest(),
+                        [[a.slug, {k: [e.title, e.summary, e.published.isoformat(), e.status,
+                                       [(f.rel, f.size) for f in e.files]] for k, e in a.editions.items()}]
+                         for a in articles]], ensure_ascii=False, sort_keys=True)
+    inputs = hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    if state.get("inputs") == inputs and _intact(output_dir, state.get("files", {})):
+        return result   # nothing it shows changed
+
+    pages: dict[str, str] = {"index.html": _render_index(articles, keys, public_key)}
+    if key_text:
+        pages[PUBLIC_KEY_PAGE] = key_text
+    for key in keys:
+        lang = ALL[key]
+        mine = [a for a in articles if key in a.editions]
+        pages[f"{key}/index.html"] = _render_language_index(lang, mine, keys, public_key,
+                                                            bool(site_url))
+        if site_url:
+            pages[f"{key}/feed.atom"] = render_feed(lang, mine, site_url)
+    digests = {}
+    with StagedFiles() as staged:
+        for rel, text in pages.items():
+            data = text.encode("utf-8")
+            digests[rel] = hashlib.sha256(data).hexdigest()
+            path = output_dir / rel
+            if path.is_file() and path.read_bytes() == data:
+                continue
+            staged.write(path, data)
+            result.written.append(path)
+        staged.write(state_path, json.dumps({"inputs": inputs, "files": digests}, indent=1) + "\n")
+        staged.commit()
+    # A page or feed of an earlier build that this one does not make (no
+    # site_url any more, a language with no edition left) would go stale: remove it.
+    for rel in sorted(set(state.get("files", {})) - set(pages)):
+        stale = output_dir / rel
+        if stale.is_file() and _is_site_file(rel):
+            stale.unlink()
+            result.notes.append(f"removed {stale}: the site no longer has it")
+    return result
+
+
+def _is_site_file(rel: str) -> bool:
+    parts = rel.split("/")
+    return rel in ("index.html", PUBLIC_KEY_PAGE) or (len(parts) == 2 and parts[0] in ALL and parts[1] in ("index.html", "feed.atom"))
+
+
+def _check_site_url(site_url: str) -> str:
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UserError(f"site_url {site_url!r} is not an http(s) address of a folder",
+                        "set site_url = \"https://example.org/news/\" in translate.toml")
+    return site_url if site_url.endswith("/") else site_url + "/"
+
+
+def _load_state(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _intact(output_dir: Path, files: dict) -> bool:
+    for rel, digest in files.items():
+        path = output_dir / rel
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return False
+    return bool(files)
+
+
+def _code_digest() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def _href(prefix: str, slug: str, rel: str) -> str:
+    return prefix + quote(f"{slug}/{rel}")
+
+
+def _render(lang: Language, name: str, **values) -> str:
+    """Render a site template in the edition pages' environment (same
+    catalogue, filters, fonts and stylesheet); rows in other languages get
+    their dates, sizes and review status in their own language."""
+
+    def status_in(edition: SiteEdition) -> str:
+        if edition.status == "reviewed":
+            return SITE_TEXT[edition.lang.key]["reviewed"]
+        gettext = l10n.translations(edition.lang).gettext
+        if edition.status == "original":
+            return gettext("original")
+        if edition.status == "machine-glossary":
+            return gettext("Machine translation of the English original; key terms checked against our glossary.")
+        return gettext("Machine translation of the English original.")
+
+    # Every language's face (the pages list all editions); the site pages do
+    # not carry web fonts of their own (fonts_href None): they live beside
+    # each article's pages.
+    return _environment(lang).get_template(name).render(
+        lang=lang, generator=GENERATOR, site_href=_href, status_in=status_in,
+        size_in=l10n.format_size, date_in=l10n.format_date,
+        **font_context(lang, list(ALL.values()), None), **values)
+
+
+def _key_line(lang: Language, public_key):
+    """The sentence naming the key, its fingerprint kept left-to-right in RTL text."""
+
+    if public_key is None:
+        return None
+    fingerprint = Markup('<span dir="ltr" class="fingerprint">{}</span>').format(public_key.fingerprint)
+    return escape(SITE_TEXT[lang.key]["key"]).replace("{fingerprint}", fingerprint)
+
+
+def _render_index(articles: list[SiteArticle], keys: list[str], public_key) -> str:
+    return _render(
+        SOURCE, "site_index.html", title_text=SITE_TEXT["en"]["articles"], text=SITE_TEXT["en"],
+        articles=articles, languages=[ALL[k] for k in keys], prefix="", all_langs=ALL,
+        key_line=_key_line(SOURCE, public_key), public_key=public_key)
+
+
+def _render_language_index(lang: Language, articles: list[SiteArticle], keys: list[str],
+                           public_key, has_feed: bool) -> str:
+    text = SITE_TEXT[lang.key]
+    return _render(
+        lang, "site_language.html", title_text=text["articles"], text=text, articles=articles,
+        languages=[ALL[k] for k in keys if k != lang.key], prefix="../", has_feed=has_feed,
+        key_line=_key_line(lang, public_key), public_key=public_key)
+
+
+def render_feed(lang: Language, articles: list[SiteArticle], site_url: str) -> str:
+    """An Atom 1.0 feed of the language's editions, newest first: each entry
+    links to the HTML edition, to the other editions (hreflang alternates)
+    and to the PDF (an enclosure with its length)."""
+    # XML escaping, not markupsafe's HTML escape (imported as escape above).
+    escape, quoteattr = saxutils.escape, saxutils.quoteattr
+
+    def iso(value: datetime) -> str:
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    text = SITE_TEXT[lang.key]
+    feed_url = f"{site_url}{lang.key}/feed.atom"
+    updated = max((a.editions[lang.key].published for a in articles), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang.html_lang)}>',
+           f"  <id>{escape(feed_url)}</id>",
+           f"  <title>{escape(text['articles'])} ({escape(lang.native_name)})</title>",
+           f"  <updated>{iso(updated)}</updated>",
+           f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(feed_url)}/>",
+           f"  <link rel=\"alternate\" type=\"text/html\" hreflang={quoteattr(lang.html_lang)} "
+           f"href={quoteattr(site_url + lang.key + '/')}/>",
+           f"  <author><name>{escape(urlsplit(site_url).netloc)}</name></author>",
+           "  <generator>newsroom-translate</generator>"]
+    for article in articles:
+        edition = article.editions[lang.key]
+        page = edition.file("html") or edition.files[0]
+        url = _href(site_url, article.slug, page.rel)
+        out += ["  <entry>",
+                f"    <id>{escape(url)}</id>",
+                f"    <title>{escape(edition.title)}</title>",
+                f"    <published>{iso(edition.published)}</published>",
+                f"    <updated>{iso(edition.published)}</updated>",
+                f"    <link rel=\"alternate\" type=\"text/html\" hreflang={quoteattr(lang.html_lang)} "
+                f"href={quoteattr(url)}/>"]
+        for other in article.editions.values():
+            other_page = other.file("html")
+            if other.lang.key != lang.key and other_page:
+                out.append(f"    <link rel=\"alternate\" type=\"text/html\" hreflang={quoteattr(other.lang.html_lang)} "
+                           f"href={quoteattr(_href(site_url, article.slug, other_page.rel))}/>")
+        pdf = edition.file("pdf")
+        if pdf:
+            out.append(f"    <link rel=\"enclosure\" type=\"application/pdf\" length=\"{pdf.size}\" "
+                       f"href={quoteattr(_href(site_url, article.slug, pdf.rel))}/>")
+        if edition.summary:
+            out.append(f"    <summary>{escape(edition.summary)}</summary>")
+        out.append("  </entry>")
+    out.append("</feed>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,109 @@
+"""Inline markup across translation: what the engine sees, and putting marks back.
+
+The engine gets a segment's plain text (soft line breaks as spaces), never
+Markdown syntax. Afterwards each mark is projected onto the translation through
+the engine's word alignment: a source range maps to the smallest target range
+covering every target word aligned to it. Code spans are then restored verbatim.
+A mark that cannot be placed is reported, not silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from translate.source.document import Mark, Segment
+from translate.translation.engines.base import Alignment, Translation
+
+
+def engine_text(segment: Segment) -> str:
+    """The text an engine translates: same length and offsets as segment.text.
+    URLs, footnote references and line breaks are zero-width marks, so no
+    Markdown or HTML syntax is in it."""
+    return segment.text.replace("\n", " ")
+
+
+def translate_texts(engine, texts: list[str], progress=None) -> list[Translation]:
+    """The engine's translations of ``texts``, in one call. A text with no
+    words (a table cell or a paragraph holding only a URL) is not sent: it
+    stays as it is."""
+    wanted = [i for i, text in enumerate(texts) if text.strip()]
+    translated = engine.translate([texts[i] for i in wanted], progress=progress) if wanted else []
+    if len(translated) != len(wanted):
+        raise RuntimeError(f"engine returned {len(translated)} translations for {len(wanted)} segments")
+    if progress is not None and len(wanted) < len(texts):
+        progress(len(texts) - len(wanted))
+    out = [Translation(text, ()) for text in texts]
+    for i, translation in zip(wanted, translated):
+        out[i] = translation
+    return out
+
+
+@dataclass(frozen=True)
+class LostMark:
+    mark: Mark
+    reason: str
+
+
+def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[LostMark]]:
+    """The translated segment with the source's marks projected onto it."""
+    target = translation.text
+    marks: list[Mark] = []
+    code_text: dict[int, str] = {}  # index in marks -> the source's code text
+    lost: list[LostMark] = []
+    for mark in segment.marks:
+        if mark.start == mark.end:
+            pos = _project_point(mark.start, translation.alignment, len(segment.text), len(target))
+            marks.append(Mark(mark.kind, pos, pos, mark.attrs))
+            continue
+        span = _project_range(mark.start, mark.end, translation.alignment)
+        if span is None and _covers_all(segment.text, mark):
+            span = (0, len(target))
+        if span is None:
+            lost.append(LostMark(mark, "no aligned words in the translation"))
+            continue
+        if mark.kind == "code":
+            code_text[len(marks)] = segment.text[mark.start:mark.end]
+        marks.append(Mark(mark.kind, span[0], span[1], mark.attrs))
+
+    # Code is never translated: put the original code text back in its place,
+    # right to left so that earlier offsets stay valid.
+    text = target
+    for index in sorted(code_text, key=lambda i: -marks[i].start):
+        text, marks = _splice(text, marks, index, code_text[index])
+    return Segment(text, tuple(marks), segment.space_after), lost
+
+
+def _covers_all(text: str, mark: Mark) -> bool:
+    """A mark over the whole sentence (maybe bar punctuation) wraps the whole translation."""
+    outside = text[: mark.start] + text[mark.end:]
+    return not any(ch.isalnum() for ch in outside)
+
+
+def _project_range(start: int, end: int, alignment: tuple[Alignment, ...]) -> tuple[int, int] | None:
+    hits = [a for a in alignment if a.src_start < end and start < a.src_end]
+    if not hits:
+        return None
+    return min(a.tgt_start for a in hits), max(a.tgt_end for a in hits)
+
+
+def _project_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt_len: int) -> int:
+    after = [a for a in alignment if a.src_start >= pos]
+    if after:
+        return min(after, key=lambda a: a.src_start).tgt_start
+    return tgt_len if pos >= src_len or not alignment else max(a.tgt_end for a in alignment)
+
+
+def _splice(text: str, marks: list[Mark], index: int, original: str) -> tuple[str, list[Mark]]:
+    """Replace the text under marks[index] by ``original``, shifting the other marks."""
+    code = marks[index]
+    delta = len(original) - (code.end - code.start)
+    new_text = text[: code.start] + original + text[code.end:]
+    shifted = []
+    for i, m in enumerate(marks):
+        if i == index:
+            shifted.append(Mark(m.kind, m.start, m.end + delta, m.attrs))
+            continue
+        s = m.start + delta if m.start >= code.end else m.start
+        e = m.end + delta if m.end >= code.end else m.end
+        shifted.append(Mark(m.kind, s, e, m.attrs))
+    return new_text, shifted

@@ -1,0 +1,298 @@
+"""What every CTranslate2-based engine shares: batching, decoding options,
+SentencePiece tokenisation with character offsets, word alignment from the
+model's attention, and scoring. ``CT2Engine`` does all of it; an engine
+(Argos, multilingual) only says which tokens go before and after a source
+sentence, which token starts a target, and which output tokens are markup.
+
+ctranslate2 and sentencepiece are imported inside functions so that
+`translate --help` never pays for them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from translate.translation.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
+from translate.util import heavy
+
+_CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    beam_size: int = 4
+    # Batches are built by token count (batch_type="tokens"), so one long
+    # sentence does not force every batch to its padding width.
+    max_batch_tokens: int = 4096
+    # Output length bound: a multiple of the longest input plus a margin, so a
+    # degenerate model cannot decode for ever.
+    length_ratio: float = 2.0
+    length_margin: int = 16
+    max_length_cap: int = 1024
+    # Longest input sent to the model at once, in pieces. CTranslate2 cuts
+    # an input after 1024 tokens without a word, and the models are trained on
+    # sentences: a longer segment (a run-on sentence, text that falls back to
+    # byte pieces) is translated in chunks cut where a word starts, and the
+    # outputs are joined, so that no text is lost.
+    max_input_tokens: int = 256
+    compute_type: str = "auto"
+    threads: int = 0  # 0: CTranslate2 picks (all cores)
+
+    def max_decoding_length(self, longest_input: int) -> int:
+        return min(self.max_length_cap, int(longest_input * self.length_ratio) + self.length_margin)
+
+    def signature(self) -> dict:
+        """Everything here that can change a translation (for the manifest)."""
+        return {"beam_size": self.beam_size, "length_ratio": self.length_ratio,
+                "length_margin": self.length_margin, "max_length_cap": self.max_length_cap,
+                "max_input_tokens": self.max_input_tokens}
+
+
+@dataclass(frozen=True)
+class Piece:
+    token: str
+    start: int  # character offsets into the text
+    end: int
+
+
+class SentencePieceCodec:
+    """A SentencePiece model that also reports where each piece came from."""
+
+    def __init__(self, model_file: Path):
+        try:
+            self.processor = heavy.sentencepiece().SentencePieceProcessor(model_file=str(model_file))
+        except (OSError, RuntimeError) as err:
+            raise EngineError(f"cannot load tokenizer {model_file}: {err}") from None
+
+    def encode(self, text: str) -> list[Piece]:
+        proto = self.processor.encode(text, out_type="proto")
+        return _pieces(text, proto)
+
+    def decode(self, tokens: Sequence[str]) -> tuple[str, list[Piece]]:
+        ids = [self.processor.piece_to_id(t) for t in tokens]
+        proto = self.processor.decode(ids, out_type="proto")
+        return proto.text, _pieces(proto.text, proto)
+
+
+def _pieces(text: str, proto) -> list[Piece]:
+    # SentencePiece offsets are in UTF-8 bytes; the pipeline counts characters.
+    char_at = []
+    for index, ch in enumerate(text):
+        char_at.extend([index] * len(ch.encode("utf-8")))
+    char_at.append(len(text))
+    pieces = []
+    for p in proto.pieces:
+        start, end = char_at[min(p.begin, len(char_at) - 1)], char_at[min(p.end, len(char_at) - 1)]
+        # the surface of "▁word" includes the space before it: point at the word
+        while start < end and text[start].isspace():
+            start += 1
+        pieces.append(Piece(p.piece, start, end))
+    return pieces
+
+
+def load_translator(model_dir: Path, options: DecodingOptions):
+    try:
+        return heavy.ctranslate2().Translator(
+            str(model_dir), device="cpu", compute_type=options.compute_type,
+            intra_threads=options.threads,
+        )
+    except (RuntimeError, ValueError, OSError) as err:
+        raise EngineError(
+            f"cannot load the CTranslate2 model in {model_dir}: {str(err).splitlines()[0]}; "
+            "reinstall it (translate models verify shows which packages are broken)"
+        ) from None
+
+
+def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of ``source`` of at most ``limit`` pieces, each
+    cut before a piece that starts a word ("\u2581...") when the second half
+    of the range has one."""
+    bounds = []
+    start = 0
+    while len(source) - start > limit:
+        cut = start + limit
+        cut = next((i for i in range(cut, start + limit // 2, -1) if source[i].token.startswith("\u2581")), cut)
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(source)))
+    return bounds
+
+
+def translate_pieces(
+    translator,
+    sources: list[list[Piece]],
+    options: DecodingOptions,
+    *,
+    source_prefix: Sequence[str] = (),
+    source_suffix: Sequence[str] = (),
+    target_prefix: Sequence[str] = (),
+    forced: Sequence[Sequence[str]] | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[list[str], list[int | None]]]:
+    """Translate tokenised sentences in one batched CTranslate2 call.
+
+    Returns, per sentence, the target tokens (target prefix removed) and for
+    each target token the index of the source piece it attends to most
+    (None when that is a special token such as </s> or a language code).
+    A sentence longer than ``options.max_input_tokens`` goes in chunks (see
+    DecodingOptions) whose outputs are joined. ``forced`` gives, per
+    sentence, target tokens its translation must start with (after
+    ``target_prefix``); they stay in the output.
+    """
+    if not sources:
+        return []
+    # (sentence index, offset of the chunk's first piece, number of pieces)
+    plan = [(i, start, end - start) for i, src in enumerate(sources)
+            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
+    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
+             for i, start, n in plan]
+    prefixes = [[*target_prefix, *(forced[i] if forced is not None and start == 0 else ())]
+                for i, start, _ in plan]
+    longest = max(len(tokens) for tokens in batch)
+    # A forced prefix is output the model does not have to find: room for it on top.
+    forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
+    kwargs = dict(
+        max_batch_size=options.max_batch_tokens,
+        batch_type="tokens",
+        beam_size=options.beam_size,
+        max_decoding_length=options.max_decoding_length(longest) + forced_room,
+        return_attention=True,
+        replace_unknowns=True,
+    )
+    if any(prefixes):
+        kwargs["target_prefix"] = prefixes
+    results: list[tuple[list[str], list[int | None]]] = [([], []) for _ in sources]
+    # translate_iterable is one batched call that yields results in order as
+    # batches finish, which is what lets us report progress.
+    for done, result in enumerate(translator.translate_iterable(iter(batch), **kwargs)):
+        sentence, first_piece, n_src = plan[done]
+        tokens = list(result.hypotheses[0])
+        attention = list(result.attention[0]) if result.attention else []
+        skip = len(target_prefix) if tokens[: len(target_prefix)] == list(target_prefix) else 0
+        tokens = tokens[skip:]
+        if len(attention) > len(tokens):
+            attention = attention[len(attention) - len(tokens):]
+        offset = len(source_prefix)
+        aligned: list[int | None] = []
+        for row in attention:
+            best = max(range(len(row)), key=row.__getitem__) - offset if len(row) else -1
+            aligned.append(first_piece + best if 0 <= best < n_src else None)
+        aligned.extend([None] * (len(tokens) - len(aligned)))
+        # A byte-fallback piece for a control character (<0x03>) is never
+        # meant as text: drop it rather than publish an invisible character.
+        kept = [i for i, tok in enumerate(tokens) if not _CONTROL_BYTE.fullmatch(tok)]
+        results[sentence][0].extend(tokens[i] for i in kept)
+        results[sentence][1].extend(aligned[i] for i in kept)
+        if progress and (done + 1 == len(plan) or plan[done + 1][0] != sentence):
+            progress(1)
+    return results
+
+
+def to_translation(
+    source: list[Piece], target_text: str, target_pieces: list[Piece], aligned: list[int | None]
+) -> Translation:
+    """A Translation whose alignment pairs each target piece with its source piece."""
+    pairs = []
+    for piece, src_index in zip(target_pieces, aligned):
+        if src_index is None or piece.start >= piece.end:
+            continue
+        src = source[src_index]
+        if src.start >= src.end:
+            continue
+        pairs.append(Alignment(src.start, src.end, piece.start, piece.end))
+    return Translation(target_text, tuple(pairs))
+
+
+class CT2Engine:
+    """A CTranslate2 model with a SentencePiece codec: tokenise, batch,
+    detokenise, align, score. Subclasses set ``codec``, ``options``, ``info``
+    and ``model_dir`` and may override the four token hooks below."""
+
+    codec: SentencePieceCodec
+    options: DecodingOptions
+    info: ModelInfo
+    model_dir: Path
+    _translator = None
+
+    # --- what an engine says about its model ---
+
+    def source_prefix(self) -> list[str]:
+        """Tokens before every source sentence (a language token, say)."""
+        return []
+
+    def source_suffix(self) -> list[str]:
+        """Tokens after every source sentence (</s>, say)."""
+        return []
+
+    def target_prefix(self) -> list[str]:
+        """Tokens every target starts with (the target language token); not part of the output."""
+        return []
+
+    def is_markup(self, token: str) -> bool:
+        """Output tokens that are markup for the model, never text: dropped with their alignment."""
+        return False
+
+    # --- what every CTranslate2 engine does alike ---
+
+    def translator(self):
+        if self._translator is None:
+            self._translator = load_translator(self.model_dir, self.options)
+        return self._translator
+
+    def translate(self, texts: list[str], progress: Progress | None = None,
+                  target_prefixes: list[str] | None = None) -> list[Translation]:
+        """Translate every text, in order. ``target_prefixes`` (one per text)
+        is target text each translation must start with: it is tokenised
+        with the model's codec after the target language token, and the
+        returned Translation contains it, aligned like the rest."""
+        if target_prefixes is not None and len(target_prefixes) != len(texts):
+            raise ValueError(f"{len(target_prefixes)} target prefixes for {len(texts)} texts")
+        sources = [self.codec.encode(text) for text in texts]
+        # Empty segments never reach the model.
+        todo = [i for i, src in enumerate(sources) if src]
+        forced = None
+        if target_prefixes is not None:
+            forced = [[p.token for p in self.codec.encode(target_prefixes[i])] for i in todo]
+        outputs = translate_pieces(
+            self.translator(), [sources[i] for i in todo], self.options,
+            source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
+            target_prefix=self.target_prefix(), forced=forced, progress=progress,
+        )
+        results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
+        for i, (tokens, aligned) in zip(todo, outputs):
+            kept = [(t, a) for t, a in zip(tokens, aligned) if not self.is_markup(t)]
+            text, pieces = self.codec.decode([t for t, _ in kept])
+            results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
+        if progress and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        return results
+
+    def score(self, sources: list[str], targets: list[str]) -> list[float]:
+        """How likely the model finds each target as a translation of its
+        source: the mean log-probability per target token (with the end of
+        sentence), higher is better. The same prefixes as ``translate``; the
+        target language token itself is not scored. A pair whose source is
+        empty scores -inf (0.0 when its target is empty too)."""
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(targets)} targets for {len(sources)} sources")
+        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.codec.encode(t)])
+                   for s, t in zip(sources, targets)]
+        todo = [i for i, (src, _) in enumerate(encoded) if src]
+        scores = [0.0 if not targets[i].strip() else -math.inf for i in range(len(sources))]
+        if not todo:
+            return scores
+        prefix = self.target_prefix()
+        results = self.translator().score_batch(
+            [[*self.source_prefix(), *encoded[i][0], *self.source_suffix()] for i in todo],
+            [[*prefix, *encoded[i][1]] for i in todo],
+            max_batch_size=self.options.max_batch_tokens, batch_type="tokens",
+            max_input_length=0, offset=len(prefix),
+        )
+        for i, result in zip(todo, results):
+            log_probs = list(result.log_probs)
+            scores[i] = sum(log_probs) / len(log_probs) if log_probs else -math.inf
+        return scores

@@ -1,0 +1,415 @@
+"""Candidate renderings of a glossary term: the forms a repair may place.
+
+A glossary lists the dictionary form and a few inflections; a sentence needs
+the one its grammar asks for. For each language this module generates the
+other correct forms, each with grammatical features, so that the repair can
+let the model choose (TermModel.score) or, without a model, pick the form
+whose features agree with the words the engine wrote:
+
+- Russian: pymorphy3 with its Russian dictionary inflects the term's head
+  group (the nominative nouns and adjectives it starts with) into every case,
+  keeping agreement; a genitive tail (России, ООН, человека) stays as it is.
+- Kazakh: a suffix generator with vowel harmony and consonant assimilation
+  (Ресейдің, Талибанға, Пәкістанмен, Ауғанстандағы), possessive-stem endings
+  for compound terms (министрлігінің, Кеңесіне), and hyphenated endings after
+  abbreviations (ДАИШ-тың, СІМ-і).
+- Dari and Pashto: the spelling variants that matching accepts (ZWNJ, space or
+  joined; the Pashto letter pairs) need no candidates; repairs choose between
+  the listed forms by number (plural -ها/-های) and ezafe (Dari روسیه‌ی), and
+  Pashto by direct/oblique case (د روسیې).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from translate.translation.glossary.normalise import ZWNJ, term_key
+from translate.util import heavy
+
+RU_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+# In the wanted features: a word before the term (a preposition, a Pashto
+# particle) decides its case, whatever a model would prefer.
+GOVERNED = "governed"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    features: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=2048)
+def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...]:
+    """The listed forms (in order, the target first) and the generated ones,
+    without duplicates."""
+    generated: dict[str, Candidate] = {}
+    for form in forms:
+        for cand in GENERATORS.get(lang or "", _nothing)(form):
+            key = term_key(cand.text)
+            # власти is genitive, dative and locative: one candidate with all three readings.
+            known = generated.get(key)
+            generated[key] = Candidate(known.text, known.features | cand.features) if known else cand
+    out: dict[str, Candidate] = {}
+    for index, form in enumerate(forms):
+        known = generated.get(term_key(form))
+        if known:
+            feats = known.features
+        elif index == 0 and lang in ("kk", "ps"):
+            # The dictionary form: no ending to read (Pashto ښځې is a direct plural
+            # although it ends like an oblique singular).
+            feats = frozenset({"nom"} if lang == "kk" else {"direct"})
+        else:
+            feats = features(form, lang)
+        out.setdefault(term_key(form), Candidate(form, feats))
+    for key, cand in generated.items():
+        out.setdefault(key, cand)
+    return tuple(out.values())
+
+
+def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidate]:
+    """What a repair may place: forms of the target itself (its inflections,
+    listed or generated, and for Dari/Pashto its listed forms built on the same
+    words), never an alternative the glossary merely accepts (талибы, СБ ООН,
+    گروه تروریستی): those are kept where the engine wrote them, not introduced."""
+    target = forms[0]
+    own = list(candidates(forms[:1], lang))
+    if lang in GENERATORS and lang != "prs":
+        return own
+    # Pashto ترهګري / ترهګرۍ fold to one key but are two cases: compare as written.
+    keys = {" ".join(c.text.split()) for c in own}
+    words = term_key(target).split()
+    for form in forms[1:]:
+        other = term_key(form).split()
+        if lang == "prs" and not features(form, lang) & _MARKED:
+            continue   # a Dari alternative (مواد مخدره) is accepted, not introduced
+        if " ".join(form.split()) not in keys and len(other) == len(words) and all(
+                a[:min(3, len(a) - 1, len(b) - 1)] == b[:min(3, len(a) - 1, len(b) - 1)]
+                for a, b in zip(words, other)):
+            own.append(Candidate(form, features(form, lang)))
+            keys.add(" ".join(form.split()))
+    return own
+
+
+def accepted(forms: tuple[str, ...], lang: str | None) -> tuple[str, ...]:
+    """Forms that count as correct in a translation: the listed ones, and for
+    inflecting languages (ru, kk) their generated inflections."""
+    if lang not in ("ru", "kk"):
+        return forms
+    return tuple(c.text for c in candidates(forms, lang))
+
+
+def features(text: str, lang: str | None, before: str = "") -> frozenset[str]:
+    """Grammatical features of ``text`` as written (``before``: the text
+    preceding it in the sentence, for languages where a particle decides)."""
+    return FEATURES.get(lang or "", lambda t, b: frozenset())(text, before)
+
+
+# Features a form has only when something asks for it: a plural or an ezafe
+# the engine did not write is never introduced.
+_MARKED = frozenset({"pl", "plural", "ezafe", "poss"})
+
+
+def introduces(candidate: Candidate, wanted: frozenset[str]) -> bool:
+    """True when the candidate has a plural or an ezafe the engine did not write."""
+    return bool((candidate.features & _MARKED) - wanted)
+
+
+def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
+    """1 when the candidate can be read with the features the sentence wants."""
+    if introduces(candidate, wanted):
+        return 0
+    return 1 if candidate.features & wanted or not candidate.features - _MARKED and not wanted else 0
+
+
+def _nothing(form: str) -> list[Candidate]:
+    return []
+
+
+def _is_abbreviation(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+# --- Russian -------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _morph():
+    return heavy.pymorphy3().MorphAnalyzer(lang="ru")
+
+
+_INFLECTING = {"NOUN", "ADJF", "PRTF"}
+
+
+def _nominative_parse(word: str):
+    # Abbreviations and names the dictionary does not know (Вилаят Хорасан) do not inflect.
+    if _is_abbreviation(word) or "-" in word or (word[:1].isupper() and not _morph().word_is_known(word.lower())):
+        return None
+    for p in _morph().parse(word):
+        if p.tag.POS in _INFLECTING and p.tag.case == "nomn":
+            return p
+    return None
+
+
+def _keep_case(model: str, word: str) -> str:
+    return word[:1].upper() + word[1:] if model[:1].isupper() else word
+
+
+def _ru_inflections(form: str) -> list[Candidate]:
+    words = form.split()
+    head = []          # (index, parse) of the words that inflect
+    after_noun = False
+    for i, word in enumerate(words):
+        if word.lower() in ("и", "или") and head:
+            after_noun = False
+            continue
+        if after_noun:
+            break          # Совет Безопасности: what follows the noun is its genitive tail
+        parse = _nominative_parse(word)
+        if parse is None:
+            break
+        head.append((i, parse))
+        after_noun = parse.tag.POS == "NOUN"
+    if not head:
+        return []
+    out = []
+    number = head[-1][1].tag.number or "sing"
+    nouns = [p for _, p in head if p.tag.POS == "NOUN"]
+    animate = "anim" if any(p.tag.animacy == "anim" for p in nouns) else "inan"
+    gender = next((p.tag.gender for p in nouns if p.tag.gender), None)
+    for case in RU_CASES:
+        new = list(words)
+        for i, parse in head:
+            wanted = {case, number}
+            if parse.tag.POS != "NOUN":
+                # An adjective agrees with its noun: gender in the singular,
+                # animacy in the accusative.
+                if number == "sing" and gender:
+                    wanted.add(gender)
+                if case == "accs":
+                    wanted.add(animate)
+            inflected = parse.inflect(wanted) or parse.inflect({case})
+            if inflected is None:
+                break
+            new[i] = _keep_case(words[i], inflected.word)
+        else:
+            out.append(Candidate(" ".join(new), frozenset({f"{case}/{number}"})))
+    return out
+
+
+def _ru_features(text: str, before: str) -> frozenset[str]:
+    """The case/number readings the words share (российским Верховным судом:
+    instrumental singular), plus hints from the word before: a transitive verb
+    makes accusative likelier, a preposition decides."""
+    readings = []
+    for word in text.split():
+        parses = [p for p in _morph().parse(word.strip(".,;:!?«»()\"")) if p.tag.case]
+        if parses:
+            readings.append({f"{p.tag.case if p.tag.case not in ('gen2', 'gen1') else 'gent'}/"
+                             f"{p.tag.number or 'sing'}" for p in parses})
+    feats = set.intersection(*readings) if readings else set()
+    if readings and not feats:
+        feats = readings[0]
+    if not before.strip() and any(f.startswith("nomn") for f in feats):
+        # The first words of a sentence: a subject, not an object (правительство is both).
+        feats = {f for f in feats if f.startswith("nomn")}
+    prev = before.split()[-1:] if before.split() else []
+    if prev:
+        word = prev[0].strip(".,;:!?«»()\"").lower()
+        tags = _morph().parse(word)[0].tag
+        if tags.POS in ("VERB", "INFN") and "tran" in tags:
+            feats = {f for f in feats if not f.startswith("nomn")} or feats
+        governed = _RU_GOVERNS.get(word)
+        if governed:
+            # The preposition decides: keep the readings it allows, or (for a
+            # dropped term) supply them.
+            allowed = {f"{case}/{number}" for case in governed for number in ("sing", "plur")}
+            feats = (feats & allowed) or (allowed if not feats else feats)
+    return frozenset(feats)
+
+
+# Cases that a preposition governs (for a dropped term inserted after it).
+_RU_GOVERNS = {
+    **dict.fromkeys(("против", "для", "из", "от", "у", "без", "после", "до", "около", "вокруг", "среди",
+                     "кроме", "ради", "вместо", "со стороны", "из-за", "возле"), ("gent",)),
+    **dict.fromkeys(("к", "ко", "по", "благодаря", "согласно"), ("datv",)),
+    **dict.fromkeys(("с", "со", "над", "под", "перед", "между", "за"), ("ablt",)),
+    **dict.fromkeys(("о", "об", "обо", "при"), ("loct",)),
+    **dict.fromkeys(("в", "во", "на"), ("loct", "accs")),
+}
+
+
+# --- Kazakh --------------------------------------------------------------------
+
+_BACK = set("аоұыяёюАОҰЫЯЁЮ")
+_FRONT = set("әөүіеэӘӨҮІЕЭ")
+_VOWELS = _BACK | _FRONT | set("иуИУ")
+_VOICELESS = set("пфкқтсшщхцчһ")
+_SONORANT_NASAL = set("мнң")
+_SONORANT = set("йрулw")
+_VOICED_FRIC = set("зж")
+# Final letters of abbreviations as they are pronounced: ДАИШ ends in ш, СІМ in
+# "эм", БҰҰ in a vowel.
+
+
+def _front(word: str) -> bool:
+    for c in reversed(word):
+        if c in _FRONT:
+            return True
+        if c in _BACK:
+            return False
+    return False
+
+
+def _last_sound(word: str) -> str:
+    return word.rstrip("-")[-1:].lower()
+
+
+def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
+    """Case endings for a noun ending in ``stem``'s last sound."""
+    s = _last_sound(stem)
+    v = lambda b, f: b if back else f  # noqa: E731 - one letter of harmony
+    vowel = s in {c.lower() for c in _VOWELS}
+    if vowel:
+        gen, acc, dat, loc, abl, ins = "н", "н", "ғ", "д", "д", ["мен"]
+    elif s in _SONORANT_NASAL:
+        gen, acc, dat, loc, abl, ins = "н", "д", "ғ", "д", "н", ["мен"]
+    elif s in _SONORANT or s in _VOICED_FRIC:
+        gen, acc, dat, loc, abl, ins = "д", "д", "ғ", "д", "д", ["бен"] if s in _VOICED_FRIC else ["мен"]
+    else:
+        gen, acc, dat, loc, abl, ins = "т", "т", "қ", "т", "т", ["пен"]
+    if not back:
+        dat = {"ғ": "г", "қ": "к"}[dat]
+    return {
+        "gen": [gen + v("ың", "ің")],
+        "acc": [acc + v("ы", "і")],
+        "dat": [dat + v("а", "е")],
+        "loc": [loc + v("а", "е")],
+        "abl": [abl + v("ан", "ен")],
+        "ins": ins if back else [i.replace("ен", "ен") for i in ins],
+        "attr": [loc + v("ағы", "егі")],
+    }
+
+
+def _kk_possessed_endings(back: bool) -> dict[str, list[str]]:
+    """After the 3rd person possessive -ы/-і/-сы/-сі (министрлігі, Кеңесі)."""
+    v = lambda b, f: b if back else f  # noqa: E731
+    return {"gen": [v("ның", "нің")], "acc": ["н"], "dat": [v("на", "не")], "loc": [v("нда", "нде")],
+            "abl": [v("нан", "нен")], "ins": ["мен"], "attr": [v("ндағы", "ндегі")]}
+
+
+def _kk_plural(stem: str, back: bool) -> str:
+    s = _last_sound(stem)
+    if s in {c.lower() for c in _VOWELS} or s in "рйу":
+        return "лар" if back else "лер"
+    if s in "лмнңзж":
+        return "дар" if back else "дер"
+    return "тар" if back else "тер"
+
+
+def _kk_inflections(form: str) -> list[Candidate]:
+    words = form.split()
+    last = words[-1]
+    back = not _front(last)
+    out = []
+    if _is_abbreviation(last.split("-")[0]):
+        # Endings after a hyphen; the possessive -ы/-і too (Ресей СІМ-і), which
+        # only stands where the engine wrote a possessive.
+        for case, endings in _kk_case_endings(last, back).items():
+            out += [Candidate(f"{form}-{e}", frozenset({case})) for e in endings]
+        if len(last.split("-")[-1]) > 1:          # not after a single letter (ДАИШ-К)
+            poss = form + ("-ы" if back else "-і")
+            out.append(Candidate(poss, frozenset({"nom", "poss"})))
+            for case, endings in _kk_possessed_endings(back).items():
+                out += [Candidate(poss + e, frozenset({case, "poss"})) for e in endings]
+        return out
+    possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWELS
+    table = _kk_possessed_endings(back) if possessed else _kk_case_endings(last, back)
+    for case, endings in table.items():
+        out += [Candidate(form + e, frozenset({case})) for e in endings]
+    already_plural = re.search(r"(лар|лер|дар|дер|тар|тер)$", last) is not None
+    if not possessed and not already_plural:
+        plural = form + _kk_plural(last, back)
+        out.append(Candidate(plural, frozenset({"nom", "pl"})))
+        for case, endings in _kk_case_endings(plural, back).items():
+            out += [Candidate(plural + e, frozenset({case, "pl"})) for e in endings]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _kk_suffixes() -> list[tuple[str, str]]:
+    """Every ending the generator can write, longest first, with its case."""
+    found = set()
+    for stem in ("ата", "әке", "ан", "ен", "ар", "ер", "ас", "ес", "аз", "ез"):
+        for back in (True, False):
+            for case, endings in _kk_case_endings(stem, back).items():
+                found |= {(e, case) for e in endings}
+            for case, endings in _kk_possessed_endings(back).items():
+                found |= {(e, case) for e in endings}
+    return sorted(found, key=lambda p: -len(p[0]))
+
+
+def _kk_features(text: str, before: str) -> frozenset[str]:
+    word = text.split()[-1] if text.split() else ""
+    word = word.strip(".,;:!?«»()\"").lower()
+    if re.search(r"(стан|ия|ея)$", word):
+        return frozenset({"nom"})   # a country name's own ending (Ауғанстан, Азия), not a case
+    possessive = re.search(r"-(ы|і)(н|ның|нің|на|не|нда|нде|нан|нен|мен|ндағы|ндегі)?$", word)
+    if possessive:
+        ending = possessive.group(2) or ""
+        case = next((c for e, c in _kk_suffixes() if e == ending), "nom") if ending else "nom"
+        return frozenset({case, "poss"})
+    for ending, case in _kk_suffixes():
+        if len(ending) == 1 and not word.endswith(("ын", "ін")):
+            continue   # a bare -н is the accusative only after the possessive -ы/-і
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            feats = {case}
+            if re.search(r"(лар|лер|дар|дер|тар|тер)" + re.escape(ending) + "$", word):
+                feats.add("pl")
+            return frozenset(feats)
+    return frozenset({"nom"})
+
+
+# --- Dari and Pashto -------------------------------------------------------------
+
+_PRS_PLURAL = ("های", "ها", "ان")
+
+
+def _prs_inflections(form: str) -> list[Candidate]:
+    """The ezafe form (روسیه‌ی, آسیای): the next word is a modifier of the term."""
+    last = form[-1:]
+    if last == "ه":
+        return [Candidate(form + ZWNJ + "ی", frozenset({"ezafe"}))]
+    if last in "او":
+        return [Candidate(form + "ی", frozenset({"ezafe"}))]
+    return []
+
+
+def _prs_features(text: str, before: str) -> frozenset[str]:
+    feats = set()
+    words = [w.replace(ZWNJ, "") for w in text.split()]
+    if any(w.endswith(_PRS_PLURAL) for w in words) or "های" in text.split() or "ها" in text.split():
+        feats.add("plural")
+    if text.endswith(ZWNJ + "ی") or text.endswith(("ای", "وی")):
+        feats.add("ezafe")
+    return frozenset(feats)
+
+
+_PS_OBLIQUE_BEFORE = {"د", "له", "په", "پر", "تر", "سره"}
+
+
+def _ps_features(text: str, before: str) -> frozenset[str]:
+    """Oblique after د, له, په, پر, تر (د روسیې) or when the engine wrote an
+    oblique ending itself; direct otherwise."""
+    prev = before.split()[-1:] if before.split() else []
+    words = text.split()
+    if prev and prev[0] in _PS_OBLIQUE_BEFORE:
+        return frozenset({"oblique", GOVERNED})   # the particle decides
+    if words and words[-1].endswith(("ې", "و", "ۍ")):
+        return frozenset({"oblique"})
+    return frozenset({"direct"})
+
+
+GENERATORS = {"ru": _ru_inflections, "kk": _kk_inflections, "prs": _prs_inflections}
+FEATURES = {"ru": _ru_features, "kk": _kk_features, "prs": _prs_features, "ps": _ps_features}

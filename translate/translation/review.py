@@ -1,0 +1,211 @@
+"""The review of one edition: what the engine wrote, what the glossary changed.
+
+Two views of an EditionRecord: ``review_text`` for the terminal (click colours,
+right-to-left text wrapped in Unicode isolates so that it reads correctly
+inside left-to-right labels) and ``review_html`` for a standalone page.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import click
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
+
+from translate.project.languages import ALL, Language
+from translate.publishing.render.html import model_label
+from translate.translation.records import EditionRecord, SegmentRecord, TermReport
+
+STATUS_LABELS = {
+    "already-right": "already right",
+    "applied": "applied",
+    "not-applied": "could not apply",
+}
+_STATUS_STYLE = {"already-right": ("✓", "green"), "applied": ("✎", "yellow"), "not-applied": ("✗", "red")}
+
+# Unicode isolates: the terminal's bidi algorithm lays out an RTL run on its
+# own, so labels and punctuation around it stay where they are.
+RLI, PDI = "\u2067", "\u2069"
+
+_TOKENS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    total: int
+    already_right: int
+    applied: int
+    not_applied: int
+
+    @property
+    def placed_share(self) -> float:
+        """Share of term occurrences that stand in the final text as the glossary says."""
+        return (self.already_right + self.applied) / self.total if self.total else 1.0
+
+
+def term_counts(record: EditionRecord) -> TermCounts:
+    counts = Counter(t.status for s in record.segments for t in s.terms)
+    return TermCounts(sum(counts.values()), counts["already-right"], counts["applied"], counts["not-applied"])
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(op, text) runs that turn ``old`` into ``new`` word by word; op is
+    "equal", "delete" or "insert". Whitespace tokens keep the texts exact."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    # A space between two changes joins them: "[-a b-]{+c d+}" reads better
+    # than "[-a-]{+c+} [-b-]{+d+}".
+    merged: list[tuple[str, int, int, int, int]] = []
+    for k, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == "equal" and 0 < k < len(opcodes) - 1 and all(t.isspace() for t in a[i1:i2]):
+            op = "replace"
+        if op != "equal" and merged and merged[-1][0] != "equal":
+            merged[-1] = ("replace", merged[-1][1], i2, merged[-1][3], j2)
+        else:
+            merged.append((op, i1, i2, j1, j2))
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in merged:
+        if op == "equal":
+            runs.append(("equal", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            runs.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            runs.append(("insert", "".join(b[j1:j2])))
+    return [r for r in runs if r[1]]
+
+
+def _language(lang: Language | str) -> Language:
+    return lang if isinstance(lang, Language) else ALL[lang]
+
+
+def _isolate(text: str, lang: Language) -> str:
+    return f"{RLI}{text}{PDI}" if lang.direction == "rtl" else text
+
+
+def _term_line(term: TermReport, lang: Language) -> str:
+    mark, colour = _STATUS_STYLE.get(term.status, ("?", "white"))
+    label = STATUS_LABELS.get(term.status, term.status)
+    line = (click.style(f"{mark} {label:<15}", fg=colour, bold=term.status == "not-applied")
+            + f" {term.source_term} → {_isolate(term.target_term, lang)}")
+    if term.found and term.found != term.target_term:
+        line += f" (as {_isolate(term.found, lang)})"
+    if term.detail:
+        line += click.style(f" — {term.detail}", dim=True)
+    choice = choice_text(term)
+    if choice:
+        line += click.style(f" [{choice}]", dim=True)
+    return line
+
+
+def choice_text(term: TermReport) -> str:
+    """How a repaired form was chosen: its model score and the runner-up."""
+    if term.status != "applied" or not (term.runner_up or term.score is not None):
+        return ""
+    parts = []
+    if term.score is not None:
+        parts.append(f"model score {term.score:.2f}")
+    else:
+        parts.append("chosen by agreement with the sentence (no model score)")
+    if term.runner_up:
+        runner = f"runner-up {term.runner_up!r}"
+        if term.runner_up_score is not None:
+            runner += f" {term.runner_up_score:.2f}"
+        parts.append(runner)
+    return "; ".join(parts)
+
+
+def _styled_diff(old: str, new: str) -> str:
+    parts = []
+    for op, text in word_diff(old, new):
+        if op == "delete":
+            parts.append(click.style(f"[-{text}-]", fg="red", strikethrough=True))
+        elif op == "insert":
+            parts.append(click.style(f"{{+{text}+}}", fg="green", bold=True))
+        else:
+            parts.append(text)
+    return "".join(parts)
+
+
+def review_text(record: EditionRecord, lang: Language | str) -> str:
+    """The review for a terminal: a summary, then every segment."""
+    lang = _language(lang)
+    counts = term_counts(record)
+    model = record.model
+    lines = [
+        click.style(f"Review of the {lang.english_name} ({lang.key}) edition", bold=True)
+        + f" — model {model.engine} {model.name} {model.version}",
+        _summary(counts),
+        "",
+    ]
+    width = len(str(len(record.segments)))
+    for seg in record.segments:
+        lines += _segment_lines(seg, lang, width, len(record.segments))
+    missing = [(seg.index, t) for seg in record.segments for t in seg.terms if t.status == "not-applied"]
+    if missing:
+        lines.append(click.style(f"Terms that could not be placed ({len(missing)}):", fg="red", bold=True))
+        lines += [f"  segment {i + 1}: {t.source_term} → {_isolate(t.target_term, lang)} — {t.detail}"
+                  for i, t in missing]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(counts: TermCounts) -> str:
+    if not counts.total:
+        return "No glossary term occurs in this article (or the language has no glossary)."
+    return (f"Glossary terms: {counts.total} occurrences — {counts.already_right} already right, "
+            f"{counts.applied} applied, {counts.not_applied} could not apply "
+            f"({counts.placed_share:.0%} placed)")
+
+
+def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -> list[str]:
+    label = lambda name: click.style(f"  {name:<9}", fg="cyan")  # noqa: E731
+    lines = [click.style(f"── segment {seg.index + 1:>{width}}/{total} ", bold=True) + "─" * 20,
+             label("source") + seg.source,
+             label("raw") + _isolate(seg.raw.text, lang)]
+    if seg.adapted != seg.raw.text:
+        lines.append(label("adapted") + _isolate(_styled_diff(seg.raw.text, seg.adapted), lang))
+    if seg.human is not None:   # a translator's approved text: published as written
+        lines.append(label("human") + _isolate(seg.final, lang)
+                     + click.style(f" (approved by {seg.human.translator}, {seg.human.approved[:10]})", fg="magenta"))
+    elif seg.final != seg.adapted:
+        lines.append(label("final") + _isolate(seg.final, lang))
+        lines.append(label("glossary") + _isolate(_styled_diff(seg.adapted, seg.final), lang))
+    else:
+        lines.append(label("final") + click.style("(unchanged by the glossary)", dim=True))
+    for i, term in enumerate(seg.terms):
+        lines.append(label("terms" if i == 0 else "") + _term_line(term, lang))
+    lines.append("")
+    return lines
+
+
+def review_html(record: EditionRecord, lang: Language | str, source_title: str) -> str:
+    """A standalone HTML page (no external files) with the same content."""
+
+    lang = _language(lang)
+
+    def run(op: str, text: str) -> Markup:
+        tag = {"delete": "del", "insert": "ins"}.get(op)
+        return Markup(f"<{tag}>{escape(text)}</{tag}>") if tag else escape(text)
+
+    env = Environment(loader=PackageLoader("translate", "templates"), autoescape=True)
+    template = env.get_template("review.html")
+    segments = [
+        {
+            "record": seg,
+            "adaptation": word_diff(seg.raw.text, seg.adapted) if seg.adapted != seg.raw.text else None,
+            "glossary": word_diff(seg.adapted, seg.final) if seg.final != seg.adapted and seg.human is None
+            else None,
+        }
+        for seg in record.segments
+    ]
+    missing = [(seg.index, t) for seg in record.segments for t in seg.terms if t.status == "not-applied"]
+    return template.render(
+        title=source_title, lang=lang, record=record, segments=segments, missing=missing,
+        summary=_summary(term_counts(record)), labels=STATUS_LABELS, run=run, choice=choice_text,
+        model=model_label(record.model),
+        attrs=Markup(f'lang="{escape(lang.html_lang)}" dir="{escape(lang.direction)}"'),
+    )
