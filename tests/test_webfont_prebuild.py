@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from translate.cli import cli
-from translate.languages import ALL
+from translate.cli.main import cli
+from translate.project.languages import ALL
 from translate.publishing.render import webfont_prebuild, webfonts
 
 SHIPPED = webfont_prebuild.folder()   # before any test hides it
