@@ -576,7 +576,7 @@ def worker_translation(work: Work, runs: int) -> dict:
     t = time.perf_counter()
     import argostranslate.package
     import argostranslate.settings
-    import argostranslate.translate   # stanza and torch: seconds, paid once, not timed below
+    import argostranslate.translate   # its sentence splitters (minisbd): paid once, not timed below
     argos_import_s = time.perf_counter() - t
 
     doc = read_source(work.src / ARTICLE.name)

@@ -339,16 +339,25 @@ def test_unknown_repository_and_revision(tmp_path, checkpoint, hub_env):
         assert f"{REPO_ID} has no revision 'v9'" in line
 
 
-def test_without_transformers_the_command_says_what_to_install(tmp_path, checkpoint, hub_env, monkeypatch):
-    monkeypatch.setitem(sys.modules, "transformers", None)   # as if it were not installed
+# ("transformers", "torch"): a plain install of the wheel, which pulls no torch.
+@pytest.mark.parametrize("missing", [("transformers",), ("transformers", "torch")])
+def test_without_the_converter_the_command_says_what_to_install(missing, tmp_path, checkpoint, hub_env,
+                                                                monkeypatch):
+    for name in missing:
+        monkeypatch.setitem(sys.modules, name, None)   # as if it were not installed
     repo = HubRepo.from_folder(REPO_ID, checkpoint)
     with serve_hub(repo) as (url, log):
         hub_env(url)
         result = _run("models", "install", REPO_ID, "--multilingual-dir", str(tmp_path / "store"))
     assert result.exit_code == 1
     [line] = _error_lines(result.output)
-    assert "needs transformers, which are not installed" in line
+    assert f"needs {' and '.join(missing)}, which are not installed" in line
     assert "-m pip install 'transformers>=4.40,<5'" in line and "newsroom-translate[convert]" in line
+    if "torch" in missing:   # the CPU build first: never a CUDA build of several GB
+        cpu = line.index("-m pip install torch --index-url https://download.pytorch.org/whl/cpu`")
+        assert cpu < line.index("-m pip install 'transformers>=4.40,<5'`")
+    else:
+        assert "torch" not in line
     # Said before the weights were downloaded.
     assert not any("pytorch_model.bin" in path for path in log.paths("HEAD"))
 

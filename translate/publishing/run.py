@@ -48,6 +48,7 @@ import click
 from translate.errors import UserError
 from translate.publishing import article_editions, article_folder, run_guard, unchanged
 from translate.publishing.article_folder import render_page
+from translate.publishing.render import webfont_prebuild, webfonts
 from translate.publishing.writers import WRITERS
 from translate.source import inline
 from translate.translation import edition as edition_stage
@@ -176,9 +177,25 @@ def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int) -> No
                                 texts[lang.key], models, bar.update)
         del models   # the last model is freed before rendering starts
         pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
+        if "html" in formats:
+            _make_web_fonts(pages, bar)
         bar.length += len(pages)
         bar.label = f"rendering {len(pages)} pages"
         _render(pages, formats, jobs, bar.update)
+
+
+def _make_web_fonts(pages, bar) -> None:
+    """Make the web fonts the HTML pages need that the package does not ship
+    and the user's cache lacks (after a font package upgrade: seconds each),
+    here and with progress, before the render workers would each make them."""
+    shown = dict.fromkeys(lang for _, _, page in pages for lang in (page.lang, *(link[0] for link in page.links)))
+    todo = webfont_prebuild.pending(shown)
+    bar.length += len(todo)
+    for file in todo:
+        bar.label = f"making the web font {webfont_prebuild.describe(file)} (once: it is kept for later runs)"
+        bar.render_progress()
+        webfonts.web_font(file)
+        bar.update(1)
 
 
 # --- 2. translating, language by language ----------------------------------------------------

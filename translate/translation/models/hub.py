@@ -269,12 +269,15 @@ def converter_missing() -> list[str]:
 def _require_converter(label: str) -> None:
     missing = converter_missing()
     if missing:
-        packages = " ".join(f"'{CONVERT_REQUIREMENT}'" if name == "transformers" else
-                            "torch --index-url https://download.pytorch.org/whl/cpu" for name in missing)
+        pip = f"{Path(sys.executable).name} -m pip install"
+        # torch is a step of its own: a bare torch from PyPI is a CUDA build of several GB.
+        steps = [f"`{pip} torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build)"] \
+            if "torch" in missing else []
+        if "transformers" in missing:
+            steps.append(f"`{pip} '{CONVERT_REQUIREMENT}'` (or `pip install 'newsroom-translate[convert]'`)")
         raise ConverterMissing(
             f"converting {label} needs {' and '.join(missing)}, which are not installed",
-            f"install them with `{Path(sys.executable).name} -m pip install {packages}` in this tool's environment "
-            "(or `pip install 'newsroom-translate[convert]'`), then run the same command again")
+            f"install {', then '.join(steps)} in this tool's environment, then run the same command again")
 
 
 def _link_or_copy(src: str, dst: str) -> None:
