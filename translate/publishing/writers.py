@@ -35,12 +35,12 @@ class Page:
     reviewed: tuple = (0, 0)        # (sentences a person approved, all sentences): the notice says which
     site_url: str | None = None     # where output/ is on the web: the link to the original made absolute
 
-    def _render(self, media_prefix=None) -> str:
+    def _render(self, media_prefix=None, printed: bool = False) -> str:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
                            original_href=self.original_href, model=self.model,
                            glossary_checked=self.glossary_checked, reviewed=self.reviewed,
-                           site_url=self.site_url, **extra)
+                           site_url=self.site_url, printed=printed, **extra)
 
     @cached_property
     def html(self) -> str:
@@ -49,11 +49,9 @@ class Page:
     @cached_property
     def pdf_html(self) -> str:
         """The page as the PDF typesets it: images addressed to the copies the
-        PDF renderer serves from memory, never read from disk or the network."""
-        if not self.media:
-            return self.html
-
-        return self._render(PDF_PREFIX)
+        PDF renderer serves from memory, never read from disk or the network,
+        and the address of every external link printed after it."""
+        return self._render(PDF_PREFIX if self.media else None, printed=True)
 
 
 def _markdown(page: Page) -> bytes:
