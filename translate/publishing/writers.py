@@ -34,6 +34,7 @@ class Page:
     media: tuple = ()               # translate.source.media.MediaFile: the article's images
     reviewed: tuple = (0, 0)        # (sentences a person approved, all sentences): the notice says which
     site_url: str | None = None     # where output/ is on the web: the link to the original made absolute
+    source: Document | None = None  # the English article as published: what the check stage compares with
 
     def _render(self, media_prefix=None, printed: bool = False) -> str:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}

@@ -46,7 +46,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from translate.project.languages import SOURCE, Language
-from translate.publishing.render import bidi, fonts, l10n
+from translate.publishing.render import bidi, fonts, l10n, page
 from translate.publishing.render.html import GENERATOR, edition_notice, w3c_date
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -177,6 +177,7 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
         body_size="12.5pt" if rtl else "11pt",
         line_height="1.75" if rtl else "1.5",
         chrome_size="9pt" if rtl else "7.5pt",
+        page_margin=page.css_margin(),
     )
 
 

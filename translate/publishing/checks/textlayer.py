@@ -1,0 +1,87 @@
+"""The PDF's text layer: what copy and paste, search and screen readers get.
+
+Two independent extractors, poppler's pdftotext and pypdf, must each give
+back the edition's text (the reading matter of its HTML page) in logical
+order: its letters, digits (Persian digits in their order), punctuation and
+zero-width non-joiners, NFC-normalised; spaces and line breaks are left out
+(extractors place them as the lines fall), and so is what the PDF adds (the
+running header, page numbers, printed link addresses). The share of those
+characters recovered in order must reach the threshold of the extractor and
+the edition's script (``THRESHOLDS``); docs/rendering.md says what each
+extractor cannot do better, and why.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+
+from translate.publishing.checks.subject import Finding, Subject
+
+NAME = "text-layer"
+ZWNJ = "\u200c"
+EXTRACTORS = ("pdftotext", "pypdf")
+
+# Least share per extractor and script. pypdf reverses runs of Persian
+# digits (it takes U+06F0-U+06F9 for right-to-left letters): a number in
+# Dari or Pashto comes out as "۶۲۰۲" for "۲۰۲۶" (docs/rendering.md).
+THRESHOLDS = {
+    "pdftotext": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.99},
+    "pypdf": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.97},
+}
+
+
+def units(text: str) -> str:
+    """What the text layer must give back: letters, marks, digits, punctuation and ZWNJ, in order."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LMNP" or ch == ZWNJ)
+
+
+def share(expected: str, extracted: str) -> tuple[float, int]:
+    """(share of ``expected``'s units found in ``extracted`` in order, index in
+    expected's units of the first one that is not)."""
+    want, got = units(expected), units(extracted)
+    if not want:
+        return 1.0, -1
+    matcher = difflib.SequenceMatcher(None, want, got, autojunk=False)
+    blocks = matcher.get_matching_blocks()
+    first_miss = 0
+    for block in blocks:
+        if block.a > first_miss:
+            break
+        first_miss = max(first_miss, block.a + block.size)
+    return sum(block.size for block in blocks) / len(want), (first_miss if first_miss < len(want) else -1)
+
+
+def check(subject: Subject) -> list[Finding]:
+    if subject.pdf is None or subject.page is None:
+        return []
+    expected = subject.page.article
+    want = units(expected)
+    out = []
+    for extractor in EXTRACTORS:
+        pages = subject.pdf.pages(extractor)
+        if pages is None:
+            continue   # pdftotext not installed: doctor warns of it
+        threshold = THRESHOLDS[extractor].get(subject.lang.script or "LATIN", 0.99)
+        got, miss = share(expected, "\n".join(pages))
+        if got >= threshold:
+            continue
+        out.append(Finding(NAME, f"{subject.name('pdf')} page {_page_of(want, miss, pages)}",
+                           f"{extractor} reads {got:.1%} of the text in order (at least {threshold:.0%}); "
+                           f"first difference at {_context(want, miss)!r}"))
+    return out
+
+
+def _context(want: str, at: int) -> str:
+    return want[max(0, at - 12):at + 12] if at >= 0 else ""
+
+
+def _page_of(want: str, at: int, pages: list[str]) -> int:
+    """The page whose text holds most of the 12 units before ``at``."""
+    if at < 0:
+        return 1
+    before = want[max(0, at - 12):at]
+    scores = [difflib.SequenceMatcher(None, before, units(page), autojunk=False).find_longest_match().size
+              for page in pages]
+    return scores.index(max(scores)) + 1 if scores else 1
