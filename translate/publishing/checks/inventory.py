@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from translate.source.document import Document, Segment, walk
+from translate.source.media import PAGE_PREFIX
 from translate.util.untrusted import safe_link
 
 # Document block kind -> landmark kind ("" for none).
@@ -60,8 +61,8 @@ def of_document(doc: Document) -> Inventory:
             found.cells.append(len(block.children))
         elif block.kind == "code":
             found.code[" ".join(str(block.attrs.get("literal", "")).split())] += 1
-        elif block.kind == "figure" and block.attrs.get("media"):
-            found.images[str(block.attrs["media"])] += 1
+        elif block.kind == "figure" and _published(block.attrs):
+            found.images[_published(block.attrs)] += 1
         for segment in block.segments:
             _segment(segment, found)
     return found
@@ -73,9 +74,18 @@ def _segment(segment: Segment, found: Inventory) -> None:
             href = safe_link(mark.attrs.get("href"))
             if href:
                 found.links[href] += 1
-        elif mark.kind == "image" and mark.attrs.get("media"):
-            found.images[str(mark.attrs["media"])] += 1
+        elif mark.kind == "image" and _published(mark.attrs):
+            found.images[_published(mark.attrs)] += 1
         elif mark.kind == "footnote_ref":
             found.refs.append(int(mark.attrs.get("n", 0)))
         elif mark.kind == "code":
             found.code[" ".join(segment.text[mark.start:mark.end].split())] += 1
+
+
+def _published(attrs: dict) -> str:
+    """The file name of a published image (translate.source.media puts it in
+    output/<slug>/media/; an edition's Markdown names it ../media/<name>), else ""."""
+    if attrs.get("media"):
+        return str(attrs["media"])
+    src = str(attrs.get("src") or "")
+    return src.rsplit("/", 1)[-1] if src.startswith(PAGE_PREFIX) else ""

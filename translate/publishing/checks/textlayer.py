@@ -14,6 +14,7 @@ extractor cannot do better, and why.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from translate.publishing.checks.subject import Finding, Subject
@@ -22,13 +23,20 @@ NAME = "text-layer"
 ZWNJ = "\u200c"
 EXTRACTORS = ("pdftotext", "pypdf")
 
-# Least share per extractor and script. pypdf reverses runs of Persian
-# digits (it takes U+06F0-U+06F9 for right-to-left letters): a number in
-# Dari or Pashto comes out as "۶۲۰۲" for "۲۰۲۶" (docs/rendering.md).
+# Least share per extractor and script.
 THRESHOLDS = {
     "pdftotext": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.99},
-    "pypdf": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.97},
+    "pypdf": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.99},
 }
+
+# pypdf (7.x) takes Arabic-Indic and Persian digits for right-to-left letters
+# and reverses each number it reads ("۲۰۲۶" comes out "۶۲۰۲", "۴٫۸" "۸٫۴"),
+# though the PDF draws them left to right and pdftotext reads them in order:
+# a limit of that extractor (docs/rendering.md), undone before comparing so
+# that the check measures the PDF. Everything else pypdf reads is compared as is.
+_REVERSED_NUMBER = re.compile("[\u0660-\u0669\u06f0-\u06f9](?:[\u0660-\u0669\u06f0-\u06f9\u066b\u066c]*"
+                              "[\u0660-\u0669\u06f0-\u06f9])?")
+KNOWN_LIMITS = {"pypdf": lambda text: _REVERSED_NUMBER.sub(lambda m: m.group(0)[::-1], text)}
 
 
 def units(text: str) -> str:
@@ -64,7 +72,8 @@ def check(subject: Subject) -> list[Finding]:
         if pages is None:
             continue   # pdftotext not installed: doctor warns of it
         threshold = THRESHOLDS[extractor].get(subject.lang.script or "LATIN", 0.99)
-        got, miss = share(expected, "\n".join(pages))
+        read = "\n".join(pages)
+        got, miss = share(expected, KNOWN_LIMITS.get(extractor, str)(read))
         if got >= threshold:
             continue
         out.append(Finding(NAME, f"{subject.name('pdf')} page {_page_of(want, miss, pages)}",
