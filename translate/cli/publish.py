@@ -171,7 +171,7 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
         if o.problem:
             status, colour = ("failed ", "red") if o.refused else ("missing", "yellow")
             click.secho(f"  {o.key:<{width}}  {status}   {display(o.problem, 4000)}", fg=colour)
-            for note in o.notes[:5] if o.refused else ():
+            for note in o.failures[:5]:
                 click.echo(f"  {'':<{width}}            also: {display(note, 4000)}")
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")

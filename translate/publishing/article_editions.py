@@ -44,6 +44,7 @@ class EditionOutcome:
     problem: str = ""       # why the edition is missing
     fix: str = ""           # the command that fixes it
     refused: bool = False   # made, but a check failed: not published (the previous version stays)
+    failures: list[str] = field(default_factory=list)   # the other failed checks of a refused edition
     notes: list[str] = field(default_factory=list)
 
 
@@ -217,7 +218,7 @@ def finish_outcomes(outcomes: dict, editions, article=None) -> None:
         previous = article.previous.get(edition.lang.key)
         kept = f"; the edition of {previous['published'][:10]} stays" if previous else ""
         outcome.problem = f"not published: {failed[0]}{kept}"
-        outcome.notes += [str(f) for f in failed[1:]]
+        outcome.failures = [str(f) for f in failed[1:]]
         names = sorted({f.check for f in failed})
         outcome.fix = ("fix what the check names and publish again, or publish it anyway with "
                        + " ".join(f"--accept {name}" for name in names))

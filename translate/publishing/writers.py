@@ -52,7 +52,19 @@ class Page:
         """The page as the PDF typesets it: images addressed to the copies the
         PDF renderer serves from memory, never read from disk or the network,
         and the address of every external link printed after it."""
-        return self._render(PDF_PREFIX if self.media else None, printed=True)
+        return pdf_letters(self._render(PDF_PREFIX if self.media else None, printed=True))
+
+
+# Dari's ezafe "هٔ" (heh and a combining hamza above) is drawn with the hamza
+# raised (text rise): pdftotext then reads the hamza as a line of its own and
+# moves the words around it out of order. The PDF sets the letter
+# HEH WITH YEH ABOVE (ۀ), the spelling Afghan print also uses, which Amiri draws
+# whole; the text-layer check reads the two as one (checks/textlayer.py).
+EZAFE = ("\u0647\u0654", "\u06c0")
+
+
+def pdf_letters(html: str) -> str:
+    return html.replace(*EZAFE)
 
 
 def _markdown(page: Page) -> bytes:

@@ -18,6 +18,7 @@ import re
 import unicodedata
 
 from translate.publishing.checks.subject import Finding, Subject
+from translate.publishing.writers import EZAFE
 
 NAME = "text-layer"
 ZWNJ = "\u200c"
@@ -40,8 +41,9 @@ KNOWN_LIMITS = {"pypdf": lambda text: _REVERSED_NUMBER.sub(lambda m: m.group(0)[
 
 
 def units(text: str) -> str:
-    """What the text layer must give back: letters, marks, digits, punctuation and ZWNJ, in order."""
-    text = unicodedata.normalize("NFC", text)
+    """What the text layer must give back: letters, marks, digits, punctuation and ZWNJ, in order.
+    The ezafe "هٔ" counts as the "ۀ" the PDF sets for it (translate.publishing.writers.EZAFE)."""
+    text = unicodedata.normalize("NFC", text).replace(*EZAFE)
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LMNP" or ch == ZWNJ)
 
 

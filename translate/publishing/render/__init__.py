@@ -8,6 +8,7 @@
 
 Support modules: l10n (Babel dates, numbers, sizes in the edition's digits;
 the gettext catalogues), fonts (the packaged faces of each edition), bidi
-(runs that need their own element in mixed-direction text). Nothing heavy is
+(runs that need their own element in mixed-direction text), page (the A4
+page's margins, shared with the layout check). Nothing heavy is
 imported here: pdf imports WeasyPrint.
 """

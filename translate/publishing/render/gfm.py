@@ -48,17 +48,19 @@ def atomize_images(segment: Segment) -> Segment:
 
 
 # Where a printed address may break: after "/" (not inside "//"), before
-# ". ? # & = _" (Pango breaks after "/" and "-" by itself, never at "."), as the
-# Chicago Manual of Style breaks URLs: a line never ends in a dot that reads
-# as a full stop.
-_URL_BREAK = re.compile(r"(?<=[^/]/)(?=[^/])|(?<=[^/.])(?=[.?#&=_])")
+# ". - ? # & = _", as the Chicago Manual of Style breaks URLs: a line never
+# ends in a dot that reads as a full stop, nor in a hyphen that pdftotext
+# would take for a hyphenated word and drop from the text layer. Pango
+# breaks after "/" and "-" by itself, so each piece between the places is
+# kept whole (print.css: .url-piece { white-space: nowrap }).
+_URL_BREAK = re.compile(r"(?<=[^/]/)(?=[^/])|(?<=[^/.])(?=[.?#&=_-])")
 
 
 def breakable_url(url: str) -> Markup:
-    """``url`` escaped, with a <wbr> at each place a line may break in it
-    (the PDF's printed addresses): no character is added to the text."""
-    parts = _URL_BREAK.split(url)
-    return Markup("<wbr>").join(escape(part) for part in parts)
+    """``url`` escaped for the PDF's page: its pieces, each unbreakable, with a
+    <wbr> at each place a line may break (no character is added to the text)."""
+    parts = [part for part in _URL_BREAK.split(url) if part]
+    return Markup("<wbr>").join(Markup('<span class="url-piece">{}</span>').format(part) for part in parts)
 
 
 def printed_address(href: str) -> Markup:
