@@ -208,7 +208,7 @@ def test_footnotes_have_packaged_glyphs_locale_digits_and_an_inline_mirrored_bac
         refs = re.findall(r'<sup class="footnote-ref"><a href="#fn-\d" id="fnref-\d-0">(.*?)</a></sup>', html)
         assert refs == (["۱", "۲"] if key in ("prs", "ps") else ["1", "2"]), (key, refs)
         arrow = "\u2192" if ALL[key].direction == "rtl" else "\u2190"
-        backs = re.findall(r'<li id="fn-\d"><p>[^\n]*? <a class="footnote-back" href="#fnref-\d-0" '
+        backs = re.findall(r'<li id="fn-\d">\s*<p>[^\n]*? <a class="footnote-back" href="#fnref-\d-0" '
                            rf'role="doc-backlink">{arrow}</a></p>', html)
         assert len(backs) == 2, key   # inside the note's paragraph: on its last line, not a line of its own
 
@@ -216,10 +216,10 @@ def test_footnotes_have_packaged_glyphs_locale_digits_and_an_inline_mirrored_bac
 def test_each_address_is_printed_once_and_long_ones_break_where_readers_expect(published):
     folder = published["folder"]
     for key in KEYS:
-        text = "".join(pdftotext(file(folder, key, "pdf")).split())
+        text = re.sub(r"[\s\u202a-\u202e]", "", pdftotext(file(folder, key, "pdf")))
         assert text.count("https://example.org/rail") == 1, key              # the autolink: its text is its address
-        assert text.count("(https://example.org/h)") == 1, key               # a link: its address, once
-        assert text.count("(https://news.example.org/statement)") == 1, key
+        assert text.count("https://example.org/h") == 1, key                 # a link: its address, once
+        assert text.count("https://news.example.org/statement") == 1, key
         # the 120-character address in a table cell: whole in the text layer (a line
         # ends after "/" or before "." or "-", never in a hyphen pdftotext would drop)
         assert text.count(LONG_URL) == 1, key
@@ -278,7 +278,10 @@ def digest(path: Path) -> str:
 
 def refused_then_accepted(root: Path, check: str, key: str, expect: str, to="ru", accept=()):
     """Publish a broken page: refused (exit 1, named, the previous files kept);
-    then with --accept (published, recorded); then doctor names the same finding."""
+    then with --accept (published, recorded); then doctor names the same finding.
+    The article gets a new sentence first: the pages are made again."""
+    article = root / "source" / "checks.md"
+    article.write_text(article.read_text().replace("at all.", "at all. The talks go on."), encoding="utf-8")
     before = {ext: digest(file(root / "out" / "checks", key, ext)) for ext in ("md", "html", "pdf")}
     result = publish(root, to=to)
     assert result.exit_code == 1, result.output
@@ -301,7 +304,7 @@ def refused_then_accepted(root: Path, check: str, key: str, expect: str, to="ru"
 def test_a_character_no_font_has_fails_the_glyphs_check(small):
     assert publish(small).exit_code == 0
     article = small / "source" / "checks.md"
-    article.write_text(article.read_text().replace("at all.", "at all ✈."), encoding="utf-8")
+    article.write_text(article.read_text().replace("for nothing", "for nothing ✈"), encoding="utf-8")
     # the font with a missing glyph gets a "Custom" encoding pypdf misreads: the text layer fails too
     refused_then_accepted(small, "glyphs", "en", "U+2708 AIRPLANE", accept=("text-layer",))
 
