@@ -91,14 +91,10 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
     sentences of every article decoded together), then their pages rendered
     by --jobs processes; one failing article does not stop the others.
 
-    Before anything is written, every edition and format is checked
-    (translate doctor runs the same checks): the source's structure (blocks,
-    links, images, footnotes, table cells, code), glyphs (every character
-    drawn by a packaged font), the PDF's text layer (pdftotext and pypdf read
-    the text back in order) and its layout (nothing runs past the text area,
-    no near-empty page). An edition that fails one is not published, its
-    previous version stays, and the run exits with status 1; --accept CHECK
-    publishes it anyway and records that in the manifest.
+    Every edition and format is checked before it is written (structure,
+    glyphs, PDF text layer, layout: the checks translate doctor runs); one
+    that fails is not published, its previous version stays and the run exits
+    with status 1; --accept CHECK publishes it anyway, noted in the manifest.
 
     \b
     Examples:

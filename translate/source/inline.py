@@ -65,8 +65,10 @@ def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[L
         if span is not None:   # an alignment past the text's end (a stage shortened it) is cut to it
             span = (min(span[0], len(target)), min(span[1], len(target)))
         if span is None or span[0] >= span[1] and target.strip():
-            span = _word_at(target, _project_point(mark.start, translation.alignment, len(segment.text),
-                                                   len(target)))
+            word = _word_at(target, _fallback_point(mark.start, translation.alignment, len(segment.text),
+                                                    len(target)))
+            # code goes in before that word (its text is the source's), anything else on it
+            span = (word[0], word[0]) if mark.kind == "code" else word
         if mark.kind == "code":
             code_text[len(marks)] = segment.text[mark.start:mark.end]
         marks.append(Mark(mark.kind, span[0], span[1], mark.attrs))
@@ -77,6 +79,14 @@ def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[L
     for index in sorted(code_text, key=lambda i: -marks[i].start):
         text, marks = _splice(text, marks, index, code_text[index])
     return Segment(text, tuple(marks), segment.space_after), lost
+
+
+def _fallback_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt_len: int) -> int:
+    """Where ``pos`` falls in the translation: through the alignment, or in
+    proportion to the lengths when there is none."""
+    if alignment:
+        return _project_point(pos, alignment, src_len, tgt_len)
+    return round(pos * tgt_len / src_len) if src_len else 0
 
 
 def _word_at(text: str, pos: int) -> tuple[int, int]:
@@ -112,14 +122,16 @@ def _project_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt
 
 
 def _splice(text: str, marks: list[Mark], index: int, original: str) -> tuple[str, list[Mark]]:
-    """Replace the text under marks[index] by ``original``, shifting the other marks."""
+    """Replace the text under marks[index] by ``original``, shifting the other
+    marks; a zero-width mark (code placed before a word) gets a space after it."""
     code = marks[index]
-    delta = len(original) - (code.end - code.start)
-    new_text = text[: code.start] + original + text[code.end:]
+    gap = " " if code.start == code.end and code.start < len(text) and not text[code.start].isspace() else ""
+    delta = len(original) + len(gap) - (code.end - code.start)
+    new_text = text[: code.start] + original + gap + text[code.end:]
     shifted = []
     for i, m in enumerate(marks):
         if i == index:
-            shifted.append(Mark(m.kind, m.start, m.end + delta, m.attrs))
+            shifted.append(Mark(m.kind, m.start, m.start + len(original), m.attrs))
             continue
         s = m.start + delta if m.start >= code.end else m.start
         e = m.end + delta if m.end >= code.end else m.end

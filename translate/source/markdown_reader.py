@@ -559,16 +559,9 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0, on_link=
         elif t == "footnote_anchor":
             continue  # the back link of a footnote: the page writes its own
         elif t.endswith("_open") and t[:-5] in _PAIRED:
-            attrs = {"markup": tok.markup}
-            kind = t[:-5]
-            if t == "link_open":
-                attrs["href"] = tok.attrGet("href") or ""
-                if tok.attrGet("title"):
-                    attrs["title"] = tok.attrGet("title")
-                if untrusted.safe_link(attrs["href"]) is None:
-                    kind = "dropped"   # the text stays, the link goes
-                    if on_link is not None and hidden is None:
-                        on_link(breaks, attrs["href"])
+            kind, attrs = _opened(tok)
+            if kind == "dropped" and on_link is not None and hidden is None:
+                on_link(breaks, attrs["href"])
             open_.append((kind, pos, attrs))
         elif t.endswith("_close") and t[:-6] in _PAIRED:
             kind, start, attrs = open_.pop()
@@ -578,6 +571,20 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0, on_link=
             put(tok.content)
     marks.sort(key=lambda m: (m.start, -m.end))
     return "".join(text), marks
+
+
+def _opened(tok: Token) -> tuple[str, dict]:
+    """The kind and attributes of the mark an opening token starts; "dropped"
+    for a link whose target is refused (translate.util.untrusted.safe_link): its
+    text stays, the link goes."""
+    kind, attrs = tok.type[:-5], {"markup": tok.markup}
+    if kind == "link":
+        attrs["href"] = tok.attrGet("href") or ""
+        if tok.attrGet("title"):
+            attrs["title"] = tok.attrGet("title")
+        if untrusted.safe_link(attrs["href"]) is None:
+            kind = "dropped"
+    return kind, attrs
 
 
 def _plain(children: list[Token]) -> str:

@@ -14,6 +14,8 @@ code, on the same bytes.
                 logical order, above a threshold per script and extractor
     layout      nothing wider than the page's text area; no page that holds only the
                 running header, footer and colophon
+    layout      nothing wider than the page's text area; no page that holds only the
+                running header, footer and colophon
 
 ``CHECKS`` is the table, sacrebleu-style: a check is a module and a row. Each
 takes a Subject and returns its Findings; ``run`` runs them all.
@@ -24,11 +26,13 @@ from __future__ import annotations
 from translate.publishing.checks import glyphs, layout, structure, textlayer
 from translate.publishing.checks.subject import Finding, Subject
 
+# In the order findings are reported: a cause before what follows from it
+# (text that runs off the page is also missing from the text layer).
 CHECKS = {
     "structure": structure.check,
     "glyphs": glyphs.check,
-    "text-layer": textlayer.check,
     "layout": layout.check,
+    "text-layer": textlayer.check,
 }
 
 __all__ = ["CHECKS", "Finding", "Subject", "run"]
