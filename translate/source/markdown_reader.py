@@ -478,19 +478,14 @@ _PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "link"}
 
 
 def inline_marks(children: list[Token], *, on_html=None, line: int = 0, on_link=None) -> tuple[str, list[Mark]]:
-    """Plain text and marks from markdown-it inline tokens.
-
-    Soft line breaks become spaces (a wrapped paragraph reads as one line of
-    text); a hard break is a space with a zero-width "break" mark. Autolinks,
-    bare URLs and footnote references are zero-width marks: their text never
-    reaches a model. Raw HTML is left out, and so is the text inside
-    <script>, <style> and the like; ``on_html(lines_into_the_block, raw)`` is
-    told of each opening tag or comment. A link whose target is not
-    http(s), mailto or relative (translate.util.untrusted.safe_link) keeps its
-    text without the link, an autolink of that kind goes altogether;
-    ``on_link(lines_into_the_block, href)`` is told of each. ``line`` (the
-    block's first line in the file) goes to image marks, for errors about
-    their files."""
+    """Plain text and marks from markdown-it inline tokens. A soft line break
+    is a space, a hard one a space with a "break" mark. Autolinks, bare URLs
+    and footnote references are zero-width marks (never sent to a model).
+    Raw HTML and the text inside <script>, <style>... are left out,
+    ``on_html(lines_into_the_block, raw)`` told of each; a link whose target
+    translate.util.untrusted.safe_link refuses keeps its text (an autolink
+    goes), ``on_link(lines_into_the_block, href)`` told of each. ``line``
+    (the block's first line) goes to image marks, for errors about files."""
     text: list[str] = []
     pos = 0
     marks: list[Mark] = []

@@ -14,6 +14,7 @@ its structure tags and its text (translate.publishing.checks.pdfpages).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from translate.publishing.checks import inventory
@@ -86,7 +87,9 @@ def _pdf(subject: Subject, want: Inventory) -> list[Finding]:
     got.cells = want.cells if cells >= sum(want.cells) else [cells]
     if items < want_items:
         got.blocks.append(f"{items} list items (the source has {want_items})")
-    text = " ".join((pdf.text("pdftotext") or "\n".join(pdf.page_texts)).split())
+    # bidi controls pdftotext puts around a left-to-right run of a right-to-left page left out
+    text = " ".join(re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "",
+                           pdf.text("pdftotext") or "\n".join(pdf.page_texts)).split())
     got.code = Counter({code: count for code, count in want.code.items() if code in text})
     # images are Figure elements; a note is the named destination its reference goes to
     figures = tags.count("Figure")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 
 from translate.publishing.checks.subject import Finding, Subject
 from translate.publishing.writers import EZAFE
@@ -24,20 +25,24 @@ NAME = "text-layer"
 ZWNJ = "\u200c"
 EXTRACTORS = ("pdftotext", "pypdf")
 
-# Least share per extractor and script.
+# Least share per extractor and script. In Arabic script a Latin word or
+# Western digits glued to Arabic letters without a space ("ISIS-Kی") are
+# placed by each extractor's own reordering of the line, not always where
+# the text has them (about 1% of such text): 98% there, and on top of it,
+# exactly, every ZWNJ and every number in Persian digits (below).
 THRESHOLDS = {
-    "pdftotext": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.99},
-    "pypdf": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.99},
+    "pdftotext": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.98},
+    "pypdf": {"LATIN": 0.99, "CYRILLIC": 0.99, "ARABIC": 0.98},
 }
+_PERSIAN_NUMBER = re.compile("[\u0660-\u0669\u06f0-\u06f9](?:[\u0660-\u0669\u06f0-\u06f9\u066b\u066c]*"
+                             "[\u0660-\u0669\u06f0-\u06f9])?")
 
 # pypdf (7.x) takes Arabic-Indic and Persian digits for right-to-left letters
 # and reverses each number it reads ("۲۰۲۶" comes out "۶۲۰۲", "۴٫۸" "۸٫۴"),
 # though the PDF draws them left to right and pdftotext reads them in order:
 # a limit of that extractor (docs/rendering.md), undone before comparing so
 # that the check measures the PDF. Everything else pypdf reads is compared as is.
-_REVERSED_NUMBER = re.compile("[\u0660-\u0669\u06f0-\u06f9](?:[\u0660-\u0669\u06f0-\u06f9\u066b\u066c]*"
-                              "[\u0660-\u0669\u06f0-\u06f9])?")
-KNOWN_LIMITS = {"pypdf": lambda text: _REVERSED_NUMBER.sub(lambda m: m.group(0)[::-1], text)}
+KNOWN_LIMITS = {"pypdf": lambda text: _PERSIAN_NUMBER.sub(lambda m: m.group(0)[::-1], text)}
 
 
 def units(text: str) -> str:
@@ -74,13 +79,29 @@ def check(subject: Subject) -> list[Finding]:
         if pages is None:
             continue   # pdftotext not installed: doctor warns of it
         threshold = THRESHOLDS[extractor].get(subject.lang.script or "LATIN", 0.99)
-        read = "\n".join(pages)
-        got, miss = share(expected, KNOWN_LIMITS.get(extractor, str)(read))
-        if got >= threshold:
-            continue
-        out.append(Finding(NAME, f"{subject.name('pdf')} page {_page_of(want, miss, pages)}",
-                           f"{extractor} reads {got:.1%} of the text in order (at least {threshold:.0%}); "
-                           f"first difference at {_context(want, miss)!r}"))
+        read = KNOWN_LIMITS.get(extractor, str)("\n".join(pages))
+        got, miss = share(expected, read)
+        if got < threshold:
+            out.append(Finding(NAME, f"{subject.name('pdf')} page {_page_of(want, miss, pages)}",
+                               f"{extractor} reads {got:.1%} of the text in order (at least {threshold:.0%}); "
+                               f"first difference at {_context(want, miss)!r}"))
+        out += _exactly(subject, extractor, expected, read)
+    return out
+
+
+def _exactly(subject: Subject, extractor: str, expected: str, read: str) -> list[Finding]:
+    """Every ZWNJ and every number in Persian digits of the text, read back."""
+    out = []
+    if read.count(ZWNJ) < expected.count(ZWNJ):
+        word = next((w for w in expected.split() if ZWNJ in w and w not in read), "")
+        out.append(Finding(NAME, subject.name("pdf"), f"{extractor} reads {read.count(ZWNJ)} of the "
+                                                      f"{expected.count(ZWNJ)} zero-width non-joiners"
+                                                      + (f" ({word!r} reads without it)" if word else "")))
+    numbers = Counter(_PERSIAN_NUMBER.findall(read))
+    lost = [n for n, count in Counter(_PERSIAN_NUMBER.findall(expected)).items() if numbers[n] < count]
+    if lost:
+        out.append(Finding(NAME, subject.name("pdf"), f"{extractor} does not read the numbers "
+                                                      f"{', '.join(lost[:5])} as written"))
     return out
 
 
