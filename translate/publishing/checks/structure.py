@@ -14,7 +14,6 @@ its structure tags and its text (translate.publishing.checks.pdfpages).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from translate.publishing.checks import inventory
@@ -87,10 +86,11 @@ def _pdf(subject: Subject, want: Inventory) -> list[Finding]:
     got.cells = want.cells if cells >= sum(want.cells) else [cells]
     if items < want_items:
         got.blocks.append(f"{items} list items (the source has {want_items})")
-    # bidi controls pdftotext puts around a left-to-right run of a right-to-left page left out
-    text = " ".join(re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "",
-                           pdf.text("pdftotext") or "\n".join(pdf.page_texts)).split())
-    got.code = Counter({code: count for code, count in want.code.items() if code in text})
+    # A code span's letters and digits, in order: on a right-to-left page
+    # pdftotext moves a left-to-right line's trailing brackets and quotes to
+    # its other end (`"]route = ["Termez", "Kabul`), so punctuation is not compared.
+    text = _alnum(pdf.text("pdftotext") or "\n".join(pdf.page_texts))
+    got.code = Counter({code: count for code, count in want.code.items() if _alnum(code) in text})
     # images are Figure elements; a note is the named destination its reference goes to
     figures = tags.count("Figure")
     got.images = Counter(want.images) if figures >= sum(want.images.values()) else Counter()
@@ -98,6 +98,10 @@ def _pdf(subject: Subject, want: Inventory) -> list[Finding]:
     want_pdf = Inventory([kind for kind in want.pdf_blocks() if kind == "heading"], want.links, want.images, want.refs, want.notes,
                          want.backlinks, want.cells, want.code)
     return compare(want_pdf, got, lambda what, value: f"{name} page {pages.get((what, value), 1)}")
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def compare(want: Inventory, got: Inventory, place) -> list[Finding]:
