@@ -533,6 +533,47 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
 
 
 
+def worker_checks(work: Work, runs: str) -> dict:
+    """Item 8: the check stage's cost. A first publish (empty memory, all
+    formats, --jobs 1 so that the checks run in this process) and an unchanged
+    re-publish, in this process; the time spent in translate.publishing.checks.run
+    taken inside it."""
+    from translate.cli.main import cli
+    from translate.publishing import article_folder
+
+    rows = []
+    check = article_folder.check_page
+    spent = []
+
+    def timing(page, rendered):
+        start = time.perf_counter()
+        try:
+            return check(page, rendered)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    article_folder.check_page = timing
+    source = work.src / ARTICLE.name
+    for i in range(int(runs)):
+        cache, output = fresh(work.runs / "checks" / f"memory-{i}.sqlite3"), fresh(work.runs / "checks" / f"out-{i}")
+        row = {}
+        for name in ("first", "unchanged"):
+            spent.clear()
+            start = time.perf_counter()
+            try:
+                cli.main(["publish", str(source), "--to", ",".join(LANGS), "--models-dir", str(work.models),
+                          "--config", str(work.config), "--output", str(output), "--cache", str(cache),
+                          "--jobs", "1"], standalone_mode=False)
+            except SystemExit:
+                pass
+            row[f"{name}_s"] = time.perf_counter() - start
+            row[f"{name}_checks_s"] = sum(spent)
+            row[f"{name}_checked_pages"] = len(spent)
+        rows.append(row)
+    keys = rows[0].keys()
+    return {"runs": int(runs), **{key: median([r[key] for r in rows]) for key in keys}, "all": rows}
+
+
 def _article_parts(doc):
     """The pipeline's sentences, and the article's paragraphs as Argos gets them."""
     from translate.source import inline
@@ -842,6 +883,14 @@ def targets(r: dict) -> list[dict]:
             add(f"peak RSS, {c['articles']} articles in one publish", f"{c['max_rss_mb']:.0f} MB "
                 f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
                 c["max_rss_mb"] <= limit)
+    ck = r.get("checks")
+    if ck:
+        share = ck["first_checks_s"] / ck["first_s"]
+        add("check stage / first publish (5 editions x md, html, pdf; --jobs 1)",
+            f"{ck['first_checks_s']:.2f} s = {share:.1%} of {ck['first_s']:.2f} s", "<= 10%", share <= 0.10)
+        share = ck["unchanged_s"] / ck["first_s"]
+        add("unchanged re-publish / first publish, with the checks", f"{share:.2%} "
+            f"({ck['unchanged_checked_pages']} pages checked)", "< 5%", share < 0.05)
     b = r.get("batch")
     if b:
         before, after = b["publish"]["before"], b["publish"]["after"]
@@ -993,7 +1042,7 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch,checks",
                         help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
     parser.add_argument("--baseline", default="main",
                         help="git commit whose code item 7 runs one article at a time (default main)")
@@ -1021,6 +1070,8 @@ def main(argv=None) -> None:
             start = time.perf_counter()
             files = bigmodel.ensure_packages(work.packages, LANGS, log=log)
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
+        elif args.worker == "checks":
+            result = worker_checks(work, *args.worker_args)
         elif args.worker == "render-phase":
             result = worker_render_phase(work, *args.worker_args)
         elif args.worker == "model-rss":
@@ -1073,6 +1124,7 @@ def main(argv=None) -> None:
         ("republish", "republish", lambda: measure_republish(work, runs)),
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
+        ("checks", "checks", lambda: worker(work, "checks", str(runs))),
         ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (3 if args.quick else 20),
                                                  args.baseline, args.republish_articles or (2 if args.quick else 5))),
     ]
@@ -1080,6 +1132,7 @@ def main(argv=None) -> None:
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
               "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
               "model_rss": "6. memory of one model alone",
+              "checks": f"8. the check stage in a first and an unchanged publish, {runs} run(s)",
               "batch": f"7. batch publishing: one run vs one run per article ({args.baseline}), re-publish, "
                        "render --jobs 1/2",
               None: "warm-up publish (untimed): OS file and font caches"}

@@ -24,6 +24,7 @@ from translate.cli.options import (
 from translate.cli.sign import after_publish, publish_site
 from translate.errors import UserError
 from translate.project.languages import SOURCE
+from translate.publishing.checks import CHECKS
 from translate.publishing.render.l10n import format_size
 from translate.publishing.run import print_table, publish_many
 from translate.publishing.writers import FORMATS
@@ -72,11 +73,14 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
+@click.option("--accept", "accept", multiple=True, type=click.Choice(list(CHECKS)), metavar="CHECK",
+              help=f"Publish an edition even though this check fails ({', '.join(CHECKS)}); the manifest "
+                   "records what was accepted. Repeat for several.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render the pages (HTML, PDF) [default: the number of cores; 1 renders "
                    "in this process].")
 def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_size, sign_with_key, site_url,
-            jobs, **translation):
+            accept, jobs, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -86,6 +90,11 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
     translated language by language (each model loaded once per run, the
     sentences of every article decoded together), then their pages rendered
     by --jobs processes; one failing article does not stop the others.
+
+    Every edition and format is checked before it is written (structure,
+    glyphs, PDF text layer, layout: the checks translate doctor runs); one
+    that fails is not published, its previous version stays and the run exits
+    with status 1; --accept CHECK publishes it anyway, noted in the manifest.
 
     \b
     Examples:
@@ -120,7 +129,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
         after_publish(output_dir / job.slug, key)
 
     run = publish_many(sources, languages, formats, output_dir, setup, strict=strict, replace=replace,
-                             site_url=site_url, jobs=jobs or _default_jobs(), done=done)
+                       site_url=site_url, jobs=jobs or _default_jobs(), done=done, accept=accept)
     if len(run) > 1:
         try:
             print_table(run)
@@ -156,7 +165,10 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
         if o.problem:
-            click.secho(f"  {o.key:<{width}}  missing   {display(o.problem, 4000)}", fg="yellow")
+            status, colour = ("failed ", "red") if o.refused else ("missing", "yellow")
+            click.secho(f"  {o.key:<{width}}  {status}   {display(o.problem, 4000)}", fg=colour)
+            for note in o.failures[:5]:
+                click.echo(f"  {'':<{width}}            also: {display(note, 4000)}")
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:

@@ -10,5 +10,7 @@
     run_guard         one article's failure never stops or overwrites another
     writers           the md / html / pdf table
     render/           the writers themselves (HTML, PDF, Markdown), fonts, locale data
+    checks/           the check stage: every edition and format checked before it is written
+                      (structure, glyphs, text layer, layout); translate doctor runs it too
     site              the site over all articles: indexes and feeds
 """

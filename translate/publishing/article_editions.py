@@ -43,6 +43,8 @@ class EditionOutcome:
     model: str = ""
     problem: str = ""       # why the edition is missing
     fix: str = ""           # the command that fixes it
+    refused: bool = False   # made, but a check failed: not published (the previous version stays)
+    failures: list[str] = field(default_factory=list)   # the other failed checks of a refused edition
     notes: list[str] = field(default_factory=list)
 
 
@@ -68,14 +70,14 @@ def read_article(source: Path, strict: bool):
 
 
 def open_output(article_file, languages, formats, output_dir: Path, *, media=(), site_url: str | None = None,
-                published: datetime | None = None):
+                published: datetime | None = None, accept=()):
     """The article's output folder (translate.publishing.article_folder.Article); UserError
     when something stands where its folders or files go."""
 
     doc = article_file.doc
     article = article_folder.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=published or now(), work=article_work_dir(output_dir / doc.slug),
-                                 media=media, site_url=site_url)
+                                 media=media, site_url=site_url, accept=accept)
     article.source_sha256 = article_file.sha256
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
@@ -202,14 +204,30 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
         kept = "" if article.committing else "; the published files were left as they were"
         raise UserError(f"cannot write {failed}: {err.strerror}{kept}",
                         "check that the output folder is writable and the disk has room") from None
-    finish_outcomes(outcomes, editions)
+    finish_outcomes(outcomes, editions, article)
     return list(outcomes.values())
 
 
-def finish_outcomes(outcomes: dict, editions) -> None:
-    """Each written edition's files, and a note on those kept as they were."""
+def finish_outcomes(outcomes: dict, editions, article=None) -> None:
+    """Each written edition's files, and a note on those kept as they were;
+    why each edition a check refused was not published."""
+    for edition in (article.refused if article is not None else ()):
+        outcome = outcomes[edition.lang.key]
+        failed = [f for f in edition.findings if f.check not in article.accept]
+        outcome.refused = True
+        previous = article.previous.get(edition.lang.key)
+        kept = f"; the edition of {previous['published'][:10]} stays" if previous else ""
+        outcome.problem = f"not published: {failed[0]}{kept}"
+        outcome.failures = [str(f) for f in failed[1:]]
+        names = sorted({f.check for f in failed})
+        outcome.fix = ("fix what the check names and publish again, or publish it anyway with "
+                       + " ".join(f"--accept {name}" for name in names))
     for edition in editions:
+        if edition.refused:
+            continue
         outcomes[edition.lang.key].files = edition.files
+        for finding in edition.findings:   # accepted: published anyway
+            outcomes[edition.lang.key].notes.append(f"accepted (--accept {finding.check}): {finding}")
         if edition.reused:
             outcomes[edition.lang.key].notes.append(
                 f"unchanged since {edition.published:%Y-%m-%d %H:%M}: files kept, not rendered again")

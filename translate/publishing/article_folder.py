@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from translate import __version__
 from translate.project.languages import ALL, SOURCE, Language
+from translate.publishing import checks
 from translate.publishing.fingerprints import render_assets_digest
 from translate.publishing.render.html import render_index
 from translate.publishing.render.markdown import write_markdown
@@ -52,6 +53,8 @@ class Edition:
     reused: bool = False       # files of an earlier run were still current
     pre: str = ""              # fingerprint of what goes into translating it (see publish)
     carried: dict | None = None  # the previous run's manifest entry, when not even translated again
+    findings: list = field(default_factory=list)  # translate.publishing.checks.Finding: what its checks found
+    refused: bool = False      # a check failed and was not accepted: not published, the previous version stays
 
     @property
     def glossary_checked(self) -> bool:
@@ -87,8 +90,9 @@ class Article:
     over, which files are current) holds until this run has written."""
 
     def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], published: datetime,
-                 work: Path, media: tuple = (), site_url: str | None = None):
+                 work: Path, media: tuple = (), site_url: str | None = None, accept=()):
         self.doc = doc
+        self.accept = frozenset(accept)   # checks whose failure publishes anyway (--accept), noted in the manifest
         self.site_url = site_url
         self.media = tuple(media)  # translate.source.media.MediaFile: the article's images, for media/
         self.source = Path(source)
@@ -101,10 +105,12 @@ class Article:
         self.committing = False  # True once write() has begun renaming files into place
         self._known: dict[str, tuple[str, int]] = {}   # rel path -> (SHA-256, size) of its content after this run
         self._changed: set[str] = set()                # rel paths this run rewrites
-        # (language key, inputs fingerprint) -> {format: bytes}: pages a batch
-        # run rendered beforehand in worker processes (translate.publishing.run); used
-        # only where the fingerprint write() computes under the lock is the same.
-        self.rendered: dict[tuple[str, str], dict[str, bytes]] = {}
+        # (language key, inputs fingerprint) -> ({format: bytes}, findings): pages a
+        # batch run rendered and checked beforehand in worker processes
+        # (translate.publishing.run); used only where the fingerprint write()
+        # computes under the lock is the same.
+        self.rendered: dict[tuple[str, str], tuple[dict[str, bytes], list]] = {}
+        self.refused: list[Edition] = []   # editions a check kept from being published, this run
 
     @contextmanager
     def lock(self, on_wait=None):
@@ -148,10 +154,30 @@ class Article:
             content.commit()
 
     def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
-        """Render each edition whose inputs changed (or take the bytes rendered
-        beforehand from the very same inputs) and stage its files."""
-        for edition, page in self.pages_to_render(editions):
-            rendered = self.rendered.get((edition.lang.key, edition.inputs)) or render_page(page, self.formats)
+        """Render and check each edition whose inputs changed (or take the bytes
+        rendered and checked beforehand from the very same inputs) and stage
+        the files of those that pass (translate.publishing.checks). An edition
+        that fails a check not accepted is left out: its previous version, if
+        any, stays. When it had none, the other pages are rendered again
+        without a link to it."""
+        self.refused = []
+        while True:
+            done = [(edition, self.rendered.get((edition.lang.key, edition.inputs))
+                     or render_checked(page, self.formats)) for edition, page in self.pages_to_render(editions)]
+            refused = []
+            for edition, (_, findings) in done:
+                edition.findings = findings
+                edition.refused = any(f.check not in self.accept for f in findings)
+                if edition.refused:
+                    refused.append(edition)
+            self.refused += refused
+            unlinked = [e for e in refused if not self.file_for(e.lang, "html").exists()]
+            if not unlinked or "html" not in self.formats:
+                break
+            editions[:] = [e for e in editions if e not in unlinked]
+        for edition, (rendered, _) in done:
+            if edition.refused:
+                continue
             edition.files = []
             for name in self.formats:
                 path = self.file_for(edition.lang, WRITERS[name].extension)
@@ -262,13 +288,15 @@ class Article:
                     original_href=None if lang.key == SOURCE.key else self._href(SOURCE.key),
                     model=edition.record.model if edition.record else None,
                     glossary_checked=edition.glossary_checked, media=self.media,
-                    reviewed=reviewed_count(edition.record), site_url=self.site_url)
+                    reviewed=reviewed_count(edition.record), site_url=self.site_url, source=self.doc)
 
     def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
         """Stage index.html, manifest.json and SHA256SUMS; returns the
         SHA256SUMS text that lists only the files this run does not change."""
         entries = dict(self.previous)
         for edition in editions:
+            if edition.refused:
+                continue   # not published: the previous run's entry, if any, stays
             if edition.carried is not None:
                 entries[edition.lang.key] = dict(edition.carried)
                 for rel in edition.carried["files"]:
@@ -287,6 +315,9 @@ class Article:
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
                 "pre": edition.pre,
                 "links": self._linked,
+                # the check stage passed every check but those published anyway (--accept)
+                "checks": {"passed": sorted(set(checks.CHECKS) - {f.check for f in edition.findings}),
+                           "accepted": [str(f) for f in edition.findings]},
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
@@ -369,6 +400,23 @@ def render_page(page: Page, formats: list[str]) -> dict[str, bytes]:
         data = WRITERS[name].write(page)
         out[name] = data.encode("utf-8") if isinstance(data, str) else data
     return out
+
+
+def render_checked(page: Page, formats: list[str]) -> tuple[dict[str, bytes], list]:
+    """The bytes of each of ``formats`` for one page and what the check stage
+    finds in them (what a render worker does)."""
+    rendered = render_page(page, formats)
+    return rendered, check_page(page, rendered)
+
+
+def check_page(page: Page, rendered: dict[str, bytes]) -> list:
+    """translate.publishing.checks on a page's files. A PDF is checked against
+    the HTML page it typesets even when no HTML file is written."""
+    files = {name: (f"{page.doc.slug}.{page.lang.key}.{WRITERS[name].extension}", data)
+             for name, data in rendered.items()}
+    if "pdf" in files and "html" not in files:
+        files["html"] = (f"{page.doc.slug}.{page.lang.key}.html", page.html.encode("utf-8"))
+    return checks.run(checks.Subject(page.lang, page.source, files))
 
 
 def previous_editions(folder: Path) -> dict:

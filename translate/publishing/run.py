@@ -10,7 +10,8 @@ run of one: there is no other path.
             every article, decoded in token-sorted batches (memory hits never
             reach the model);
             then each article's stages and checks (translate.translation.edition)
-      ─▶ 3. the pages step 4 will render, rendered by --jobs processes (to bytes)
+      ─▶ 3. the pages step 4 will render, rendered and checked by --jobs processes
+            (to bytes and the check stage's findings: translate.publishing.checks)
       ─▶ 4. per article, under its lock: every decision made again and the
             folder written (translate.publishing.article_editions.write_article), taking
             what 2 and 3 prepared only where it still applies
@@ -47,7 +48,7 @@ import click
 
 from translate.errors import UserError
 from translate.publishing import article_editions, article_folder, run_guard, unchanged
-from translate.publishing.article_folder import render_page
+from translate.publishing.article_folder import render_checked
 from translate.publishing.render import webfont_prebuild, webfonts
 from translate.publishing.writers import WRITERS
 from translate.source import inline
@@ -87,10 +88,13 @@ class Job:
 
 
 def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict: bool = False,
-                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None) -> list[Job]:
+                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None,
+                 accept=()) -> list[Job]:
     """Publish every article of ``sources``; one Job per source, in order.
     ``done(job)`` is called as each article is finished (published, found
-    unchanged or failed), in the order of ``sources``."""
+    unchanged or failed), in the order of ``sources``. An edition that fails
+    a check of translate.publishing.checks is not published unless that check
+    is in ``accept``."""
 
     run = [Job(Path(source), Path(source).stem) for source in sources]
     plans = article_editions.plan_languages(languages, setup)
@@ -108,7 +112,8 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
             job.slug = job.article_file.doc.slug
             slugs.claim(job.slug, job.source)
             job.article = article_editions.open_output(job.article_file, languages, formats, output_dir,
-                                                  media=job.media, site_url=site_url, published=published)
+                                                  media=job.media, site_url=site_url, published=published,
+                                                  accept=accept)
             _to_translate(job, languages, plans, setup, replace)
 
     todo = [job for job in run if not (job.error or job.unchanged)]
@@ -401,9 +406,10 @@ def _output_closed_to_children():
 
 
 def _render(pages, formats, jobs: int, progress) -> None:
-    """Render ``pages`` into each article's ``rendered`` bytes, ``jobs`` at a
-    time. A page that fails here is left out: step 4 renders it again under
-    the lock and reports the error for that article alone."""
+    """Render and check ``pages`` into each article's ``rendered`` bytes and
+    findings (translate.publishing.checks), ``jobs`` at a time. A page that
+    fails here is left out: step 4 renders it again under the lock and reports
+    the error for that article alone."""
 
     def keep(job, edition, rendered):
         job.article.rendered[(edition.lang.key, edition.inputs)] = rendered
@@ -412,7 +418,7 @@ def _render(pages, formats, jobs: int, progress) -> None:
     if jobs <= 1 or len(pages) <= 1 or not any(WRITERS[name].rendered for name in formats):
         for job, edition, page in pages:
             try:
-                keep(job, edition, render_page(page, formats))
+                keep(job, edition, render_checked(page, formats))
             except Exception as err:  # noqa: BLE001 - reported by step 4, with the article's name
                 if interrupt_behind(err) is not None:
                     raise
@@ -428,7 +434,7 @@ def _render(pages, formats, jobs: int, progress) -> None:
     with _output_closed_to_children():
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context,
                                    initializer=_start_worker)
-        futures = {pool.submit(render_page, page, formats): (job, edition) for job, edition, page in pages}
+        futures = {pool.submit(render_checked, page, formats): (job, edition) for job, edition, page in pages}
     try:
         for future in as_completed(futures):
             job, edition = futures[future]

@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from translate.errors import UserError
-from translate.source.document import Block, Document, Mark, Segment, SourceWarning
+from translate.source.document import Block, Document, Mark, Segment, SourceWarning, with_tooltips
 from translate.util import heavy, untrusted
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
@@ -63,6 +63,11 @@ def parser() -> MarkdownIt:
     bare URLs (linkify-it-py) and footnotes (mdit-py-plugins)."""
 
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+    # Every link is parsed as a link, so that one to javascript:, data:,
+    # vbscript: or file: is dropped to its text with a warning
+    # (inline_marks), not published as literal Markdown with its URL sent to
+    # the model. Images are checked by translate.source.media.
+    md.validateLink = lambda url: True
     return md.use(footnote_plugin)
 
 
@@ -209,7 +214,7 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
     elif slug:
         slug = check_slug(slug, "the file name")
     summary = str(meta.get("summary") or "").strip()
-    return Document(
+    return with_tooltips(Document(
         title=Segment(title_text),
         blocks=_ranked(_without_repeated_title(blocks, title_text)),
         lang=str(meta.get("lang") or "en"),
@@ -217,7 +222,7 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
         meta=meta,
         summary=Segment(summary) if summary else None,
         warnings=tuple(sorted(warnings + reader.warnings, key=lambda w: w.line)),
-    )
+    ))
 
 
 def _removed(codes: list[str] = ()) -> str:
@@ -344,6 +349,11 @@ class _BlockReader:
             line, f"{_html_construct(raw)} left out: raw HTML is not published in any edition; "
                   "write it in Markdown or remove it"))
 
+    def warn_link(self, line: int, href: str) -> None:
+        self.warnings.append(SourceWarning(
+            line, f"link to {untrusted.display(href, 60)!r} left out, its text kept: only http(s), mailto "
+                  "and relative links are published; write the address in full or remove the link"))
+
     def line_of(self, tok: Token) -> int:
         return (tok.map[0] if tok.map else 0) + 1 + self.line_offset
 
@@ -409,7 +419,7 @@ class _BlockReader:
     def inline(self, inline: Token) -> tuple[str, list[Mark]]:
         first = self.line_of(inline)
         return inline_marks(inline.children or [], on_html=lambda n, raw: self.warn_html(first + n, raw),
-                            line=first)
+                            line=first, on_link=lambda n, href: self.warn_link(first + n, href))
 
     def table(self, tokens: list[Token], i: int) -> tuple[Block, int]:
         """A GFM table from tokens[i] (table_open): rows of cells, one segment per cell."""
@@ -467,16 +477,15 @@ def _is_tight(items: list[Block]) -> bool:
 _PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "link"}
 
 
-def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple[str, list[Mark]]:
-    """Plain text and marks from markdown-it inline tokens.
-
-    Soft line breaks become spaces (a wrapped paragraph reads as one line of
-    text); a hard break is a space with a zero-width "break" mark. Autolinks,
-    bare URLs and footnote references are zero-width marks: their text never
-    reaches a model. Raw HTML is left out, and so is the text inside
-    <script>, <style> and the like; ``on_html(lines_into_the_block, raw)`` is
-    told of each opening tag or comment. ``line`` (the block's first line in
-    the file) goes to image marks, for errors about their files."""
+def inline_marks(children: list[Token], *, on_html=None, line: int = 0, on_link=None) -> tuple[str, list[Mark]]:
+    """Plain text and marks from markdown-it inline tokens. A soft line break
+    is a space, a hard one a space with a "break" mark. Autolinks, bare URLs
+    and footnote references are zero-width marks (never sent to a model).
+    Raw HTML and the text inside <script>, <style>... are left out,
+    ``on_html(lines_into_the_block, raw)`` told of each; a link whose target
+    translate.util.untrusted.safe_link refuses keeps its text (an autolink
+    goes), ``on_link(lines_into_the_block, href)`` told of each. ``line``
+    (the block's first line) goes to image marks, for errors about files."""
     text: list[str] = []
     pos = 0
     marks: list[Mark] = []
@@ -531,7 +540,10 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
         elif t == "link_open" and tok.markup in ("autolink", "linkify"):
             url = {"href": tok.attrGet("href") or "", "text": "", "markup": tok.markup}
         elif t == "link_close" and url is not None:
-            if hidden is None:
+            if untrusted.safe_link(url["href"]) is None:
+                if on_link is not None and hidden is None:
+                    on_link(breaks, url["href"])
+            elif hidden is None:
                 marks.append(Mark("url", pos, pos, url))
             url = None
         elif t == "footnote_ref":
@@ -542,20 +554,32 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
         elif t == "footnote_anchor":
             continue  # the back link of a footnote: the page writes its own
         elif t.endswith("_open") and t[:-5] in _PAIRED:
-            attrs = {"markup": tok.markup}
-            if t == "link_open":
-                attrs["href"] = tok.attrGet("href") or ""
-                if tok.attrGet("title"):
-                    attrs["title"] = tok.attrGet("title")
-            open_.append((t[:-5], pos, attrs))
+            kind, attrs = _opened(tok)
+            if kind == "dropped" and on_link is not None and hidden is None:
+                on_link(breaks, attrs["href"])
+            open_.append((kind, pos, attrs))
         elif t.endswith("_close") and t[:-6] in _PAIRED:
             kind, start, attrs = open_.pop()
-            if pos > start:
+            if pos > start and kind != "dropped":
                 marks.append(Mark(kind, start, pos, attrs))
         else:  # text_special is joined into text by markdown-it's text_join rule
             put(tok.content)
     marks.sort(key=lambda m: (m.start, -m.end))
     return "".join(text), marks
+
+
+def _opened(tok: Token) -> tuple[str, dict]:
+    """The kind and attributes of the mark an opening token starts; "dropped"
+    for a link whose target is refused (translate.util.untrusted.safe_link): its
+    text stays, the link goes."""
+    kind, attrs = tok.type[:-5], {"markup": tok.markup}
+    if kind == "link":
+        attrs["href"] = tok.attrGet("href") or ""
+        if tok.attrGet("title"):
+            attrs["title"] = tok.attrGet("title")
+        if untrusted.safe_link(attrs["href"]) is None:
+            kind = "dropped"
+    return kind, attrs
 
 
 def _plain(children: list[Token]) -> str:

@@ -127,3 +127,30 @@ def read_regular_file(path, limit: int) -> bytes:
     if len(data) > limit:
         raise TooLarge(path, None)
     return data
+
+
+# --- link targets ------------------------------------------------------------
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+# Browsers drop these from URLs before reading the scheme ("java\tscript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_link(href: str | None) -> str | None:
+    """``href`` (stripped) if it is an http(s), mailto or relative link; None
+    for anything a browser would run or read as another scheme (javascript:,
+    data:, vbscript:, file:, "java\\tscript:"...). The Markdown reader drops
+    such links to their text; the HTML writer checks again."""
+    if not href:
+        return None
+    cleaned = _URL_IGNORED.sub("", href)
+    if not cleaned:
+        return None
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", cleaned)
+    if match:
+        return href.strip() if match.group(1).lower() in SAFE_SCHEMES else None
+    # No scheme; refuse anything a browser might still read as one (a colon
+    # before the first / ? #).
+    head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
+    return None if ":" in head else href.strip()

@@ -19,10 +19,31 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|(&(?=#?[A-Za-z0-9]+;))|(!(?=\[))"
 _LINE_START = re.compile(r"^( {0,3})([#>+=-]|\d{1,9}(?=[.)]))", re.M)
 
 
+# Text a Markdown reader with bare-URL detection (ours: linkify-it, GitHub's)
+# would turn into a link ("2003.al" in a translation): its dots, colons and
+# at signs are escaped, so that the edition holds no link its source has not.
+_LINK_PUNCTUATION = {".": "\ue000", ":": "\ue001", "@": "\ue002"}
+
+
 def escape_text(text: str) -> str:
+    text = _unlinked(text)
     text = _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
     # "1." at a line start would begin a list: escape the delimiter, not the digit
     text = _LINE_START.sub(_escape_line_start, text)
+    for char, stand_in in _LINK_PUNCTUATION.items():
+        text = text.replace(stand_in, "\\" + char)
+    return text
+
+
+def _unlinked(text: str) -> str:
+    """``text`` with the punctuation of whatever reads as a bare URL replaced
+    by stand-ins that escape_text turns into backslash escapes."""
+    found = parser().linkify.match(text) if parser().linkify.test(text) else None
+    for match in reversed(found or []):
+        piece = text[match.index:match.last_index]
+        for char, stand_in in _LINK_PUNCTUATION.items():
+            piece = piece.replace(char, stand_in)
+        text = text[:match.index] + piece + text[match.last_index:]
     return text
 
 

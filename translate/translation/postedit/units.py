@@ -198,7 +198,8 @@ def target_notation(source: Segment, target: Segment) -> str:
     next_source = 0
     for mark in target.marks:
         while next_source < len(source.marks) and (
-                source.marks[next_source].kind != mark.kind or source.marks[next_source].attrs != mark.attrs):
+                source.marks[next_source].kind != mark.kind
+                or _identity(source.marks[next_source]) != _identity(mark)):
             next_source += 1
         if next_source >= len(source.marks):
             break
@@ -206,6 +207,11 @@ def target_notation(source: Segment, target: Segment) -> str:
         next_source += 1
     kept = Segment(target.text, target.marks[:len(numbers)], target.space_after)
     return to_notation(tokens_of(kept, numbers))
+
+
+def _identity(mark: Mark) -> dict:
+    """A mark's attributes without its title, which is translated (Document.tooltips)."""
+    return {key: value for key, value in mark.attrs.items() if key != "title"}
 
 
 @dataclass(frozen=True)
@@ -384,3 +390,5 @@ def _locate(doc: Document):
             yield from visit(block.children, (*path, block.kind))
 
     yield from visit(doc.blocks, ())
+    for segment in doc.tooltips:
+        yield segment, "link title (tooltip)", heading[0]
