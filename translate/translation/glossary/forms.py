@@ -45,7 +45,7 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...
     """The listed forms (in order, the target first) and the generated ones,
     without duplicates."""
     generated: dict[str, Candidate] = {}
-    for form in forms:
+    for form in (kk_lemmas(forms) if lang == "kk" else forms):
         for cand in GENERATORS.get(lang or "", _nothing)(form):
             key = term_key(cand.text)
             # власти is genitive, dative and locative: one candidate with all three readings.
@@ -241,20 +241,44 @@ _RU_GOVERNS = {
 
 
 # --- Kazakh --------------------------------------------------------------------
+#
+# An ending's vowel follows the stem's last vowel (back а о ұ ы я ё ю, front ә ө
+# ү і е э и: и is front in loanwords, терроризмнің, Путинге, таксидің); у does
+# not decide (тану → тануды, Мәскеу → Мәскеуді, Кабул → Кабулда). Its first consonant
+# follows the stem's last sound: a vowel, a sonorant (р й л, and у/и/ю, which
+# end in [w]/[j]: Мәскеудің, тануды), a nasal (м н ң: Ауғанстанның,
+# Ауғанстанмен), ж/з, or a voiceless consonant (б в г д are devoiced at the end
+# of loanwords). A soft or hard sign is not a sound (Кремльде). An abbreviation
+# with a vowel is read as a word (ДАИШ-тің, СІМ-нің, НАТО-ның); one without is
+# read letter by letter, by the name of its last letter (ТМД → "де": ТМД-нің).
+# tests/glossary_cases/kk.forms.tsv checks all of this against forms written
+# by apertium-kaz and the press.
 
-_BACK = set("аоұыяёюАОҰЫЯЁЮ")
-_FRONT = set("әөүіеэӘӨҮІЕЭ")
-_VOWELS = _BACK | _FRONT | set("иуИУ")
-_VOICELESS = set("пфкқтсшщхцчһ")
-_SONORANT_NASAL = set("мнң")
-_SONORANT = set("йрулw")
+_BACK = set("аоұыяёю")
+_FRONT = set("әөүіеэи")
+_VOWEL_SOUNDS = set("аоұыяёәөүіеэ")      # a stem ending in one of these ends in a vowel
+_GLIDES = set("уию")                     # end in [w]/[j]: endings as after й
+_VOICELESS = set("пфкқтсшщхцчһбвгд")
+_NASAL = set("мнң")
 _VOICED_FRIC = set("зж")
-# Final letters of abbreviations as they are pronounced: ДАИШ ends in ш, СІМ in
-# "эм", БҰҰ in a vowel.
+_SIGNS = set("ьъ")
+_LETTER_NAMES = {"б": "бе", "в": "ве", "г": "ге", "ғ": "ғы", "д": "де", "ж": "же", "з": "зе", "к": "ка",
+                 "қ": "қы", "л": "эл", "м": "эм", "н": "эн", "ң": "ың", "п": "пе", "р": "эр", "с": "эс",
+                 "т": "те", "ф": "эф", "х": "ха", "һ": "һа", "ц": "це", "ч": "че", "ш": "ша", "щ": "ща"}
+
+
+def _kk_spoken(word: str) -> str:
+    """How the end of ``word`` sounds, for choosing endings: an abbreviation
+    without a vowel by its last letter's name, anything else as written."""
+    last = word.rstrip("-").split("-")[-1].lower()
+    if _is_abbreviation(word.rstrip("-").split("-")[-1]) or len(last) == 1:
+        if not any(c in _VOWEL_SOUNDS or c in _GLIDES for c in last) and last[-1:] in _LETTER_NAMES:
+            return _LETTER_NAMES[last[-1]]
+    return last
 
 
 def _front(word: str) -> bool:
-    for c in reversed(word):
+    for c in reversed(_kk_spoken(word)):
         if c in _FRONT:
             return True
         if c in _BACK:
@@ -263,22 +287,37 @@ def _front(word: str) -> bool:
 
 
 def _last_sound(word: str) -> str:
-    return word.rstrip("-")[-1:].lower()
+    spoken = _kk_spoken(word).rstrip("".join(_SIGNS))
+    return spoken[-1:]
+
+
+def _sound_class(stem: str) -> str:
+    s = _last_sound(stem)
+    if s in _VOWEL_SOUNDS:
+        return "vowel"
+    if s in _NASAL:
+        return "nasal"
+    if s in _VOICED_FRIC:
+        return "voiced"
+    if s in _VOICELESS:
+        return "voiceless"
+    return "sonorant"          # р й л, у и ю
+
+
+# (genitive, accusative, dative, locative/ablative, ablative, instrumental) first consonants
+_KK_CONSONANTS = {
+    "vowel":     ("н", "н", "ғ", "д", "д", "м"),
+    "nasal":     ("н", "д", "ғ", "д", "н", "м"),
+    "sonorant":  ("д", "д", "ғ", "д", "д", "м"),
+    "voiced":    ("д", "д", "ғ", "д", "д", "б"),
+    "voiceless": ("т", "т", "қ", "т", "т", "п"),
+}
 
 
 def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
     """Case endings for a noun ending in ``stem``'s last sound."""
-    s = _last_sound(stem)
     v = lambda b, f: b if back else f  # noqa: E731 - one letter of harmony
-    vowel = s in {c.lower() for c in _VOWELS}
-    if vowel:
-        gen, acc, dat, loc, abl, ins = "н", "н", "ғ", "д", "д", ["мен"]
-    elif s in _SONORANT_NASAL:
-        gen, acc, dat, loc, abl, ins = "н", "д", "ғ", "д", "н", ["мен"]
-    elif s in _SONORANT or s in _VOICED_FRIC:
-        gen, acc, dat, loc, abl, ins = "д", "д", "ғ", "д", "д", ["бен"] if s in _VOICED_FRIC else ["мен"]
-    else:
-        gen, acc, dat, loc, abl, ins = "т", "т", "қ", "т", "т", ["пен"]
+    gen, acc, dat, loc, abl, ins = _KK_CONSONANTS[_sound_class(stem)]
     if not back:
         dat = {"ғ": "г", "қ": "к"}[dat]
     return {
@@ -287,7 +326,7 @@ def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
         "dat": [dat + v("а", "е")],
         "loc": [loc + v("а", "е")],
         "abl": [abl + v("ан", "ен")],
-        "ins": ins if back else [i.replace("ен", "ен") for i in ins],
+        "ins": [ins + "ен"],
         "attr": [loc + v("ағы", "егі")],
     }
 
@@ -300,12 +339,15 @@ def _kk_possessed_endings(back: bool) -> dict[str, list[str]]:
 
 
 def _kk_plural(stem: str, back: bool) -> str:
-    s = _last_sound(stem)
-    if s in {c.lower() for c in _VOWELS} or s in "рйу":
+    cls, s = _sound_class(stem), _last_sound(stem)
+    if cls == "vowel" or s in "рйуию":
         return "лар" if back else "лер"
-    if s in "лмнңзж":
+    if cls in ("nasal", "voiced") or s == "л":
         return "дар" if back else "дер"
     return "тар" if back else "тер"
+
+
+_KK_PLURAL = re.compile(r"(лар|лер|дар|дер|тар|тер)$")
 
 
 def _kk_inflections(form: str) -> list[Candidate]:
@@ -319,21 +361,22 @@ def _kk_inflections(form: str) -> list[Candidate]:
         for case, endings in _kk_case_endings(last, back).items():
             out += [Candidate(f"{form}-{e}", frozenset({case})) for e in endings]
         if len(last.split("-")[-1]) > 1:          # not after a single letter (ДАИШ-К)
-            poss = form + ("-ы" if back else "-і")
+            poss = form + ("-с" if _sound_class(last) == "vowel" else "-") + ("ы" if back else "і")
             out.append(Candidate(poss, frozenset({"nom", "poss"})))
             for case, endings in _kk_possessed_endings(back).items():
                 out += [Candidate(poss + e, frozenset({case, "poss"})) for e in endings]
         return out
-    possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWELS
+    possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWEL_SOUNDS
     table = _kk_possessed_endings(back) if possessed else _kk_case_endings(last, back)
+    plural = bool(_KK_PLURAL.search(last))
+    number = {"pl"} if plural else set()
     for case, endings in table.items():
-        out += [Candidate(form + e, frozenset({case})) for e in endings]
-    already_plural = re.search(r"(лар|лер|дар|дер|тар|тер)$", last) is not None
-    if not possessed and not already_plural:
-        plural = form + _kk_plural(last, back)
-        out.append(Candidate(plural, frozenset({"nom", "pl"})))
-        for case, endings in _kk_case_endings(plural, back).items():
-            out += [Candidate(plural + e, frozenset({case, "pl"})) for e in endings]
+        out += [Candidate(form + e, frozenset({case, *number})) for e in endings]
+    if not possessed and not plural:
+        plural_form = form + _kk_plural(last, back)
+        out.append(Candidate(plural_form, frozenset({"nom", "pl"})))
+        for case, endings in _kk_case_endings(plural_form, back).items():
+            out += [Candidate(plural_form + e, frozenset({case, "pl"})) for e in endings]
     return out
 
 
@@ -348,6 +391,47 @@ def _kk_suffixes() -> list[tuple[str, str]]:
             for case, endings in _kk_possessed_endings(back).items():
                 found |= {(e, case) for e in endings}
     return sorted(found, key=lambda p: -len(p[0]))
+
+
+@functools.lru_cache(maxsize=1024)
+def kk_lemmas(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """The forms of ``forms`` that are not an inflection of another one:
+    only lemmas take endings (Талибанның takes no -мен, so Талибанныңмен is
+    never accepted)."""
+    lemmas, inflected = [], set()
+    endings = {e for e, _ in _kk_suffixes()}
+    for form in sorted(forms, key=len):        # a lemma is shorter than its inflections
+        key = term_key(form)
+        if key in inflected or any(key.startswith(term_key(lemma)) and key[len(term_key(lemma)):].lstrip("-")
+                                   in endings for lemma in lemmas):
+            continue   # an inflection, or a misspelt one (glossary check names it)
+        lemmas.append(form)
+        inflected |= {term_key(c.text) for c in _kk_inflections(form)}
+    return tuple(f for f in forms if f in lemmas)
+
+
+def kk_misspelt(forms: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Listed forms that are an earlier form plus an ending the grammar does
+    not give it (Талибанбен for Талибанмен), each with the generated form of
+    the same case: a glossary check, so that a wrong form is never accepted."""
+    wrong = []
+    for form in forms:
+        for lemma in forms:
+            if form == lemma or not form.startswith(lemma) or lemma not in kk_lemmas(forms):
+                continue
+            ending = form[len(lemma):]
+            made = {c.text[len(lemma):]: c for c in _kk_inflections(lemma)}
+            if ending in made:
+                break
+            same = next((e for e, case in _kk_suffixes() if e == ending.lstrip("-")), None)
+            if same is not None:
+                case = dict(_kk_suffixes())[same]
+                right = next((lemma + e for e, c in made.items()
+                              if case in c.features and "pl" not in c.features and "poss" not in c.features), "")
+                if right:
+                    wrong.append((form, right))
+                break
+    return wrong
 
 
 def _kk_features(text: str, before: str) -> frozenset[str]:
@@ -365,10 +449,10 @@ def _kk_features(text: str, before: str) -> frozenset[str]:
             continue   # a bare -н is the accusative only after the possessive -ы/-і
         if word.endswith(ending) and len(word) > len(ending) + 2:
             feats = {case}
-            if re.search(r"(лар|лер|дар|дер|тар|тер)" + re.escape(ending) + "$", word):
+            if _KK_PLURAL.search(word[:-len(ending)]):
                 feats.add("pl")
             return frozenset(feats)
-    return frozenset({"nom"})
+    return frozenset({"nom", "pl"} if _KK_PLURAL.search(word) and len(word) > 5 else {"nom"})
 
 
 # --- Dari and Pashto -------------------------------------------------------------
