@@ -59,7 +59,9 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...
         elif index == 0 and lang in ("kk", "ps"):
             # The dictionary form: no ending to read (Pashto ښځې is a direct plural
             # although it ends like an oblique singular).
-            feats = frozenset({"nom"} if lang == "kk" else {"direct"})
+            feats = frozenset({"nom"} if lang == "kk" else _ps_target_readings(form, forms))
+        elif lang == "ru" and not _ru_inflections(form):
+            feats = _RU_ANY_CASE    # ИГИЛ, МИД, Вилаят Хорасан: indeclinable, they fit every case
         else:
             feats = features(form, lang)
         out.setdefault(term_key(form), Candidate(form, feats))
@@ -74,8 +76,10 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
     words), never an alternative the glossary merely accepts (талибы, СБ ООН,
     گروه تروریستی): those are kept where the engine wrote them, not introduced."""
     target = forms[0]
-    own = list(candidates(forms[:1], lang))
-    if lang in GENERATORS and lang != "prs":
+    mine = {term_key(c.text) for c in candidates(forms[:1], lang)}
+    # read with all the listed forms beside it (طالبان is direct because طالبانو is listed)
+    own = [c for c in candidates(forms, lang) if term_key(c.text) in mine and "split" not in c.features]
+    if lang in ("ru", "kk"):
         return own
     # Pashto ترهګري / ترهګرۍ fold to one key but are two cases: compare as written.
     keys = {" ".join(c.text.split()) for c in own}
@@ -94,8 +98,9 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
 
 def accepted(forms: tuple[str, ...], lang: str | None) -> tuple[str, ...]:
     """Forms that count as correct in a translation: the listed ones, and for
-    inflecting languages (ru, kk) their generated inflections."""
-    if lang not in ("ru", "kk"):
+    inflecting languages (ru, kk) their generated inflections, for Pashto the
+    form a second د gives a د-phrase («د مخدره توکو د قاچاق»)."""
+    if lang not in ("ru", "kk", "ps"):
         return forms
     return tuple(c.text for c in candidates(forms, lang))
 
@@ -117,10 +122,19 @@ def introduces(candidate: Candidate, wanted: frozenset[str]) -> bool:
 
 
 def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
-    """1 when the candidate can be read with the features the sentence wants."""
+    """2 when the candidate can be read with the features the sentence wants,
+    1 when only its case can (its number differs), 0 otherwise."""
     if introduces(candidate, wanted):
         return 0
-    return 1 if candidate.features & wanted or not candidate.features - _MARKED and not wanted else 0
+    core_c = candidate.features - _MARKED - {GOVERNED}
+    core_w = wanted - _MARKED - {GOVERNED}
+    marked = (wanted & _MARKED) <= candidate.features      # the plural or ezafe asked for is there
+    if not core_w or not core_c:
+        return 2 if marked else 0
+    if core_c & core_w:
+        return 2 if marked else 1
+    cases = {f.split("/")[0] for f in core_w if "/" in f}
+    return 1 if cases & {f.split("/")[0] for f in core_c if "/" in f} else 0
 
 
 def _nothing(form: str) -> list[Candidate]:
@@ -140,6 +154,7 @@ def _morph():
 
 
 _INFLECTING = {"NOUN", "ADJF", "PRTF"}
+_RU_ANY_CASE = frozenset(f"{case}/{number}" for case in RU_CASES for number in ("sing", "plur"))
 
 
 def _nominative_parse(word: str):
@@ -174,8 +189,20 @@ def _ru_inflections(form: str) -> list[Candidate]:
     if not head:
         return []
     out = []
-    number = head[-1][1].tag.number or "sing"
+    own = head[-1][1].tag.number or "sing"
     nouns = [p for _, p in head if p.tag.POS == "NOUN"]
+    # A common noun has both numbers (террористическая организация,
+    # террористических организаций); a name or a noun of one number only
+    # (Россия, права) keeps its own.
+    both = bool(nouns) and all(not words[i][:1].isupper() and not {"Sgtm", "Pltm"} & set(map(str, p.tag.grammemes))
+                               for i, p in head if p.tag.POS == "NOUN")
+    for number in ((own, "plur" if own == "sing" else "sing") if both else (own,)):
+        out += _ru_number(words, head, nouns, number)
+    return out
+
+
+def _ru_number(words: list[str], head: list, nouns: list, number: str) -> list[Candidate]:
+    out = []
     animate = "anim" if any(p.tag.animacy == "anim" for p in nouns) else "inan"
     gender = next((p.tag.gender for p in nouns if p.tag.gender), None)
     for case in RU_CASES:
@@ -189,7 +216,7 @@ def _ru_inflections(form: str) -> list[Candidate]:
                     wanted.add(gender)
                 if case == "accs":
                     wanted.add(animate)
-            inflected = parse.inflect(wanted) or parse.inflect({case})
+            inflected = parse.inflect(wanted) or parse.inflect({case, number})
             if inflected is None:
                 break
             new[i] = _keep_case(words[i], inflected.word)
@@ -457,7 +484,7 @@ def _kk_features(text: str, before: str) -> frozenset[str]:
 
 # --- Dari and Pashto -------------------------------------------------------------
 
-_PRS_PLURAL = ("های", "ها", "ان")
+_PRS_PLURAL = ("های", "ها")
 
 
 def _prs_inflections(form: str) -> list[Candidate]:
@@ -473,6 +500,7 @@ def _prs_inflections(form: str) -> list[Candidate]:
 def _prs_features(text: str, before: str) -> frozenset[str]:
     feats = set()
     words = [w.replace(ZWNJ, "") for w in text.split()]
+    # -ها/-های is a plural; -ان is not read as one (سازمان, افغانستان end in it)
     if any(w.endswith(_PRS_PLURAL) for w in words) or "های" in text.split() or "ها" in text.split():
         feats.add("plural")
     if text.endswith(ZWNJ + "ی") or text.endswith(("ای", "وی")):
@@ -480,20 +508,53 @@ def _prs_features(text: str, before: str) -> frozenset[str]:
     return frozenset(feats)
 
 
-_PS_OBLIQUE_BEFORE = {"د", "له", "په", "پر", "تر", "سره"}
+def ps_readings(text: str) -> set[str]:
+    """case/number readings of a Pashto word group as written (before
+    folding: ې, ۍ and ي are different endings): its last word's ending."""
+    words = text.split()
+    last = words[-1].strip(".,;:!?«»()،؛") if words else ""
+    if re.search(r"(ونو|انو|ګانو|و)$", last):
+        return {"oblique/pl"}
+    if re.search(r"(ونه|ګان)$", last):
+        return {"direct/pl"}                     # not -ان: سازمان, افغانستان end in it
+    if last.endswith("ې"):
+        return {"oblique/sing", "direct/pl"}     # ډلې: of a group, or groups (ښځې: women)
+    if last.endswith("ۍ"):
+        return {"oblique/sing"}
+    if last.endswith(("ه", "ي", "ی")):
+        return {"direct/sing"}                   # ډله, ترهګري, سړی: the oblique ends otherwise
+    return {"direct/sing", "oblique/sing"}       # a masculine noun or a final -ا: کابل, قاچاق, آسیا
+
+
+def _ps_target_readings(target: str, forms: tuple[str, ...]) -> set[str]:
+    """The dictionary form's readings: ښځې is a direct plural (the -ې of a
+    dictionary form is not an oblique), and a form whose oblique the glossary
+    lists (طالبان, طالبانو) is not an oblique itself."""
+    if target.endswith("ې"):
+        return {"direct/pl"}
+    readings = ps_readings(target)
+    stem = target[:-1]
+    if any(f != target and f.startswith(stem) and ps_readings(f) <= {"oblique/sing", "oblique/pl"} for f in forms):
+        readings = {r for r in readings if r.startswith("direct")} or readings
+    return readings
 
 
 def _ps_features(text: str, before: str) -> frozenset[str]:
-    """Oblique after د, له, په, پر, تر (د روسیې) or when the engine wrote an
-    oblique ending itself; direct otherwise."""
-    prev = before.split()[-1:] if before.split() else []
-    words = text.split()
-    if prev and prev[0] in _PS_OBLIQUE_BEFORE:
-        return frozenset({"oblique", GOVERNED})   # the particle decides
-    if words and words[-1].endswith(("ې", "و", "ۍ")):
-        return frozenset({"oblique"})
-    return frozenset({"direct"})
+    return frozenset(ps_readings(text))
 
 
-GENERATORS = {"ru": _ru_inflections, "kk": _kk_inflections, "prs": _prs_inflections}
+def _ps_variants(form: str) -> list[Candidate]:
+    """«د مخدره توکو د قاچاق»: a د-phrase governed by another د takes a second
+    د before its head (the form a particle or postposition around it asks
+    for); accepted where the engine wrote it, never placed."""
+    words = form.split()
+    if len(words) < 3 or words[0] != "د" or words[-1].endswith("ه"):
+        return []
+    split = max((k for k in range(1, len(words) - 1) if words[k].endswith(("و", "ې", "ۍ"))), default=0)
+    if not split:
+        return []
+    return [Candidate(" ".join(words[:split + 1] + ["د"] + words[split + 1:]), frozenset({"oblique/sing", "split"}))]
+
+
+GENERATORS = {"ru": _ru_inflections, "kk": _kk_inflections, "prs": _prs_inflections, "ps": _ps_variants}
 FEATURES = {"ru": _ru_features, "kk": _kk_features, "prs": _prs_features, "ps": _ps_features}
