@@ -50,10 +50,14 @@ def test_review_text_shows_every_segment_statuses_and_diff(prs_record):
     plain = click.unstyle(out)
     assert "\x1b[" in out                        # coloured for the terminal
     assert "Review of the Dari (prs) edition" in plain
-    assert "2 occurrences — 1 already right, 1 applied, 0 could not apply (100% placed)" in plain
+    assert ("2 occurrences — placed in context 2 (1 already right, 0 derived words kept, 1 placed); missing in "
+            "the machine translation 0; could not apply 0 (100% placed)") in plain
     assert "segment 1/2" in plain and "segment 2/2" in plain
     assert "already right   Russia → " in plain
-    assert "applied         Taliban → " in plain
+    assert "placed          Taliban → " in plain
+    # why in words, and the glossary's note (why the term reads as it does)
+    assert "why: \u2067the dictionary form: nothing in the sentence tells its case or number" in plain
+    assert "note: \u2067Follow the source: طالبان." in plain
     assert "flagged alternative 'امارت اسلامی'" in plain
     # The glossary's change as a word diff: the flagged words out, the term in.
     assert "[-امارت اسلامی-]{+طالبان+}" in plain
@@ -81,7 +85,8 @@ def test_review_html_is_escaped_standalone_and_directional(prs_record):
     assert 'lang="fa-AF" dir="rtl"' in page
     assert "<del>امارت اسلامی</del><ins>طالبان</ins>" in page
     assert "href=" not in page and "src=" not in page    # nothing external
-    assert re.search(r'<li class="applied"><span class="status">applied</span>:\s*<bdi lang="en" dir="ltr">Taliban', page)
+    assert re.search(r'<li class="applied"><span class="status">placed</span>:\s*<bdi lang="en" dir="ltr">Taliban', page)
+    assert "Glossary note: <bdi>Follow the source: طالبان." in page
     assert html.unescape(page).count("Russia</bdi> → ") == 1
     # every quoted text is isolated in its language: the Dari terms, the English source terms and title
     assert re.search(r'<bdi lang="en" dir="ltr">Russia</bdi> → <bdi lang="fa-AF" dir="rtl">[^<]+</bdi>', page)
@@ -239,6 +244,8 @@ def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
     assert term.found == "Талибан" and term.score is not None and term.runner_up
     assert term.score >= term.runner_up_score
     plain = click.unstyle(review_text(record, TARGETS["ru"]))
-    assert f"model score {term.score:.2f}; runner-up {term.runner_up!r}" in plain
+    # why in words, not a raw score
+    assert f"why: the model preferred it clearly over «{term.runner_up}»" in plain
+    assert f"{term.score:.2f}" not in plain
     page = review_html(record, "ru", "t")
-    assert f"runner-up {term.runner_up!r}" in html.unescape(page)
+    assert f"Why: <bdi>the model preferred it clearly over «{term.runner_up}»" in html.unescape(page)

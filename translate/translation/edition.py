@@ -46,6 +46,7 @@ class Setup:
     locales_dir: Path | None = None       # the project's locales/, overriding the built-in data
     options: DecodingOptions = field(default_factory=DecodingOptions)
     memory: object = None                 # translate.translation.memory.TranslationMemory, or None (--no-cache)
+    strict_terms: bool = False            # publish: an edition with a term missing or not placed is not published
 
     @classmethod
     def open(cls, *, config_path, engine_overrides, models_dir, multilingual_dir, locales_dir, cache_path,
