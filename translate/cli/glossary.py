@@ -1,10 +1,12 @@
-"""`translate glossary check|diff`.
+"""`translate glossary check|diff|apply`.
 
 Only light imports at module level: `translate --help` must stay fast.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from translate.source.inline import engine_text
 from translate.translation import edition as edition_stage
 from translate.translation import glossary as gl
 from translate.translation.edition import GlossaryStage, Setup, load_glossary_stage
+from translate.translation.engines.base import Alignment, Translation
 from translate.translation.review import word_diff
 
 
@@ -38,12 +41,13 @@ def _segment_texts(path: Path) -> list[str]:
 
 @click.group()
 def glossary():
-    """Check glossaries and compare two versions of one.
+    """Check glossaries, compare two versions of one, apply one to a sentence.
 
     \b
     Examples:
       translate glossary check
       translate glossary diff HEAD~1:locales/ru/glossary.csv locales/ru/glossary.csv
+      translate glossary apply --to ru --source "Trade with Kabul grew." --output "Торговля с Кабул выросла."
     """
 
 
@@ -304,3 +308,128 @@ def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
         click.echo("    diff: " + "".join(runs))
     click.echo(f"{differ} of {len(affected)} affected segment(s) would read differently.")
+
+
+# ---------------------------------------------------------------------------
+# apply
+
+_MARK = re.compile(r"\[([^\]]*)\](\d+)")
+
+
+def _marked(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
+    """Text without [words]N marks, and each mark's span (as tests/glossary_cases writes alignments)."""
+    out, spans, last = "", {}, 0
+    for m in _MARK.finditer(text):
+        out += text[last:m.start()]
+        spans[int(m.group(2))] = (len(out), len(out) + len(m.group(1)))
+        out += m.group(1)
+        last = m.end()
+    return out + text[last:], spans
+
+
+def _hand_alignment(source: str, output: str) -> tuple[str, str, tuple]:
+    """Source and output without marks, and the alignment the marks give:
+    source span N is aligned to every word of output span N."""
+    src, src_spans = _marked(source)
+    out, out_spans = _marked(output)
+    pairs = []
+    for label, (s0, s1) in src_spans.items():
+        if label in out_spans:
+            t0, t1 = out_spans[label]
+            pairs += [Alignment(s0, s1, t0 + m.start(), t0 + m.end()) for m in re.finditer(r"\S+", out[t0:t1])]
+    return src, out, tuple(pairs)
+
+
+@glossary.command("apply")
+@project_option
+@click.option("--to", "lang_key", required=True, metavar="KEY", help="The edition's language (ru, prs, ps, kk).")
+@click.option("--source", "source", required=True, metavar="TEXT", help="One English sentence.")
+@click.option("--output", "output", required=True, metavar="TEXT", help="A machine translation of it.")
+@click.option("--adapt/--no-adapt", default=None,
+              help="Apply the Afghan Dari adaptation [default: as publish would with the installed model; "
+                   "without one, always for Dari].")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@translation_options
+def apply(lang_key, source, output, adapt, as_json, **translation):
+    """Apply a language's adaptation and glossary to one machine output of
+    one English sentence, exactly as publishing does (the installed model,
+    when there is one, chooses each term's form and gives the word
+    alignment), and print the final text and what each term became: for
+    editors testing a glossary change.
+
+    Mark words as [words]1 in both texts to align them by hand (as
+    tests/glossary_cases does); without marks or a model the glossary finds
+    a term's rendering by its stem, and says so.
+
+    \b
+    Examples:
+      translate glossary apply --to ru --source "Trade with Kabul grew." --output "Торговля с Кабул выросла."
+      translate glossary apply --to kk --source "[Russia's]1 position" --output "[Ресейлік]1 ұстаным" --json
+    """
+    try:
+        lang = target(lang_key)
+    except UnknownLanguage as err:
+        raise UserError(str(err)) from None
+    setup = Setup.open(**translation, warn=warn)
+    source, output, pairs = _hand_alignment(source, output)
+    engine, stages, model_name = None, None, ""
+    try:
+        plan = edition_stage.plan(lang, setup)
+        engine = edition_stage.engine_for(plan, setup)
+        stages = [stage.bind(engine) for stage in plan.stages]
+        model_name = f"{engine.info.name} {engine.info.version}"
+    except UserError as err:
+        if not hasattr(err, "reason"):       # a broken glossary or adaptation file, not a missing model
+            raise
+        stages = [s for s in (load_glossary_stage(lang, setup.locales_dir),) if s is not None]
+    stages = _with_adaptation(lang, setup, stages, adapt)
+    raw = Translation(output, pairs)
+    term_model = next((getattr(s, "model", None) for s in stages if getattr(s, "model", None) is not None), None)
+    if not pairs and term_model is not None and hasattr(term_model, "align"):
+        raw = term_model.align(source, output)
+    ((final, steps),) = edition_stage.run_stages_many([(source, raw)], stages)
+    _print_applied(lang, source, raw, final, steps, model_name, as_json)
+
+
+def _with_adaptation(lang, setup, stages: list, adapt: bool | None) -> list:
+    has = any(s.name == "adaptation" for s in stages)
+    if adapt is None:
+        adapt = has or (lang.key == "prs" and not any(getattr(s, "model", None) for s in stages))
+    if adapt and not has and lang.key == "prs":
+        stages = [edition_stage.load_adaptation_stage(lang, setup.locales_dir), *stages]
+    if not adapt:
+        stages = [s for s in stages if s.name != "adaptation"]
+    return stages
+
+
+def _print_applied(lang, source, raw, final, steps, model_name: str, as_json: bool) -> None:
+    adaptation = next((s for s in steps if s.stage == "adaptation"), None)
+    glossary_step = next((s for s in steps if s.stage == "glossary"), None)
+    terms = glossary_step.findings if glossary_step is not None else ()
+    if as_json:
+        click.echo(json.dumps({
+            "lang": lang.key, "model": model_name or None, "source": source, "output": raw.text,
+            "adapted": adaptation.text if adaptation is not None else None,
+            "adaptations": [{"before": c.before, "after": c.after, "kind": c.kind, "note": c.note}
+                            for c in (adaptation.findings if adaptation is not None else ())],
+            "final": final.text,
+            "terms": [{"source": t.source_term, "target": t.target_term, "status": t.status, "found": t.found,
+                       "in_context": t.in_context, "reason": t.reason, "review": t.review, "detail": t.detail,
+                       "runner_up": t.runner_up, "note": t.note} for t in terms],
+            "flagged": any(t.review for t in terms),
+        }, ensure_ascii=False, indent=2))
+        return
+    iso = (lambda text: f"\u2067{text}\u2069") if lang.direction == "rtl" else (lambda text: text)  # noqa: E731
+    click.echo(f"model:   {model_name or 'none installed: forms chosen by agreement with the sentence'}")
+    click.echo(f"output:  {iso(raw.text)}")
+    if adaptation is not None and adaptation.text != raw.text:
+        click.echo(f"adapted: {iso(adaptation.text)}")
+    click.echo(f"final:   {iso(final.text)}")
+    for t in terms:
+        line = f"  {t.status:<13} {t.source_term} → {iso(t.target_term)}"
+        if t.found and t.found != t.target_term:
+            line += f" (as {iso(t.found)})"
+        click.echo(line)
+        for label, text in (("why", t.reason), ("review", t.review), ("note", t.note)):
+            if text:
+                click.echo(f"                {label}: {iso(text)}")
