@@ -26,7 +26,9 @@ from translate.source.article import read_source
 from translate.source.inline import engine_text
 from translate.translation import edition as edition_stage
 from translate.translation import glossary as gl
-from translate.translation.edition import GlossaryStage, Setup, load_glossary_stage
+from translate.translation import adaptation
+from translate.translation.edition import GlossaryStage, Setup, load_adaptation_stage, load_glossary_stage
+from translate.translation.glossary import forms as term_forms
 from translate.translation.engines.base import Alignment, Translation
 from translate.translation.review import word_diff
 
@@ -90,6 +92,7 @@ def check(sources, locales_dir):
             continue
         loaded[key] = stage.glossary
         click.echo(f"{lang.english_name} ({key}): {len(stage.glossary)} terms, valid ({stage.source.name})")
+        failed = _check_forms_and_adaptation(lang, stage.glossary, locales_dir) or failed
 
     if not loaded:
         click.echo("No valid glossary: articles are not checked for missing terms.")
@@ -105,6 +108,22 @@ def check(sources, locales_dir):
         for term, keys in missing.items():
             click.echo(f"  {term!r}: missing in {', '.join(keys)}")
     ctx.exit(1 if failed else 0)
+
+
+def _check_forms_and_adaptation(lang, glossary, locales_dir) -> bool:
+    """Kazakh forms the grammar would not write (Талибанбен), and Dari
+    adaptation rules that decide a glossary term: printed; True if any."""
+    problems = []
+    if lang.key == "kk":
+        problems += [f"{glossary.path}:{e.line}: {wrong!r} is not a Kazakh form (the generator writes {right!r}): "
+                     "remove it, the case forms are generated" for e in glossary.entries
+                     for wrong, right in term_forms.kk_misspelt(e.forms)]
+    if lang.key == "prs":
+        stage = load_adaptation_stage(lang, locales_dir)
+        problems += adaptation.glossary_conflicts(stage.rules, glossary)
+    for problem in problems:
+        click.secho(f"  {problem}", fg="red")
+    return bool(problems)
 
 
 def _missing_terms(texts: list[str], glossaries: dict) -> dict[str, list[str]]:
