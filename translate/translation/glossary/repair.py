@@ -320,9 +320,15 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
             return _Outcome("derived", word, detail=f"kept {word!r}, a word derived from the term",
                             reason=f"the engine wrote «{word}», derived from «{occ.entry.target}»: an adjective "
                                    "or compound of the term is left as it is")
-    replaced = work.text[start:end]
     choice = yield from _choose(work, start, end, occ, glossary, source_text, asks_model)
     chosen, score, runner_up, runner_score, reason, review = choice
+    # A form that starts with the particle the engine wrote just before the
+    # place («د» + «روسیه ستره محکمه» -> «د روسیې سترې محکمې») replaces it too.
+    particle = re.search(r"(\S+)\s+$", work.text[:start])
+    if particle and chosen.split()[:1] == [particle.group(1)] and not any(
+            s < start and particle.start(1) < e for s, e in work.protected):
+        start = particle.start(1)
+    replaced = work.text[start:end]
     form = _capitalised(chosen, work.text, start, replaced)
     snapshot = work.snapshot()
     work.splice(start, end, form, src, (start, start + len(form)))
@@ -585,11 +591,12 @@ def damage(text: str, start: int, end: int, allow_repeat: bool = False, is_term=
         return "glue it into the neighbouring word"
     if allow_repeat:
         return ""
-    placed = [w for w in text[start:end].split() if w not in _PARTICLES]
+    placed = text[start:end].split()
     before, after = _words_around(text, start, end)
-    for word in (before, after):
+    for word, edge in ((before, placed[:1]), (after, placed[-1:])):
         loose = bool(word) and (is_term is None or is_term(word))
-        twin = next((w for w in placed if _same_word(w, word, loose)), None)
+        # a particle counts as a repeat only at the edge it touches («د د»)
+        twin = next((w for w in placed if (w not in _PARTICLES or [w] == edge) and _same_word(w, word, loose)), None)
         if word and twin:
             return f"repeat {twin!r} next to {word!r}"
     return ""
