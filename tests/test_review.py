@@ -155,7 +155,9 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
     out = result.output
     assert "+ added    Kabul → Кабул" in out
     assert "~ changed  Russia: target: Россия ⇒ Российская Федерация; forms: России; Россию ⇒ (none)" in out
-    assert "~ changed  Moscow: note: old note ⇒ new note  (note only: no text changes)" in out
+    # a changed note is a word diff, its changed words isolated; the text changes name their term
+    assert "~ changed  Moscow: note: [-\u2068old\u2069-]{+\u2068new\u2069+} note  (note only: no text changes)" in out
+    assert "term Russia → Российская Федерация: «Россия» (already-right) ⇒ «Российская Федерация» (applied)" in out
     assert "Segments that contain an affected term (2):" in out
     assert "a.md segment 1: Kabul, Russia" in out and "a.md segment 2: Russia" in out
     # Only the affected segments went to the engine, in one batch.
@@ -249,3 +251,24 @@ def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
     assert f"{term.score:.2f}" not in plain
     page = review_html(record, "ru", "t")
     assert f"Why: <bdi>the model preferred it clearly over «{term.runner_up}»" in html.unescape(page)
+
+
+def test_glossary_diff_isolates_dari_and_ties_each_changed_segment_to_its_term(tmp_path, monkeypatch):
+    old = write(tmp_path / "old" / "prs" / "glossary.csv",
+                HEADER + "full partnership,مشارکت کامل,,,the old note\nRussia,روسیه,,,\n")
+    new = write(tmp_path / "new" / "prs" / "glossary.csv",
+                HEADER + "full partnership,همکاری کامل,,مشارکت کامل,the new note\nRussia,روسیه,,,\n")
+    article = write(tmp_path / "a.md", "---\ntitle: T\n---\n\nRussia wants a full partnership.\n")
+    engine = DictionaryEngine({"Russia": "روسیه", "full partnership": "مشارکت کامل"}, script="arabic")
+    choice = SimpleNamespace(adapted=False)
+    monkeypatch.setattr("translate.translation.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.translation.models.routing.build_engine", lambda c, options=None: engine)
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"target: {RLI}مشارکت کامل{PDI} ⇒ {RLI}همکاری کامل{PDI}" in out
+    assert "note: the [-\u2068old\u2069-]{+\u2068new\u2069+} note" in out
+    new_line = next(line for line in out.splitlines() if line.strip().startswith("new:"))
+    assert new_line.strip().startswith(f"new: {RLI}") and new_line.endswith(PDI)
+    assert (f"term full partnership → {RLI}همکاری کامل{PDI}: «{RLI}مشارکت کامل{PDI}» (already-right) ⇒ "
+            f"«{RLI}همکاری کامل{PDI}» (applied)") in out

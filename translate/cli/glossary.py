@@ -30,7 +30,7 @@ from translate.translation import adaptation
 from translate.translation.edition import GlossaryStage, Setup, load_adaptation_stage, load_glossary_stage
 from translate.translation.glossary import forms as term_forms
 from translate.translation.engines.base import Alignment, Translation
-from translate.translation.review import word_diff
+from translate.translation.review import FSI, PDI, RLI, word_diff
 
 
 def _articles(sources: tuple[Path, ...]) -> list[Path]:
@@ -187,27 +187,46 @@ class _Change:
     affects_output: bool
 
 
-def _changes(old, new) -> list[_Change]:
+def _isolated(text: str, lang) -> str:
+    """Target-language text isolated for the terminal's bidi algorithm (RLI …
+    PDI for Dari and Pashto), so labels and arrows around it stay in place."""
+    return f"{RLI}{text}{PDI}" if lang.direction == "rtl" and text else text
+
+
+def _note_diff(old: str, new: str) -> str:
+    """A changed note as one line of word changes, each run in a first-strong
+    isolate (a note mixes English with the term's own script)."""
+    runs = []
+    for op, text in word_diff(old, new):
+        text = f"{FSI}{text}{PDI}" if op != "equal" else text
+        runs.append(click.style(f"[-{text}-]", fg="red") if op == "delete" else
+                    click.style(f"{{+{text}+}}", fg="green") if op == "insert" else text)
+    return "".join(runs)
+
+
+def _changes(old, new, lang=None) -> list[_Change]:
+    iso = (lambda text: _isolated(text, lang)) if lang is not None else (lambda text: text)  # noqa: E731
     old_by = {e.key: e for e in old.entries}
     new_by = {e.key: e for e in new.entries}
     changes = []
     for key, e in new_by.items():
         if key not in old_by:
-            changes.append(_Change("added", key, f"{e.source} → {e.target}", True))
+            changes.append(_Change("added", key, f"{e.source} → {iso(e.target)}", True))
     for key, e in old_by.items():
         if key not in new_by:
-            changes.append(_Change("removed", key, f"{e.source} → {e.target}", True))
+            changes.append(_Change("removed", key, f"{e.source} → {iso(e.target)}", True))
     for key, n in new_by.items():
         o = old_by.get(key)
         if o is None:
             continue
         what = []
         for name, a, b in (("source forms", o.sources, n.sources), ("target", o.target, n.target),
-                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags),
-                           ("note", o.note, n.note)):
+                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags)):
             if a != b:
-                show = (lambda v: "; ".join(v) if isinstance(v, tuple) else v)  # noqa: E731
+                show = (lambda v: iso("; ".join(v) if isinstance(v, tuple) else v))  # noqa: E731
                 what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
+        if o.note != n.note:
+            what.append(f"note: {_note_diff(o.note, n.note)}")
         if what:
             only_note = len(what) == 1 and what[0].startswith("note:")
             changes.append(_Change("changed", key, f"{n.source}: " + "; ".join(what), not only_note))
@@ -250,7 +269,7 @@ def diff(old, new, articles, lang_key, **translation):
     except gl.GlossaryError as err:
         raise UserError(str(err), "translate glossary check lists every problem") from None
 
-    changes = _changes(old_g, new_g)
+    changes = _changes(old_g, new_g, lang)
     click.secho(f"{lang.english_name} glossary: {old_v.label} ({len(old_g)} terms) → "
                 f"{new_v.label} ({len(new_g)} terms)", bold=True)
     if not changes:
@@ -314,19 +333,48 @@ def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None
     befores = edition_stage.run_stages_many(segments, old_stages)
     afters = edition_stage.run_stages_many(segments, new_stages)
     differ = 0
-    for (article, index, text, _), (before, _), (after, _) in zip(affected, befores, afters):
+    for (article, index, text, _), (before, old_steps), (after, new_steps) in zip(affected, befores, afters):
         if before.text == after.text:
             continue
         differ += 1
         click.secho(f"  {article} segment {index + 1} reads differently:", bold=True)
-        click.echo(f"    old: {before.text}")
-        click.echo(f"    new: {after.text}")
+        click.echo(f"    old: {_isolated(before.text, lang)}")
+        click.echo(f"    new: {_isolated(after.text, lang)}")
         runs = []
         for op, run in word_diff(before.text, after.text):
             runs.append(click.style(f"[-{run}-]", fg="red") if op == "delete" else
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
-        click.echo("    diff: " + "".join(runs))
+        click.echo("    diff: " + _isolated("".join(runs), lang))
+        for line in _term_changes(_terms(old_steps), _terms(new_steps), lang):
+            click.echo("    " + line)
     click.echo(f"{differ} of {len(affected)} affected segment(s) would read differently.")
+
+
+def _terms(steps) -> tuple:
+    return next((s.findings for s in steps if s.stage == "glossary"), ())
+
+
+def _term_changes(old_terms, new_terms, lang) -> list[str]:
+    """The terms that make a segment read differently: each source term
+    whose rendering, status or presence changed, old → new."""
+    def key(t):
+        return (t.source_term, t.status, t.found)
+
+    def shown(t):
+        return f"«{_isolated(t.found, lang)}» ({t.status})" if t.found else f"({t.status})"
+
+    lines = []
+    olds = {t.source_term: t for t in old_terms}
+    news = {t.source_term: t for t in new_terms}
+    for name in list(dict.fromkeys([*olds, *news])):
+        o, n = olds.get(name), news.get(name)
+        if o is not None and n is not None and key(o) == key(n):
+            continue
+        target = _isolated((n or o).target_term, lang)
+        was = shown(o) if o is not None else "not a term"
+        now = shown(n) if n is not None else "no longer a term"
+        lines.append(f"term {name} → {target}: {was} ⇒ {now}")
+    return lines
 
 
 # ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ _STATUS_STYLE = {"already-right": ("✓", "green"), "derived": ("✓", "green"),
 # Unicode isolates: the terminal's bidi algorithm lays out an RTL run on its
 # own, so labels and punctuation around it stay where they are.
 RLI, PDI = "\u2067", "\u2069"
+FSI = "\u2068"   # first strong isolate: text whose direction its first letter decides (a note mixing scripts)
 
 _TOKENS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 
