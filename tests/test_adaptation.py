@@ -85,6 +85,9 @@ def test_no_rule_decides_a_glossary_term():
     extra = adaptation.parse("iranian,afghan,kind\nقرقیزستان,قرغزستان,vocabulary\n".encode(), "x.csv")
     (problem,) = adaptation.glossary_conflicts(extra, glossary)
     assert "x.csv:2: rewrites 'قرقیزستان', which the glossary accepts for 'Kyrgyzstan'" in problem
+    # at run time such a rule is left out: the glossary decides the term
+    assert adaptation.without_glossary_terms(extra, glossary).rules == ()
+    assert adaptation.without_glossary_terms(RULES, glossary) is RULES
 
 
 @pytest.mark.parametrize("row,message", [

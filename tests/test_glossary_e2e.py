@@ -79,3 +79,24 @@ def test_glossary_diff_retranslates_with_the_installed_model(models_dir, tmp_pat
     # The repair picks the case form that agrees with the sentence: any form of the new name.
     assert re.search(r"\{\+Киргизстан(|а|у|ом|е)\+\}", result.output)
     assert "1 of 1 affected segment(s) would read differently." in result.output
+
+
+def test_strict_terms_refuses_an_edition_with_a_missing_term(models_dir, multilingual_dir, tmp_path):
+    """The tiny NLLB model leaves some Kazakh terms out: publish says so in
+    its summary and publishes; with --strict-terms it publishes no such edition."""
+    lang = TARGETS["kk"]
+    engine = load_engine(lang, models_dir, multilingual_dir=multilingual_dir)
+    glossary = gl.load_for("kk", locales_dir=ROOT / "locales")
+    _, record, _ = translate_document(read_source(ARTICLE), lang, engine, [GlossaryStage(glossary)])
+    missing = [t for s in record.segments for t in s.terms if t.status == "missing"]
+    assert missing            # the premise: the tiny model drops a term
+    common = ["publish", str(ARTICLE), "--to", "kk", "--format", "md", "--no-cache", "--models-dir", str(models_dir),
+              "--multilingual-dir", str(multilingual_dir)]
+    loose = CliRunner().invoke(cli, [*common, "--output", str(tmp_path / "loose")])
+    assert loose.exit_code == 0, loose.output
+    assert f"note: term {missing[0].source_term!r} missing in the machine translation" in loose.output
+    strict = CliRunner().invoke(cli, [*common, "--output", str(tmp_path / "strict"), "--strict-terms"])
+    assert strict.exit_code == 1, strict.output
+    assert "missing or not placed and --strict-terms: the edition was not published" in strict.output
+    assert not list((tmp_path / "strict").glob("*/kk/*.md"))
+    assert list((tmp_path / "loose").glob("*/kk/*.md"))

@@ -228,13 +228,15 @@ def test_reports_are_honest_for_arbitrary_output_and_alignment(case):
     for term in {r.source_term for r in reports}:
         assert placed.count(term) >= sum(r.source_term == term and r.status in ("already-right", "applied")
                                          for r in reports)
-    # Only a translation without any alignment can leave a term unplaced, and
-    # without alignment nothing is guessed (unless the engine returned no words at all).
+    # Only a translation without any alignment can leave a term unplaced; without
+    # alignment only a word sharing the term's stem is repaired, and flagged.
     # A repair that would damage the sentence is reported instead of made.
     if raw.alignment:
         assert all(r.status != "not-applied" or " would " in r.detail for r in reports)
     elif any(c.isalpha() for c in raw.text):
-        assert all(r.status != "applied" for r in reports)
+        assert all(r.status != "applied" or "no word alignment pointed" in r.review for r in reports)
+    # a term that is not in the text is reported so, never counted as placed
+    assert all(r.in_context or r.review for r in reports)
 
 
 def test_source_term_inside_a_hyphenated_source_word_counts():
@@ -269,3 +271,20 @@ def test_a_redecode_may_change_endings_but_not_what_is_said():
     assert _only_endings_differ(" приняло закон.", " приняла закон.")
     assert not _only_endings_differ(" предприняли аналогичные шаги.", " пжд нагб.")
     assert not _only_endings_differ(" приняло закон.", " отклонило закон.")
+
+
+def test_a_form_that_agrees_with_nothing_is_flagged_not_placed_silently():
+    prs = gl.load_for("prs", locales_dir=ROOT / "locales")
+    engine = DictionaryEngine({"Russia": "روسیه‌ها", "talks": "گفتگو"}, script="arabic")
+    raw, final, reports = run(engine, "Russia talks", prs)
+    (report,) = reports
+    assert report.status == "applied" and report.found == "روسیه"
+    assert report.review.startswith("no form of the term agrees with the plural the engine wrote")
+
+
+def test_the_plural_the_english_asks_for_is_placed():
+    ru = gl.load_for("ru", locales_dir=ROOT / "locales")
+    engine = DictionaryEngine({"terrorist organizations": "группы", "banned": "запретили"})
+    raw, final, reports = run(engine, "banned terrorist organizations", ru)
+    assert final.text == "запретили террористические организации"
+    assert "the plural in the English" in reports[0].reason

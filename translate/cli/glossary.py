@@ -463,7 +463,9 @@ def _with_adaptation(lang, setup, stages: list, adapt: bool | None) -> list:
     if adapt is None:
         adapt = has or (lang.key == "prs" and not any(getattr(s, "model", None) for s in stages))
     if adapt and not has and lang.key == "prs":
-        stages = [edition_stage.load_adaptation_stage(lang, setup.locales_dir), *stages]
+        glossary_stage = next((s for s in stages if s.name == "glossary"), None)
+        stages = [edition_stage.with_glossary(edition_stage.load_adaptation_stage(lang, setup.locales_dir),
+                                              glossary_stage), *stages]
     if not adapt:
         stages = [s for s in stages if s.name != "adaptation"]
     return stages

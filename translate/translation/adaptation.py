@@ -34,7 +34,7 @@ import functools
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from translate.errors import UserError
@@ -320,6 +320,25 @@ def _compile(rules: tuple[Rule, ...], order: list[int]) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?P<term>{alternatives})(?P<suffix>{suffixes})?(?!\w)")
 
 
+def without_glossary_terms(rules: Rules, glossary) -> Rules:
+    """``rules`` less those that decide a term the glossary decides (see
+    ``glossary_conflicts``): one source of truth per term, the glossary."""
+    keep = tuple(rule for rule in rules.rules if not _conflict(rule, glossary))
+    return rules if len(keep) == len(rules.rules) else replace(rules, rules=keep)
+
+
+def _conflict(rule: Rule, glossary) -> str:
+    accepted = [t for t in glossary.find_target(rule.iranian) if t.end - t.start == len(rule.iranian)]
+    if accepted:
+        return (f"rewrites {rule.iranian!r}, which the glossary accepts for {accepted[0].entry.source!r}: remove "
+                "the rule, the glossary decides that term")
+    flagged = glossary.find_flags(rule.afghan)
+    if flagged:
+        return (f"writes {rule.afghan!r}, which the glossary flags for {flagged[0].entry.source!r}: make the rule "
+                "write the glossary's form")
+    return ""
+
+
 def glossary_conflicts(rules: Rules, glossary) -> list[str]:
     """Rules that decide what the glossary decides (one source of truth per
     term): a rule that rewrites a form the glossary accepts, or writes one it
@@ -327,14 +346,4 @@ def glossary_conflicts(rules: Rules, glossary) -> list[str]:
     if glossary is None:
         return []
     name = rules.path.name if rules.path is not None else rules.name
-    found = []
-    for rule in rules.rules:
-        accepted = [t for t in glossary.find_target(rule.iranian) if t.end - t.start == len(rule.iranian)]
-        flagged = glossary.find_flags(rule.afghan)
-        if accepted:
-            found.append(f"{name}:{rule.line}: rewrites {rule.iranian!r}, which the glossary accepts for "
-                         f"{accepted[0].entry.source!r}: remove the rule, the glossary decides that term")
-        elif flagged:
-            found.append(f"{name}:{rule.line}: writes {rule.afghan!r}, which the glossary flags for "
-                         f"{flagged[0].entry.source!r}: make the rule write the glossary's form")
-    return found
+    return [f"{name}:{rule.line}: {why}" for rule in rules.rules if (why := _conflict(rule, glossary))]

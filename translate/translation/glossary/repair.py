@@ -345,6 +345,7 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
     detail = how or f"replaced {replaced!r}"
     if how and misfit is None:
         detail += f" (replaced {replaced!r})"
+        review = review or f"placed where no word alignment pointed («{replaced}» shares the term's stem): check it"
     if left:
         detail += f"; {left} more word group(s) aligned to it left in place"
     window = _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
