@@ -170,6 +170,7 @@ def tiny_nllb_model(folder: Path):
 
     sys.path.insert(0, str(HERE.parent))
     import modelkit
+    from translate.project import config as project_config
     from translate.project.languages import TARGETS
     from translate.translation.engines.scoring import term_model_for
     from translate.translation.models.multilingual import MultilingualStore
@@ -177,7 +178,10 @@ def tiny_nllb_model(folder: Path):
 
     store = folder / "store"
     MultilingualStore(store).add(modelkit.build_multilingual_model(folder / "nllb", family="nllb"))
-    engines = {lang: load_engine(TARGETS[lang], folder / "argos", multilingual_dir=store) for lang in LANGS}
+    # every language through the NLLB model, Russian too (its default is an Argos package)
+    config = project_config.with_overrides(project_config.default(), ["ru=multilingual"])
+    engines = {lang: load_engine(TARGETS[lang], folder / "argos", config=config, multilingual_dir=store)
+               for lang in LANGS}
     return {lang: term_model_for(engine) for lang, engine in engines.items()}
 
 

@@ -8,15 +8,22 @@ source order):
 
 1. An accepted form already in the text (any listed or generated inflection,
    any spelling variant) is kept as it is, preferably where the word alignment
-   points. Accepted forms of any term are never overwritten.
-2. Otherwise the words aligned to the term are replaced. The candidates are
-   the listed and generated forms (``forms``); a TermModel scores each
-   candidate sentence and the best wins; without a model, the form whose
-   grammatical features agree with what the engine wrote wins (its case,
-   number, ezafe, oblique), the dictionary form on a tie. Where the chosen form
-   changes gender or number, the model re-decodes the rest of the sentence with
-   the text up to the term forced, so that the words after it agree.
-3. Nothing aligned: the term is inserted where its neighbours landed.
+   points, unless the word governing it rules its case out («с Кабул»: it is
+   repaired in place). Accepted forms of any term are never overwritten.
+2. Otherwise the words aligned to the term are replaced, unless they are a
+   word derived from it (Российское, Ресейлік: kept). The candidates are the
+   listed and generated forms (``forms``); ``grammar.wanted`` reads the case
+   and number the sentence asks for, and the forms that agree go to the model
+   (TermModel.score), the best wins; without a model the first that agrees.
+   A form that agrees with nothing is placed and flagged for review. Where the
+   chosen form changes gender or number, the model re-decodes the rest of the
+   sentence with the text up to the term forced, so that the words after it
+   agree.
+3. Nothing aligned: a word sharing the term's stem, a derived word or a
+   flagged alternative is taken as its rendering (and flagged); else the term
+   is missing in the machine translation. It is never appended or guessed into
+   place: the report says "missing", the review flags it, and publish
+   --strict-terms refuses the edition.
 
 After each repair the sentence is checked: a word or term twice in a row, or a
 term glued into another word, undoes the repair and the occurrence is
