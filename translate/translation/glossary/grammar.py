@@ -49,8 +49,9 @@ class Context:
 
 def source_plural(entry, occurrence_text: str) -> bool | None:
     """True when the English writes in the plural a term the glossary lists
-    in both numbers ("terrorist organizations"), False when it writes the
-    singular, None when the glossary has one number only (nothing to tell)."""
+    in both numbers ("terrorist organizations"), False when it writes a
+    singular ("terrorist organization", "drug trafficking"), None when it
+    cannot tell ("human rights", "ISIS")."""
     def last(text: str) -> str:
         words = re.findall(r"[a-z]+", fold_source(text)[0].lower())
         return words[-1] if words else ""
@@ -58,8 +59,8 @@ def source_plural(entry, occurrence_text: str) -> bool | None:
     word, lasts = last(occurrence_text), {last(s) for s in entry.sources}
     if word.endswith("s") and (word[:-1] in lasts or word[:-2] in lasts):
         return True
-    if word + "s" in lasts or word + "es" in lasts:
-        return False
+    if word + "s" in lasts or word + "es" in lasts or word and not word.endswith("s"):
+        return False        # "drug trafficking", "Kabul": the English names one thing
     return None
 
 

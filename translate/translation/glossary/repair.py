@@ -359,6 +359,9 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
     if window:
         if asks_model:
             detail += yield from _redecode(work, placed, source_text, window)
+            if _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]):
+                review = review or "its gender or number differs from the words after it and the model's re-decoding " \
+                                   "was not taken: check that they agree"
         else:
             detail += "; its gender or number differs from what the engine wrote: check that the words after it agree"
             review = review or "its gender or number differs from the words after it: check that they agree"
