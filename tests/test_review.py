@@ -56,8 +56,8 @@ def test_review_text_shows_every_segment_statuses_and_diff(prs_record):
     assert "already right   Russia → " in plain
     assert "placed          Taliban → " in plain
     # why in words, and the glossary's note (why the term reads as it does)
-    assert "why: \u2067the dictionary form: nothing in the sentence tells its case or number" in plain
-    assert "note: \u2067Follow the source: طالبان." in plain
+    assert "why: \u2068the dictionary form: nothing in the sentence tells its case or number" in plain
+    assert "note: \u2068Follow the source: طالبان." in plain
     assert "flagged alternative 'امارت اسلامی'" in plain
     # The glossary's change as a word diff: the flagged words out, the term in.
     assert "[-امارت اسلامی-]{+طالبان+}" in plain
