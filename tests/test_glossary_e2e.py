@@ -100,3 +100,20 @@ def test_strict_terms_refuses_an_edition_with_a_missing_term(models_dir, multili
     assert "missing or not placed and --strict-terms: the edition was not published" in strict.output
     assert not list((tmp_path / "strict").glob("*/kk/*.md"))
     assert list((tmp_path / "loose").glob("*/kk/*.md"))
+
+
+def test_glossary_apply_uses_the_installed_model_for_alignment_and_choice(models_dir, multilingual_dir, tmp_path):
+    import json
+
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "glossary", "apply", "--to", "kk", "--json",
+                                      "--source", "Russia removed the Taliban from the list.",
+                                      "--output", "Ресей Талибанныңмен тізімнен шығарды.",
+                                      "--models-dir", str(models_dir), "--multilingual-dir", str(multilingual_dir)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["model"] and out["model"].startswith("nllb")
+    terms = {t["source"]: t for t in out["terms"]}
+    assert terms["Russia"]["status"] == "already-right"
+    # the stacked ending is never accepted: the term is repaired or reported, never kept as it was
+    assert terms["Taliban"]["status"] != "already-right"
+    assert "Талибанныңмен" not in out["final"] or terms["Taliban"]["review"]
