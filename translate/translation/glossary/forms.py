@@ -225,46 +225,23 @@ def _ru_number(words: list[str], head: list, nouns: list, number: str) -> list[C
     return out
 
 
-def _ru_features(text: str, before: str) -> frozenset[str]:
-    """The case/number readings the words share (российским Верховным судом:
-    instrumental singular), plus hints from the word before: a transitive verb
-    makes accusative likelier, a preposition decides."""
+def ru_readings(text: str) -> set[str]:
+    """The case/number readings every word of ``text`` allows (российским
+    Верховным судом: instrumental singular); those of its first word when
+    they share none."""
     readings = []
     for word in text.split():
-        parses = [p for p in _morph().parse(word.strip(".,;:!?«»()\"")) if p.tag.case]
+        word = word.strip(".,;:!?«»()\"'“”„")
+        parses = [p for p in _morph().parse(word) if p.tag.case] if word else []
         if parses:
             readings.append({f"{p.tag.case if p.tag.case not in ('gen2', 'gen1') else 'gent'}/"
                              f"{p.tag.number or 'sing'}" for p in parses})
     feats = set.intersection(*readings) if readings else set()
-    if readings and not feats:
-        feats = readings[0]
-    if not before.strip() and any(f.startswith("nomn") for f in feats):
-        # The first words of a sentence: a subject, not an object (правительство is both).
-        feats = {f for f in feats if f.startswith("nomn")}
-    prev = before.split()[-1:] if before.split() else []
-    if prev:
-        word = prev[0].strip(".,;:!?«»()\"").lower()
-        tags = _morph().parse(word)[0].tag
-        if tags.POS in ("VERB", "INFN") and "tran" in tags:
-            feats = {f for f in feats if not f.startswith("nomn")} or feats
-        governed = _RU_GOVERNS.get(word)
-        if governed:
-            # The preposition decides: keep the readings it allows, or (for a
-            # dropped term) supply them.
-            allowed = {f"{case}/{number}" for case in governed for number in ("sing", "plur")}
-            feats = (feats & allowed) or (allowed if not feats else feats)
-    return frozenset(feats)
+    return feats or (readings[0] if readings else set())
 
 
-# Cases that a preposition governs (for a dropped term inserted after it).
-_RU_GOVERNS = {
-    **dict.fromkeys(("против", "для", "из", "от", "у", "без", "после", "до", "около", "вокруг", "среди",
-                     "кроме", "ради", "вместо", "со стороны", "из-за", "возле"), ("gent",)),
-    **dict.fromkeys(("к", "ко", "по", "благодаря", "согласно"), ("datv",)),
-    **dict.fromkeys(("с", "со", "над", "под", "перед", "между", "за"), ("ablt",)),
-    **dict.fromkeys(("о", "об", "обо", "при"), ("loct",)),
-    **dict.fromkeys(("в", "во", "на"), ("loct", "accs")),
-}
+def _ru_features(text: str, before: str) -> frozenset[str]:
+    return frozenset(ru_readings(text))
 
 
 # --- Kazakh --------------------------------------------------------------------

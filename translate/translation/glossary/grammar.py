@@ -107,18 +107,6 @@ _RU_BY_ENGLISH = {
 }
 
 
-def _ru_readings(text: str) -> set[str]:
-    """case/number readings that every word of ``text`` allows."""
-    readings = []
-    for word in _words(text):
-        parses = [p for p in term_forms._morph().parse(word) if p.tag.case] if word else []
-        if parses:
-            readings.append({f"{p.tag.case if p.tag.case not in ('gen2', 'gen1') else 'gent'}/"
-                             f"{p.tag.number or 'sing'}" for p in parses})
-    feats = set.intersection(*readings) if readings else set()
-    return feats or (readings[0] if readings else set())
-
-
 def _ru_governor(ctx: Context) -> tuple[set[str], str]:
     """The readings the preposition before the term allows, and a phrase."""
     words = [w.lower() for w in _words(ctx.before)][-2:]
@@ -147,7 +135,7 @@ def _ru_verb_number(after: str) -> tuple[str, str]:
 
 
 def _ru_wanted(text: str, ctx: Context) -> tuple[frozenset[str], str]:
-    feats = _ru_readings(text)
+    feats = term_forms.ru_readings(text)
     clues = []
     if feats and text.strip():
         clues.append(f"the {_ru_names(feats)} the engine wrote («{text.strip()}»)")
@@ -290,7 +278,7 @@ def misfit(text: str, lang: str | None, ctx: Context, candidates=()) -> str:
     allowed, governor = set(), ""
     if lang == "ru":
         allowed, governor = _ru_governor(ctx)
-        readings = _ru_readings(text)
+        readings = term_forms.ru_readings(text)
     elif lang == "kk":
         nxt = [w.lower() for w in _words(ctx.after)][:1]
         if nxt and nxt[0] in KK_POSTPOSITIONS:
