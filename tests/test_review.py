@@ -156,7 +156,7 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
     assert "+ added    Kabul → Кабул" in out
     assert "~ changed  Russia: target: Россия ⇒ Российская Федерация; forms: России; Россию ⇒ (none)" in out
     # a changed note is a word diff, its changed words isolated; the text changes name their term
-    assert "~ changed  Moscow: note: [-\u2068old\u2069-]{+\u2068new\u2069+} note  (note only: no text changes)" in out
+    assert "~ changed  Moscow: note: [-old-]{+new+} note  (note only: no text changes)" in out
     assert "term Russia → Российская Федерация: «Россия» (already-right) ⇒ «Российская Федерация» (applied)" in out
     assert "Segments that contain an affected term (2):" in out
     assert "a.md segment 1: Kabul, Russia" in out and "a.md segment 2: Russia" in out

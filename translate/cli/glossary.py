@@ -193,12 +193,17 @@ def _isolated(text: str, lang) -> str:
     return f"{RLI}{text}{PDI}" if lang.direction == "rtl" and text else text
 
 
-def _note_diff(old: str, new: str) -> str:
-    """A changed note as one line of word changes, each run in a first-strong
-    isolate (a note mixes English with the term's own script)."""
+def _note_diff(old: str, new: str, lang=None) -> str:
+    """A changed note as one line of word changes; in a right-to-left
+    edition's glossary each changed run is a first-strong isolate (a note
+    mixes English with the term's own script). A note added or removed
+    whole reads "(none) ⇒ …"."""
+    if not old or not new:
+        return f"{old or '(none)'} ⇒ {new or '(none)'}"
+    rtl = lang is not None and lang.direction == "rtl"
     runs = []
     for op, text in word_diff(old, new):
-        text = f"{FSI}{text}{PDI}" if op != "equal" else text
+        text = f"{FSI}{text}{PDI}" if op != "equal" and rtl else text
         runs.append(click.style(f"[-{text}-]", fg="red") if op == "delete" else
                     click.style(f"{{+{text}+}}", fg="green") if op == "insert" else text)
     return "".join(runs)
@@ -226,7 +231,7 @@ def _changes(old, new, lang=None) -> list[_Change]:
                 show = (lambda v: iso("; ".join(v) if isinstance(v, tuple) else v))  # noqa: E731
                 what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
         if o.note != n.note:
-            what.append(f"note: {_note_diff(o.note, n.note)}")
+            what.append(f"note: {_note_diff(o.note, n.note, lang)}")
         if what:
             only_note = len(what) == 1 and what[0].startswith("note:")
             changes.append(_Change("changed", key, f"{n.source}: " + "; ".join(what), not only_note))

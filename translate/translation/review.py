@@ -115,22 +115,23 @@ def _term_lines(term: TermReport, lang: Language, indent: str) -> list[str]:
     if term.found and term.found != term.target_term:
         line += f" (as {_isolate(term.found, lang)})"
     if term.detail:
-        line += click.style(f" — {_mixed(term.detail)}", dim=True)
+        line += click.style(f" — {_mixed(term.detail, lang)}", dim=True)
     lines = [line]
     choice = choice_text(term)
     if choice:
-        lines.append(indent + click.style(f"why: {_mixed(choice)}", dim=True))
+        lines.append(indent + click.style(f"why: {_mixed(choice, lang)}", dim=True))
     if term.review:
-        lines.append(indent + click.style(f"review: {_mixed(term.review)}", fg="red", bold=True))
+        lines.append(indent + click.style(f"review: {_mixed(term.review, lang)}", fg="red", bold=True))
     if term.note:
-        lines.append(indent + click.style(f"note: {_mixed(term.note)}", dim=True))
+        lines.append(indent + click.style(f"note: {_mixed(term.note, lang)}", dim=True))
     return lines
 
 
-def _mixed(text: str) -> str:
-    """English prose quoting target words: isolated as a whole, its direction
-    taken from its first letter (FSI), so an English sentence stays one."""
-    return f"{FSI}{text}{PDI}" if text else text
+def _mixed(text: str, lang: Language) -> str:
+    """English prose quoting right-to-left words: isolated as a whole, its
+    direction taken from its first letter (FSI), so an English sentence stays
+    one; left-to-right editions need no isolate."""
+    return f"{FSI}{text}{PDI}" if text and lang.direction == "rtl" else text
 
 
 def choice_text(term: TermReport) -> str:
@@ -179,7 +180,7 @@ def review_text(record: EditionRecord, lang: Language | str) -> str:
         if group:
             lines.append(click.style(title.format(len(group)), fg="red", bold=True))
             lines += [f"  segment {i + 1}: {t.source_term} → {_isolate(t.target_term, lang)} — "
-                      f"{_mixed(t.review or t.detail)}" for i, t in group]
+                      f"{_mixed(t.review or t.detail, lang)}" for i, t in group]
     return "\n".join(lines) + "\n"
 
 
