@@ -82,3 +82,24 @@ def test_a_bad_language_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "glossary", "apply", "--to", "xx", "--source", "a",
                                       "--output", "b"])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("source, raw, adapted", [
+    ("The religious school was closed.", "مدرسه دینی بسته شد.", "مدرسه دینی بسته شد."),
+    ("Airports reopened.", "فرودگاه‌های کشور باز شد.", "میدان‌های هوایی کشور باز شد."),
+    ("The provincial council met.", "شورای استانی تشکیل جلسه داد.", "شورای ولایتی تشکیل جلسه داد."),
+    ("Kyrgyz traders came.", "تاجران قرقیزستانی آمدند.", "تاجران قرقیزستانی آمدند."),
+    ("University settings changed.", "محیط‌های دانشگاهی تغییر کرد.", "محیط‌های پوهنتونی تغییر کرد."),
+    ("The UN Secretary-General spoke.", "دبیر کل سازمان ملل سخن گفت.", "سرمنشی سازمان ملل سخن گفت."),
+    ("It began on 1 Hamal.", "این در ۱ فروردین آغاز شد.", "این در ۱ حمل آغاز شد."),
+    ("It ended in Asad.", "این در ۵ مرداد پایان یافت.", "این در ۵ اسد پایان یافت."),
+    ("It happened in August.", "این در ماه اوت رخ داد.", "این در ماه اگست رخ داد."),
+    ("Americans left.", "آمریکایی‌ها و آمریکاییان رفتند.", "امریکایی‌ها و امریکاییان رفتند."),
+    ("Girls' schools are closed.", "مدارس دخترانه بسته است.", "مکاتب دخترانه بسته است."),
+    ("Students and engineers protested.", "دانشجویان و مهندسان اعتراض کردند.", "محصلین و انجنیران اعتراض کردند."),
+    ("Kyrgyzstan and Russia met.", "قرقیزستان و روسیه دیدار کردند.", "قرقیزستان و روسیه دیدار کردند."),
+])
+def test_every_issue_28_adaptation_sentence_through_the_command(tmp_path, source, raw, adapted):
+    out = apply(tmp_path, "prs", source, raw, "--adapt")
+    assert out["adapted"] == adapted
+    assert out["final"] == adapted or out["flagged"], out
