@@ -275,21 +275,22 @@ def misfit(text: str, lang: str | None, ctx: Context, candidates=()) -> str:
     """Why an accepted form the engine wrote is in a case the word governing
     it rules out («с Кабул»), or "" when it fits, nothing governs it, or no
     form of the term (``candidates``) has the governed case either."""
-    allowed, governor = set(), ""
+    allowed, governor, read = set(), "", None
     if lang == "ru":
         allowed, governor = _ru_governor(ctx)
-        readings = term_forms.ru_readings(text)
+        read = term_forms.ru_readings
     elif lang == "kk":
         nxt = [w.lower() for w in _words(ctx.after)][:1]
         if nxt and nxt[0] in KK_POSTPOSITIONS:
             allowed = {KK_POSTPOSITIONS[nxt[0]]}
             governor = f"the {KK_CASE_NAMES[KK_POSTPOSITIONS[nxt[0]]]} «{nxt[0]}» governs"
-        readings = set(term_forms.features(text, "kk"))
+        read = lambda t: set(term_forms.features(t, "kk"))  # noqa: E731
     elif lang == "ps":
         governor = _ps_governor(ctx)
         allowed = {"oblique/sing", "oblique/pl"} if governor else set()
-        readings = term_forms.ps_readings(text)
-    if not allowed or readings & allowed or not any(c.features & allowed for c in candidates):
+        read = term_forms.ps_readings
+    # most accepted forms have no governing word: nothing is read for them
+    if not allowed or read(text) & allowed or not any(c.features & allowed for c in candidates):
         return ""
     return governor
 
