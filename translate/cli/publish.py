@@ -5,6 +5,7 @@ article or many: language by language, pages rendered by --jobs processes).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -66,6 +67,9 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--strict", is_flag=True,
               help="Publish nothing of an article whose source had something left out (raw HTML, an image "
                    "outside its folder).")
+@click.option("--strict-terms", is_flag=True,
+              help="Publish no edition in which a glossary term is missing in the machine translation or could "
+                   "not be placed (translate review lists them).")
 @click.option("--max-pdf-size", callback=_parse_size, default=None, metavar="SIZE",
               help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
 @click.option("--sign", "sign_with_key", is_flag=True,
@@ -79,8 +83,8 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render the pages (HTML, PDF) [default: the number of cores; 1 renders "
                    "in this process].")
-def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_size, sign_with_key, site_url,
-            accept, jobs, **translation):
+def publish(sources, languages, formats, output_dir, strict, replace, strict_terms, max_pdf_size, sign_with_key,
+            site_url, accept, jobs, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -106,7 +110,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
 
     if not sources:
         sources = tuple(current_project().articles())
-    setup = Setup.open(**translation, warn=warn)
+    setup = dataclasses.replace(Setup.open(**translation, warn=warn), strict_terms=strict_terms)
     _check_output_dir(output_dir)
     site_url = site_url or setup.config.site_url
     # The passphrase is asked for before minutes of translation, not after.

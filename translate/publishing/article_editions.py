@@ -169,8 +169,10 @@ def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):
     if done.memory_warning:
         outcome.notes.append(done.memory_warning)
     outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in done.lost]
-    outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
-                      for t in s.terms if t.status == "not-applied"]
+    outcome.notes += [f"term {t.source_term!r} missing in the machine translation (segment {s.index + 1}): "
+                      "nothing was appended, translate review shows it" if t.status == "missing" else
+                      f"term {t.source_term!r} not placed (segment {s.index + 1}): {t.review or t.detail}"
+                      for s in record.segments for t in s.terms if not t.in_context]
     if plan.stage("adaptation") is not None:
         changed = sum(1 for s in record.segments if s.adaptations)
         outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
@@ -191,6 +193,14 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
             done = translate(lang, plan, pre, approved)
         except UserError as err:
             outcome.problem, outcome.fix = str(err), err.hint
+            return None
+        absent = [(s.index, t) for s in done.record.segments for t in s.terms if not t.in_context]
+        if setup.strict_terms and absent:
+            index, first = absent[0]
+            outcome.problem = (f"{len(absent)} glossary term(s) missing or not placed and --strict-terms: the edition "
+                               f"was not published (first: {first.source_term!r}, segment {index + 1})")
+            outcome.fix = (f"translate review {source} --to {lang.key}; correct the sentence (translate export / "
+                           "import) or publish without --strict-terms")
             return None
         return edition_from(done, plan, pre, approved, outcome)
 

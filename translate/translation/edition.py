@@ -46,6 +46,7 @@ class Setup:
     locales_dir: Path | None = None       # the project's locales/, overriding the built-in data
     options: DecodingOptions = field(default_factory=DecodingOptions)
     memory: object = None                 # translate.translation.memory.TranslationMemory, or None (--no-cache)
+    strict_terms: bool = False            # publish: an edition with a term missing or not placed is not published
 
     @classmethod
     def open(cls, *, config_path, engine_overrides, models_dir, multilingual_dir, locales_dir, cache_path,
@@ -174,12 +175,20 @@ def plan(lang: Language, setup: Setup) -> Plan:
 
     choice = routing.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
     stages: list[Stage] = []
-    if choice.adapted:
-        stages.append(load_adaptation_stage(lang, setup.locales_dir))
     glossary = load_glossary_stage(lang, setup.locales_dir)
+    if choice.adapted:
+        stages.append(with_glossary(load_adaptation_stage(lang, setup.locales_dir), glossary))
     if glossary is not None:
         stages.append(glossary)
     return Plan(lang, choice, stages)
+
+
+def with_glossary(stage: AdaptationStage, glossary: GlossaryStage | None) -> AdaptationStage:
+    """The adaptation less its rules for the glossary's terms: the glossary
+    alone decides a term (translate glossary check names such rules)."""
+    if glossary is None:
+        return stage
+    return replace(stage, rules=adaptation.without_glossary_terms(stage.rules, glossary.glossary))
 
 
 @dataclass

@@ -161,6 +161,29 @@ def _completion(result, pieces, forced: list[str], prefix: str, decode: Decode, 
     return Translation(text, tuple(pairs))
 
 
+def align(translator, encode: Encode, source: str, target: str, source_prefix: Sequence[str] = (),
+          source_suffix: Sequence[str] = (), target_prefix: Sequence[str] = ()) -> Translation:
+    """``target`` as a Translation of ``source`` with a word alignment read
+    from the model's cross-attention while it is forced to write exactly
+    ``target`` (translate glossary apply: a machine output pasted by an
+    editor has no alignment of its own)."""
+    pieces, wanted = encode(source), encode(target)
+    forced = [*target_prefix, *(p.token for p in wanted)]
+    (result,) = translator.translate_batch(
+        [[*source_prefix, *(p.token for p in pieces), *source_suffix]], target_prefix=[forced],
+        return_attention=True, beam_size=1, max_decoding_length=len(forced) + 1)
+    attention = list(result.attention[0]) if result.attention else []
+    rows = attention[len(target_prefix):len(target_prefix) + len(wanted)] if len(attention) >= len(forced) else []
+    pairs = []
+    for piece, row in zip(wanted, rows):
+        if piece.start >= piece.end or not len(row):
+            continue
+        best = max(range(len(row)), key=row.__getitem__) - len(source_prefix)
+        if 0 <= best < len(pieces) and pieces[best].start < pieces[best].end:
+            pairs.append(Alignment(pieces[best].start, pieces[best].end, piece.start, piece.end))
+    return Translation(target, tuple(pairs))
+
+
 def rest_bound(encode: Encode, rest: str) -> int:
     """New tokens a re-decode needs at most: the words it may replace keep
     their number and change only endings (glossary.repair keeps nothing else),
@@ -201,6 +224,11 @@ class TranslatorTermModel:
             answers.append(flat[at:at + len(q.candidates)])
             at += len(q.candidates)
         return answers
+
+    def align(self, source_text: str, target: str) -> Translation:
+        """``target`` with the word alignment this model's attention gives it."""
+        return align(self.translator, self.encode, source_text, target, self.source_prefix, self.source_suffix,
+                     self.target_prefix)
 
     def complete(self, source_text: str, prefix: str) -> Translation:
         return complete(self.translator, self.encode, self.decode, source_text, prefix,
