@@ -15,6 +15,7 @@ sequence on the terminal, nothing already published changed.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -108,7 +109,9 @@ SECRETS = [b"Alice Reporter", b"SERIAL-0042-XYZ", b"/home/alice/sources", b"Kabu
            b"webp-xmp-note", b"Canon EOS"]
 
 
+@functools.lru_cache(maxsize=1)
 def _icc() -> bytes:
+    """An sRGB profile (made once: its header holds the time it was made)."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 

@@ -112,7 +112,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
         if job.error:
             return
         try:
-            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size)
+            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size, job.media)
         except BrokenPipeError:
             # `publish | head -1`: the articles are still published, unheard.
             quiet_stdout()
@@ -151,7 +151,7 @@ def _check_output_dir(output_dir: Path) -> None:
 
 
 def _print_summary(slug: str, outcomes: list, output_dir: Path,
-                   max_pdf_size: int | None = None) -> None:
+                   max_pdf_size: int | None = None, media: tuple = ()) -> None:
     click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
@@ -170,6 +170,11 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
                 click.echo(f"  {'':<{width}}            note: {display(note, 4000)}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
+    # translate.source.media: what a photo carried that is not published (place, camera, author)
+    for image in media:
+        if image.removed:
+            removed = display(", ".join(image.removed), 400)
+            click.echo(f"  media: {display(image.original)}: metadata removed ({removed}); published as {image.rel}")
 
 
 def _size(num_bytes: int) -> str:
