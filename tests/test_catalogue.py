@@ -1406,8 +1406,8 @@ def _read_only_memory_copy(w) -> None:
     read_only(w, folder)
 
 
-@case("memory: a read-only memory", 0, "cannot write to the translation memory", "the memory is kept",
-      "going on without it", check=_published_without_memory("copy-ro"))
+@case("memory: a read-only memory", 0, r"tm\.sqlite3 is read-only", "nothing new is stored",
+      "make the file and its folder writable", check=_published_without_memory("copy-ro"))
 def _(w):
     _read_only_memory_copy(w)
     return _fresh(w, "copy-ro.md", "copy-ro")
