@@ -10,9 +10,12 @@ publish_article (translate.cli.publish) calls ``check_targets`` and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from translate.errors import UserError
+from translate.project.folder import is_reserved_slug
+from translate.project.languages import ALL
 from translate.util.untrusted import display, display_path
 
 
@@ -47,6 +50,29 @@ def check_targets(folder: Path, files: list[Path]) -> None:
         if path.is_dir() and not path.is_symlink():
             raise UserError(f"{display_path(path)} is a folder, but the article's file of that name goes there; "
                             "nothing was published", "move the folder away")
+
+
+def check_slug_not_reserved(source: Path, slug: str, from_file_name: bool) -> None:
+    """Refuse, before anything is written, a slug that names one of the site's
+    own files or folders (translate.project.folder.SITE_NAMES, a language key):
+    the site step would delete or overwrite the article's files, or fail."""
+    if is_reserved_slug(slug):
+        raise UserError(f"{display_path(source)}: its slug {display(slug)!r} is the name of a file or folder the "
+                        f"site writes in the output folder (the language folders {', '.join(ALL)}, index.html, "
+                        "feed.atom, publisher.pub, bundles); nothing was published",
+                        "rename the file or set slug: in the front matter" if from_file_name
+                        else "change slug: in the front matter")
+
+
+def check_real_folders(folder: Path, work: Path) -> None:
+    """Refuse an article folder, edition folder or work folder that is a
+    symbolic link: its files would be written wherever it points, outside
+    the output folder."""
+    for path in (folder, *(folder / name for name in (*ALL, "media")), work):
+        if path.is_symlink():
+            raise UserError(f"{display_path(path)} is a symbolic link (to {display_path(os.readlink(path))}): an "
+                            "article's files are written only into real folders inside the output folder; nothing "
+                            "was published", "remove the link, or choose another --output")
 
 
 def check_work_folder(work: Path) -> None:

@@ -51,6 +51,7 @@ from translate.translation.models import install as installing
 from translate.translation.models.multilingual import MultilingualStore
 from translate.util import heavy
 from translate.util.files import atomic_write
+from translate.util.untrusted import display_path
 
 TOKENIZER_FILE = "sentencepiece.bpe.model"   # what the multilingual engine tokenises with
 METADATA_FILE = "translate-model.json"       # translate.translation.models.multilingual's metadata file
@@ -153,7 +154,7 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
         if revision:
             raise HubError(f"--revision {revision} is for a Hugging Face repository, not the local folder {source}",
                            "leave --revision out, or give the repository id")
-        folder, commit, licence = path.resolve(), "", _card_licence(path / "README.md")
+        folder, commit, licence = path.resolve(), "", _local_card_licence(path.resolve(), say)
         label, origin = folder.name, str(folder)
     elif not _REPO_ID.match(source):
         raise NotFound(f"{source!r} is neither a folder nor a Hugging Face repository id",
@@ -424,6 +425,22 @@ def _innermost_message(chain: list[BaseException]) -> str:
             if isinstance(arg, BaseException):
                 args = list(arg.args) + args
     return _first_line(chain[0])
+
+
+def _local_card_licence(folder: Path, say: Progress) -> str:
+    """The licence in the model card of a checkpoint folder the user names:
+    README.md is read only when it is a file inside the folder. A link out of
+    it (to someone's notes, a system file) is not followed, and its content
+    is never recorded as the model's licence."""
+    readme = folder / "README.md"
+    if not readme.is_symlink() and not readme.exists():
+        return ""
+    target = readme.resolve()
+    if not target.is_relative_to(folder) or not target.is_file():
+        say(f"{display_path(readme)} is a link out of the folder or not a file: not read, no licence recorded "
+            "(copy the model card into the folder to record its licence)")
+        return ""
+    return _card_licence(target)
 
 
 def _card_licence(readme: Path) -> str:
