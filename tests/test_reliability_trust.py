@@ -404,7 +404,7 @@ def _(w):
                      formats="md")
 
 
-@case("source: a sentence in quotes 3,000 deep", 1, SRC + r":5: ", "nested", check=_nothing_of("deep-quotes"))
+@case("source: a sentence in quotes 3,000 deep", 1, SRC + r":6: ", "nested", check=_nothing_of("deep-quotes"))
 def _(w):
     return w.publish(w.source("---\ntitle: T\nslug: deep-quotes\n---\nIntro.\n" + "> " * 3000 + "A deep sentence.\n"),
                      formats="md")

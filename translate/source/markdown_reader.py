@@ -52,9 +52,10 @@ class SourceError(UserError, ValueError):
     """A source that cannot be read; the message says what to fix, ``line``
     (1-based, in the file) where the problem is, when there is one place."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, *, at_line: bool = False):
         super().__init__(message)
         self.line = line
+        self.at_line = at_line   # the message is about that line: shown as FILE:LINE: message
 
 
 @lru_cache(maxsize=1)
@@ -196,6 +197,7 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
     title_text = str(meta.get("title") or "").strip()
     reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
     tokens = parser().parse(body)
+    _check_depth(tokens, reader.line_offset)
     warnings += _clean_tokens(tokens, reader.line_offset)
     blocks, rest = reader.blocks(tokens, 0, None)
     assert rest == len(tokens)
@@ -268,6 +270,21 @@ def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
             if found and not (warnings and warnings[-1].line == line):
                 warnings.append(SourceWarning(line, _removed(found)))
     return warnings
+
+
+def _check_depth(tokens: list[Token], line_offset: int) -> None:
+    """Refuse an article nested deeper than markdown-it reads. At its
+    maxNesting it stops reading the blocks inside a list or quote and drops
+    them without a word (a list 1,000 deep kept its first 9 items): the
+    article would be published with text missing. The line named is where
+    the deepest block it still reads begins."""
+    limit = parser().options["maxNesting"]
+    for tok in tokens:
+        if tok.nesting == 1 and tok.type in _CONTAINERS and tok.level >= limit - 1:
+            line = (tok.map[0] if tok.map else 0) + 1 + line_offset
+            raise SourceError(f"lists or quotes nested too deeply: Markdown is read {limit} levels deep (a quote "
+                              "is one level, a list two), and the text nested deeper here would be lost: nest "
+                              "them less deeply", line=line, at_line=True)
 
 
 def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:
