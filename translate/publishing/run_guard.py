@@ -16,6 +16,7 @@ from pathlib import Path
 from translate.errors import UserError
 from translate.project.folder import is_reserved_slug
 from translate.project.languages import ALL
+from translate.util.files import unwritable
 from translate.util.untrusted import display, display_path
 
 
@@ -45,11 +46,18 @@ def unexpected(source: Path, err: Exception) -> UserError:
 
 def check_targets(folder: Path, files: list[Path]) -> None:
     """Refuse, before any translation, when a file this run writes is a folder
-    (an ``index.html`` made a folder by hand): the renames would fail half-way."""
+    (an ``index.html`` made a folder by hand), or goes in a folder that cannot
+    be written (a read-only mount, an immutable folder): the renames would fail."""
     for path in files:
         if path.is_dir() and not path.is_symlink():
             raise UserError(f"{display_path(path)} is a folder, but the article's file of that name goes there; "
                             "nothing was published", "move the folder away")
+    for parent in dict.fromkeys(path.parent for path in files):
+        problem = unwritable(parent) if parent.is_dir() else None
+        if problem is not None:
+            raise UserError(f"cannot write {display_path(parent)}: {problem.strerror}; nothing was published, the "
+                            "published files were left as they were", "make the folder writable, or choose another "
+                            "--output")
 
 
 def check_slug_not_reserved(source: Path, slug: str, from_file_name: bool) -> None:
