@@ -32,12 +32,13 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from translate.errors import UserError
 from translate.project import user_folders
 from translate.translation.engines.base import Alignment, Engine, ModelInfo, Progress, Translation
+from translate.util.untrusted import display
 
 SCHEMA_VERSION = 1
 
@@ -169,6 +170,19 @@ class HumanTranslation:
     approved: str       # when, ISO 8601 UTC
     slug: str = ""      # the article it was made for ("" when imported from a TMX)
     file: str = ""      # the file it came from (its name)
+
+
+def translator_name(raw: str) -> str:
+    """A translator's name as it is stored, shown and published: one line,
+    without control, escape or bidi characters (a PO Last-Translator or a TMX
+    creationid comes from anyone's tool)."""
+    return display(" ".join(str(raw).split()), 200)
+
+
+def file_name(raw: str) -> str:
+    """The name of the file a translation came from, never its folder (a
+    TMX export would carry the importer's local path)."""
+    return display(PurePath(str(raw).replace("\\", "/")).name, 200)
 
 
 # Below this similarity of the English (difflib ratio) an old translation is
