@@ -28,11 +28,17 @@ import stat
 import unicodedata
 
 # Removed from articles (kept: tab and line ends, LRM/RLM, ZWNJ/ZWJ, other Cf).
-_ARTICLE_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The noncharacters U+FDD0-U+FDEF, U+FFFE and U+FFFF are no text either, and
+# the last two may not appear in XML at all (an Atom feed holding one is not
+# XML).
+_ARTICLE_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                             "\ufdd0-\ufdef\ufffe\uffff]")
 # Removed from anything shown on a terminal or recorded as metadata: every
-# control character, line/paragraph separators, lone surrogates (Cf is
-# handled by category below).
-_DISPLAY_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# control character, line/paragraph separators, lone surrogates,
+# noncharacters (Cf is handled by category below).
+_DISPLAY_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# What XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 MAX_DISPLAY_CHARS = 200
 
@@ -40,6 +46,12 @@ MAX_DISPLAY_CHARS = 200
 def clean(text: str) -> str:
     """``text`` without the characters no article may hold (see the module doc)."""
     return _ARTICLE_UNSAFE.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a feed or an XML
+    file written from text that was never through ``clean``)."""
+    return _NOT_XML.sub("", text)
 
 
 def unsafe_in(text: str) -> list[str]:
