@@ -663,6 +663,11 @@ def test_a_bundle_whose_readme_was_rewritten_fails(signed, tmp_path):
     result = _verify(archive, "--key", str(keys.public_path))
     assert result.exit_code == 1 and "verified" not in result.output, result.output
     assert re.search(r"README\.txt: .*(not signed|changed)", result.output), result.output
+    # without the manifest to check it against, the README is not taken on trust either
+    _rewrite_zip(archive, lambda members: members.pop(f"{SLUG}.ru/manifest.json"))
+    result = _verify(archive, "--key", str(keys.public_path))
+    assert result.exit_code == 1 and "verified" not in result.output, result.output
+    assert "README.txt: not signed" in result.output, result.output
 
 
 def _signature_lines(folder: Path) -> list[str]:
@@ -698,6 +703,45 @@ def test_a_signature_file_with_windows_line_ends_verifies_as_with_minisign(signe
     (folder / "SHA256SUMS.minisig").write_bytes(text.replace("\n", "\r\n").encode())
     assert _verify(folder, "--key", str(keys.public_path)).exit_code == 0
     assert _minisign_accepts(folder) in (True, None)
+
+
+def _variants(text: str) -> dict[str, tuple[str, bool]]:
+    """Ways a .minisig file can be laid out, and whether minisign 0.11 accepts each."""
+    lines = text.split("\n")
+    return {
+        "as written": (text, True),
+        "Windows line ends": (text.replace("\n", "\r\n"), True),
+        "no final line end": (text.rstrip("\n"), True),
+        "lines after the four": (text + "more\n\n", True),
+        "an untrusted comment of 1,000 characters": ("untrusted comment: " + "x" * 1000 + "\n" + "\n".join(lines[1:]),
+                                                     True),
+        "an untrusted comment longer than minisign reads": (
+            "untrusted comment: " + "x" * 1010 + "\n" + "\n".join(lines[1:]), False),
+        "a space before the first line": (" " + text, False),
+        "a carriage return inside the signature": (
+            "\n".join([lines[0], lines[1][:10] + "\r" + lines[1][10:], *lines[2:]]), False),
+        "a blank first line": ("\n" + text, False),
+        "three lines": ("\n".join(lines[:3]) + "\n", False),
+        "the base64 on two lines": ("\n".join([lines[0], lines[1][:40], lines[1][40:], *lines[2:]]), False),
+    }
+
+
+def test_signature_files_are_read_as_minisign_reads_them(tmp_path):
+    key = signing.generate()
+    (tmp_path / "f").write_bytes(b"hello\n")
+    (tmp_path / "k.pub").write_text(key.public.file_text())
+    text = signing.sign_bytes(b"hello\n", key, "timestamp:1").file_text()
+    for name, (variant, accepted) in _variants(text).items():
+        (tmp_path / "f.minisig").write_bytes(variant.encode())
+        try:
+            signing.verify_file(tmp_path / "f", key.public)
+            ours = True
+        except signing.SigningError:
+            ours = False
+        assert ours == accepted, name
+        if shutil.which("minisign"):
+            theirs = subprocess.run(["minisign", "-Vm", "f", "-p", "k.pub"], cwd=tmp_path, capture_output=True)
+            assert (theirs.returncode == 0) == accepted, f"minisign on {name}"
 
 
 def _resign(folder: Path, keys, sums: bytes, comment: str | None = None) -> None:
@@ -944,6 +988,19 @@ def _(w):
     return w.publish(w.source(f"---\ntitle: T\nslug: link-ru\n---\n{BODY}", name="link-ru.md"), formats="md")
 
 
+def _fonts_outside(w, result):
+    assert list((w.tmp / "outside").iterdir()) == [], "nothing was written through the link"
+
+
+@case("output: the article's fonts/ folder is a link to a folder outside", 1, "symbolic link",
+      rf"{SLUG}/fonts", check=_fonts_outside, unchanged=False)
+def _(w):
+    (w.tmp / "outside").mkdir()
+    shutil.rmtree(w.out / SLUG / "fonts")
+    (w.out / SLUG / "fonts").symlink_to(w.tmp / "outside", target_is_directory=True)
+    return _changed_article(w)
+
+
 def test_models_install_reads_no_model_card_through_a_link_out_of_the_folder(tmp_path, monkeypatch):
     from test_model_hub import build_nllb_checkpoint
 
@@ -966,6 +1023,15 @@ def test_models_install_reads_no_model_card_through_a_link_out_of_the_folder(tmp
     for path in store.rglob("*"):
         if path.is_file():
             assert b"alices-private-notes" not in path.read_bytes(), path
+    # a file the conversion needs, linked out of the folder: refused, nothing installed
+    weights = checkpoint / "sentencepiece.bpe.model"
+    secret.with_name("tokenizer").write_bytes(weights.read_bytes())
+    weights.unlink()
+    weights.symlink_to(secret.with_name("tokenizer"))
+    refused = CliRunner().invoke(cli, ["models", "install", str(checkpoint), "--multilingual-dir",
+                                       str(tmp_path / "store2"), "--quantization", "float32"])
+    assert refused.exit_code == 1 and "sentencepiece.bpe.model is a link to" in refused.output, refused.output
+    assert not (tmp_path / "store2" / "ckpt").exists()
 
 
 # --- running the table (last: every row above is registered by now) ------------------------

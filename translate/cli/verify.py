@@ -35,10 +35,6 @@ def verify(target, key_path):
     click.echo(f"trusted comment: {display(report.trusted_comment.replace(chr(9), ' '), 1000)}")
     if report.readme == "checked":
         click.echo("README.txt: as the publisher made it (checked against the signed manifest.json)")
-    elif report.readme == "unchecked":
-        click.secho("warning: README.txt is not signed and this bundle has no manifest.json to check it against: "
-                    "do not follow its instructions; use the command and key id the publisher shows elsewhere",
-                    fg="yellow")
     if report.absent:
         click.echo(f"not in this bundle (not checked): {len(report.absent)} other file(s) of the article")
     if report.key_from_bundle:

@@ -54,7 +54,7 @@ class Report:
     checked: list[str] = field(default_factory=list)    # files whose checksum matched
     absent: list[str] = field(default_factory=list)     # listed but not in this bundle
     key_from_bundle: bool = False                       # no --key: the key travelled with the files
-    readme: str = ""    # a bundle's README.txt: "checked" (as made from the signed manifest), "unchecked", "none"
+    readme: str = ""    # a bundle's README.txt: "checked" (as made from the signed manifest), or "none"
 
 
 # --- SHA256SUMS ------------------------------------------------------------------
@@ -212,13 +212,16 @@ def _verify_tree(files, public, folder: bool) -> Report:
 def _check_readme(files, report: Report) -> str:
     """A bundle's README.txt is not signed: it must be exactly the one this
     bundle was made with, written again from its signed manifest.json, the
-    key that signed it and the bundle's name ("checked"). A bundle made
-    before bundles carried their manifest: "unchecked"."""
+    key that signed it and the bundle's name ("checked"). Without the
+    manifest it cannot be checked, and the bundle is refused: a README that
+    names another key or command must never travel with "verified"."""
     text = files.read(README_NAME)
     if text is None:
         return "none"
     if MANIFEST_NAME not in report.checked:
-        return "unchecked"
+        raise VerifyError(f"{files.name}/{README_NAME}: not signed, and the bundle has no {MANIFEST_NAME} to check it "
+                          "against (it was removed, or the bundle was made by an older version)",
+                          "do not follow it; get the bundle again from the publisher")
     try:
         manifest = json.loads(files.read(MANIFEST_NAME).decode("utf-8"))
         editions, slug = manifest.get("editions", {}), manifest["article"]["slug"]

@@ -61,6 +61,8 @@ _MEMLIMIT_MAX = 1 << 31
 
 _UNTRUSTED = "untrusted comment: "
 _TRUSTED = "trusted comment: "
+# minisign's buffers for the two comment lines (COMMENTMAXBYTES, TRUSTEDCOMMENTMAXBYTES)
+_COMMENT_MAX_BYTES, _TRUSTED_COMMENT_MAX_BYTES = 1024, 8192
 _KEYNUM_SK_LEN = 8 + 64 + 32
 _SECRET_LEN = 2 + 2 + 2 + 32 + 8 + 8 + _KEYNUM_SK_LEN
 
@@ -427,6 +429,13 @@ def _minisign_lines(text: str, count: int, source: str, what: str, error) -> lis
     lines = [line[:-1] if line.endswith("\r") else line for line in parts[:count]]
     if any("\r" in line for line in lines):
         raise error(f"{source}: the {what} file has a carriage return inside a line", "get an intact copy of the file")
+    # minisign reads the comment lines into fixed buffers (with the line end):
+    # a longer one is cut, and the file refused
+    limits = {0: _COMMENT_MAX_BYTES, 2: _TRUSTED_COMMENT_MAX_BYTES}
+    for index, limit in limits.items():
+        if index < count and len(parts[index].encode("utf-8")) + 1 >= limit:
+            raise error(f"{source}: line {index + 1} of the {what} file is longer than minisign reads",
+                        "get an intact copy of the file")
     return lines
 
 

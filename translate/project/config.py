@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -162,7 +163,7 @@ def site_url_problem(value) -> str | None:
     line break or control character, and no user name or password."""
     if not isinstance(value, str) or not value:
         return "it must be text"
-    if any(c.isspace() or ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value):
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in value):
         return "it must be one line without spaces, line breaks or control characters"
     try:
         parts = urlsplit(value)

@@ -73,10 +73,16 @@ def check_slug_not_reserved(source: Path, slug: str, from_file_name: bool) -> No
 
 
 def check_real_folders(folder: Path, work: Path) -> None:
-    """Refuse an article folder, edition folder or work folder that is a
-    symbolic link: its files would be written wherever it points, outside
-    the output folder."""
-    for path in (folder, *(folder / name for name in (*ALL, "media")), work):
+    """Refuse an article folder, any folder in it (editions, media, fonts),
+    or its work folder that is a symbolic link: its files would be written
+    wherever it points, outside the output folder."""
+    inside = []
+    if folder.is_dir() and not folder.is_symlink():
+        # links to folders are listed among the folders, not followed (a
+        # published file that is a link is replaced by a file, never written through)
+        for parent, dirs, _ in os.walk(folder):
+            inside += [Path(parent) / name for name in dirs]
+    for path in (folder, *(folder / name for name in (*ALL, "media")), *inside, work.parent, work):
         if path.is_symlink():
             raise UserError(f"{display_path(path)} is a symbolic link (to {display_path(os.readlink(path))}): an "
                             "article's files are written only into real folders inside the output folder; nothing "

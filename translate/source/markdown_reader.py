@@ -150,7 +150,7 @@ def _checked_meta(meta: dict, block: str) -> dict:
         url = meta["canonical"]
         parts = urlsplit(url) if isinstance(url, str) else None
         if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
-                or re.search(r"\s", url)):
+                or re.search(r"[\s<>\"'`\\{}|^]", url)):
             fail("canonical", f"must be the article's full web address (https://...), not {url!r}")
     return meta
 
@@ -199,8 +199,9 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
         warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: {_removed()}"))
     meta, html = _without_html(meta)
     for key, found in html.items():
-        warnings.append(SourceWarning(line_of(key), f"front matter {key}: raw HTML removed ({', '.join(found)}): "
-                                                    "front matter is plain text; check the line reads as intended"))
+        warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: raw HTML removed "
+                                                    f"({', '.join(found)}): front matter is plain text; check the line "
+                                                    "reads as intended"))
     title_text = str(meta.get("title") or "").strip()
     reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
     tokens = parser().parse(body)
@@ -242,10 +243,11 @@ def _removed_warnings(lines: list[str], first: int, where: str) -> list[SourceWa
 
 
 def _without_html(meta: dict) -> tuple[dict, dict[str, list[str]]]:
-    """The front matter's text values (title, author, summary, tags) without
-    raw HTML, and what was removed per key (translate.source.markdown_reader.strip_html)."""
+    """The front matter's text values (title, author, summary, tags, any
+    other key's text) without raw HTML, and what was removed per key
+    (translate.source.markdown_reader.strip_html)."""
     meta, found = dict(meta), {}
-    for key in ("title", "author", "summary", "tags"):
+    for key in [k for k in meta if k not in ("slug", "lang", "canonical", "date")]:   # those are refused instead
         value = meta.get(key)
         values = value if isinstance(value, list) else [value]
         cleaned = [strip_html(v) if isinstance(v, str) else (v, []) for v in values]

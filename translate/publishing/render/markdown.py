@@ -319,4 +319,6 @@ def _plain(value):
         return strip_html(value)[0]
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value
