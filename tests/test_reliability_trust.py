@@ -334,6 +334,15 @@ def _(w):
     return _reviewed_article(w, "ro-file")
 
 
+@case("memory: only the memory file cannot be written (its folder can)", 0, r"tm\.sqlite3", "read-only",
+      "nothing new is stored", check=_still_reviewed("ro-only-file"))
+def _(w):
+    _reviewed_title(w)
+    w.memory_before = w.cache.read_bytes()
+    unwritable(w, w.cache)
+    return _reviewed_article(w, "ro-only-file")
+
+
 # --- 3. slugs that are the site's own files ---------------------------------------------------
 
 

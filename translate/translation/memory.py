@@ -245,6 +245,8 @@ class TranslationMemory:
                 # autocommit mode; transactions are explicit below
                 self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
                 self._setup()
+            if not _writable(self.path):   # SQLite opened it read-only without a word
+                self.read_only = ReadOnlyMemory(self.path, "the file cannot be written")
         except ReadOnlyMemory as err:
             if not self.path.is_file():
                 raise
