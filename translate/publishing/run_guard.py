@@ -66,8 +66,8 @@ def check_slug_not_reserved(source: Path, slug: str, from_file_name: bool) -> No
     the site step would delete or overwrite the article's files, or fail."""
     if is_reserved_slug(slug):
         raise UserError(f"{display_path(source)}: its slug {display(slug)!r} is the name of a file or folder the "
-                        f"site writes in the output folder (the language folders {', '.join(ALL)}, index.html, "
-                        "feed.atom, publisher.pub, bundles); nothing was published",
+                        f"site writes in the output folder (the language folders {', '.join(ALL)}; index.html, "
+                        "feed.atom, publisher.pub, bundles/); nothing was published",
                         "rename the file or set slug: in the front matter" if from_file_name
                         else "change slug: in the front matter")
 

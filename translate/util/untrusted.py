@@ -5,8 +5,10 @@ can carry characters that are invisible yet act: C0/C1 controls (ESC starts a
 terminal escape sequence, NUL truncates strings in C code), the bidi
 embedding, override and isolate controls U+202A-U+202E and U+2066-U+2069
 ("Trojan Source": "gnp.exe" shown as "exe.png"), line and paragraph
-separators (a second line on screen), and lone surrogates (a YAML escape
-"\\ud800" makes a str that cannot be encoded as UTF-8 at all).
+separators (a second line on screen), lone surrogates (a YAML escape
+"\\ud800" makes a str that cannot be encoded as UTF-8 at all), and the
+noncharacters U+FDD0-U+FDEF, U+FFFE, U+FFFF (no text, and not XML: a feed
+holding one is not well-formed).
 
 The policy, the same everywhere: such characters are REMOVED, never replaced
 or escaped in published text, and the caller warns where the user can fix it
