@@ -24,6 +24,7 @@ from translate.cli.options import (
 )
 from translate.cli.sign import after_publish, publish_site
 from translate.errors import UserError
+from translate.project.config import site_url_problem
 from translate.project.languages import SOURCE
 from translate.publishing.checks import CHECKS
 from translate.publishing.render.l10n import format_size
@@ -43,6 +44,17 @@ def _parse_size(ctx, param, value: str | None) -> int | None:
     if not match:
         raise click.BadParameter(f"give a size such as 15MB, 500kB or 2000000 (got {value!r})")
     return int(float(match.group(1)) * {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}[match.group(2)])
+
+
+def _check_site_url(ctx, param, value: str | None) -> str | None:
+    """Refused before anything is translated; the value is not repeated (it
+    may hold a password)."""
+    if not value:
+        return None
+    problem = site_url_problem(value)
+    if problem:
+        raise click.BadParameter(f"{problem}; give the http(s) address where the output folder is published")
+    return value
 
 
 def _split_formats(ctx, param, value: str) -> list[str]:
@@ -74,7 +86,7 @@ def _split_formats(ctx, param, value: str) -> list[str]:
               help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
 @click.option("--sign", "sign_with_key", is_flag=True,
               help="Sign each article's SHA256SUMS with the publisher's key (see translate keys new).")
-@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
+@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL", callback=_check_site_url,
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
 @click.option("--accept", "accept", multiple=True, type=click.Choice(list(CHECKS)), metavar="CHECK",
@@ -125,7 +137,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, strict_ter
         if job.error:
             return
         try:
-            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size)
+            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size, job.media)
         except BrokenPipeError:
             # `publish | head -1`: the articles are still published, unheard.
             quiet_stdout()
@@ -164,7 +176,7 @@ def _check_output_dir(output_dir: Path) -> None:
 
 
 def _print_summary(slug: str, outcomes: list, output_dir: Path,
-                   max_pdf_size: int | None = None) -> None:
+                   max_pdf_size: int | None = None, media: tuple = ()) -> None:
     click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
@@ -186,6 +198,11 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
                 click.echo(f"  {'':<{width}}            note: {display(note, 4000)}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
+    # translate.source.media: what a photo carried that is not published (place, camera, author)
+    for image in media:
+        if image.removed:
+            removed = display(", ".join(image.removed), 400)
+            click.echo(f"  media: {display(image.original)}: metadata removed ({removed}); published as {image.rel}")
 
 
 def _size(num_bytes: int) -> str:

@@ -9,6 +9,7 @@ import click
 from translate.cli.keys import one_line_errors
 from translate.distribution import signing
 from translate.distribution.signed_folder import verify as verify_target
+from translate.util.untrusted import display
 
 
 @click.command()
@@ -30,7 +31,10 @@ def verify(target, key_path):
         public = signing.PublicKey.load(key_path) if key_path else None
         report = verify_target(target, public)
     click.echo(f"verified: {len(report.checked)} file(s) match the SHA256SUMS signed by key {report.fingerprint}")
-    click.echo(f"trusted comment: {report.trusted_comment}")
+    # signed, but written by whoever holds the key: shown without what would steer the terminal
+    click.echo(f"trusted comment: {display(report.trusted_comment.replace(chr(9), ' '), 1000)}")
+    if report.readme == "checked":
+        click.echo("README.txt: as the publisher made it (checked against the signed manifest.json)")
     if report.absent:
         click.echo(f"not in this bundle (not checked): {len(report.absent)} other file(s) of the article")
     if report.key_from_bundle:

@@ -18,57 +18,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from translate.distribution import signing
-from translate.distribution.signed_folder import README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
-from translate.project.languages import Language
+from translate.distribution.readme import README_TEXT, VERIFY_COMMAND, readme  # noqa: F401 - README_TEXT for callers
+from translate.distribution.signed_folder import MANIFEST_NAME, README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
+from translate.project.languages import ALL, Language
 from translate.util.files import atomic_write
-
-# The README of a bundle, in the edition's language. Commands, file names and
-# the key id stay Latin on lines of their own, so they read the same in
-# right-to-left text.
-README_TEXT = {
-    "en": ("How to check these files",
-           "These files are published by the publisher of the article above. Before sharing them, check that "
-           "they come from the publisher and were not changed. In this folder, run:",
-           "The key id must be {fingerprint}. Compare it with the one the publisher shows on its website or "
-           "social media. A different key id, or any error from the command, means the files must not be "
-           "trusted."),
-    "ru": ("Как проверить эти файлы",
-           "Эти файлы выпущены издателем статьи, указанной выше. Прежде чем пересылать их, проверьте, что они "
-           "получены от издателя и не были изменены. В этой папке выполните:",
-           "Идентификатор ключа должен быть {fingerprint}. Сравните его с тем, который издатель показывает на "
-           "своём сайте или в соцсетях. Другой идентификатор ключа или любая ошибка команды означают, что "
-           "файлам доверять нельзя."),
-    "prs": ("چگونه این فایل‌ها را بررسی کنید",
-            "این فایل‌ها از سوی ناشر مقالهٔ بالا نشر شده‌اند. پیش از فرستادن آن‌ها به دیگران، بررسی کنید که از ناشر "
-            "آمده‌اند و تغییر نکرده‌اند. در همین پوشه این دستور را اجرا کنید:",
-            "شناسهٔ کلید باید {fingerprint} باشد. آن را با شناسه‌ای که ناشر در وب‌سایت یا شبکه‌های اجتماعی خود نشان "
-            "می‌دهد مقایسه کنید. شناسهٔ دیگر یا هر خطایی از این دستور یعنی نباید به این فایل‌ها اعتماد کرد."),
-    "ps": ("دا فایلونه څنګه وڅېړئ",
-           "دا فایلونه د پورته مقالې د خپروونکي له خوا خپاره شوي دي. مخکې له دې چې یې نورو ته ولېږئ، وڅېړئ چې له "
-           "خپروونکي راغلي او بدل شوي نه دي. په همدې فولډر کې دا کمانډ وچلوئ:",
-           "د کلي پېژندنه باید {fingerprint} وي. هغه د هغې پېژندنې سره پرتله کړئ چې خپروونکی یې په خپله وېبپاڼه "
-           "یا ټولنیزو رسنیو کې ښيي. بله پېژندنه یا د دې کمانډ هره تېروتنه دا معنا لري چې په دې فایلونو باور ونه "
-           "شي."),
-    "kk": ("Бұл файлдарды қалай тексеруге болады",
-           "Бұл файлдарды жоғарыдағы мақаланың баспагері жариялаған. Оларды басқаларға жібермес бұрын, олардың "
-           "баспагерден келгенін және өзгертілмегенін тексеріңіз. Осы қалтада мына команданы орындаңыз:",
-           "Кілт идентификаторы {fingerprint} болуы керек. Оны баспагер өз сайтында немесе әлеуметтік желілерінде "
-           "көрсеткен идентификатормен салыстырыңыз. Басқа идентификатор немесе команданың кез келген қатесі "
-           "файлдарға сенуге болмайтынын білдіреді."),
-}
-VERIFY_COMMAND = "minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c --ignore-missing SHA256SUMS"
-
-
-def readme(langs: list[Language], titles: dict[str, str], fingerprint: str, bundle_name: str) -> str:
-    """The bundle's README.txt: for each language, its heading, the article's
-    title, the command, the key id; then the same command for translate."""
-    parts = []
-    for lang in langs:
-        heading, intro, key_line = README_TEXT[lang.key]
-        parts.append(f"{heading}\n{'=' * len(heading)}\n\n{titles.get(lang.key, '')}\n\n{intro}\n\n"
-                     f"    {VERIFY_COMMAND}\n\n{key_line.format(fingerprint=fingerprint)}\n")
-    parts.append(f"    translate verify {bundle_name}\n")
-    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -80,11 +33,12 @@ class Bundle:
 def write_bundles(article_folder: Path, langs: list[Language], out_dir: Path, per: str = "language") -> list[Bundle]:
     """One zip per language (``per="language"``: <slug>.<key>.zip) or one for
     the article (<slug>.zip) with the languages' PDFs, the signed SHA256SUMS,
-    publisher.pub and a README in each edition's language. The folder must
+    publisher.pub, manifest.json and a README in each edition's language. The folder must
     verify first: a bundle is never made of files that do not match their
     signed checksums."""
 
     folder = Path(article_folder)
+    langs = sorted(langs, key=lambda lang: list(ALL).index(lang.key))   # the README's order: what verify writes again
     report = verify(folder)
     manifest = _manifest(folder)
     slug = folder.name
@@ -103,7 +57,8 @@ def write_bundles(article_folder: Path, langs: list[Language], out_dir: Path, pe
         titles = {lang.key: (editions.get(lang.key) or {}).get("title") or manifest.get("article", {}).get("title", "")
                   for lang in group}
         members = {rel: (folder / rel).read_bytes() for rel in pdfs}
-        for rel in (SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME):
+        # the signed manifest travels too: verify writes the README again from it
+        for rel in (SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME, MANIFEST_NAME):
             members[rel] = (folder / rel).read_bytes()
         members[README_NAME] = readme(group, titles, report.fingerprint, f"{name}.zip").encode("utf-8")
         published = [editions.get(lang.key, {}).get("published") for lang in group]

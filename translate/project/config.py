@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from translate.errors import UserError
 from translate.project.languages import TARGETS
@@ -147,11 +149,34 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     downloads = {model: _download(value, f"downloads.{model}", name)
                  for model, value in _table(raw, "downloads", name).items()}
     site_url = raw.get("site_url")
-    if site_url is not None and (not isinstance(site_url, str) or not re.match(r"^https?://[^\s/]+", site_url)
-                                 or any(c.isspace() or ord(c) < 32 for c in site_url)):
-        raise ConfigError(f'{name}: site_url: give the http(s) address where output/ is published, '
+    problem = site_url_problem(site_url) if site_url is not None else None
+    if problem:
+        raise ConfigError(f'{name}: site_url: {problem}; give the http(s) address where output/ is published, '
                           f'e.g. "https://news.example.org/editions"')
     return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None)
+
+
+def site_url_problem(value) -> str | None:
+    """What is wrong with a site URL (translate.toml's site_url, publish
+    --site-url, $TRANSLATE_SITE_URL), or None. It is printed into every feed
+    and the pages' links: one http(s) address of a folder, with no space,
+    line break or control character, and no user name or password."""
+    if not isinstance(value, str) or not value:
+        return "it must be text"
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in value):
+        return "it must be one line without spaces, line breaks or control characters"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        return "it must be an http(s) address (https://...)"
+    if "@" in parts.netloc:
+        return "it holds a user name or password (user:password@), which would be published in every feed"
+    if parts.query or parts.fragment:
+        return "it must be the address of a folder, without ? or #"
+    return None
 
 
 def _table(raw: dict, key: str, name: str) -> dict:

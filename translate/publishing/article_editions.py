@@ -75,10 +75,12 @@ def open_output(article_file, languages, formats, output_dir: Path, *, media=(),
     when something stands where its folders or files go."""
 
     doc = article_file.doc
+    run_guard.check_slug_not_reserved(article_file.path, doc.slug, from_file_name=not doc.meta.get("slug"))
     article = article_folder.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  published=published or now(), work=article_work_dir(output_dir / doc.slug),
                                  media=media, site_url=site_url, accept=accept)
     article.source_sha256 = article_file.sha256
+    run_guard.check_real_folders(article.folder, article.work)
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
             raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
@@ -207,6 +209,7 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
     try:
         with article.lock(on_wait=waiting(article.doc.slug)):
             run_guard.check_not_replacing(article.folder, source, article.doc.slug, replace)
+            run_guard.check_real_folders(article.folder, article.work)   # again: a link made meanwhile
             editions = choose_editions(article, languages, plans, setup, make, outcomes)
             article.write(editions)
     except OSError as err:

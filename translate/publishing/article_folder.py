@@ -30,7 +30,7 @@ from translate.source.document import Document
 from translate.translation.memory import model_fingerprint
 from translate.translation.postedit.human import review_statuses, reviewed_count
 from translate.translation.postedit.human import summary as review_summary
-from translate.util.files import FolderLock, StagedFiles
+from translate.util.files import FolderLock, StagedFiles, commit_together
 
 
 def sha256_file(path: Path) -> str:
@@ -134,7 +134,9 @@ class Article:
         SHA256SUMS is first cut down to the files this run leaves alone, the
         new files go into place, then manifest.json and last the complete
         SHA256SUMS: whenever the process dies, every file is a complete old or
-        new version and every line of SHA256SUMS holds. A file whose new
+        new version and every line of SHA256SUMS holds. A rename that fails
+        (an edition folder that cannot be written) puts back the files renamed
+        before it: the folder is as it was. A file whose new
         content is byte for byte the old one is not rewritten, so a run that
         changes nothing touches nothing. Temporary files of a killed run are
         removed here, under the lock."""
@@ -150,8 +152,12 @@ class Article:
             if self._changed - {"SHA256SUMS"}:
                 first.write(self.folder / "SHA256SUMS", retracted)
             self.committing = True
-            first.commit()
-            content.commit()
+            try:
+                commit_together(first, content)
+            except OSError as err:
+                # put back as it was unless that failed too (translate.util.files)
+                self.committing = getattr(err, "partly_committed", False)
+                raise
 
     def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
         """Render and check each edition whose inputs changed (or take the bytes

@@ -52,9 +52,10 @@ class SourceError(UserError, ValueError):
     """A source that cannot be read; the message says what to fix, ``line``
     (1-based, in the file) where the problem is, when there is one place."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, *, at_line: bool = False):
         super().__init__(message)
         self.line = line
+        self.at_line = at_line   # the message is about that line: shown as FILE:LINE: message
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +155,7 @@ def _checked_meta(meta: dict, block: str) -> dict:
         url = meta["canonical"]
         parts = urlsplit(url) if isinstance(url, str) else None
         if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
-                or re.search(r"\s", url)):
+                or re.search(r"[\s<>\"'`\\{}|^]", url)):
             fail("canonical", f"must be the article's full web address (https://...), not {url!r}")
     return meta
 
@@ -195,12 +196,21 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
     meta, body = split_front_matter(text)
     meta, removed = _clean_value(meta)
     front = text[: len(text) - len(body)].splitlines()
+
+    def line_of(key) -> int:
+        return next((n for n, row in enumerate(front, start=1) if re.match(rf"{re.escape(str(key))}\s*:", row)), 2)
+
     for key in removed:
-        line = next((n for n, row in enumerate(front, start=1) if re.match(rf"{re.escape(str(key))}\s*:", row)), 2)
-        warnings.append(SourceWarning(line, f"front matter {untrusted.display(key, 40)}: {_removed()}"))
+        warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: {_removed()}"))
+    meta, html = _without_html(meta)
+    for key, found in html.items():
+        warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: raw HTML removed "
+                                                    f"({', '.join(found)}): front matter is plain text; check the line "
+                                                    "reads as intended"))
     title_text = str(meta.get("title") or "").strip()
     reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
     tokens = parser().parse(body)
+    _check_depth(tokens, reader.line_offset)
     warnings += _clean_tokens(tokens, reader.line_offset)
     blocks, rest = reader.blocks(tokens, 0, None)
     assert rest == len(tokens)
@@ -235,6 +245,21 @@ def _removed_warnings(lines: list[str], first: int, where: str) -> list[SourceWa
     """One warning per line that holds characters the untrusted-text rule removes."""
     return [SourceWarning(n, f"{where}{_removed(untrusted.unsafe_in(row))}")
             for n, row in enumerate(lines, start=first) if CONTROLS.search(row)]
+
+
+def _without_html(meta: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The front matter's text values (title, author, summary, tags, any
+    other key's text) without raw HTML, and what was removed per key
+    (translate.source.markdown_reader.strip_html)."""
+    meta, found = dict(meta), {}
+    for key in [k for k in meta if k not in ("slug", "lang", "canonical", "date")]:   # those are refused instead
+        value = meta.get(key)
+        values = value if isinstance(value, list) else [value]
+        cleaned = [strip_html(v) if isinstance(v, str) else (v, []) for v in values]
+        if any(removed for _, removed in cleaned):
+            meta[key] = [v for v, _ in cleaned] if isinstance(value, list) else cleaned[0][0]
+            found[key] = list(dict.fromkeys(r for _, removed in cleaned for r in removed))
+    return meta, found
 
 
 def _clean_value(value):
@@ -273,6 +298,21 @@ def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
             if found and not (warnings and warnings[-1].line == line):
                 warnings.append(SourceWarning(line, _removed(found)))
     return warnings
+
+
+def _check_depth(tokens: list[Token], line_offset: int) -> None:
+    """Refuse an article nested deeper than markdown-it reads. At its
+    maxNesting it stops reading the blocks inside a list or quote and drops
+    them without a word (a list 1,000 deep kept its first 9 items): the
+    article would be published with text missing. The line named is where
+    the deepest block it still reads begins."""
+    limit = parser().options["maxNesting"]
+    for tok in tokens:
+        if tok.nesting == 1 and tok.type in _CONTAINERS and tok.level >= limit - 1:
+            line = (tok.map[0] if tok.map else 0) + 1 + line_offset
+            raise SourceError(f"lists or quotes nested too deeply: Markdown is read {limit} levels deep (a quote "
+                              "is one level, a list two), and the text nested deeper here would be lost: nest "
+                              "them less deeply", line=line, at_line=True)
 
 
 def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:
@@ -324,6 +364,30 @@ _CONTAINERS = {
 HIDDEN_ELEMENTS = ("script", "style", "template", "textarea", "noscript", "iframe", "object", "svg", "math")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+# Raw HTML inside a line of text (a front matter value): an element whose
+# content is no reading matter, with its content; a comment, processing
+# instruction, declaration or CDATA section; any tag; and last a "<" that
+# would begin a tag a browser reads to the next ">" of the page around it.
+_HTML_IN_TEXT = re.compile(
+    r"<(" + "|".join(HIDDEN_ELEMENTS) + r")\b[^>]*>.*?(?:</\1\s*>|$)"
+    r"|<!--.*?(?:-->|$)|<\?.*?(?:\?>|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<![A-Za-z][^>]*>?"
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:[\s/][^<>]*)?>|<(?=[A-Za-z/!?])", re.I | re.S)
+
+
+def strip_html(text: str) -> tuple[str, list[str]]:
+    """``text`` without raw HTML, and what was removed ("<script>", "an HTML
+    comment"), once each. Front matter is plain text: the .md editions carry
+    it into static site generators that may print it unescaped."""
+    found: list[str] = []
+
+    def drop(match: re.Match) -> str:
+        raw = match.group(0)
+        found.append(f"<{_TAG.match(raw).group(2).lower()}>" if _TAG.match(raw) else
+                     "an HTML comment" if raw.startswith("<!--") else "<")
+        return ""
+
+    cleaned = _HTML_IN_TEXT.sub(drop, text)
+    return (" ".join(cleaned.split()) if found else text), list(dict.fromkeys(found))
 
 
 def _html_construct(raw: str) -> str:

@@ -18,7 +18,9 @@ from markupsafe import Markup, escape
 
 from translate.project.languages import ALL, Language
 from translate.publishing.render.html import model_label
+from translate.translation.memory import translator_name
 from translate.translation.records import EditionRecord, SegmentRecord, TermReport
+from translate.util.untrusted import display
 
 STATUS_LABELS = {
     "already-right": "already right",
@@ -205,7 +207,8 @@ def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -
         lines.append(label("adapted") + _isolate(_styled_diff(seg.raw.text, seg.adapted), lang))
     if seg.human is not None:   # a translator's approved text: published as written
         lines.append(label("human") + _isolate(seg.final, lang)
-                     + click.style(f" (approved by {seg.human.translator}, {seg.human.approved[:10]})", fg="magenta"))
+                     + click.style(f" (approved by {translator_name(seg.human.translator)}, "
+                                   f"{display(seg.human.approved[:10])})", fg="magenta"))
     elif seg.final != seg.adapted:
         lines.append(label("final") + _isolate(seg.final, lang))
         lines.append(label("glossary") + _isolate(_styled_diff(seg.adapted, seg.final), lang))

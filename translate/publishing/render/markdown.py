@@ -11,7 +11,7 @@ import re
 import yaml
 
 from translate.source.document import Block, Document, Mark, Segment
-from translate.source.markdown_reader import parser
+from translate.source.markdown_reader import parser, strip_html
 
 # Characters that would start inline markup; escaped wherever they occur in text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|(&(?=#?[A-Za-z0-9]+;))|(!(?=\[))")
@@ -327,5 +327,19 @@ def write_markdown(doc: Document) -> str:
     meta["lang"] = doc.lang
     if doc.slug:
         meta["slug"] = doc.slug
+    # Plain text only: a translator's title or a machine's can hold tags the
+    # reader never saw, and a site generator may print front matter unescaped.
+    meta = {key: _plain(value) for key, value in meta.items()}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10**6)
     return "---\n" + front + "---\n\n" + write_blocks(doc.blocks) + "\n"
+
+
+def _plain(value):
+    """A front matter value without raw HTML (translate.source.markdown_reader.strip_html)."""
+    if isinstance(value, str):
+        return strip_html(value)[0]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

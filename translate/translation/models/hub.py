@@ -51,6 +51,7 @@ from translate.translation.models import install as installing
 from translate.translation.models.multilingual import MultilingualStore
 from translate.util import heavy
 from translate.util.files import atomic_write
+from translate.util.untrusted import display_path
 
 TOKENIZER_FILE = "sentencepiece.bpe.model"   # what the multilingual engine tokenises with
 METADATA_FILE = "translate-model.json"       # translate.translation.models.multilingual's metadata file
@@ -148,12 +149,14 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
     say = progress or (lambda message: None)
     quantization = check_quantization(quantization)
     path = Path(source).expanduser()
-    downloaded = False
+    downloaded, skip = False, set()
     if path.is_dir():   # a checkpoint the user has: converted where it is, left alone
         if revision:
             raise HubError(f"--revision {revision} is for a Hugging Face repository, not the local folder {source}",
                            "leave --revision out, or give the repository id")
-        folder, commit, licence = path.resolve(), "", _card_licence(path / "README.md")
+        folder, commit = path.resolve(), ""
+        skip = _links_out(folder, say)
+        licence = "" if "README.md" in skip else _card_licence(folder / "README.md")
         label, origin = folder.name, str(folder)
     elif not _REPO_ID.match(source):
         raise NotFound(f"{source!r} is neither a folder nor a Hugging Face repository id",
@@ -169,7 +172,7 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
         label, origin = source, f"{hub.endpoint}/{source}@{commit}"
 
     output = Path(staging) / "model"
-    converted = _make_model(folder, output, quantization, say, label=label)
+    converted = _make_model(folder, output, quantization, say, label=label, skip=skip)
     if downloaded:
         shutil.rmtree(folder, ignore_errors=True)   # the checkpoint is not needed any more
         say(f"deleted the downloaded checkpoint {folder}")
@@ -212,12 +215,14 @@ def check_quantization(quantization: str | None) -> str:
     return quantization
 
 
-def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress, label: str) -> str:
-    """Fill ``output`` from ``checkpoint``; returns the quantization used
-    ("" when the checkpoint already was a CTranslate2 model)."""
+def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress, label: str,
+                skip: set[str] = frozenset()) -> str:
+    """Fill ``output`` from ``checkpoint`` (without the top-level files
+    ``skip`` names); returns the quantization used ("" when the checkpoint
+    already was a CTranslate2 model)."""
     if (checkpoint / "model.bin").is_file():
         say(f"{label} is already a CTranslate2 model: no conversion needed")
-        shutil.copytree(checkpoint, output, ignore=shutil.ignore_patterns(".cache", ".git*", METADATA_FILE),
+        shutil.copytree(checkpoint, output, ignore=shutil.ignore_patterns(".cache", ".git*", METADATA_FILE, *skip),
                         copy_function=_link_or_copy)
         return ""
     check_architecture(checkpoint / "config.json", label)
@@ -427,6 +432,33 @@ def _innermost_message(chain: list[BaseException]) -> str:
             if isinstance(arg, BaseException):
                 args = list(arg.args) + args
     return _first_line(chain[0])
+
+
+def _links_out(folder: Path, say: Progress) -> set[str]:
+    """Check a checkpoint folder the user names: nothing in it may be a link
+    to a file outside it, or installing would read (and copy into the models
+    folder) whatever it points to, someone's notes or keys. A model card
+    (README.md) linked out is only left unread: no licence is recorded from
+    it; any other such link is refused. A Hugging Face cache snapshot's
+    links into its own blobs/ folder are what that layout is. Returns the
+    names to leave out."""
+    blobs = folder.parent.parent / "blobs" if folder.parent.name == "snapshots" else None
+    skip = set()
+    for entry in sorted(folder.rglob("*")):
+        if not entry.is_symlink():
+            continue
+        target = entry.resolve()
+        if target.is_relative_to(folder) or (blobs is not None and target.is_relative_to(blobs)):
+            continue
+        rel = entry.relative_to(folder).as_posix()
+        if rel == "README.md":
+            say(f"{display_path(entry)} is a link out of the folder: not read, and no licence recorded from it "
+                "(copy the model card into the folder to record its licence)")
+            skip.add(rel)
+            continue
+        raise HubError(f"{display_path(entry)} is a link to {display_path(target)}, outside the checkpoint folder",
+                       "copy the file itself into the folder (a model is installed only from what its folder holds)")
+    return skip
 
 
 def _card_licence(readme: Path) -> str:

@@ -275,6 +275,35 @@ def apply_notation(source: Segment, notation: str) -> PlaceholderCheck:
     return PlaceholderCheck(segment, dropped, moved=seen != kept)
 
 
+def segment_of(notation: str) -> Segment:
+    """The segment a unit source in the notation stands for (its text, a mark
+    per placeholder), for checking a translation whose article is not at
+    hand (a TMX unit). PlaceholderError when the notation is not one
+    ``notation_of`` writes: a number used twice, a pair not closed, numbers
+    other than 1 to N."""
+    parts: list[str] = []
+    length = 0
+    opened: dict[int, int] = {}
+    marks: dict[int, Mark] = {}
+    for token in parse_notation(clean_notation(notation)):
+        if isinstance(token, Text):
+            parts.append(token.text)
+            length += len(token.text)
+        elif isinstance(token, Close):
+            if token.number not in opened:
+                raise PlaceholderError(f"the English closes {{/{token.number}}} without opening it")
+            marks[token.number] = Mark("em", opened.pop(token.number), length)
+        elif token.number in marks or token.number in opened:
+            raise PlaceholderError(f"the English has placeholder {{{token.number}}} twice")
+        elif isinstance(token, Open):
+            opened[token.number] = length
+        else:
+            marks[token.number] = Mark("html", length, length)
+    if opened or sorted(marks) != list(range(1, len(marks) + 1)):
+        raise PlaceholderError("the English's placeholders are not {1} to {N}, each once (and each pair closed)")
+    return Segment("".join(parts), tuple(marks[n] for n in sorted(marks)))
+
+
 def _count(n: int) -> str:
     return "no placeholders" if n == 0 else f"placeholders {{1}} to {{{n}}}" if n > 1 else "only {1}"
 
