@@ -170,3 +170,96 @@ def test_without_ray_the_option_says_how_to_install_it(tmp_path, model_dirs, sou
         "error: --cluster needs Ray, which is not installed: install it with: "
         "pip install 'newsroom-translate[cluster]'"], result.output
     assert not (tmp_path / "out" / "delisting").exists()
+
+
+def test_a_cluster_that_goes_away_is_one_line_and_nothing_is_written(tmp_path, ray_local, model_dirs, sources,
+                                                                     steps):
+    def every_worker_gone(actors):
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+
+    steps.hook = every_worker_gone
+    out = tmp_path / "out"
+    result = publish(model_dirs, out, tmp_path / "m.sqlite3", *sources, *MD, "--cluster", "local")
+    assert result.exit_code == 1
+    # one line of ours (Ray itself may note the retries it made before giving up: "(raylet) Task ... failed")
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith("Error: the Ray cluster at local failed: ")
+    assert errors[0].endswith("nothing was written: check the cluster (ray status) and run again")
+    assert "Traceback" not in result.output
+    assert [p.name for p in out.iterdir() if p.name != ".work"] == []   # no article folder, no site page
+
+
+# --- the parts that need no cluster ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lengths", [[], [5], [3] * 40, [1, 200, 3, 3, 90, 7, 400, 2, 2, 2] * 30,
+                                     [100] * 50 + [2] * 300 + [300] * 20])
+@pytest.mark.parametrize("max_batch_tokens", [1, 16, 64, 512])
+def test_read_ahead_groups_are_ctranslate2s(lengths, max_batch_tokens):
+    from ctranslate2.extensions import _batch_iterator
+
+    from translate.translation.engines.ct2 import read_ahead_starts
+
+    groups = list(_batch_iterator((["x"] * n for n in lengths), max_batch_tokens * 16 if max_batch_tokens > 1
+                                  else 1, "tokens"))
+    starts = [sum(len(g[0]) for g in groups[:k]) for k in range(len(groups))]
+    assert read_ahead_starts(lengths, max_batch_tokens) == starts
+
+
+def test_parts_decoded_alone_give_the_output_of_one_call(model_dirs):
+    from translate.project import config as project_config
+    from translate.project.languages import TARGETS
+    from translate.translation.engines.ct2 import DecodingOptions
+    from translate.translation.models import routing
+
+    texts = [p for paragraph in PARAGRAPHS for p in paragraph.split(". ")] * 2 + [""]
+    choice = routing.resolve(TARGETS["kk"], project_config.default(),
+                             model_dirs["argos"], model_dirs["multi"])
+    engine = routing.build_engine(choice, DecodingOptions(max_batch_tokens=16))
+    parts, longest = engine.decoded_alone(texts)
+    assert len(parts) > 3 and parts[0][0] == 0 and parts[-1][1] == len(texts)
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    whole = engine.translate(texts)
+    alone = [t for a, b in parts for t in engine.translate(texts[a:b], longest_input=longest)]
+    assert alone == whole
+
+
+def test_a_shipped_model_is_checked_before_use(tmp_path, ru_argos_package, model_dirs):
+    installed = next(p.parent.parent for p in model_dirs["argos"].rglob("model.bin"))
+    sent, files = shipment.pack(installed)
+    fetched = []
+
+    def fetch(ref):
+        fetched.append(ref)
+        return files
+
+    copy = shipment.receive(sent, fetch, tmp_path / "cache")
+    assert copy.name == sent.fingerprint and shipment.folder_fingerprint(copy) == sent.fingerprint
+    assert shipment.receive(sent, fetch, tmp_path / "cache") == copy and len(fetched) == 1   # kept, checked
+    # damaged on the way: refused, nothing left in the cache
+    broken = dict(files, **{"model/model.bin": files["model/model.bin"][:-1]})
+    with pytest.raises(shipment.ModelMismatch, match="arrived damaged"):
+        shipment.receive(sent, lambda ref: broken, tmp_path / "other")
+    assert [p for p in (tmp_path / "other").iterdir()] == []
+    # a name that leaves the folder
+    with pytest.raises(shipment.ModelMismatch, match="outside its folder"):
+        shipment.receive(sent, lambda ref: {"../escape": b"x"}, tmp_path / "third")
+    assert not (tmp_path / "escape").exists()
+    # changed in the cache afterwards: refused, kept as it is for someone to look at
+    (copy / "model" / "model.bin").write_bytes(b"changed")
+    with pytest.raises(shipment.ModelMismatch, match="refused"):
+        shipment.receive(sent, fetch, tmp_path / "cache")
+    assert (copy / "model" / "model.bin").read_bytes() == b"changed"
+
+
+def test_the_cluster_is_set_in_translate_toml():
+    from translate.project import config
+
+    parsed = config.parse('[cluster]\naddress = "ray://head.example.org:10001"\nactors = 3\n')
+    assert parsed.cluster == config.ClusterSetting("ray://head.example.org:10001", 3, 1)
+    assert config.parse("").cluster.address is None
+    for bad in ('[cluster]\naddress = ""\n', "[cluster]\nactors = 0\n", '[cluster]\nactor_cpus = "2"\n',
+                '[cluster]\nadress = "local"\n'):
+        with pytest.raises(config.ConfigError, match="cluster"):
+            config.parse(bad)

@@ -168,7 +168,7 @@ class ClusterSteps:
         gone) as ClusterLost: the whole run stops, nothing written."""
         try:
             yield
-        except self.ray.exceptions.RayError as err:
+        except (self.ray.exceptions.RayError, ConnectionError) as err:   # ConnectionError: Ray Client (ray://)
             raise ClusterLost(f"the Ray cluster at {self.cluster.address} failed: {one_line(err)}") from None
 
     # --- step 2 ---
@@ -188,7 +188,7 @@ class ClusterSteps:
         calls = []
         for chunk in chunks:
             mine = {text: done[text] for doc, _ in chunk for text in run._engine_texts(doc) if text in done}
-            calls.append(("editions", (plan_ref, setup_ref, mine, chunk)))
+            calls.append(("editions", (pool.shipment, plan_ref, setup_ref, mine, chunk)))
         results: list = [None] * len(chunks)
         start = time.perf_counter()
 
@@ -319,11 +319,11 @@ class _Pool:
         env_vars = {k: v for k, v in os.environ.items() if k.startswith("CT2_")}
         actor = ray.remote(ModelActor).options(num_cpus=cluster.actor_cpus, num_gpus=gpus,
                                                max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
-        shipped = dataclasses.replace(sent, files=[self.files])
-        self.actors = [actor.remote(shipped, worker_options, env_vars) for _ in range(count)]
+        self.shipment = dataclasses.replace(sent, files=[self.files])
+        self.actors = [actor.remote(worker_options, env_vars) for _ in range(count)]
         steps.stats.actors += count
         try:
-            for env, host, _, _, error in ray.get([a.ready.remote(choice) for a in self.actors]):
+            for env, host, _, _, error in ray.get([a.ready.remote(self.shipment, choice) for a in self.actors]):
                 steps._check(env, host)
                 if error is not None:
                     raise error
@@ -366,7 +366,8 @@ class _RemoteEngine:
             if progress:
                 progress(parts[index][1] - parts[index][0])
 
-        self.steps.call(self.pool, [("decode", (self.choice, texts[a:b], longest)) for a, b in parts], answered)
+        self.steps.call(self.pool, [("decode", (self.pool.shipment, self.choice, texts[a:b], longest))
+                                    for a, b in parts], answered)
         self.steps.stats.decode_s += time.perf_counter() - start
         self.steps.stats.segments += len(texts)
         return [translation for part in results for translation in part]

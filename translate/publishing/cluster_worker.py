@@ -71,20 +71,24 @@ class ModelActor:
     stages (Dari adaptation, glossary with this model's scorer).
     translate.publishing.cluster makes it a Ray actor (ray.remote at use)."""
 
-    def __init__(self, sent: shipment.Shipment, options, env_vars: dict):
+    def __init__(self, options, env_vars: dict):
         os.environ.update(env_vars)   # CT2_* of the command's machine: the same kernels
         self.options = options
+        self.folder = None
         self.problem = None
         self.translator = None
-        try:
-            self.folder = shipment.receive(sent, fetch=lambda refs: heavy.ray().get(refs[0]))
-        except Exception as err:  # noqa: BLE001 - told to the driver with every reply, never a crash loop
-            self.problem = portable(err)
-        context = heavy.ray().get_runtime_context()
-        self.restarted = context.was_current_actor_reconstructed
+        self.restarted = heavy.ray().get_runtime_context().was_current_actor_reconstructed
 
-    def _engine(self, choice):
-        """``choice``'s engine on this worker's copy of the model, sharing the one loaded translator."""
+    def _engine(self, sent: shipment.Shipment, choice):
+        """``choice``'s engine on this worker's checked copy of the model (received
+        on the first call, also after Ray restarted the actor), sharing the one
+        loaded translator. The shipment comes with each call, not to the
+        constructor: a restarted actor then needs nothing kept from before."""
+        if self.folder is None and self.problem is None:
+            try:
+                self.folder = shipment.receive(sent, fetch=lambda refs: heavy.ray().get(refs[0]))
+            except Exception as err:  # noqa: BLE001 - told with every reply, never a crash loop
+                self.problem = portable(err)
         if self.problem is not None:
             raise self.problem
         installed = dataclasses.replace(choice.installed, path=self.folder)
@@ -101,18 +105,18 @@ class ModelActor:
         except Exception as err:  # noqa: BLE001 - the driver raises it where the local run would
             return environment(), socket.gethostname(), self.restarted, None, portable(err)
 
-    def decode(self, choice, texts: list[str], longest_input: int):
+    def decode(self, sent, choice, texts: list[str], longest_input: int):
         """The engine's output for ``texts`` (a part of the run's missing
         segments cut by CT2Engine.decoded_alone: the batches the whole call
         would have made, the length bound of the whole call)."""
-        return self._reply(lambda: self._engine(choice).translate(texts, longest_input=longest_input))
+        return self._reply(lambda: self._engine(sent, choice).translate(texts, longest_input=longest_input))
 
-    def editions(self, plan, setup, done: dict, items):
+    def editions(self, sent, plan, setup, done: dict, items):
         """Each (Document, Approved) of ``items`` through its stages, as the
         local run's LocalSteps.editions: a Translated or the exception that
         cost that article's edition."""
         def work():
-            engine = self._engine(plan.choice)
+            engine = self._engine(sent, plan.choice)
             results = []
             for doc, approved in items:
                 try:
@@ -123,9 +127,9 @@ class ModelActor:
             return results
         return self._reply(work)
 
-    def ready(self, choice):
+    def ready(self, sent, choice):
         """The model received, checked and loaded (the driver waits for every actor once)."""
-        return self._reply(lambda: self._engine(choice).model_dir.name)
+        return self._reply(lambda: self._engine(sent, choice).model_dir.name)
 
 
 @contextmanager
