@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -498,6 +499,73 @@ def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
     return result
 
 
+CLUSTER_LINE = re.compile(
+    r"cluster: connected in (?P<connect_s>[\d.]+) s; (?P<actors>\d+) actors on (?P<hosts>\d+) machine\(s\), "
+    r"models shipped and loaded in (?P<models_s>[\d.]+) s; (?P<segments>\d+) segments decoded in "
+    r"(?P<decode_s>[\d.]+) s; (?P<editions>\d+) editions through their stages in (?P<stages_s>[\d.]+) s; "
+    r"(?P<pages>\d+) pages rendered in (?P<render_s>[\d.]+) s")
+
+
+def _cluster_stats(proc: Proc) -> dict:
+    """The closing line a --cluster run prints (translate.publishing.cluster.Stats.line)."""
+    match = next((m for m in map(CLUSTER_LINE.search, proc.stderr.splitlines()) if m), None)
+    if match is None:
+        raise SystemExit(f"the --cluster run printed no cluster line:\n{proc.stderr[-3000:]}")
+    return {k: float(v) if "." in v else int(v) for k, v in match.groupdict().items()}
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and ".work" not in p.relative_to(root).parts}
+    return files(a) == files(b)
+
+
+def measure_cluster(work: Work, n: int, render_n: int) -> dict:
+    """Item 8: ``n`` articles x 4 languages, `publish --format md --no-cache`,
+    in one local run (--jobs 2) and with --cluster local (Ray started by the
+    run on this machine's cores: its start-up is in the wall time), the bytes
+    compared; then ``render_n`` of them in html,pdf from a warm memory, the
+    render phase local (--jobs 2) and as Ray tasks. The cluster's closing
+    line gives the per-phase costs (per segment, per edition, per page)."""
+    sources = write_articles(work.runs / "cluster" / "src", n)
+    result = {"articles": n, "load_average_at_start": os.getloadavg()}
+    env = work.env()
+    runs = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"md-{name}")
+        proc = run(publish_cmd(work, sources, output, "--no-cache", "--format", "md", *extra), env)
+        runs[name] = {"seconds": round(proc.seconds, 2), "max_rss_mb": round(proc.max_rss_mb, 1)}
+        if name == "cluster":
+            runs[name]["stats"] = _cluster_stats(proc)
+        log(f"  {n} articles x 4 languages, md, {name}: {proc.seconds:.1f} s, peak RSS {proc.max_rss_mb:.0f} MB")
+    result["md"] = runs
+    result["md_same_bytes"] = _same_files(work.runs / "cluster" / "md-local", work.runs / "cluster" / "md-cluster")
+    stats = runs["cluster"]["stats"]
+    result["per_segment_decode_ms"] = round(1000 * stats["decode_s"] / max(1, stats["segments"]), 2)
+    result["per_edition_stages_ms"] = round(1000 * stats["stages_s"] / max(1, stats["editions"]), 1)
+
+    few = sources[:render_n]
+    memory = fresh(work.runs / "cluster" / "memory.sqlite3")
+    run(publish_cmd(work, few, fresh(work.runs / "cluster" / "warm"), "--cache", str(memory), "--format", "md",
+                    "--jobs", "1"), env)   # every sentence in the memory: the next two runs render
+    pages = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"pages-{name}")
+        proc = run(publish_cmd(work, few, output, "--cache", str(memory), "--format", "html,pdf", *extra), env)
+        pages[name] = {"seconds": round(proc.seconds, 2), "max_rss_mb": round(proc.max_rss_mb, 1)}
+        if name == "cluster":
+            pages[name]["stats"] = _cluster_stats(proc)
+        log(f"  {render_n} articles, html,pdf from the memory, {name}: {proc.seconds:.1f} s")
+    result["pages"] = pages
+    result["pages_same_bytes"] = _same_files(work.runs / "cluster" / "pages-local",
+                                             work.runs / "cluster" / "pages-cluster")
+    cs = pages["cluster"]["stats"]
+    result["per_page_render_ms"] = round(1000 * cs["render_s"] / max(1, cs["pages"]), 1)
+    result["load_average_at_end"] = os.getloadavg()
+    return result
+
+
 # --- in-process workers ----------------------------------------------------------------------
 
 
@@ -953,6 +1021,21 @@ def table(r: dict) -> str:
                 f"peak RSS {j['max_rss_mb']:.0f} MB (the run's process)")
         row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
             f"{b['cpu_parallel_ratio']:.2f}x", 1, "measured before the render phase: what 2 jobs could gain then")
+    c = r.get("cluster")
+    if c:
+        local, cluster, st = c["md"]["local"], c["md"]["cluster"], c["md"]["cluster"]["stats"]
+        row(f"8. {c['articles']} articles x 4 languages, md, --no-cache: local batch run (--jobs 2)",
+            f"{local['seconds']:.1f} s", 1, f"peak RSS {local['max_rss_mb']:.0f} MB")
+        row(f"8. the same, --cluster local ({st['actors']} actors)", f"{cluster['seconds']:.1f} s", 1,
+            f"{cluster['seconds'] / local['seconds']:.2f}x local; Ray start {st['connect_s']:.1f} s, models "
+            f"shipped + loaded {st['models_s']:.1f} s, decode {st['decode_s']:.1f} s ({c['per_segment_decode_ms']} "
+            f"ms/segment), stages {st['stages_s']:.1f} s ({c['per_edition_stages_ms']} ms/edition); same bytes: "
+            f"{'yes' if c['md_same_bytes'] else 'NO'}")
+        pl, pc = c["pages"]["local"], c["pages"]["cluster"]
+        row(f"8. {pc['stats']['pages']} pages (html,pdf) from the memory: local --jobs 2 / --cluster local",
+            f"{pl['seconds']:.1f} / {pc['seconds']:.1f} s", 1,
+            f"render tasks {pc['stats']['render_s']:.1f} s ({c['per_page_render_ms']} ms/page); same bytes: "
+            f"{'yes' if c['pages_same_bytes'] else 'NO'}")
     lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     t = r.get("targets") or []
@@ -993,8 +1076,9 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch,cluster",
+                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch,"
+                             "cluster")
     parser.add_argument("--baseline", default="main",
                         help="git commit whose code item 7 runs one article at a time (default main)")
     parser.add_argument("--batch-articles", type=int, default=None, help="articles in item 7 (default 20; --quick 3)")
@@ -1075,6 +1159,8 @@ def main(argv=None) -> None:
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
         ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (3 if args.quick else 20),
                                                  args.baseline, args.republish_articles or (2 if args.quick else 5))),
+        ("cluster", "cluster", lambda: measure_cluster(work, args.batch_articles or (3 if args.quick else 20),
+                                                       args.republish_articles or (2 if args.quick else 5))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
@@ -1082,6 +1168,7 @@ def main(argv=None) -> None:
               "model_rss": "6. memory of one model alone",
               "batch": f"7. batch publishing: one run vs one run per article ({args.baseline}), re-publish, "
                        "render --jobs 1/2",
+              "cluster": "8. --cluster local (Ray on this machine) vs the local batch run",
               None: "warm-up publish (untimed): OS file and font caches"}
     failed = None
     for step, key, action in steps:

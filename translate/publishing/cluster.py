@@ -116,6 +116,7 @@ class Stats:
     """What the run's cluster did, for the closing line and the benchmark."""
 
     actors: int = 0
+    connect_s: float = 0.0         # connecting to Ray (for "local": starting it)
     models_s: float = 0.0          # shipping and loading every pool's model, wall time
     segments: int = 0              # segments decoded by actors
     decode_s: float = 0.0
@@ -127,7 +128,8 @@ class Stats:
     hosts: set = field(default_factory=set)
 
     def line(self) -> str:
-        return (f"cluster: {self.actors} actors on {len(self.hosts)} machine(s), models shipped and loaded in "
+        return (f"cluster: connected in {self.connect_s:.1f} s; {self.actors} actors on {len(self.hosts)} "
+                f"machine(s), models shipped and loaded in "
                 f"{self.models_s:.1f} s; {self.segments} segments decoded in {self.decode_s:.1f} s; "
                 f"{self.articles} editions through their stages in {self.stages_s:.1f} s; {self.pages} pages "
                 f"rendered in {self.render_s:.1f} s" + (f"; {self.restarted} replies after a restart"
@@ -151,7 +153,9 @@ class ClusterSteps:
     @contextmanager
     def session(self, order, plans):
         self.left = [plans[lang.key].choice.path for lang in order]
+        start = time.perf_counter()
         with connected(self.cluster.address) as ray:
+            self.stats.connect_s = time.perf_counter() - start
             self.ray = ray
             self.environment = environment()
             try:
@@ -285,6 +289,22 @@ def _named(translated, info):
     return translated
 
 
+def _device(options) -> str:
+    """The device the run asked for ("cuda" places actors on GPUs)."""
+    runtime = getattr(options, "runtime", None)
+    return str(getattr(runtime, "requested", None) or getattr(options, "device", "cpu"))
+
+
+def _on_worker(options, cpus: int, gpus: int):
+    """The decoding options of an actor: CTranslate2 on the actor's own
+    CPUs (one batch at a time, ``cpus`` threads), or on its GPU."""
+    runtime = getattr(options, "runtime", None)
+    if runtime is None:
+        return dataclasses.replace(options, threads=cpus)
+    return dataclasses.replace(options, runtime=dataclasses.replace(
+        runtime, device="cuda" if gpus else "cpu", inter_threads=1, intra_threads=cpus))
+
+
 def _memory_map(path: Path):
     """A file's bytes without a copy in this process's memory (Ray's object
     store takes NumPy arrays as they are)."""
@@ -304,8 +324,7 @@ class _Pool:
         ray, cluster = steps.ray, steps.cluster
         self.steps, self.actors = steps, []
         start = time.perf_counter()
-        device = getattr(options, "device", "cpu")
-        gpus = 1 if str(device).startswith("cuda") else 0
+        gpus = 1 if _device(options) == "cuda" else 0
         resources = ray.cluster_resources()
         count = cluster.actors or (int(resources.get("GPU", 0)) if gpus
                                    else int(resources.get("CPU", 1) // cluster.actor_cpus))
@@ -315,7 +334,7 @@ class _Pool:
         sent, files = pack(choice.path, mapped=_memory_map)
         self.files = ray.put(files)   # held here while the actors live: a restarted one fetches it again
         del files
-        worker_options = dataclasses.replace(options, threads=cluster.actor_cpus)
+        worker_options = _on_worker(options, cluster.actor_cpus, gpus)
         env_vars = {k: v for k, v in os.environ.items() if k.startswith("CT2_")}
         actor = ray.remote(ModelActor).options(num_cpus=cluster.actor_cpus, num_gpus=gpus,
                                                max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
