@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
@@ -499,21 +498,6 @@ def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
     return result
 
 
-CLUSTER_LINE = re.compile(
-    r"cluster: connected in (?P<connect_s>[\d.]+) s; (?P<actors>\d+) actors on (?P<hosts>\d+) machine\(s\), "
-    r"models shipped and loaded in (?P<models_s>[\d.]+) s; (?P<segments>\d+) segments decoded in "
-    r"(?P<decode_s>[\d.]+) s; (?P<editions>\d+) editions through their stages in (?P<stages_s>[\d.]+) s; "
-    r"(?P<pages>\d+) pages rendered in (?P<render_s>[\d.]+) s")
-
-
-def _cluster_stats(proc: Proc) -> dict:
-    """The closing line a --cluster run prints (translate.publishing.cluster.Stats.line)."""
-    match = next((m for m in map(CLUSTER_LINE.search, proc.stderr.splitlines()) if m), None)
-    if match is None:
-        raise SystemExit(f"the --cluster run printed no cluster line:\n{proc.stderr[-3000:]}")
-    return {k: float(v) if "." in v else int(v) for k, v in match.groupdict().items()}
-
-
 def _same_files(a: Path, b: Path) -> bool:
     def files(root):
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
@@ -521,48 +505,86 @@ def _same_files(a: Path, b: Path) -> bool:
     return files(a) == files(b)
 
 
+# A fixed publication time for item 8's runs: two runs then publish the same bytes if they make the same files.
+FIXED_TIME = "2026-03-01T12:00:00+00:00"
+
+
+def _publish_fixed(work: Work, sources, output: Path, *extra: str) -> dict:
+    """One publish run in a worker process, published at FIXED_TIME: its
+    seconds, peak RSS and, for a --cluster run, its ClusterSteps' Stats."""
+    args = publish_cmd(work, sources, output, *extra)[len(translate_command()):]
+    result = worker(work, "publish-fixed", *args)
+    return {"seconds": round(result["seconds"], 2), "max_rss_mb": result["process_max_rss_mb"],
+            **({"stats": result["stats"]} if "stats" in result else {})}
+
+
 def measure_cluster(work: Work, n: int, render_n: int) -> dict:
     """Item 8: ``n`` articles x 4 languages, `publish --format md --no-cache`,
     in one local run (--jobs 2) and with --cluster local (Ray started by the
     run on this machine's cores: its start-up is in the wall time), the bytes
     compared; then ``render_n`` of them in html,pdf from a warm memory, the
-    render phase local (--jobs 2) and as Ray tasks. The cluster's closing
-    line gives the per-phase costs (per segment, per edition, per page)."""
+    render phase local (--jobs 2) and as Ray tasks. The cluster's Stats
+    give the per-phase costs (per segment, per edition, per page)."""
     sources = write_articles(work.runs / "cluster" / "src", n)
     result = {"articles": n, "load_average_at_start": os.getloadavg()}
-    env = work.env()
     runs = {}
     for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
         output = fresh(work.runs / "cluster" / f"md-{name}")
-        proc = run(publish_cmd(work, sources, output, "--no-cache", "--format", "md", *extra), env)
-        runs[name] = {"seconds": round(proc.seconds, 2), "max_rss_mb": round(proc.max_rss_mb, 1)}
-        if name == "cluster":
-            runs[name]["stats"] = _cluster_stats(proc)
-        log(f"  {n} articles x 4 languages, md, {name}: {proc.seconds:.1f} s, peak RSS {proc.max_rss_mb:.0f} MB")
+        runs[name] = _publish_fixed(work, sources, output, "--no-cache", "--format", "md", *extra)
+        log(f"  {n} articles x 4 languages, md, {name}: {runs[name]['seconds']:.1f} s, "
+            f"peak RSS {runs[name]['max_rss_mb']:.0f} MB")
     result["md"] = runs
     result["md_same_bytes"] = _same_files(work.runs / "cluster" / "md-local", work.runs / "cluster" / "md-cluster")
     stats = runs["cluster"]["stats"]
     result["per_segment_decode_ms"] = round(1000 * stats["decode_s"] / max(1, stats["segments"]), 2)
-    result["per_edition_stages_ms"] = round(1000 * stats["stages_s"] / max(1, stats["editions"]), 1)
+    result["per_edition_stages_ms"] = round(1000 * stats["stages_s"] / max(1, stats["articles"]), 1)
 
     few = sources[:render_n]
     memory = fresh(work.runs / "cluster" / "memory.sqlite3")
     run(publish_cmd(work, few, fresh(work.runs / "cluster" / "warm"), "--cache", str(memory), "--format", "md",
-                    "--jobs", "1"), env)   # every sentence in the memory: the next two runs render
+                    "--jobs", "1"), work.env())   # every sentence in the memory: the next two runs render
     pages = {}
     for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
         output = fresh(work.runs / "cluster" / f"pages-{name}")
-        proc = run(publish_cmd(work, few, output, "--cache", str(memory), "--format", "html,pdf", *extra), env)
-        pages[name] = {"seconds": round(proc.seconds, 2), "max_rss_mb": round(proc.max_rss_mb, 1)}
-        if name == "cluster":
-            pages[name]["stats"] = _cluster_stats(proc)
-        log(f"  {render_n} articles, html,pdf from the memory, {name}: {proc.seconds:.1f} s")
+        pages[name] = _publish_fixed(work, few, output, "--cache", str(memory), "--format", "html,pdf", *extra)
+        log(f"  {render_n} articles, html,pdf from the memory, {name}: {pages[name]['seconds']:.1f} s")
     result["pages"] = pages
     result["pages_same_bytes"] = _same_files(work.runs / "cluster" / "pages-local",
                                              work.runs / "cluster" / "pages-cluster")
     cs = pages["cluster"]["stats"]
     result["per_page_render_ms"] = round(1000 * cs["render_s"] / max(1, cs["pages"]), 1)
     result["load_average_at_end"] = os.getloadavg()
+    return result
+
+
+def worker_publish_fixed(work: Work, *args: str) -> dict:
+    """Item 8: one `translate publish ARGS` in this process, published at
+    FIXED_TIME; the ClusterSteps' Stats of a --cluster run."""
+    import dataclasses
+
+    from translate.cli import publish as publish_cli
+    from translate.cli.main import cli
+    from translate.publishing import article_editions
+
+    article_editions.now = lambda: datetime.fromisoformat(FIXED_TIME)
+    made = []
+    real = publish_cli.ClusterSteps
+
+    def keeping(*a, **k):
+        made.append(real(*a, **k))
+        return made[-1]
+
+    publish_cli.ClusterSteps = keeping
+    start = time.perf_counter()
+    try:
+        cli.main(list(args), standalone_mode=False)
+    except SystemExit:
+        pass
+    result = {"seconds": time.perf_counter() - start}
+    if made:
+        stats = dataclasses.asdict(made[0].stats)
+        stats["hosts"] = len(stats["hosts"])
+        result["stats"] = stats
     return result
 
 
@@ -1028,8 +1050,9 @@ def table(r: dict) -> str:
             f"{local['seconds']:.1f} s", 1, f"peak RSS {local['max_rss_mb']:.0f} MB")
         row(f"8. the same, --cluster local ({st['actors']} actors)", f"{cluster['seconds']:.1f} s", 1,
             f"{cluster['seconds'] / local['seconds']:.2f}x local; Ray start {st['connect_s']:.1f} s, models "
-            f"shipped + loaded {st['models_s']:.1f} s, decode {st['decode_s']:.1f} s ({c['per_segment_decode_ms']} "
-            f"ms/segment), stages {st['stages_s']:.1f} s ({c['per_edition_stages_ms']} ms/edition); same bytes: "
+            f"shipped + loaded {st['models_s']:.1f} s, decode {st['decode_s']:.1f} s ({st['segments']} segments, "
+            f"{c['per_segment_decode_ms']} ms each), stages {st['stages_s']:.1f} s ({st['articles']} editions, "
+            f"{c['per_edition_stages_ms']} ms each); same bytes: "
             f"{'yes' if c['md_same_bytes'] else 'NO'}")
         pl, pc = c["pages"]["local"], c["pages"]["cluster"]
         row(f"8. {pc['stats']['pages']} pages (html,pdf) from the memory: local --jobs 2 / --cluster local",
@@ -1105,6 +1128,8 @@ def main(argv=None) -> None:
             start = time.perf_counter()
             files = bigmodel.ensure_packages(work.packages, LANGS, log=log)
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
+        elif args.worker == "publish-fixed":
+            result = worker_publish_fixed(work, *args.worker_args)
         elif args.worker == "render-phase":
             result = worker_render_phase(work, *args.worker_args)
         elif args.worker == "model-rss":
