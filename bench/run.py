@@ -513,7 +513,7 @@ def _publish_fixed(work: Work, sources, output: Path, *extra: str) -> dict:
     """One publish run in a worker process, published at FIXED_TIME: its
     seconds, peak RSS and, for a --cluster run, its ClusterSteps' Stats."""
     args = publish_cmd(work, sources, output, *extra)[len(translate_command()):]
-    result = worker(work, "publish-fixed", *args)
+    result = worker(work, "publish-fixed", "--", *args)   # "--": the publish options are not the benchmark's
     return {"seconds": round(result["seconds"], 2), "max_rss_mb": result["process_max_rss_mb"],
             **({"stats": result["stats"]} if "stats" in result else {})}
 

@@ -15,7 +15,9 @@ from click.testing import CliRunner
 
 from translate.cli.main import cli
 from translate.translation.models import shipment
-from test_batch import PARAGRAPHS, article, fixed_time, published_files  # noqa: F401 - fixed_time is a fixture
+# fixtures: the tiny models (ru through Argos, prs, ps and kk through one NLLB-shaped model), three
+# articles, a fixed publication time
+from test_batch import PARAGRAPHS, fixed_time, model_dirs, published_files, sources  # noqa: F401
 
 # Read by Ray when it is imported: its processes then bind 127.0.0.1 only (translate.publishing.cluster
 # does the same for --cluster local).
@@ -41,27 +43,6 @@ def ray_local(tmp_path_factory):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-@pytest.fixture(scope="module")
-def model_dirs(tmp_path_factory, ru_argos_package, multilingual_model_factory):
-    """ru through its Argos package; prs, ps and kk through one NLLB-shaped model."""
-    root = tmp_path_factory.mktemp("cluster-models")
-    dirs = {"argos": root / "argos", "multi": root / "multi"}
-    for package in (ru_argos_package, multilingual_model_factory("nllb")):
-        result = CliRunner().invoke(cli, ["models", "add", str(package), "--models-dir", str(dirs["argos"]),
-                                          "--multilingual-dir", str(dirs["multi"])])
-        assert result.exit_code == 0, result.output
-    return dirs
-
-
-@pytest.fixture
-def sources(tmp_path) -> list[Path]:
-    folder = tmp_path / "source"
-    folder.mkdir()
-    return [article(folder, "delisting", PARAGRAPHS[0:2]),
-            article(folder, "reactions", [PARAGRAPHS[0], PARAGRAPHS[3]]),
-            article(folder, "rationale", PARAGRAPHS[4:6])]
 
 
 def publish(model_dirs, out: Path, memory: Path, *args):

@@ -100,8 +100,8 @@ def connected(address: str):
         yield ray
         return
     try:
-        ray.init(address=None if address == LOCAL else address, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.ERROR)
+        # "local" is Ray's own word for a new instance on this machine (never $RAY_ADDRESS's cluster)
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as err:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...: one line
         raise UserError(f"cannot connect to the Ray cluster at {address}: {one_line(err)}",
                         "check the address (`ray status` on the head node shows it), or use --cluster local") from None

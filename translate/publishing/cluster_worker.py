@@ -30,8 +30,7 @@ from importlib import metadata
 from translate.errors import UserError
 from translate.publishing.article_folder import render_page
 from translate.publishing.fingerprints import code_digest
-from translate.publishing.run import _Prepared
-from translate.translation import edition as edition_stage
+from translate.publishing.run import translate_editions
 from translate.translation.models import routing, shipment
 from translate.util import heavy
 
@@ -115,17 +114,8 @@ class ModelActor:
         """Each (Document, Approved) of ``items`` through its stages, as the
         local run's LocalSteps.editions: a Translated or the exception that
         cost that article's edition."""
-        def work():
-            engine = self._engine(sent, plan.choice)
-            results = []
-            for doc, approved in items:
-                try:
-                    results.append(edition_stage.translate_edition(doc, plan, setup, engine=_Prepared(engine, done),
-                                                                   human=approved))
-                except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
-                    results.append(portable(err))
-            return results
-        return self._reply(work)
+        return self._reply(lambda: translate_editions(plan, setup, self._engine(sent, plan.choice), done, items,
+                                                      keep=portable))
 
     def ready(self, sent, choice):
         """The model received, checked and loaded (the driver waits for every actor once)."""

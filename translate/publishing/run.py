@@ -216,19 +216,7 @@ class LocalSteps:
         return self.models.engine(plan, setup)
 
     def editions(self, plan, setup, engine, done: dict, items) -> list:
-        """Each (Document, Approved) of ``items`` translated through its
-        stages, the engine's output taken from ``done``: a Translated, or
-        the exception that cost that article's edition."""
-        results = []
-        for doc, approved in items:
-            try:
-                results.append(edition_stage.translate_edition(doc, plan, setup, engine=_Prepared(engine, done),
-                                                               human=approved))
-            except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
-                if interrupt_behind(err) is not None:
-                    raise
-                results.append(err)
-        return results
+        return translate_editions(plan, setup, engine, done, items)
 
     def done(self, plan, engine) -> None:
         self.models.done(plan, engine)
@@ -288,6 +276,23 @@ class Models:
             self.translators[path] = loaded
         else:
             self.translators.pop(path, None)
+
+
+def translate_editions(plan, setup, engine, done: dict, items, keep=lambda err: err) -> list:
+    """Each (Document, Approved) of ``items`` translated through its stages,
+    the engine's output taken from ``done``: a Translated, or ``keep(the
+    exception)`` that cost that article's edition (LocalSteps, and the
+    cluster's actors: translate.publishing.cluster_worker)."""
+    results = []
+    for doc, approved in items:
+        try:
+            results.append(edition_stage.translate_edition(doc, plan, setup, engine=_Prepared(engine, done),
+                                                           human=approved))
+        except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
+            if interrupt_behind(err) is not None:
+                raise
+            results.append(keep(err))
+    return results
 
 
 class _Recording:
