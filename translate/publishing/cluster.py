@@ -37,6 +37,7 @@ import dataclasses
 import logging
 import os
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +101,15 @@ def connected(address: str):
         yield ray
         return
     try:
-        # "local" is Ray's own word for a new instance on this machine (never $RAY_ADDRESS's cluster)
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        with warnings.catch_warnings():   # Ray Client warns before it fails: the error below says it in one line
+            warnings.simplefilter("ignore")
+            # "local" is Ray's own word for a new instance on this machine (never $RAY_ADDRESS's cluster)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as err:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...: one line
         raise UserError(f"cannot connect to the Ray cluster at {address}: {one_line(err)}",
                         "check the address (`ray status` on the head node shows it), or use --cluster local") from None
+    # Ray Client logs its reconnection attempts as warnings: the run says what failed, once
+    logging.getLogger("ray").setLevel(logging.ERROR)
     try:
         yield ray
     finally:
