@@ -498,6 +498,96 @@ def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
     return result
 
 
+def _same_files(a: Path, b: Path) -> bool:
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and ".work" not in p.relative_to(root).parts}
+    return files(a) == files(b)
+
+
+# A fixed publication time for item 9's runs: two runs then publish the same bytes if they make the same files.
+FIXED_TIME = "2026-03-01T12:00:00+00:00"
+
+
+def _publish_fixed(work: Work, sources, output: Path, *extra: str) -> dict:
+    """One publish run in a worker process, published at FIXED_TIME: its
+    seconds, peak RSS and, for a --cluster run, its ClusterSteps' Stats."""
+    args = publish_cmd(work, sources, output, *extra)[len(translate_command()):]
+    result = worker(work, "publish-fixed", "--", *args)   # "--": the publish options are not the benchmark's
+    return {"seconds": round(result["seconds"], 2), "max_rss_mb": result["process_max_rss_mb"],
+            **({"stats": result["stats"]} if "stats" in result else {})}
+
+
+def measure_cluster(work: Work, n: int, render_n: int) -> dict:
+    """Item 8: ``n`` articles x 4 languages, `publish --format md --no-cache`,
+    in one local run (--jobs 2) and with --cluster local (Ray started by the
+    run on this machine's cores: its start-up is in the wall time), the bytes
+    compared; then ``render_n`` of them in html,pdf from a warm memory, the
+    render phase local (--jobs 2) and as Ray tasks. The cluster's Stats
+    give the per-phase costs (per segment, per edition, per page)."""
+    sources = write_articles(work.runs / "cluster" / "src", n)
+    result = {"articles": n, "load_average_at_start": os.getloadavg()}
+    runs = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"md-{name}")
+        runs[name] = _publish_fixed(work, sources, output, "--no-cache", "--format", "md", *extra)
+        log(f"  {n} articles x 4 languages, md, {name}: {runs[name]['seconds']:.1f} s, "
+            f"peak RSS {runs[name]['max_rss_mb']:.0f} MB")
+    result["md"] = runs
+    result["md_same_bytes"] = _same_files(work.runs / "cluster" / "md-local", work.runs / "cluster" / "md-cluster")
+    stats = runs["cluster"]["stats"]
+    result["per_segment_decode_ms"] = round(1000 * stats["decode_s"] / max(1, stats["segments"]), 2)
+    result["per_edition_stages_ms"] = round(1000 * stats["stages_s"] / max(1, stats["articles"]), 1)
+
+    few = sources[:render_n]
+    memory = fresh(work.runs / "cluster" / "memory.sqlite3")
+    run(publish_cmd(work, few, fresh(work.runs / "cluster" / "warm"), "--cache", str(memory), "--format", "md",
+                    "--jobs", "1"), work.env())   # every sentence in the memory: the next two runs render
+    pages = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"pages-{name}")
+        pages[name] = _publish_fixed(work, few, output, "--cache", str(memory), "--format", "html,pdf", *extra)
+        log(f"  {render_n} articles, html,pdf from the memory, {name}: {pages[name]['seconds']:.1f} s")
+    result["pages"] = pages
+    result["pages_same_bytes"] = _same_files(work.runs / "cluster" / "pages-local",
+                                             work.runs / "cluster" / "pages-cluster")
+    cs = pages["cluster"]["stats"]
+    result["per_page_render_ms"] = round(1000 * cs["render_s"] / max(1, cs["pages"]), 1)
+    result["load_average_at_end"] = os.getloadavg()
+    return result
+
+
+def worker_publish_fixed(work: Work, *args: str) -> dict:
+    """Item 8: one `translate publish ARGS` in this process, published at
+    FIXED_TIME; the ClusterSteps' Stats of a --cluster run."""
+    import dataclasses
+
+    from translate.cli import publish as publish_cli
+    from translate.cli.main import cli
+    from translate.publishing import article_editions
+
+    article_editions.now = lambda: datetime.fromisoformat(FIXED_TIME)
+    made = []
+    real = publish_cli.ClusterSteps
+
+    def keeping(*a, **k):
+        made.append(real(*a, **k))
+        return made[-1]
+
+    publish_cli.ClusterSteps = keeping
+    start = time.perf_counter()
+    try:
+        cli.main(list(args), standalone_mode=False)
+    except SystemExit:
+        pass
+    result = {"seconds": time.perf_counter() - start}
+    if made:
+        stats = dataclasses.asdict(made[0].stats)
+        stats["hosts"] = len(stats["hosts"])
+        result["stats"] = stats
+    return result
+
+
 # --- in-process workers ----------------------------------------------------------------------
 
 
@@ -1002,6 +1092,22 @@ def table(r: dict) -> str:
                 f"peak RSS {j['max_rss_mb']:.0f} MB (the run's process)")
         row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
             f"{b['cpu_parallel_ratio']:.2f}x", 1, "measured before the render phase: what 2 jobs could gain then")
+    c = r.get("cluster")
+    if c:
+        local, cluster, st = c["md"]["local"], c["md"]["cluster"], c["md"]["cluster"]["stats"]
+        row(f"9. {c['articles']} articles x 4 languages, md, --no-cache: local batch run (--jobs 2)",
+            f"{local['seconds']:.1f} s", 1, f"peak RSS {local['max_rss_mb']:.0f} MB")
+        row(f"9. the same, --cluster local ({st['actors']} actors)", f"{cluster['seconds']:.1f} s", 1,
+            f"{cluster['seconds'] / local['seconds']:.2f}x local; Ray start {st['connect_s']:.1f} s, models "
+            f"shipped + loaded {st['models_s']:.1f} s, decode {st['decode_s']:.1f} s ({st['segments']} segments, "
+            f"{c['per_segment_decode_ms']} ms each), stages {st['stages_s']:.1f} s ({st['articles']} editions, "
+            f"{c['per_edition_stages_ms']} ms each); same bytes: "
+            f"{'yes' if c['md_same_bytes'] else 'NO'}")
+        pl, pc = c["pages"]["local"], c["pages"]["cluster"]
+        row(f"9. {pc['stats']['pages']} pages (html,pdf) from the memory: local --jobs 2 / --cluster local",
+            f"{pl['seconds']:.1f} / {pc['seconds']:.1f} s", 1,
+            f"render tasks {pc['stats']['render_s']:.1f} s ({c['per_page_render_ms']} ms/page); same bytes: "
+            f"{'yes' if c['pages_same_bytes'] else 'NO'}")
     lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     t = r.get("targets") or []
@@ -1042,8 +1148,9 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch,checks",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch,checks,cluster",
+                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch,"
+                             "checks,cluster")
     parser.add_argument("--baseline", default="main",
                         help="git commit whose code item 7 runs one article at a time (default main)")
     parser.add_argument("--batch-articles", type=int, default=None, help="articles in item 7 (default 20; --quick 3)")
@@ -1072,6 +1179,8 @@ def main(argv=None) -> None:
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
         elif args.worker == "checks":
             result = worker_checks(work, *args.worker_args)
+        elif args.worker == "publish-fixed":
+            result = worker_publish_fixed(work, *args.worker_args)
         elif args.worker == "render-phase":
             result = worker_render_phase(work, *args.worker_args)
         elif args.worker == "model-rss":
@@ -1127,6 +1236,8 @@ def main(argv=None) -> None:
         ("checks", "checks", lambda: worker(work, "checks", str(runs))),
         ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (3 if args.quick else 20),
                                                  args.baseline, args.republish_articles or (2 if args.quick else 5))),
+        ("cluster", "cluster", lambda: measure_cluster(work, args.batch_articles or (3 if args.quick else 20),
+                                                       args.republish_articles or (2 if args.quick else 5))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
@@ -1135,6 +1246,7 @@ def main(argv=None) -> None:
               "checks": f"8. the check stage in a first and an unchanged publish, {runs} run(s)",
               "batch": f"7. batch publishing: one run vs one run per article ({args.baseline}), re-publish, "
                        "render --jobs 1/2",
+              "cluster": "9. --cluster local (Ray on this machine) vs the local batch run",
               None: "warm-up publish (untimed): OS file and font caches"}
     failed = None
     for step, key, action in steps:

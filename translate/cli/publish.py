@@ -27,6 +27,7 @@ from translate.errors import UserError
 from translate.project.config import site_url_problem
 from translate.project.languages import SOURCE
 from translate.publishing.checks import CHECKS
+from translate.publishing.cluster import Cluster, ClusterSteps, ray_module
 from translate.publishing.render.l10n import format_size
 from translate.publishing.run import print_table, publish_many
 from translate.publishing.writers import FORMATS
@@ -95,8 +96,15 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render the pages (HTML, PDF) [default: the number of cores; 1 renders "
                    "in this process].")
+@click.option("--cluster", "cluster_address", default=None, metavar="ADDRESS",
+              help="Translate and render on a Ray cluster: a Ray address (ray://HEAD:10001; auto on a machine "
+                   "that joined it) or local (Ray on this machine's cores); locks, memory and writing stay "
+                   "here [default: [cluster] address in translate.toml]. Needs: pip install "
+                   "'newsroom-translate[cluster]'.")
+@click.option("--cluster-actors", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --cluster: actors per model [default: as many as the cluster's CPUs (GPUs) allow].")
 def publish(sources, languages, formats, output_dir, strict, replace, strict_terms, max_pdf_size, sign_with_key,
-            site_url, accept, jobs, **translation):
+            site_url, accept, jobs, cluster_address, cluster_actors, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -118,6 +126,8 @@ def publish(sources, languages, formats, output_dir, strict, replace, strict_ter
       translate publish source/taliban-delisting.md --to ru,prs
       translate publish --format md --models-dir ~/models
       translate -C ~/newsroom publish --to ps --jobs 2
+      translate publish source/*.md --cluster local
+      translate publish source/*.md --cluster ray://head.example.org:10001
     """
 
     if not sources:
@@ -145,7 +155,8 @@ def publish(sources, languages, formats, output_dir, strict, replace, strict_ter
         after_publish(output_dir / job.slug, key)
 
     run = publish_many(sources, languages, formats, output_dir, setup, strict=strict, replace=replace,
-                       site_url=site_url, jobs=jobs or _default_jobs(), done=done, accept=accept)
+                       site_url=site_url, jobs=jobs or _default_jobs(), done=done, accept=accept,
+                       steps=_cluster_steps(setup.config.cluster, cluster_address, cluster_actors))
     if len(run) > 1:
         try:
             print_table(run)
@@ -155,6 +166,17 @@ def publish(sources, languages, formats, output_dir, strict, replace, strict_ter
     publish_site(output_dir, site_url, key)
     failed = any(job.incomplete for job in run)
     click.get_current_context().exit(1 if failed else SIGPIPE_STATUS if pipe_closed else 0)
+
+
+def _cluster_steps(setting, address: str | None, actors: int | None):
+    """Steps 2 and 3 on the Ray cluster --cluster or translate.toml's [cluster]
+    names (translate.publishing.cluster), or None: this machine. Ray must be
+    installed: checked here, before the run starts."""
+    address = address or setting.address
+    if not address:
+        return None
+    ray_module()
+    return ClusterSteps(Cluster(address, actors or setting.actors, setting.actor_cpus))
 
 
 def _default_jobs() -> int:

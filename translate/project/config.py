@@ -66,11 +66,21 @@ class Download:
 
 
 @dataclass(frozen=True)
+class ClusterSetting:
+    """[cluster]: where `translate publish` translates and renders (translate.publishing.cluster)."""
+
+    address: str | None = None    # a Ray address, or "local"; None: this machine, without Ray
+    actors: int | None = None     # actors per model; None: as many as the cluster's CPUs (GPUs) allow
+    actor_cpus: int = 1           # CPUs of each actor
+
+
+@dataclass(frozen=True)
 class Config:
     languages: dict[str, LanguageSetting]
     downloads: dict[str, Download]
     path: Path | None = None    # the file read; None for the built-in defaults
     site_url: str | None = None  # where output/ is on the web: feeds' and PDFs' absolute links
+    cluster: ClusterSetting = ClusterSetting()
 
 
 DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
@@ -140,7 +150,7 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except RecursionError:   # tomllib parses nested arrays and inline tables recursively
         raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
                           "write the settings as plain tables (see translate init)") from None
-    _only(raw, ("site_url", "languages", "downloads"), name, "")
+    _only(raw, ("site_url", "languages", "downloads", "cluster"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():
         if key not in TARGETS:
@@ -153,7 +163,8 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     if problem:
         raise ConfigError(f'{name}: site_url: {problem}; give the http(s) address where output/ is published, '
                           f'e.g. "https://news.example.org/editions"')
-    return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None)
+    return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None,
+                  cluster=_cluster(_table(raw, "cluster", name), name))
 
 
 def site_url_problem(value) -> str | None:
@@ -215,6 +226,22 @@ def _check_model(engine: str, model: Any, where: str, name: str) -> str:
     elif not isinstance(model, str) or not _MODEL_NAME.match(model):
         raise ConfigError(f'{name}: {where}: give an installed model name or a family ("nllb" or "m2m")')
     return model
+
+
+def _cluster(value: dict, name: str) -> ClusterSetting:
+    _only(value, ("address", "actors", "actor_cpus"), name, "cluster.")
+    address = value.get("address")
+    if address is not None and (not isinstance(address, str) or not address.strip()
+                                or any(c.isspace() or ord(c) < 32 for c in address)):
+        raise ConfigError(f'{name}: cluster.address: give a Ray address ("ray://head.example.org:10001", "auto") '
+                          'or "local"')
+    numbers = {}
+    for key in ("actors", "actor_cpus"):
+        number = value.get(key)
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or number < 1):
+            raise ConfigError(f"{name}: cluster.{key}: give a whole number of at least 1")
+        numbers[key] = number
+    return ClusterSetting(address, numbers["actors"], numbers["actor_cpus"] or 1)
 
 
 def _download(value: Any, where: str, name: str) -> Download:

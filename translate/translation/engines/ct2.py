@@ -122,6 +122,35 @@ def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _examples(sources: list[list[Piece]], options: DecodingOptions, source_prefix: Sequence[str],
+              source_suffix: Sequence[str]) -> tuple[list[tuple[int, int, int]], list[list[str]]]:
+    """What CTranslate2 is given for ``sources``: per example (sentence
+    index, offset of the chunk's first piece, number of pieces), and its tokens."""
+    plan = [(i, start, end - start) for i, src in enumerate(sources)
+            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
+    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
+             for i, start, n in plan]
+    return plan, batch
+
+
+def read_ahead_starts(lengths: Sequence[int], max_batch_tokens: int) -> list[int]:
+    """Where each group of examples starts that ``translate_iterable`` (batch
+    type "tokens") reads and decodes on its own: it reads 16 batches' worth of
+    tokens at a time, sorts them by length and cuts its batches from those
+    alone (ctranslate2.extensions._batch_iterator; tests compare the two). A
+    run of whole groups decoded by itself is decoded in exactly the same
+    batches, and so to the same output, as within the whole call."""
+    read = max_batch_tokens * 16 if max_batch_tokens > 1 else max_batch_tokens
+    starts, size, widest = [0] if lengths else [], 0, 0
+    for index, length in enumerate(lengths):
+        widest = max(widest, length)
+        if size and (size + 1) * widest > read:
+            starts.append(index)
+            size, widest = 0, length
+        size += 1
+    return starts
+
+
 def translate_pieces(
     translator,
     sources: list[list[Piece]],
@@ -132,6 +161,7 @@ def translate_pieces(
     target_prefix: Sequence[str] = (),
     forced: Sequence[Sequence[str]] | None = None,
     progress: Progress | None = None,
+    longest_input: int = 0,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
 
@@ -141,18 +171,16 @@ def translate_pieces(
     A sentence longer than ``options.max_input_tokens`` goes in chunks (see
     DecodingOptions) whose outputs are joined. ``forced`` gives, per
     sentence, target tokens its translation must start with (after
-    ``target_prefix``); they stay in the output.
+    ``target_prefix``); they stay in the output. ``longest_input``: the
+    output length bound is computed for at least that many input tokens (a
+    part of a larger call, decoded on its own, keeps that call's bound).
     """
     if not sources:
         return []
-    # (sentence index, offset of the chunk's first piece, number of pieces)
-    plan = [(i, start, end - start) for i, src in enumerate(sources)
-            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
-    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
-             for i, start, n in plan]
+    plan, batch = _examples(sources, options, source_prefix, source_suffix)
     prefixes = [[*target_prefix, *(forced[i] if forced is not None and start == 0 else ())]
                 for i, start, _ in plan]
-    longest = max(len(tokens) for tokens in batch)
+    longest = max(longest_input, *(len(tokens) for tokens in batch))
     # A forced prefix is output the model does not have to find: room for it on top.
     forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
@@ -243,12 +271,28 @@ class CT2Engine:
             self._translator = load_translator(self.model_dir, self.options)
         return self._translator
 
+    def decoded_alone(self, texts: list[str]) -> tuple[list[tuple[int, int]], int]:
+        """Parts of ``texts`` that ``translate`` may be given one by one, on
+        other machines, with the output it gives for all of them at once:
+        [start, end) ranges cut where CTranslate2 starts a read-ahead group
+        at a sentence's first example (read_ahead_starts), and the longest
+        input of the whole call, to be passed on as ``longest_input``."""
+        encoded = [self.codec.encode(text) for text in texts]
+        sent = [i for i, src in enumerate(encoded) if src]   # empty texts never reach the model
+        plan, batch = _examples([encoded[i] for i in sent], self.options, self.source_prefix(),
+                                self.source_suffix())
+        starts = read_ahead_starts([len(tokens) for tokens in batch], self.options.max_batch_tokens)
+        # a group that starts inside a long sentence (its second chunk) is no place to cut
+        cuts = sorted({0} | {sent[plan[k][0]] for k in starts if plan[k][1] == 0})
+        return list(zip(cuts, [*cuts[1:], len(texts)])), max((len(tokens) for tokens in batch), default=0)
+
     def translate(self, texts: list[str], progress: Progress | None = None,
-                  target_prefixes: list[str] | None = None) -> list[Translation]:
+                  target_prefixes: list[str] | None = None, longest_input: int = 0) -> list[Translation]:
         """Translate every text, in order. ``target_prefixes`` (one per text)
         is target text each translation must start with: it is tokenised
         with the model's codec after the target language token, and the
-        returned Translation contains it, aligned like the rest."""
+        returned Translation contains it, aligned like the rest.
+        ``longest_input``: see translate_pieces (and ``decoded_alone``)."""
         if target_prefixes is not None and len(target_prefixes) != len(texts):
             raise ValueError(f"{len(target_prefixes)} target prefixes for {len(texts)} texts")
         sources = [self.codec.encode(text) for text in texts]
@@ -260,7 +304,7 @@ class CT2Engine:
         outputs = translate_pieces(
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
-            target_prefix=self.target_prefix(), forced=forced, progress=progress,
+            target_prefix=self.target_prefix(), forced=forced, progress=progress, longest_input=longest_input,
         )
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):
