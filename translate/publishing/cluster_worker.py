@@ -28,7 +28,7 @@ from functools import lru_cache
 from importlib import metadata
 
 from translate.errors import UserError
-from translate.publishing.article_folder import render_page
+from translate.publishing.article_folder import render_checked
 from translate.publishing.fingerprints import code_digest
 from translate.publishing.run import translate_editions
 from translate.translation.models import routing, shipment
@@ -140,7 +140,8 @@ def _source_date_epoch(value: str | None):
 
 
 def render_task(page, formats, source_date_epoch: str | None):
-    """A page's bytes, as the local render pool's worker makes them
-    (translate.publishing.article_folder.render_page), with this worker's environment."""
+    """A page's bytes and the check stage's findings in them, as the local
+    render pool's worker makes them (translate.publishing.article_folder.render_checked),
+    with this worker's environment."""
     with _source_date_epoch(source_date_epoch):
-        return environment(), socket.gethostname(), render_page(page, formats)
+        return environment(), socket.gethostname(), render_checked(page, formats)
