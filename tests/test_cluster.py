@@ -148,7 +148,7 @@ def test_without_ray_the_option_says_how_to_install_it(tmp_path, model_dirs, sou
     result = publish(model_dirs, tmp_path / "out", tmp_path / "m.sqlite3", sources[0], "--cluster", "local")
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "error: --cluster needs Ray, which is not installed: install it with: "
+        "Error: --cluster needs Ray, which is not installed: install it with: "
         "pip install 'newsroom-translate[cluster]'"], result.output
     assert not (tmp_path / "out" / "delisting").exists()
 
