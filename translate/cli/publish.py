@@ -66,6 +66,42 @@ def _split_formats(ctx, param, value: str) -> list[str]:
     return chosen
 
 
+def _stack(*decorators):
+    """Several click options as one decorator, listed in --help in this order."""
+
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+# What an edition must pass to be published.
+gate_options = _stack(
+    click.option("--strict", is_flag=True,
+                  help="Publish nothing of an article whose source had something left out (raw HTML, an image "
+                       "outside its folder)."),
+    click.option("--strict-terms", is_flag=True,
+                  help="Publish no edition in which a glossary term is missing in the machine translation or could "
+                       "not be placed (translate review lists them)."),
+    click.option("--accept", "accept", multiple=True, type=click.Choice(list(CHECKS)), metavar="CHECK",
+                  help=f"Publish an edition even though this check fails ({', '.join(CHECKS)}); the manifest "
+                       "records what was accepted. Repeat for several."),
+)
+
+# Where steps 2 and 3 run (translate.publishing.cluster).
+cluster_options = _stack(
+    click.option("--cluster", "cluster_address", default=None, metavar="ADDRESS",
+                  help="Translate and render on a Ray cluster: a Ray address (ray://HEAD:10001; auto on a machine "
+                       "that joined it) or local (Ray on this machine's cores); locks, memory and writing stay "
+                       "here [default: [cluster] address in translate.toml]. Needs: pip install "
+                       "'newsroom-translate[cluster]'."),
+    click.option("--cluster-actors", type=click.IntRange(min=1), default=None, metavar="N",
+                  help="With --cluster: actors per model [default: as many as the cluster's CPUs (GPUs) allow]."),
+)
+
+
 @click.command()
 @project_option
 @click.argument("sources", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
@@ -77,12 +113,7 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--replace", is_flag=True,
               help="Publish an article whose slug is that of an article published from another source file, "
                    "replacing it (refused otherwise).")
-@click.option("--strict", is_flag=True,
-              help="Publish nothing of an article whose source had something left out (raw HTML, an image "
-                   "outside its folder).")
-@click.option("--strict-terms", is_flag=True,
-              help="Publish no edition in which a glossary term is missing in the machine translation or could "
-                   "not be placed (translate review lists them).")
+@gate_options
 @click.option("--max-pdf-size", callback=_parse_size, default=None, metavar="SIZE",
               help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
 @click.option("--sign", "sign_with_key", is_flag=True,
@@ -90,19 +121,10 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL", callback=_check_site_url,
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
-@click.option("--accept", "accept", multiple=True, type=click.Choice(list(CHECKS)), metavar="CHECK",
-              help=f"Publish an edition even though this check fails ({', '.join(CHECKS)}); the manifest "
-                   "records what was accepted. Repeat for several.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render the pages (HTML, PDF) [default: the number of cores; 1 renders "
                    "in this process].")
-@click.option("--cluster", "cluster_address", default=None, metavar="ADDRESS",
-              help="Translate and render on a Ray cluster: a Ray address (ray://HEAD:10001; auto on a machine "
-                   "that joined it) or local (Ray on this machine's cores); locks, memory and writing stay "
-                   "here [default: [cluster] address in translate.toml]. Needs: pip install "
-                   "'newsroom-translate[cluster]'.")
-@click.option("--cluster-actors", type=click.IntRange(min=1), default=None, metavar="N",
-              help="With --cluster: actors per model [default: as many as the cluster's CPUs (GPUs) allow].")
+@cluster_options
 def publish(sources, languages, formats, output_dir, strict, replace, strict_terms, max_pdf_size, sign_with_key,
             site_url, accept, jobs, cluster_address, cluster_actors, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
