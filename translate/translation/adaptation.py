@@ -46,7 +46,7 @@ from translate.util.textfile import decode_utf8
 COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note")
 KINDS = ("spelling", "vocabulary", "month")
 # Codes of models that write Iranian Persian when asked for Persian/Dari.
-IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per"})
+IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per", "pes"})
 
 # Inflectional suffixes written joined to a noun (after folding removed any
 # ZWNJ), longest first so that "های" is not read as "ها" + a new word.

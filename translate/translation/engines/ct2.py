@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from translate.translation.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
+from translate.translation.engines.runtime import Runtime
 from translate.util import heavy
 
 _CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
@@ -39,8 +40,10 @@ class DecodingOptions:
     # byte pieces) is translated in chunks cut where a word starts, and the
     # outputs are joined, so that no text is lost.
     max_input_tokens: int = 256
-    compute_type: str = "auto"
-    threads: int = 0  # 0: CTranslate2 picks (all cores)
+    # Device, compute type and threads (translate.translation.engines.runtime):
+    # they change how fast a model runs, not what it writes, so they are not
+    # in the signature.
+    runtime: Runtime = Runtime()
 
     def max_decoding_length(self, longest_input: int) -> int:
         return min(self.max_length_cap, int(longest_input * self.length_ratio) + self.length_margin)
@@ -95,11 +98,9 @@ def _pieces(text: str, proto) -> list[Piece]:
 
 
 def load_translator(model_dir: Path, options: DecodingOptions):
+    """The model in ``model_dir`` on the run's device, compute type and threads."""
     try:
-        return heavy.ctranslate2().Translator(
-            str(model_dir), device="cpu", compute_type=options.compute_type,
-            intra_threads=options.threads,
-        )
+        return heavy.ctranslate2().Translator(str(model_dir), **options.runtime.translator_arguments())
     except (RuntimeError, ValueError, OSError) as err:
         raise EngineError(
             f"cannot load the CTranslate2 model in {model_dir}: {str(err).splitlines()[0]}; "
@@ -210,13 +211,21 @@ def to_translation(
 class CT2Engine:
     """A CTranslate2 model with a SentencePiece codec: tokenise, batch,
     detokenise, align, score. Subclasses set ``codec``, ``options``, ``info``
-    and ``model_dir`` and may override the four token hooks below."""
+    and ``model_dir`` (and ``target_codec`` when the target side has its own
+    SentencePiece model, as Marian's target.spm) and may override the four
+    token hooks below."""
 
     codec: SentencePieceCodec
+    target_codec: SentencePieceCodec | None = None
     options: DecodingOptions
     info: ModelInfo
     model_dir: Path
     _translator = None
+
+    @property
+    def output_codec(self) -> SentencePieceCodec:
+        """The codec of the target side: ``target_codec``, else the shared one."""
+        return self.target_codec or self.codec
 
     # --- what an engine says about its model ---
 
@@ -256,7 +265,7 @@ class CT2Engine:
         todo = [i for i, src in enumerate(sources) if src]
         forced = None
         if target_prefixes is not None:
-            forced = [[p.token for p in self.codec.encode(target_prefixes[i])] for i in todo]
+            forced = [[p.token for p in self.output_codec.encode(target_prefixes[i])] for i in todo]
         outputs = translate_pieces(
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
@@ -265,7 +274,7 @@ class CT2Engine:
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):
             kept = [(t, a) for t, a in zip(tokens, aligned) if not self.is_markup(t)]
-            text, pieces = self.codec.decode([t for t, _ in kept])
+            text, pieces = self.output_codec.decode([t for t, _ in kept])
             results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
         if progress and len(todo) < len(texts):
             progress(len(texts) - len(todo))
@@ -279,7 +288,7 @@ class CT2Engine:
         empty scores -inf (0.0 when its target is empty too)."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(targets)} targets for {len(sources)} sources")
-        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.codec.encode(t)])
+        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.output_codec.encode(t)])
                    for s, t in zip(sources, targets)]
         todo = [i for i, (src, _) in enumerate(encoded) if src]
         scores = [0.0 if not targets[i].strip() else -math.inf for i in range(len(sources))]
