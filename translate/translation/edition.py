@@ -61,7 +61,7 @@ class Setup:
         cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
         run_on = resolve_runtime(cfg, device, compute_type)
         if run_on.note and run_on.device == "cpu":
-            warn(f"--device {run_on.note}: translating on the CPU")
+            warn(f"--device auto: {run_on.note}; translating on the CPU")
         memory = None if no_cache else open_for_run(cache_path, warn)
         return cls(cfg, models_dir, multilingual_dir, locales_dir,
                    DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens, runtime=run_on), memory)

@@ -63,14 +63,15 @@ class Runtime:
                 "inter_threads": inter, "intra_threads": intra}
 
     def describe(self) -> str:
-        """One line: what a run would use ("cpu, compute type auto, 2 replicas x 1 thread")."""
-        inter, intra = threads_for(self.device, self.inter_threads, self.intra_threads)
-        if self.device == "cuda":
+        """One line: what a run would use ("device cpu, compute type auto, 1 parallel batch(es) x 2 thread(s)")."""
+        device = self.device if self.device != "auto" else auto_device()
+        inter, intra = threads_for(device, self.inter_threads, self.intra_threads)
+        if device == "cuda":
             threads = f"{inter} replica(s) on the GPU"
         else:
             threads = f"{inter} parallel batch(es) x {intra} thread(s)"
-        text = f"device {self.device}, compute type {self.compute_type}, {threads}"
-        return f"{text} ({self.note})" if self.note else text
+        text = f"device {device}, compute type {self.compute_type}, {threads}"
+        return f"{text} (auto: {self.note})" if self.note else text
 
 
 def cpu_cores() -> int:
@@ -120,8 +121,8 @@ def resolve(device: str | None = None, compute_type: str | None = None, *, inter
     resolved = "cuda" if requested == "cuda" or (requested == "auto" and cuda_devices > 0) else "cpu"
     note = ""
     if requested == "auto":
-        note = (f"auto: {cuda_devices} CUDA device(s)" if resolved == "cuda"
-                else "auto: CTranslate2 sees no CUDA device, so the CPU")
+        note = (f"CTranslate2 sees {cuda_devices} CUDA device(s)" if resolved == "cuda"
+                else "CTranslate2 sees no CUDA device")
     compute = compute_type or "auto"
     if compute not in MODEL_DEFAULT_TYPES:
         supported = sorted(ctranslate2.get_supported_compute_types(resolved))

@@ -10,7 +10,7 @@ none of them depends on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -130,10 +130,14 @@ def plan(config: Config, argos_dir: str | Path | None = None, multilingual_dir: 
 
 
 def build_engine(choice: EngineChoice, options: DecodingOptions | None = None) -> Engine:
-    """Load the engine a choice names (the model itself loads on first use)."""
+    """Load the engine a choice names (the model itself loads on first use);
+    its ModelInfo carries the model's licence."""
     if choice.engine == "argos":
-        return ArgosEngine(choice.installed.argos_package(), options)
-    return MultilingualEngine(choice.installed.folder(), choice.lang, options)
+        engine = ArgosEngine(choice.installed.argos_package(), options)
+    else:
+        engine = MultilingualEngine(choice.installed.folder(), choice.lang, options)
+    engine.info = replace(engine.info, licence=choice.licence)
+    return engine
 
 
 def choose_engine(lang: Language, models_dir: str | Path | None = None, *, config: Config | None = None,
