@@ -157,17 +157,6 @@ def checkpoint(tmp_path_factory) -> Path:
     return build_nllb_checkpoint(tmp_path_factory.mktemp("hf") / "nllb-200-tiny")
 
 
-@pytest.fixture
-def hub_env(tmp_path, monkeypatch):
-    """No token, not offline, a fresh HF_HOME; returns a function that points
-    HF_ENDPOINT at a test server."""
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    return lambda url: monkeypatch.setenv("HF_ENDPOINT", url)
-
-
 def _checkpoints() -> Path:
     return model_hub._downloads_dir()
 

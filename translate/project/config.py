@@ -54,7 +54,7 @@ ENGINES = ("argos", "multilingual")
 DEVICES = ("auto", "cpu", "cuda")
 # Published FLORES-200 devtest chrF++ below which a language's model is
 # reported as too weak to publish unreviewed (docs/models.md: M2M-100 writes
-# Kazakh at 11.3-15.5, the models worth using at 41-57).
+# Kazakh at 11.2-15.5, the models worth using at 41-57).
 DEFAULT_QUALITY_FLOOR = 30.0
 _LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
 _COMPUTE_TYPE = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -108,6 +108,28 @@ def load_translator(model_dir: Path, options: DecodingOptions):
         ) from None
 
 
+# The vocabulary map a model converted with ``--vocab_mapping`` carries:
+# decoding then only scores the target tokens the map links to the source's
+# words, instead of the whole vocabulary at every step.
+VOCABULARY_MAP = "vmap.txt"
+
+
+def has_vocabulary_map(model_dir: Path) -> bool:
+    return (Path(model_dir) / VOCABULARY_MAP).is_file()
+
+
+def batch_tokens_for(translator, lengths: Sequence[int], limit: int) -> int:
+    """Tokens per batch for one call: at most ``limit``, and few enough that
+    the call makes a batch for each of the translator's replicas
+    (``inter_threads``), which CTranslate2 then runs at the same time."""
+    replicas = max(1, int(getattr(translator, "num_translators", 1) or 1))
+    total = sum(lengths)
+    if replicas == 1 or not lengths:
+        return limit
+    # A batch holds whole sentences: never below the longest one.
+    return max(max(lengths), min(limit, -(-total // replicas)))
+
+
 def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
     """[start, end) ranges of ``source`` of at most ``limit`` pieces, each
     cut before a piece that starts a word ("\u2581...") when the second half
@@ -133,6 +155,7 @@ def translate_pieces(
     target_prefix: Sequence[str] = (),
     forced: Sequence[Sequence[str]] | None = None,
     progress: Progress | None = None,
+    use_vmap: bool = False,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
 
@@ -142,7 +165,9 @@ def translate_pieces(
     A sentence longer than ``options.max_input_tokens`` goes in chunks (see
     DecodingOptions) whose outputs are joined. ``forced`` gives, per
     sentence, target tokens its translation must start with (after
-    ``target_prefix``); they stay in the output.
+    ``target_prefix``); they stay in the output. Batches are cut so that
+    each of the translator's replicas gets one (batch_tokens_for), and
+    ``use_vmap`` decodes through the model's vocabulary map.
     """
     if not sources:
         return []
@@ -157,8 +182,9 @@ def translate_pieces(
     # A forced prefix is output the model does not have to find: room for it on top.
     forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
-        max_batch_size=options.max_batch_tokens,
+        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], options.max_batch_tokens),
         batch_type="tokens",
+        use_vmap=use_vmap,
         beam_size=options.beam_size,
         max_decoding_length=options.max_decoding_length(longest) + forced_room,
         return_attention=True,
@@ -227,6 +253,11 @@ class CT2Engine:
         """The codec of the target side: ``target_codec``, else the shared one."""
         return self.target_codec or self.codec
 
+    @property
+    def uses_vocabulary_map(self) -> bool:
+        """Whether the model carries a vocabulary map (vmap.txt) to decode through."""
+        return has_vocabulary_map(self.model_dir)
+
     # --- what an engine says about its model ---
 
     def source_prefix(self) -> list[str]:
@@ -270,6 +301,7 @@ class CT2Engine:
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
             target_prefix=self.target_prefix(), forced=forced, progress=progress,
+            use_vmap=self.uses_vocabulary_map,
         )
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):

@@ -36,6 +36,10 @@ MODEL_DEFAULT_TYPES = ("default", "auto")
 MAX_INTER_THREADS = 8
 
 
+def DEFAULT_INTER_THREADS(cores: int) -> int:   # noqa: N802 - a setting, measured in bench/run.py item 1
+    return 1
+
+
 class DeviceError(UserError):
     """A device or compute type this machine cannot use."""
 
@@ -91,7 +95,7 @@ def threads_for(device: str, inter_threads: int = 0, intra_threads: int = 0) -> 
     if device == "cuda":
         return max(1, inter_threads or 1), max(0, intra_threads)
     if inter_threads <= 0 and intra_threads <= 0:
-        inter_threads = min(cores, MAX_INTER_THREADS)
+        inter_threads = DEFAULT_INTER_THREADS(cores)
     if inter_threads <= 0:
         inter_threads = max(1, cores // intra_threads)
     if intra_threads <= 0:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from translate.translation.engines.base import Alignment, Translation
-from translate.translation.engines.ct2 import CT2Engine
+from translate.translation.engines.ct2 import CT2Engine, batch_tokens_for
 from translate.translation.glossary.model import Score
 
 Encode = Callable[[str], list]          # text -> pieces (.token, .start, .end)
@@ -42,6 +42,8 @@ SCORE_BATCH_TOKENS = 128
 # differ: the words right after a term (its agreement) still count, the rest of
 # the sentence is the same in every candidate and only cost decoder time.
 WINDOW_AFTER_DIFFERENCE = 4
+# Source tokens per translate_batch batch of forced re-decodes (a few sentences).
+COMPLETE_BATCH_TOKENS = 1024
 
 
 def score_pairs(translator, encode: Encode, sources: Sequence[str], targets: Sequence[str],
@@ -114,11 +116,13 @@ def complete_batch(translator, encode: Encode, decode: Decode,
                    requests: Sequence[tuple[str, str, int | None]],
                    source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
                    target_prefix: Sequence[str] = (), beam_size: int = 4,
-                   encode_target: Encode | None = None) -> list[Translation]:
+                   encode_target: Encode | None = None, use_vmap: bool = False) -> list[Translation]:
     """``complete`` for many (source, prefix, new tokens at most) in one
     ``translate_batch`` call: one decoding step serves every sentence, where
-    sentence by sentence each step cost a call's fixed latency. The bound on
-    new tokens is per call in CTranslate2, so the largest one applies to all."""
+    sentence by sentence each step cost a call's fixed latency; with several
+    replicas (inter_threads) the call is cut into a batch per replica, which
+    run at the same time. The bound on new tokens is per call in CTranslate2,
+    so the largest one applies to all."""
     if not requests:
         return []
     source_pieces, batch, prefixes, limit = [], [], [], 0
@@ -135,7 +139,8 @@ def complete_batch(translator, encode: Encode, decode: Decode,
         limit = max(limit, new_tokens + len(forced))
     results = translator.translate_batch(
         batch, target_prefix=prefixes, return_attention=True, beam_size=beam_size,
-        max_decoding_length=limit, replace_unknowns=True, max_batch_size=1024, batch_type="tokens")
+        max_decoding_length=limit, replace_unknowns=True, batch_type="tokens", use_vmap=use_vmap,
+        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], COMPLETE_BATCH_TOKENS))
     return [_completion(result, pieces, forced, prefix, decode, len(source_prefix))
             for result, pieces, forced, (_, prefix, _) in zip(results, source_pieces, prefixes, requests)]
 
@@ -177,10 +182,11 @@ class TranslatorTermModel:
 
     def __init__(self, translator, encode: Encode, decode: Decode, *, source_prefix: Sequence[str] = (),
                  source_suffix: Sequence[str] = (), target_prefix: Sequence[str] = (), beam_size: int = 4,
-                 encode_target: Encode | None = None):
+                 encode_target: Encode | None = None, use_vmap: bool = False):
         self.translator = translator
         self.encode, self.decode = encode, decode
         self.encode_target = encode_target or encode   # the target side's tokenizer (Marian's target.spm)
+        self.use_vmap = use_vmap
         self.source_prefix, self.source_suffix = tuple(source_prefix), tuple(source_suffix)
         self.target_prefix = tuple(target_prefix)
         self.beam_size = beam_size
@@ -218,7 +224,7 @@ class TranslatorTermModel:
                     for q in questions]
         return complete_batch(self.translator, self.encode, self.decode, requests,
                               self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size,
-                              encode_target=self.encode_target)
+                              encode_target=self.encode_target, use_vmap=self.use_vmap)
 
 
 class EngineTermModel(TranslatorTermModel):
@@ -234,7 +240,7 @@ class EngineTermModel(TranslatorTermModel):
         super().__init__(None, engine.codec.encode, engine.output_codec.decode,
                          source_prefix=engine.source_prefix(), source_suffix=engine.source_suffix(),
                          target_prefix=engine.target_prefix(), beam_size=1,
-                         encode_target=engine.output_codec.encode)
+                         encode_target=engine.output_codec.encode, use_vmap=engine.uses_vocabulary_map)
         self._engine = engine
 
     @property

@@ -136,7 +136,8 @@ def build_engine(choice: EngineChoice, options: DecodingOptions | None = None) -
         engine = ArgosEngine(choice.installed.argos_package(), options)
     else:
         engine = MultilingualEngine(choice.installed.folder(), choice.lang, options)
-    engine.info = replace(engine.info, licence=choice.licence)
+    extra = {**engine.info.extra, "vocabulary_map": True} if engine.uses_vocabulary_map else engine.info.extra
+    engine.info = replace(engine.info, licence=choice.licence, extra=extra)
     return engine
 
 
