@@ -59,12 +59,12 @@ PUBLISHED: tuple[Published, ...] = tuple(
     # Hub publishes as Helsinki-NLP/opus-mt-tc-big-en-zle (same data release
     # and architecture, March 2022); the others are Tatoeba-Challenge releases.
     + _rows("marian", "big (eng-zle)", "Helsinki-NLP/opus-mt-tc-big-en-zle", OPUS, ru=56.961)
-    + _rows("marian", "base (eng-rus)", "Tatoeba-MT eng-rus/opus+bt-2021-04-14", OPUS, ru=52.193)
-    + _rows("marian", "base (eng-ira)", "Tatoeba-MT eng-ira/opus4m+btTCv20210807-2021-09-30", OPUS,
+    + _rows("marian", "transformer (eng-rus)", "Tatoeba-MT eng-rus/opus+bt-2021-04-14", OPUS, ru=52.193)
+    + _rows("marian", "transformer (eng-ira)", "Tatoeba-MT eng-ira/opus4m+btTCv20210807-2021-09-30", OPUS,
             prs=41.043, ps=12.196)
-    + _rows("marian", "base (eng-fas)", "Tatoeba-MT eng-fas/opus-2021-02-23", OPUS, prs=38.538)
-    + _rows("marian", "base (eng-kaz)", "Tatoeba-MT eng-kaz/opusTCv20210807+bt-2021-09-05", OPUS, kk=41.696)
-    + _rows("marian", "base (eng-trk)", "Tatoeba-MT eng-trk/opus1m+bt-2021-04-10", OPUS, kk=8.199)
+    + _rows("marian", "transformer (eng-fas)", "Tatoeba-MT eng-fas/opus-2021-02-23", OPUS, prs=38.538)
+    + _rows("marian", "transformer (eng-kaz)", "Tatoeba-MT eng-kaz/opusTCv20210807+bt-2021-09-05", OPUS, kk=41.696)
+    + _rows("marian", "transformer (eng-trk)", "Tatoeba-MT eng-trk/opus1m+bt-2021-04-10", OPUS, kk=8.199)
 )
 
 
