@@ -783,6 +783,93 @@ def _expand(texts, sentences):
     return [next(it) if s else "" for s in sentences]
 
 
+THREAD_CONFIGS = ("1x2", "2x1", "2x2", "1x1")
+
+
+def worker_threads(work: Work, runs: int, key: str = "ru") -> dict:
+    """Item 1c: which CTranslate2 threads suit which of the translation
+    phase's calls. The pipeline translates the article into ``key`` once,
+    recording the glossary's questions; then, per INTERxINTRA configuration,
+    a Translator of the model (as the tool builds it) decodes the article (cut
+    into a batch per replica, as the engine does), answers the scoring
+    questions and the forced re-decodes; the configurations take turns run by
+    run so that machine load hits them alike."""
+    from translate.project import config
+    from translate.project.languages import target
+    from translate.source.article import read_source
+    from translate.translation import edition
+    from translate.translation.engines import runtime, scoring
+    from translate.translation.engines.ct2 import DecodingOptions, translate_pieces
+
+    doc = read_source(work.src / ARTICLE.name)
+    setup = edition.Setup(config.with_overrides(config.default(), [f"{k}=argos" for k in LANGS if k != "ru"]),
+                          models_dir=work.models, options=DecodingOptions())
+    originals = {name: getattr(scoring.TranslatorTermModel, name) for name in ("score_many", "complete_many")}
+    asked: list = []
+
+    def recorder(name):
+        def record(self, questions):
+            asked.append((name, list(questions)))
+            return originals[name](self, questions)
+        return record
+
+    for name in originals:
+        setattr(scoring.TranslatorTermModel, name, recorder(name))
+    plan = edition.plan(target(key), setup)
+    engine = edition.engine_for(plan, setup)
+    edition.translate_edition(doc, plan, setup, engine=engine)
+    for name, method in originals.items():
+        setattr(scoring.TranslatorTermModel, name, method)
+    sources = [engine.codec.encode(text) for text in (inline_text(s) for s in doc.segments()) if text]
+    scorer = scoring.term_model_for(engine)
+
+    def phases(translator) -> dict:
+        model = scoring.TranslatorTermModel(
+            translator, scorer.encode, scorer.decode, source_prefix=scorer.source_prefix,
+            source_suffix=scorer.source_suffix, target_prefix=scorer.target_prefix, beam_size=1,
+            encode_target=scorer.encode_target)
+        start = time.perf_counter()
+        translate_pieces(translator, sources, setup.options)
+        times = {"decode": time.perf_counter() - start}
+        for name in originals:
+            start = time.perf_counter()
+            for asked_name, questions in asked:
+                if asked_name == name:
+                    originals[name](model, questions)
+            times[name.split("_")[0]] = time.perf_counter() - start
+        return times
+
+    translators = {}
+    for threads in THREAD_CONFIGS:
+        inter, intra = (int(x) for x in threads.split("x"))
+        arguments = runtime.Runtime("cpu", "auto", inter, intra).translator_arguments()
+        translators[threads] = heavy_translator(engine.model_dir, arguments)
+        phases(translators[threads])                       # warm-up
+    measured = {threads: [] for threads in THREAD_CONFIGS}
+    for r in range(runs):
+        turn = r % len(THREAD_CONFIGS)
+        for threads in THREAD_CONFIGS[turn:] + THREAD_CONFIGS[:turn]:
+            measured[threads].append(phases(translators[threads]))
+    summary = {threads: {phase: {"min": min(row[phase] for row in rows),
+                                 "median": median([row[phase] for row in rows])} for phase in rows[0]}
+               for threads, rows in measured.items()}
+    return {"language": key, "runs": runs,
+            "questions": {name: sum(len(q) for n, q in asked if n == name) for name in originals},
+            "configs": summary}
+
+
+def inline_text(segment) -> str:
+    from translate.source import inline
+
+    return inline.engine_text(segment)
+
+
+def heavy_translator(model_dir: Path, arguments: dict):
+    import ctranslate2
+
+    return ctranslate2.Translator(str(model_dir), **arguments)
+
+
 def worker_model_rss(work: Work) -> dict:
     """The floor for memory: Python, CTranslate2 and one model, translating."""
     import ctranslate2
@@ -945,6 +1032,15 @@ def table(r: dict) -> str:
         row("1. pipeline work outside CTranslate2: glossary enforcement, inline marks",
             f"{tr['pipeline_overhead_outside_ct2_s'] * 1000:.0f} ms", 1,
             f"engine output replayed, 4 languages; loading the 4 glossaries {tr['glossary_load_s'] * 1000:.0f} ms more")
+    th = r.get("threads")
+    if th:
+        q = th["questions"]
+        for threads, phases in th["configs"].items():
+            row(f"1c. {th['language']}, inter_threads x intra_threads {threads}: decode / scoring / re-decodes",
+                " / ".join(f"{phases[p]['min']:.2f}" for p in ("decode", "score", "complete")) + " s", th["runs"],
+                "fastest of the runs; medians " + " / ".join(f"{phases[p]['median']:.2f}" for p in
+                                                              ("decode", "score", "complete"))
+                + f" s; {q['score_many']} scoring and {q['complete_many']} re-decode questions")
     if "help" in r:
         h = r["help"]
         row("2. `translate --help` start-up", f"{h['median_s']:.3f} s", h["runs"], f"min {h['min_s']:.3f} s")
@@ -1037,8 +1133,9 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--only", default="translation,threads,help,republish,render,scaling,memory,batch",
+                        help="comma-separated subset of: translation,threads,help,republish,render,scaling,memory,"
+                        "batch")
     parser.add_argument("--baseline", default="main",
                         help="git commit whose code item 7 runs one article at a time (default main)")
     parser.add_argument("--batch-articles", type=int, default=None, help="articles in item 7 (default 20; --quick 3)")
@@ -1074,6 +1171,8 @@ def main(argv=None) -> None:
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
         elif args.worker == "render-phase":
             result = worker_render_phase(work, *args.worker_args)
+        elif args.worker == "threads":
+            result = worker_threads(work, int(args.worker_args[0]))
         elif args.worker == "model-rss":
             result = worker_model_rss(work)
         else:
@@ -1120,6 +1219,7 @@ def main(argv=None) -> None:
                                                 "--no-cache"), work.env())),
         ("help", "help", lambda: measure_help(work, 3 if args.quick else args.help_runs)),
         ("translation", "translation", lambda: worker(work, "translation", str(runs), args.threads)),
+        ("threads", "threads", lambda: worker(work, "threads", str(max(runs, 5)))),
         ("memory", "model_rss", lambda: worker(work, "model-rss")),
         ("republish", "republish", lambda: measure_republish(work, runs)),
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
@@ -1128,6 +1228,7 @@ def main(argv=None) -> None:
                                                  args.baseline, args.republish_articles or (2 if args.quick else 5))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
+              "threads": "1c. CTranslate2 threads per call type (decode, scoring, re-decodes)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
               "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
               "model_rss": "6. memory of one model alone",

@@ -163,3 +163,29 @@ def test_doctor_reports_what_a_run_would_use(tmp_path, monkeypatch):
         failing = _run("doctor")
         line = next(line for line in failing.output.splitlines() if "translation runtime" in line)
         assert "FAIL" in line and "CTranslate2 sees no CUDA device" in line
+
+
+def test_a_call_is_cut_into_a_batch_per_replica():
+    from types import SimpleNamespace
+
+    from translate.translation.engines.ct2 import batch_tokens_for
+
+    one, two = SimpleNamespace(num_translators=1), SimpleNamespace(num_translators=2)
+    lengths = [30, 20, 10, 40]
+    assert batch_tokens_for(one, lengths, 4096) == 4096                    # one replica: as configured
+    assert batch_tokens_for(two, lengths, 4096) == 50                       # two replicas: half the tokens each
+    assert batch_tokens_for(two, lengths, 32) == 40                         # never below the longest sentence
+    assert batch_tokens_for(two, [], 4096) == 4096
+
+
+def test_two_replicas_translate_as_one_does(project):
+    """Cutting a document into a batch per replica changes how it is
+    scheduled, not what each sentence becomes."""
+    root, models, _ = project
+    sentences = ["Russia removed the Taliban from its list.", "The Supreme Court took the decision in April.",
+                 "Moscow wants trade and investment with Afghanistan.", "Kazakhstan took similar steps."]
+    choice = resolve(TARGETS["ru"], config.default(), models)
+    one = build_engine(choice, DecodingOptions(runtime=runtime.Runtime("cpu", "auto", 1, 1)))
+    two = build_engine(choice, DecodingOptions(runtime=runtime.Runtime("cpu", "auto", 2, 1)))
+    assert two.translator().num_translators == 2
+    assert [t.text for t in two.translate(sentences)] == [t.text for t in one.translate(sentences)]

@@ -101,7 +101,7 @@ _MADLAD_TOKEN = re.compile(r"^(<2[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,4})?>|<extra_id
 FAMILIES: dict[str, Family] = {
     "nllb": Family("nllb", "NLLB-200", lambda lang: (lang.nllb_code,), lambda code: code, _is_nllb_token),
     "m2m": Family("m2m", "M2M-100", lambda lang: (lang.m2m_code,), lambda code: f"__{code}__", _is_m2m_token),
-    "marian": Family("marian", "OPUS-MT (Marian)", lambda lang: lang.marian_codes, lambda code: f">>{code}<<",
+    "marian": Family("marian", "OPUS-MT", lambda lang: lang.marian_codes, lambda code: f">>{code}<<",
                      lambda token: bool(_MARIAN_TOKEN.match(token)), "source.spm", "target.spm",
                      steers="source", partial=True, model_type="marian"),
     "madlad": Family("madlad", "MADLAD-400", lambda lang: lang.madlad_codes, lambda code: f"<2{code}>",
