@@ -13,11 +13,16 @@ from pathlib import Path
 
 import click
 
+from translate.cli.options import current_project
+from translate.errors import UserError
+from translate.project import config
 from translate.project.languages import ALL, SOURCE
 from translate.publishing import checks
 from translate.publishing.render import fonts, l10n
 from translate.publishing.render.textlayer import foreign_fonts, pdf_structure
 from translate.source.markdown_reader import SourceError, read_markdown
+from translate.translation.edition import resolve_runtime
+from translate.translation.engines import runtime
 from translate.translation.models import hub as model_hub
 
 EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf|md)$")
@@ -58,12 +63,28 @@ def _check_setup(report: _Report) -> None:
             report.ok(f"catalogue {key}", str(l10n.catalogue_path(lang)))
 
     report.ok("ctranslate2", model_hub.describe_ctranslate2())
+    _check_runtime(report)
     if shutil.which("pdftotext") is None:
         report.warn("pdftotext", "not installed: text layers are measured with pypdf only "
                                  "(apt-get install poppler-utils)")
     if ctypes.util.find_library("harfbuzz-subset") is None:
         report.warn("harfbuzz-subset", "not installed: WeasyPrint subsets fonts with fontTools, "
                                        "about 10 times slower (apt-get install libharfbuzz-subset0)")
+
+
+def _check_runtime(report: _Report) -> None:
+    """What a translation run would use: the project's [runtime] (translate.toml),
+    resolved as publish resolves it without --device / --compute-type."""
+    try:
+        cfg = config.load(current_project().config_file)
+        run_on = resolve_runtime(cfg)
+        if run_on.device == "auto":   # nothing asked for: what auto resolves to
+            run_on = runtime.resolve("auto", run_on.compute_type, inter_threads=run_on.inter_threads,
+                                     intra_threads=run_on.intra_threads)
+    except UserError as err:
+        report.fail("translation runtime", err.one_line())
+        return
+    report.ok("translation runtime", run_on.describe())
 
 
 def _editions(path: Path) -> list[tuple[str, str, dict[str, Path]]]:

@@ -233,7 +233,10 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
             files = ", ".join(_file_label(p) for p in o.files)
-            click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
+            model = f"{o.model}, {o.licence}" if o.licence else o.model
+            click.secho(f"  {o.key:<{width}}  ok        {files}  [{model}]", fg="green")
+            for warning in o.warnings:
+                click.secho(f"  {'':<{width}}            warning: {display(warning, 4000)}", fg="yellow")
             for pdf in (p for p in o.files if p.suffix == ".pdf" and max_pdf_size and p.is_file()):
                 if pdf.stat().st_size > max_pdf_size:
                     click.secho(f"  {'':<{width}}            warning: {pdf.name} is {_size(pdf.stat().st_size)}, "

@@ -15,8 +15,19 @@ model (NLLB-200 if one is installed, else M2M-100). Example::
     sha256 = "…"                                    # sha256sum of the archive
     size = 623000000                                # optional
 
+    [policy]
+    licences = ["CC-BY-4.0", "Apache-2.0", "MIT"]   # models under any other licence are refused
+    quality_floor = 30                              # warn below this published chrF++ (docs/models.md)
+
+    [runtime]
+    device = "auto"                                 # auto | cpu | cuda
+    compute_type = "default"                        # default | int8 | int8_float16 | float16 | ...
+    inter_threads = 0                               # batches at once; 0: one per core
+    intra_threads = 0                               # threads per batch; 0: cores / inter_threads
+
 ``model`` for the multilingual engine is an installed model's name or a family
-("nllb", "m2m"); omitted, the first installed family that has the language.
+("nllb", "m2m", "marian", "madlad"); omitted, the first installed family that
+has the language (and whose licence the policy allows).
 For Argos it is the target code of the en→CODE package (default: the
 language's Argos code, languages.py); ``prs = { engine = "argos", model = "fa" }``
 translates Dari with an Iranian Persian package plus the Afghan Dari adaptation.
@@ -42,6 +53,13 @@ from translate.util.textfile import decode_utf8
 
 CONFIG_FILE = "translate.toml"
 ENGINES = ("argos", "multilingual")
+DEVICES = ("auto", "cpu", "cuda")
+# Published FLORES-200 devtest chrF++ below which a language's model is
+# reported as too weak to publish unreviewed (docs/models.md: M2M-100 writes
+# Kazakh at 11.2-15.5, the models worth using at 41-57).
+DEFAULT_QUALITY_FLOOR = 30.0
+_LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
+_COMPUTE_TYPE = re.compile(r"^[a-z0-9_]{1,32}$")
 _ARGOS_CODE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -75,12 +93,39 @@ class ClusterSetting:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """[policy]: which licences a model may have, and the quality below which to warn."""
+
+    licences: tuple[str, ...] | None = None   # None: any licence
+    quality_floor: float = DEFAULT_QUALITY_FLOOR
+    origin: str = "default"                   # the file that set it
+
+    def allows(self, licence: str) -> bool:
+        """Whether a model under ``licence`` ("" when unknown) may be used."""
+        if self.licences is None:
+            return True
+        return bool(licence) and licence.lower() in {allowed.lower() for allowed in self.licences}
+
+
+@dataclass(frozen=True)
+class RuntimeSetting:
+    """[runtime]: where and how CTranslate2 runs (translate.translation.engines.runtime)."""
+
+    device: str | None = None          # None: auto
+    compute_type: str | None = None    # None: the model's own
+    inter_threads: int = 0
+    intra_threads: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     languages: dict[str, LanguageSetting]
     downloads: dict[str, Download]
     path: Path | None = None    # the file read; None for the built-in defaults
     site_url: str | None = None  # where output/ is on the web: feeds' and PDFs' absolute links
     cluster: ClusterSetting = ClusterSetting()
+    policy: Policy = Policy()
+    runtime: RuntimeSetting = RuntimeSetting()
 
 
 DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
@@ -98,6 +143,13 @@ def default() -> Config:
 def multilingual_languages(config: Config) -> list[str]:
     """Project keys the configuration sends to a multilingual model."""
     return [key for key, setting in config.languages.items() if setting.engine == "multilingual"]
+
+
+def routed_to(config: Config, name: str, family: str | None = None) -> list[str]:
+    """Project keys the configuration sends to the multilingual model ``name``
+    by its name (or by its ``family``)."""
+    return [key for key, setting in config.languages.items()
+            if setting.engine == "multilingual" and setting.model in (name, family)]
 
 
 # --- reading ------------------------------------------------------------------
@@ -150,7 +202,7 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except RecursionError:   # tomllib parses nested arrays and inline tables recursively
         raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
                           "write the settings as plain tables (see translate init)") from None
-    _only(raw, ("site_url", "languages", "downloads", "cluster"), name, "")
+    _only(raw, ("site_url", "languages", "downloads", "cluster", "policy", "runtime"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():
         if key not in TARGETS:
@@ -164,7 +216,9 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
         raise ConfigError(f'{name}: site_url: {problem}; give the http(s) address where output/ is published, '
                           f'e.g. "https://news.example.org/editions"')
     return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None,
-                  cluster=_cluster(_table(raw, "cluster", name), name))
+                  cluster=_cluster(_table(raw, "cluster", name), name),
+                  policy=_policy(_table(raw, "policy", name), name),
+                  runtime=_runtime(_table(raw, "runtime", name), name))
 
 
 def site_url_problem(value) -> str | None:
@@ -188,6 +242,36 @@ def site_url_problem(value) -> str | None:
     if parts.query or parts.fragment:
         return "it must be the address of a folder, without ? or #"
     return None
+
+
+def _policy(table: dict, name: str) -> Policy:
+    _only(table, ("licences", "quality_floor"), name, "policy.")
+    licences = table.get("licences")
+    if licences is not None:
+        if not isinstance(licences, list) or not all(isinstance(x, str) and _LICENCE.match(x) for x in licences):
+            raise ConfigError(f'{name}: policy.licences: give a list of SPDX licence ids, '
+                              f'e.g. ["CC-BY-4.0", "Apache-2.0", "MIT"]')
+        licences = tuple(licences)
+    floor = table.get("quality_floor", DEFAULT_QUALITY_FLOOR)
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 100:
+        raise ConfigError(f"{name}: policy.quality_floor: give a chrF++ score from 0 to 100, e.g. 30")
+    return Policy(licences, float(floor), Path(name).name)
+
+
+def _runtime(table: dict, name: str) -> RuntimeSetting:
+    _only(table, ("device", "compute_type", "inter_threads", "intra_threads"), name, "runtime.")
+    device, compute_type = table.get("device"), table.get("compute_type")
+    if device is not None and device not in DEVICES:
+        raise ConfigError(f"{name}: runtime.device: use one of {', '.join(DEVICES)}")
+    if compute_type is not None and (not isinstance(compute_type, str) or not _COMPUTE_TYPE.match(compute_type)):
+        raise ConfigError(f'{name}: runtime.compute_type: give a CTranslate2 compute type, e.g. "int8" or "default"')
+    threads = {}
+    for key in ("inter_threads", "intra_threads"):
+        value = table.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 256:
+            raise ConfigError(f"{name}: runtime.{key}: give a whole number of threads, 0 to choose for this machine")
+        threads[key] = value
+    return RuntimeSetting(device, compute_type, **threads)
 
 
 def _table(raw: dict, key: str, name: str) -> dict:
@@ -224,7 +308,8 @@ def _check_model(engine: str, model: Any, where: str, name: str) -> str:
         if not isinstance(model, str) or not _ARGOS_CODE.match(model):
             raise ConfigError(f'{name}: {where}: for Argos give the target code of the en→CODE package, e.g. "fa"')
     elif not isinstance(model, str) or not _MODEL_NAME.match(model):
-        raise ConfigError(f'{name}: {where}: give an installed model name or a family ("nllb" or "m2m")')
+        raise ConfigError(f'{name}: {where}: give an installed model name or a family '
+                          f'("nllb", "m2m", "marian" or "madlad")')
     return model
 
 

@@ -46,6 +46,8 @@ class EditionOutcome:
     refused: bool = False   # made, but a check failed: not published (the previous version stays)
     failures: list[str] = field(default_factory=list)   # the other failed checks of a refused edition
     notes: list[str] = field(default_factory=list)
+    licence: str = ""       # the model's licence
+    warnings: list[str] = field(default_factory=list)   # about the edition as a whole (a weak model)
 
 
 def now() -> datetime:
@@ -132,6 +134,7 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
             outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
             continue
         # approved human translations are an input like the source: a new one is published
+        note_model(outcome, plan, setup)
         approved = edition_stage.approved_translations(doc, lang, setup)
         pre = approved.seal(edition_pre(article, lang, plan, setup.options))
         made[lang.key] = (plan, pre, approved)
@@ -146,7 +149,9 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
     for index, edition in enumerate(editions):
         if edition.carried is None or edition.carried["links"] == linked:
             if edition.carried is not None and edition.lang.key != SOURCE.key:
-                outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
+                model = edition.carried.get("model") or {}
+                outcomes[edition.lang.key].model = model.get("name", "")
+                outcomes[edition.lang.key].licence = model.get("licence", "") or outcomes[edition.lang.key].licence
             continue
         if edition.lang.key == SOURCE.key:
             editions[index] = article_folder.Edition(SOURCE, doc, pre=edition.pre)
@@ -154,6 +159,16 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
         again = translate(edition.lang, *made[edition.lang.key])
         editions[index] = again if again is not None else edition
     return editions
+
+
+def note_model(outcome: EditionOutcome, plan, setup) -> None:
+    """What the summary says of the model an edition comes from: its licence,
+    and a warning when its published quality for the language is below
+    [policy] quality_floor (translate.translation.models.routing.EngineChoice.weak)."""
+    outcome.licence = getattr(plan.choice, "licence", "")
+    weak = plan.choice.weak(setup.config.policy.quality_floor) if hasattr(plan.choice, "weak") else None
+    if weak:
+        outcome.warnings.append(weak)
 
 
 def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):

@@ -70,6 +70,8 @@ def model_entry(model) -> dict | None:
     entry = {"engine": model.engine, "name": model.name, "version": model.version,
              "weights": model_fingerprint(model)}
     entry.update({key: value for key, value in model.extra.items() if key not in ("path",)})
+    if getattr(model, "licence", ""):
+        entry["licence"] = model.licence   # what a publisher may do with the output depends on it
     return entry
 
 

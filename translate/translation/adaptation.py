@@ -48,7 +48,7 @@ COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note", "unless")
 # a number or after ماه, since several are also words (تیر arrow, مهر seal).
 KINDS = ("spelling", "vocabulary", "month", "solar-month")
 # Codes of models that write Iranian Persian when asked for Persian/Dari.
-IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per"})
+IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per", "pes"})
 
 # Inflectional suffixes written joined to a noun (after folding removed any
 # ZWNJ), longest first so that "های" is not read as "ها" + a new word.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from translate.translation.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
+from translate.translation.engines.runtime import Runtime
 from translate.util import heavy
 
 _CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
@@ -39,8 +40,10 @@ class DecodingOptions:
     # byte pieces) is translated in chunks cut where a word starts, and the
     # outputs are joined, so that no text is lost.
     max_input_tokens: int = 256
-    compute_type: str = "auto"
-    threads: int = 0  # 0: CTranslate2 picks (all cores)
+    # Device, compute type and threads (translate.translation.engines.runtime):
+    # they change how fast a model runs, not what it writes, so they are not
+    # in the signature.
+    runtime: Runtime = Runtime()
 
     def max_decoding_length(self, longest_input: int) -> int:
         return min(self.max_length_cap, int(longest_input * self.length_ratio) + self.length_margin)
@@ -95,16 +98,36 @@ def _pieces(text: str, proto) -> list[Piece]:
 
 
 def load_translator(model_dir: Path, options: DecodingOptions):
+    """The model in ``model_dir`` on the run's device, compute type and threads."""
     try:
-        return heavy.ctranslate2().Translator(
-            str(model_dir), device="cpu", compute_type=options.compute_type,
-            intra_threads=options.threads,
-        )
+        return heavy.ctranslate2().Translator(str(model_dir), **options.runtime.translator_arguments())
     except (RuntimeError, ValueError, OSError) as err:
         raise EngineError(
             f"cannot load the CTranslate2 model in {model_dir}: {str(err).splitlines()[0]}; "
             "reinstall it (translate models verify shows which packages are broken)"
         ) from None
+
+
+# The vocabulary map a model converted with ``--vocab_mapping`` carries:
+# decoding then only scores the target tokens the map links to the source's
+# words, instead of the whole vocabulary at every step.
+VOCABULARY_MAP = "vmap.txt"
+
+
+def has_vocabulary_map(model_dir: Path) -> bool:
+    return (Path(model_dir) / VOCABULARY_MAP).is_file()
+
+
+def batch_tokens_for(translator, lengths: Sequence[int], limit: int) -> int:
+    """Tokens per batch for one call: at most ``limit``, and few enough that
+    the call makes a batch for each of the translator's replicas
+    (``inter_threads``), which CTranslate2 then runs at the same time."""
+    replicas = max(1, int(getattr(translator, "num_translators", 1) or 1))
+    total = sum(lengths)
+    if replicas == 1 or not lengths:
+        return limit
+    # A batch holds whole sentences: never below the longest one.
+    return max(max(lengths), min(limit, -(-total // replicas)))
 
 
 def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
@@ -162,6 +185,7 @@ def translate_pieces(
     forced: Sequence[Sequence[str]] | None = None,
     progress: Progress | None = None,
     longest_input: int = 0,
+    use_vmap: bool = False,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
 
@@ -174,6 +198,9 @@ def translate_pieces(
     ``target_prefix``); they stay in the output. ``longest_input``: the
     output length bound is computed for at least that many input tokens (a
     part of a larger call, decoded on its own, keeps that call's bound).
+    Batches are cut so that each of the translator's replicas gets one
+    (batch_tokens_for), and ``use_vmap`` decodes through the model's
+    vocabulary map.
     """
     if not sources:
         return []
@@ -184,8 +211,9 @@ def translate_pieces(
     # A forced prefix is output the model does not have to find: room for it on top.
     forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
-        max_batch_size=options.max_batch_tokens,
+        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], options.max_batch_tokens),
         batch_type="tokens",
+        use_vmap=use_vmap,
         beam_size=options.beam_size,
         max_decoding_length=options.max_decoding_length(longest) + forced_room,
         return_attention=True,
@@ -238,13 +266,26 @@ def to_translation(
 class CT2Engine:
     """A CTranslate2 model with a SentencePiece codec: tokenise, batch,
     detokenise, align, score. Subclasses set ``codec``, ``options``, ``info``
-    and ``model_dir`` and may override the four token hooks below."""
+    and ``model_dir`` (and ``target_codec`` when the target side has its own
+    SentencePiece model, as Marian's target.spm) and may override the four
+    token hooks below."""
 
     codec: SentencePieceCodec
+    target_codec: SentencePieceCodec | None = None
     options: DecodingOptions
     info: ModelInfo
     model_dir: Path
     _translator = None
+
+    @property
+    def output_codec(self) -> SentencePieceCodec:
+        """The codec of the target side: ``target_codec``, else the shared one."""
+        return self.target_codec or self.codec
+
+    @property
+    def uses_vocabulary_map(self) -> bool:
+        """Whether the model carries a vocabulary map (vmap.txt) to decode through."""
+        return has_vocabulary_map(self.model_dir)
 
     # --- what an engine says about its model ---
 
@@ -300,16 +341,17 @@ class CT2Engine:
         todo = [i for i, src in enumerate(sources) if src]
         forced = None
         if target_prefixes is not None:
-            forced = [[p.token for p in self.codec.encode(target_prefixes[i])] for i in todo]
+            forced = [[p.token for p in self.output_codec.encode(target_prefixes[i])] for i in todo]
         outputs = translate_pieces(
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
             target_prefix=self.target_prefix(), forced=forced, progress=progress, longest_input=longest_input,
+            use_vmap=self.uses_vocabulary_map,
         )
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):
             kept = [(t, a) for t, a in zip(tokens, aligned) if not self.is_markup(t)]
-            text, pieces = self.codec.decode([t for t, _ in kept])
+            text, pieces = self.output_codec.decode([t for t, _ in kept])
             results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
         if progress and len(todo) < len(texts):
             progress(len(texts) - len(todo))
@@ -323,7 +365,7 @@ class CT2Engine:
         empty scores -inf (0.0 when its target is empty too)."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(targets)} targets for {len(sources)} sources")
-        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.codec.encode(t)])
+        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.output_codec.encode(t)])
                    for s, t in zip(sources, targets)]
         todo = [i for i, (src, _) in enumerate(encoded) if src]
         scores = [0.0 if not targets[i].strip() else -math.inf for i in range(len(sources))]
