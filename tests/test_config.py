@@ -55,7 +55,7 @@ def test_the_file_translate_init_writes_is_valid():
     ('[languages]\nprs = { engine = "argos", model = "translate-en_fa" }\n', r"languages\.prs\.model: for Argos"),
     ('[languages]\nprs = { engine = "multilingual", model = "../x" }\n', r"languages\.prs\.model: give an installed"),
     ('[languages]\nprs = 3\n', r"languages\.prs: give an engine name"),
-    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected site_url or languages or downloads or policy or runtime$"),
+    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected site_url or languages or downloads or cluster or policy or runtime$"),
     ('[languages]\nprs = "argos"\nprs = "argos"\n', r"^proj.toml: invalid TOML: .*line 3"),
     ('[languages\n', r"^proj.toml: invalid TOML: .*line 1"),
     ('[downloads.x]\nurl = "http://h/x.zip"\nsha256 = "abc"\n', r"downloads\.x\.sha256: give the archive's SHA-256"),
