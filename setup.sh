@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-step set-up on a fresh Debian machine: system packages, a virtualenv in
-# .venv with the CPU build of torch, and this project installed in it.
+# .venv, and this project installed in it with the test tools (which include
+# the model converter and so the CPU build of torch).
 # Safe to run again: steps that are already done are skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,8 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-# The CPU build of torch first: argostranslate -> stanza -> torch would
-# otherwise resolve to a CUDA build of several GB.
-.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e '.[test]'
+# The CPU build of torch first: the tests convert tiny checkpoints ([test]
+# -> [convert] -> transformers, torch), and a bare torch requirement would
+# resolve to a CUDA build of several GB. The tool itself needs no torch.
+# --no-compile: pip would byte-compile all of torch and transformers (a third
+# of the set-up's time); Python compiles the modules a run imports as it does.
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q --no-compile torch==2.13.0
+.venv/bin/pip install -q --no-compile -e '.[test]'
 echo "setup: done (.venv/bin/translate --help)"

@@ -498,6 +498,96 @@ def measure_batch(work: Work, n: int, baseline: str, republish_n: int) -> dict:
     return result
 
 
+def _same_files(a: Path, b: Path) -> bool:
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and ".work" not in p.relative_to(root).parts}
+    return files(a) == files(b)
+
+
+# A fixed publication time for item 9's runs: two runs then publish the same bytes if they make the same files.
+FIXED_TIME = "2026-03-01T12:00:00+00:00"
+
+
+def _publish_fixed(work: Work, sources, output: Path, *extra: str) -> dict:
+    """One publish run in a worker process, published at FIXED_TIME: its
+    seconds, peak RSS and, for a --cluster run, its ClusterSteps' Stats."""
+    args = publish_cmd(work, sources, output, *extra)[len(translate_command()):]
+    result = worker(work, "publish-fixed", "--", *args)   # "--": the publish options are not the benchmark's
+    return {"seconds": round(result["seconds"], 2), "max_rss_mb": result["process_max_rss_mb"],
+            **({"stats": result["stats"]} if "stats" in result else {})}
+
+
+def measure_cluster(work: Work, n: int, render_n: int) -> dict:
+    """Item 8: ``n`` articles x 4 languages, `publish --format md --no-cache`,
+    in one local run (--jobs 2) and with --cluster local (Ray started by the
+    run on this machine's cores: its start-up is in the wall time), the bytes
+    compared; then ``render_n`` of them in html,pdf from a warm memory, the
+    render phase local (--jobs 2) and as Ray tasks. The cluster's Stats
+    give the per-phase costs (per segment, per edition, per page)."""
+    sources = write_articles(work.runs / "cluster" / "src", n)
+    result = {"articles": n, "load_average_at_start": os.getloadavg()}
+    runs = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"md-{name}")
+        runs[name] = _publish_fixed(work, sources, output, "--no-cache", "--format", "md", *extra)
+        log(f"  {n} articles x 4 languages, md, {name}: {runs[name]['seconds']:.1f} s, "
+            f"peak RSS {runs[name]['max_rss_mb']:.0f} MB")
+    result["md"] = runs
+    result["md_same_bytes"] = _same_files(work.runs / "cluster" / "md-local", work.runs / "cluster" / "md-cluster")
+    stats = runs["cluster"]["stats"]
+    result["per_segment_decode_ms"] = round(1000 * stats["decode_s"] / max(1, stats["segments"]), 2)
+    result["per_edition_stages_ms"] = round(1000 * stats["stages_s"] / max(1, stats["articles"]), 1)
+
+    few = sources[:render_n]
+    memory = fresh(work.runs / "cluster" / "memory.sqlite3")
+    run(publish_cmd(work, few, fresh(work.runs / "cluster" / "warm"), "--cache", str(memory), "--format", "md",
+                    "--jobs", "1"), work.env())   # every sentence in the memory: the next two runs render
+    pages = {}
+    for name, extra in (("local", ["--jobs", "2"]), ("cluster", ["--cluster", "local"])):
+        output = fresh(work.runs / "cluster" / f"pages-{name}")
+        pages[name] = _publish_fixed(work, few, output, "--cache", str(memory), "--format", "html,pdf", *extra)
+        log(f"  {render_n} articles, html,pdf from the memory, {name}: {pages[name]['seconds']:.1f} s")
+    result["pages"] = pages
+    result["pages_same_bytes"] = _same_files(work.runs / "cluster" / "pages-local",
+                                             work.runs / "cluster" / "pages-cluster")
+    cs = pages["cluster"]["stats"]
+    result["per_page_render_ms"] = round(1000 * cs["render_s"] / max(1, cs["pages"]), 1)
+    result["load_average_at_end"] = os.getloadavg()
+    return result
+
+
+def worker_publish_fixed(work: Work, *args: str) -> dict:
+    """Item 8: one `translate publish ARGS` in this process, published at
+    FIXED_TIME; the ClusterSteps' Stats of a --cluster run."""
+    import dataclasses
+
+    from translate.cli import publish as publish_cli
+    from translate.cli.main import cli
+    from translate.publishing import article_editions
+
+    article_editions.now = lambda: datetime.fromisoformat(FIXED_TIME)
+    made = []
+    real = publish_cli.ClusterSteps
+
+    def keeping(*a, **k):
+        made.append(real(*a, **k))
+        return made[-1]
+
+    publish_cli.ClusterSteps = keeping
+    start = time.perf_counter()
+    try:
+        cli.main(list(args), standalone_mode=False)
+    except SystemExit:
+        pass
+    result = {"seconds": time.perf_counter() - start}
+    if made:
+        stats = dataclasses.asdict(made[0].stats)
+        stats["hosts"] = len(stats["hosts"])
+        result["stats"] = stats
+    return result
+
+
 # --- in-process workers ----------------------------------------------------------------------
 
 
@@ -533,6 +623,47 @@ def worker_render_phase(work: Work, jobs: str, cache: str, output: str, *sources
 
 
 
+def worker_checks(work: Work, runs: str) -> dict:
+    """Item 8: the check stage's cost. A first publish (empty memory, all
+    formats, --jobs 1 so that the checks run in this process) and an unchanged
+    re-publish, in this process; the time spent in translate.publishing.checks.run
+    taken inside it."""
+    from translate.cli.main import cli
+    from translate.publishing import article_folder
+
+    rows = []
+    check = article_folder.check_page
+    spent = []
+
+    def timing(page, rendered):
+        start = time.perf_counter()
+        try:
+            return check(page, rendered)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    article_folder.check_page = timing
+    source = work.src / ARTICLE.name
+    for i in range(int(runs)):
+        cache, output = fresh(work.runs / "checks" / f"memory-{i}.sqlite3"), fresh(work.runs / "checks" / f"out-{i}")
+        row = {}
+        for name in ("first", "unchanged"):
+            spent.clear()
+            start = time.perf_counter()
+            try:
+                cli.main(["publish", str(source), "--to", ",".join(LANGS), "--models-dir", str(work.models),
+                          "--config", str(work.config), "--output", str(output), "--cache", str(cache),
+                          "--jobs", "1"], standalone_mode=False)
+            except SystemExit:
+                pass
+            row[f"{name}_s"] = time.perf_counter() - start
+            row[f"{name}_checks_s"] = sum(spent)
+            row[f"{name}_checked_pages"] = len(spent)
+        rows.append(row)
+    keys = rows[0].keys()
+    return {"runs": int(runs), **{key: median([r[key] for r in rows]) for key in keys}, "all": rows}
+
+
 def _article_parts(doc):
     """The pipeline's sentences, and the article's paragraphs as Argos gets them."""
     from translate.source import inline
@@ -560,28 +691,36 @@ class PipelineSentencizer:
         return self.paragraphs[text]
 
 
-def worker_translation(work: Work, runs: int) -> dict:
-    """Item 1: per language, load the model and translate the article, three ways."""
+def worker_translation(work: Work, runs: int, threads: str = "") -> dict:
+    """Item 1: per language, load the model and translate the article, three
+    ways. The pipeline and raw CTranslate2 run with the same settings: the
+    device, compute type and threads of the tool's Runtime (``threads``
+    "INTERxINTRA", default the tool's choice for this machine), and the same
+    cut of the article into a batch per replica."""
     import ctranslate2
     import sentencepiece as spm
 
     from translate.project import config
     from translate.translation import edition
+    from translate.translation.engines import runtime
     from translate.translation.models.argos import ArgosStore
     from translate.translation.engines.base import Translation
-    from translate.translation.engines.ct2 import DecodingOptions
+    from translate.translation.engines.ct2 import DecodingOptions, batch_tokens_for
     from translate.project.languages import target
     from translate.source.article import read_source
 
     t = time.perf_counter()
     import argostranslate.package
     import argostranslate.settings
-    import argostranslate.translate   # stanza and torch: seconds, paid once, not timed below
+    import argostranslate.translate   # its sentence splitters (minisbd): paid once, not timed below
     argos_import_s = time.perf_counter() - t
 
     doc = read_source(work.src / ARTICLE.name)
     sentences, paragraphs = _article_parts(doc)
-    options = DecodingOptions()
+    inter, _, intra = threads.partition("x")
+    run_on = runtime.resolve("cpu", "auto", inter_threads=int(inter or 0), intra_threads=int(intra or 0))
+    options = DecodingOptions(runtime=run_on)
+    translator_arguments = run_on.translator_arguments()
     installed = {key: ArgosStore(work.models).find_pair("en", key) for key in LANGS}
     for path in work.models.rglob("model.bin"):   # OS file cache warm for every way alike
         path.read_bytes()
@@ -594,29 +733,30 @@ def worker_translation(work: Work, runs: int) -> dict:
 
     def pipeline(key):
         lang = target(key)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         plan = edition.plan(lang, setup)
         record = edition.translate_edition(doc, plan, setup).record
         seconds = time.perf_counter() - start
-        return seconds, {"raw": [s.raw.text for s in record.segments], "record": record, "stages": plan.stages}
+        return seconds, {"raw": [s.raw.text for s in record.segments], "record": record, "stages": plan.stages,
+                         "cpu_s": time.process_time() - cpu}
 
     def raw(key):
         path = Path(installed[key].path)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sp = spm.SentencePieceProcessor(model_file=str(path / "sentencepiece.model"))
-        translator = ctranslate2.Translator(str(path / "model"), device="cpu", compute_type=options.compute_type,
-                                            intra_threads=options.threads)
+        translator = ctranslate2.Translator(str(path / "model"), **translator_arguments)
         batch = [sp.encode(text, out_type=str) for text in sentences if text]
         decode_start = time.perf_counter()
         results = translator.translate_batch(
-            batch, max_batch_size=options.max_batch_tokens, batch_type="tokens", beam_size=options.beam_size,
+            batch, batch_type="tokens", beam_size=options.beam_size,
+            max_batch_size=batch_tokens_for(translator, [len(b) for b in batch], options.max_batch_tokens),
             max_decoding_length=options.max_decoding_length(max(map(len, batch))),
             return_attention=True, replace_unknowns=True)
         decode_s = time.perf_counter() - decode_start
         texts = [sp.decode(r.hypotheses[0]) for r in results]
         del translator
         seconds = time.perf_counter() - start
-        return seconds, {"raw": texts, "decode_s": decode_s,
+        return seconds, {"raw": texts, "decode_s": decode_s, "cpu_s": time.process_time() - cpu,
                          "tokens_in": sum(map(len, batch)), "tokens_out": sum(len(r.hypotheses[0]) for r in results)}
 
     sentencizer = PipelineSentencizer(paragraphs)
@@ -635,15 +775,21 @@ def worker_translation(work: Work, runs: int) -> dict:
         return time.perf_counter() - start, {"paragraphs": out}
 
     ways = {"pipeline": pipeline, "raw_ct2": raw, "argos": argos}
+    if os.environ.get("BENCH_SKIP_ARGOS"):   # the Argos way is the same code before and after: --no-argos
+        del ways["argos"]
     # Untimed warm-up: first allocations, lazy imports, thread pools.
     for way in ways.values():
         way(LANGS[0])
     per_run = {name: [] for name in ways}
     per_lang = {name: {key: [] for key in LANGS} for name in ways}
+    cpu_run = {name: [] for name in ("pipeline", "raw_ct2")}
+    decode_run = []
     last = {}
     names = list(ways)
     for r in range(runs):
         totals = dict.fromkeys(ways, 0.0)
+        cpu_totals = dict.fromkeys(cpu_run, 0.0)
+        decode_total = 0.0
         for i, key in enumerate(LANGS):
             # The three ways back to back on each language, in rotating order,
             # so that the load of other work on the machine hits them alike.
@@ -653,12 +799,20 @@ def worker_translation(work: Work, runs: int) -> dict:
                 per_lang[name][key].append(seconds)
                 totals[name] += seconds
                 last[(name, key)] = detail
+                if name in cpu_totals:
+                    cpu_totals[name] += detail["cpu_s"]
+                if name == "raw_ct2":
+                    decode_total += detail["decode_s"]
         for name in ways:
             per_run[name].append(totals[name])
+        for name in cpu_run:
+            cpu_run[name].append(cpu_totals[name])
+        decode_run.append(decode_total)
         log(f"  translation run {r + 1}/{runs}: " + ", ".join(f"{n} {per_run[n][-1]:.1f} s" for n in ways))
     paired = {
         "pipeline_over_raw": median([p / q for p, q in zip(per_run["pipeline"], per_run["raw_ct2"])]),
-        "argos_over_pipeline": median([a / p for a, p in zip(per_run["argos"], per_run["pipeline"])]),
+        "argos_over_pipeline": median([a / p for a, p in zip(per_run.get("argos", []), per_run["pipeline"])]),
+        "cpu_pipeline_over_raw": median([p / q for p, q in zip(cpu_run["pipeline"], cpu_run["raw_ct2"])]),
     }
 
     # Sanity: the pipeline sends exactly the raw call's work (same pieces, same output).
@@ -685,7 +839,15 @@ def worker_translation(work: Work, runs: int) -> dict:
 
     raw_detail = [last[("raw_ct2", k)] for k in LANGS]
     realistic = _glossary_on_case_sets(setup, runs)
+    tokens_out = sum(d["tokens_out"] for d in raw_detail)
     return {
+        "runtime": {"threads": threads or "the tool's choice", **translator_arguments},
+        # Output tokens per second over the whole phase (model loads, decoding,
+        # for the pipeline the glossary and marks), and of translate_batch alone.
+        "tokens_per_s": {"pipeline": tokens_out / median(per_run["pipeline"]),
+                         "raw_ct2": tokens_out / median(per_run["raw_ct2"]),
+                         "raw_translate_batch_only": tokens_out / median(decode_run)},
+        "cpu_s": {name: median(v) for name, v in cpu_run.items()},
         "glossary_on_case_sets": realistic,
         "runs": runs,
         "sentences": len(sentences), "paragraphs": len(paragraphs),
@@ -752,6 +914,93 @@ def _expand(texts, sentences):
     return [next(it) if s else "" for s in sentences]
 
 
+THREAD_CONFIGS = ("1x2", "2x1", "2x2", "1x1")
+
+
+def worker_threads(work: Work, runs: int, key: str = "ru") -> dict:
+    """Item 1c: which CTranslate2 threads suit which of the translation
+    phase's calls. The pipeline translates the article into ``key`` once,
+    recording the glossary's questions; then, per INTERxINTRA configuration,
+    a Translator of the model (as the tool builds it) decodes the article (cut
+    into a batch per replica, as the engine does), answers the scoring
+    questions and the forced re-decodes; the configurations take turns run by
+    run so that machine load hits them alike."""
+    from translate.project import config
+    from translate.project.languages import target
+    from translate.source.article import read_source
+    from translate.translation import edition
+    from translate.translation.engines import runtime, scoring
+    from translate.translation.engines.ct2 import DecodingOptions, translate_pieces
+
+    doc = read_source(work.src / ARTICLE.name)
+    setup = edition.Setup(config.with_overrides(config.default(), [f"{k}=argos" for k in LANGS if k != "ru"]),
+                          models_dir=work.models, options=DecodingOptions())
+    originals = {name: getattr(scoring.TranslatorTermModel, name) for name in ("score_many", "complete_many")}
+    asked: list = []
+
+    def recorder(name):
+        def record(self, questions):
+            asked.append((name, list(questions)))
+            return originals[name](self, questions)
+        return record
+
+    for name in originals:
+        setattr(scoring.TranslatorTermModel, name, recorder(name))
+    plan = edition.plan(target(key), setup)
+    engine = edition.engine_for(plan, setup)
+    edition.translate_edition(doc, plan, setup, engine=engine)
+    for name, method in originals.items():
+        setattr(scoring.TranslatorTermModel, name, method)
+    sources = [engine.codec.encode(text) for text in (inline_text(s) for s in doc.segments()) if text]
+    scorer = scoring.term_model_for(engine)
+
+    def phases(translator) -> dict:
+        model = scoring.TranslatorTermModel(
+            translator, scorer.encode, scorer.decode, source_prefix=scorer.source_prefix,
+            source_suffix=scorer.source_suffix, target_prefix=scorer.target_prefix, beam_size=1,
+            encode_target=scorer.encode_target)
+        start = time.perf_counter()
+        translate_pieces(translator, sources, setup.options)
+        times = {"decode": time.perf_counter() - start}
+        for name in originals:
+            start = time.perf_counter()
+            for asked_name, questions in asked:
+                if asked_name == name:
+                    originals[name](model, questions)
+            times[name.split("_")[0]] = time.perf_counter() - start
+        return times
+
+    translators = {}
+    for threads in THREAD_CONFIGS:
+        inter, intra = (int(x) for x in threads.split("x"))
+        arguments = runtime.Runtime("cpu", "auto", inter, intra).translator_arguments()
+        translators[threads] = heavy_translator(engine.model_dir, arguments)
+        phases(translators[threads])                       # warm-up
+    measured = {threads: [] for threads in THREAD_CONFIGS}
+    for r in range(runs):
+        turn = r % len(THREAD_CONFIGS)
+        for threads in THREAD_CONFIGS[turn:] + THREAD_CONFIGS[:turn]:
+            measured[threads].append(phases(translators[threads]))
+    summary = {threads: {phase: {"min": min(row[phase] for row in rows),
+                                 "median": median([row[phase] for row in rows])} for phase in rows[0]}
+               for threads, rows in measured.items()}
+    return {"language": key, "runs": runs,
+            "questions": {name: sum(len(q) for n, q in asked if n == name) for name in originals},
+            "configs": summary}
+
+
+def inline_text(segment) -> str:
+    from translate.source import inline
+
+    return inline.engine_text(segment)
+
+
+def heavy_translator(model_dir: Path, arguments: dict):
+    import ctranslate2
+
+    return ctranslate2.Translator(str(model_dir), **arguments)
+
+
 def worker_model_rss(work: Work) -> dict:
     """The floor for memory: Python, CTranslate2 and one model, translating."""
     import ctranslate2
@@ -814,7 +1063,11 @@ def targets(r: dict) -> list[dict]:
         ratio_raw = tr["paired_ratio_median"]["pipeline_over_raw"]
         ratio_argos = tr["paired_ratio_median"]["argos_over_pipeline"]
         add("translation phase vs raw CTranslate2", f"{ratio_raw:.2f}x raw", "<= 1.10x", ratio_raw <= 1.10)
-        add("translation phase vs Argos per paragraph", f"{ratio_argos:.2f}x faster", ">= 2x", ratio_argos >= 2)
+        if ratio_argos is not None:
+            add("translation phase vs Argos per paragraph", f"{ratio_argos:.2f}x faster", ">= 2x", ratio_argos >= 2)
+        for key, g in (tr.get("glossary_on_case_sets") or {}).items():
+            add(f"1b. {key}: decoding + glossary on realistic output vs decoding", f"{g['ratio']:.2f}x",
+                "<= 1.10x", g["ratio"] <= 1.10)
     if "help" in r:
         h = r["help"]["median_s"]
         add("translate --help", f"{h:.3f} s", "< 0.3 s", h < 0.3)
@@ -842,6 +1095,14 @@ def targets(r: dict) -> list[dict]:
             add(f"peak RSS, {c['articles']} articles in one publish", f"{c['max_rss_mb']:.0f} MB "
                 f"({a['articles']} article: {a['max_rss_mb']:.0f} MB)", f"<= {limit:.0f} MB (model + 300 MB)",
                 c["max_rss_mb"] <= limit)
+    ck = r.get("checks")
+    if ck:
+        share = ck["first_checks_s"] / ck["first_s"]
+        add("check stage / first publish (5 editions x md, html, pdf; --jobs 1)",
+            f"{ck['first_checks_s']:.2f} s = {share:.1%} of {ck['first_s']:.2f} s", "<= 10%", share <= 0.10)
+        share = ck["unchanged_s"] / ck["first_s"]
+        add("unchanged re-publish / first publish, with the checks", f"{share:.2%} "
+            f"({ck['unchanged_checked_pages']} pages checked)", "< 5%", share < 0.05)
     b = r.get("batch")
     if b:
         before, after = b["publish"]["before"], b["publish"]["after"]
@@ -890,9 +1151,18 @@ def table(r: dict) -> str:
         row("1. same sentences, raw CTranslate2 translate_batch (floor)", f"{m['raw_ct2']:.2f} s", n,
             f"incl. model loads; translate_batch alone {tr['raw_translate_batch_only_s']:.2f} s (last run); "
             f"{spread['raw_ct2']}")
-        row("1. same, Argos way (apply_packaged_translation per paragraph)", f"{m['argos']:.2f} s", n,
-            f"pipeline {tr['paired_ratio_median']['argos_over_pipeline']:.2f}x faster (ratio of medians "
-            f"{m['argos'] / m['pipeline']:.2f}x); {spread['argos']}")
+        if "argos" in m:
+            row("1. same, Argos way (apply_packaged_translation per paragraph)", f"{m['argos']:.2f} s", n,
+                f"pipeline {tr['paired_ratio_median']['argos_over_pipeline']:.2f}x faster (ratio of medians "
+                f"{m['argos'] / m['pipeline']:.2f}x); {spread['argos']}")
+        if "tokens_per_s" in tr:
+            t, rt = tr["tokens_per_s"], tr["runtime"]
+            cpu = tr["cpu_s"]
+            row("1. output tokens/s: pipeline / raw CTranslate2 / raw translate_batch alone",
+                f"{t['pipeline']:.0f} / {t['raw_ct2']:.0f} / {t['raw_translate_batch_only']:.0f}", n,
+                f"both with {rt['device']}, compute type {rt['compute_type']}, inter_threads {rt['inter_threads']}, "
+                f"intra_threads {rt['intra_threads']} ({rt['threads']}); CPU time pipeline {cpu['pipeline']:.2f} s "
+                f"vs raw {cpu['raw_ct2']:.2f} s = {tr['paired_ratio_median']['cpu_pipeline_over_raw']:.2f}x")
         for key, g in (tr.get("glossary_on_case_sets") or {}).items():
             row(f"1b. {key}: glossary on realistic model output ({g['cases']} case-set sentences)",
                 f"{g['ratio']:.2f}x decoding", n,
@@ -901,6 +1171,15 @@ def table(r: dict) -> str:
         row("1. pipeline work outside CTranslate2: glossary enforcement, inline marks",
             f"{tr['pipeline_overhead_outside_ct2_s'] * 1000:.0f} ms", 1,
             f"engine output replayed, 4 languages; loading the 4 glossaries {tr['glossary_load_s'] * 1000:.0f} ms more")
+    th = r.get("threads")
+    if th:
+        q = th["questions"]
+        for threads, phases in th["configs"].items():
+            row(f"1c. {th['language']}, inter_threads x intra_threads {threads}: decode / scoring / re-decodes",
+                " / ".join(f"{phases[p]['min']:.2f}" for p in ("decode", "score", "complete")) + " s", th["runs"],
+                "fastest of the runs; medians " + " / ".join(f"{phases[p]['median']:.2f}" for p in
+                                                              ("decode", "score", "complete"))
+                + f" s; {q['score_many']} scoring and {q['complete_many']} re-decode questions")
     if "help" in r:
         h = r["help"]
         row("2. `translate --help` start-up", f"{h['median_s']:.3f} s", h["runs"], f"min {h['min_s']:.3f} s")
@@ -953,6 +1232,22 @@ def table(r: dict) -> str:
                 f"peak RSS {j['max_rss_mb']:.0f} MB (the run's process)")
         row("7. CPU probe: a pure-Python loop in 2 processes / in 1 (0.5 = two free cores)",
             f"{b['cpu_parallel_ratio']:.2f}x", 1, "measured before the render phase: what 2 jobs could gain then")
+    c = r.get("cluster")
+    if c:
+        local, cluster, st = c["md"]["local"], c["md"]["cluster"], c["md"]["cluster"]["stats"]
+        row(f"9. {c['articles']} articles x 4 languages, md, --no-cache: local batch run (--jobs 2)",
+            f"{local['seconds']:.1f} s", 1, f"peak RSS {local['max_rss_mb']:.0f} MB")
+        row(f"9. the same, --cluster local ({st['actors']} actors)", f"{cluster['seconds']:.1f} s", 1,
+            f"{cluster['seconds'] / local['seconds']:.2f}x local; Ray start {st['connect_s']:.1f} s, models "
+            f"shipped + loaded {st['models_s']:.1f} s, decode {st['decode_s']:.1f} s ({st['segments']} segments, "
+            f"{c['per_segment_decode_ms']} ms each), stages {st['stages_s']:.1f} s ({st['articles']} editions, "
+            f"{c['per_edition_stages_ms']} ms each); same bytes: "
+            f"{'yes' if c['md_same_bytes'] else 'NO'}")
+        pl, pc = c["pages"]["local"], c["pages"]["cluster"]
+        row(f"9. {pc['stats']['pages']} pages (html,pdf) from the memory: local --jobs 2 / --cluster local",
+            f"{pl['seconds']:.1f} / {pc['seconds']:.1f} s", 1,
+            f"render tasks {pc['stats']['render_s']:.1f} s ({c['per_page_render_ms']} ms/page); same bytes: "
+            f"{'yes' if c['pages_same_bytes'] else 'NO'}")
     lines = ["| measurement | median | runs | detail |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     t = r.get("targets") or []
@@ -993,14 +1288,21 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3; --quick 1)")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `translate --help` (default 10)")
     parser.add_argument("--scaling", default=None, help="article counts for item 5 (default 1,5,20; --quick 1,2)")
-    parser.add_argument("--only", default="translation,help,republish,render,scaling,memory,batch",
-                        help="comma-separated subset of: translation,help,republish,render,scaling,memory,batch")
+    parser.add_argument("--only",
+                        default="translation,threads,help,republish,render,scaling,memory,batch,checks,cluster",
+                        help="comma-separated subset of: translation,threads,help,republish,render,scaling,memory,"
+                             "batch,checks,cluster")
     parser.add_argument("--baseline", default="main",
                         help="git commit whose code item 7 runs one article at a time (default main)")
     parser.add_argument("--batch-articles", type=int, default=None, help="articles in item 7 (default 20; --quick 3)")
     parser.add_argument("--republish-articles", type=int, default=None,
                         help="articles in item 7's re-publish and render phase (default 5; --quick 2)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
+    parser.add_argument("--threads", default="", metavar="INTERxINTRA",
+                        help="item 1: CTranslate2 inter_threads x intra_threads for the pipeline and raw CTranslate2 "
+                        "alike (default: what the tool chooses for this machine)")
+    parser.add_argument("--no-argos", action="store_true",
+                        help="item 1: leave out the Argos way (the same code before and after a change)")
     parser.add_argument("--json", type=Path, default=None,
                         help="results file (default bench/results.json; --quick: WORK/results-quick.json)")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown here")
@@ -1010,10 +1312,12 @@ def main(argv=None) -> None:
     parser.add_argument("worker_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     work = Work(args.work.expanduser().resolve())
+    if args.no_argos:
+        os.environ["BENCH_SKIP_ARGOS"] = "1"
 
     if args.worker:   # inside a measurement subprocess
         if args.worker == "translation":
-            result = worker_translation(work, int(args.worker_args[0]))
+            result = worker_translation(work, int(args.worker_args[0]), *args.worker_args[1:])
         elif args.worker == "build":
             sys.path.insert(0, str(REPO / "bench"))
             import bigmodel
@@ -1021,8 +1325,14 @@ def main(argv=None) -> None:
             start = time.perf_counter()
             files = bigmodel.ensure_packages(work.packages, LANGS, log=log)
             result = {"files": {k: str(v) for k, v in files.items()}, "seconds": time.perf_counter() - start}
+        elif args.worker == "checks":
+            result = worker_checks(work, *args.worker_args)
+        elif args.worker == "publish-fixed":
+            result = worker_publish_fixed(work, *args.worker_args)
         elif args.worker == "render-phase":
             result = worker_render_phase(work, *args.worker_args)
+        elif args.worker == "threads":
+            result = worker_threads(work, int(args.worker_args[0]))
         elif args.worker == "model-rss":
             result = worker_model_rss(work)
         else:
@@ -1068,20 +1378,27 @@ def main(argv=None) -> None:
         ("setup", None, lambda: run(publish_cmd(work, [work.src / "warm-up.md"], fresh(work.runs / "warm-up"),
                                                 "--no-cache"), work.env())),
         ("help", "help", lambda: measure_help(work, 3 if args.quick else args.help_runs)),
-        ("translation", "translation", lambda: worker(work, "translation", str(runs))),
+        ("translation", "translation", lambda: worker(work, "translation", str(runs), args.threads)),
+        ("threads", "threads", lambda: worker(work, "threads", str(max(runs, 5)))),
         ("memory", "model_rss", lambda: worker(work, "model-rss")),
         ("republish", "republish", lambda: measure_republish(work, runs)),
         ("render", "render", lambda: measure_render(work, runs, Path(results["republish"]["cache"]))),
         ("scaling", "scaling", lambda: measure_scaling(work, counts, runs)),
+        ("checks", "checks", lambda: worker(work, "checks", str(runs))),
         ("batch", "batch", lambda: measure_batch(work, args.batch_articles or (3 if args.quick else 20),
                                                  args.baseline, args.republish_articles or (2 if args.quick else 5))),
+        ("cluster", "cluster", lambda: measure_cluster(work, args.batch_articles or (3 if args.quick else 20),
+                                                       args.republish_articles or (2 if args.quick else 5))),
     ]
     titles = {"help": "2. translate --help", "translation": f"1. translation phase, {runs} run(s)",
+              "threads": "1c. CTranslate2 threads per call type (decode, scoring, re-decodes)",
               "republish": f"4. first / unchanged / edited publish, {runs} run(s)",
               "render": f"3. rendering, {runs} run(s)", "scaling": f"5. scaling over {counts} articles",
               "model_rss": "6. memory of one model alone",
+              "checks": f"8. the check stage in a first and an unchanged publish, {runs} run(s)",
               "batch": f"7. batch publishing: one run vs one run per article ({args.baseline}), re-publish, "
                        "render --jobs 1/2",
+              "cluster": "9. --cluster local (Ray on this machine) vs the local batch run",
               None: "warm-up publish (untimed): OS file and font caches"}
     failed = None
     for step, key, action in steps:

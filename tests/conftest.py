@@ -51,6 +51,17 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
             monkeypatch.delenv(name)
 
 
+@pytest.fixture
+def hub_env(tmp_path, monkeypatch):
+    """No token, not offline, a fresh HF_HOME; returns a function that points
+    HF_ENDPOINT at a test server (tests/hubserver.py)."""
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    return lambda url: monkeypatch.setenv("HF_ENDPOINT", url)
+
+
 # --- tiny real models ------------------------------------------------------------
 
 

@@ -166,7 +166,8 @@ def test_bundles_are_the_same_bytes_every_time(signed, tmp_path):
         infos = archive.infolist()
     names = [info.filename for info in infos]
     assert names == sorted(names) == [f"taliban-delisting.prs/{rel}" for rel in (
-        "README.txt", "SHA256SUMS", "SHA256SUMS.minisig", "prs/taliban-delisting.prs.pdf", "publisher.pub")]
+        "README.txt", "SHA256SUMS", "SHA256SUMS.minisig", "manifest.json", "prs/taliban-delisting.prs.pdf",
+        "publisher.pub")]
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
     assert len({info.date_time for info in infos}) == 1
 
@@ -196,7 +197,7 @@ def test_a_reader_checks_a_bundle_with_the_readme_command(signed, keys, tmp_path
     assert "ps/taliban-delisting.ps.pdf: OK" in check.stdout
     result = run("verify", archive, "--key", keys.public_path)
     assert result.exit_code == 0, result.output
-    assert "verified: 1 file(s) match" in result.output
+    assert "verified: 2 file(s) match" in result.output   # the PDF and the manifest (issue 33)
     # a changed byte in the extracted PDF: sha256sum says so
     _flip_byte(folder / "ps" / "taliban-delisting.ps.pdf")
     assert subprocess.run(VERIFY_COMMAND, shell=True, cwd=folder, capture_output=True).returncode != 0

@@ -55,7 +55,7 @@ def test_the_file_translate_init_writes_is_valid():
     ('[languages]\nprs = { engine = "argos", model = "translate-en_fa" }\n', r"languages\.prs\.model: for Argos"),
     ('[languages]\nprs = { engine = "multilingual", model = "../x" }\n', r"languages\.prs\.model: give an installed"),
     ('[languages]\nprs = 3\n', r"languages\.prs: give an engine name"),
-    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected site_url or languages or downloads or publication$"),
+    ('[langauges]\nprs = "argos"\n', r"^proj.toml: langauges: unknown key; expected site_url or languages or downloads or publication or cluster or policy or runtime$"),
     ('[languages]\nprs = "argos"\nprs = "argos"\n', r"^proj.toml: invalid TOML: .*line 3"),
     ('[languages\n', r"^proj.toml: invalid TOML: .*line 1"),
     ('[downloads.x]\nurl = "http://h/x.zip"\nsha256 = "abc"\n', r"downloads\.x\.sha256: give the archive's SHA-256"),
@@ -148,7 +148,7 @@ def test_why_not_when_nothing_serves(tmp_path, stores):
     plan = routing.plan(config.default(), *empty)
     assert all(isinstance(v, NoModel) for v in plan.values())
     assert "no Argos en→ru package installed" in plan["ru"].reason
-    assert "no multilingual model with prs_Arab or __fa__ installed" in plan["prs"].reason
+    assert "no multilingual model with prs_Arab or >>prs<< or <2prs> or __fa__ installed" in plan["prs"].reason
     assert "translate models add FOLDER" in plan["prs"].hint
 
     cfg = config.parse('[languages]\nps = { engine = "multilingual", model = "nllb-200-distilled-600M" }\n'

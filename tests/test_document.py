@@ -96,12 +96,14 @@ def test_marks_follow_the_alignment_into_the_translation():
     assert write_segment(out) == "`Russia` ubrala *Talibs*."
 
 
-def test_mark_without_alignment_is_reported_not_dropped_silently():
-    seg = Segment("A [link](http://x) here and more.", ())
-    seg = read_markdown("---\ntitle: t\n---\nA [link](http://x) here and more.").blocks[0].segments[0]
+def test_mark_without_alignment_is_placed_on_a_word_never_dropped():
+    seg = read_markdown("---\ntitle: t\n---\nA [link](http://x) here and `code`.").blocks[0].segments[0]
     out, lost = restore(seg, Translation("Quelque chose.", ()))
-    assert [m.mark.kind for m in lost] == ["link"]
-    assert out.text == "Quelque chose."
+    assert lost == []
+    link = next(m for m in out.marks if m.kind == "link")
+    assert out.text[link.start:link.end] == "Quelque" and link.attrs["href"] == "http://x"
+    code = next(m for m in out.marks if m.kind == "code")
+    assert out.text[code.start:code.end] == "code"
 
 
 def test_whole_sentence_mark_wraps_whole_translation_without_alignment():

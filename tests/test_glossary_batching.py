@@ -51,7 +51,7 @@ def test_a_document_at_once_reads_as_segment_by_segment_with_one_call_per_round(
         # each kind: as many rounds as the most questions one segment asks.
         assert sum(n for _, n in model.calls) == sum(asked), lang
         assert len(model.calls) <= 2 * max(asked), (lang, model.calls)
-        if sum(1 for n in asked if n) > 1:   # several segments ask: fewer calls than questions
+        if sum(1 for n in asked if n) > 2:   # several segments ask: fewer calls than questions
             assert len(model.calls) < sum(asked), (lang, model.calls)
 
 

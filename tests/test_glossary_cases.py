@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("lang", cases.LANGS)
-def test_each_language_has_at_least_sixty_realistic_cases(lang):
+def test_each_language_has_at_least_eighty_realistic_cases(lang):
     loaded = cases.load(lang)
-    assert len(loaded) >= 60
+    assert len(loaded) >= 80
     # Every case has a source term or is a false friend that must stay untouched.
     glossary = gl.load_for(lang, locales_dir=ROOT / "locales")
     false_friends = [c for c in loaded if not glossary.find_source(c.source)]
@@ -38,20 +38,23 @@ def test_with_the_test_model_every_case_is_exactly_right_and_nothing_is_damaged(
     outcomes = cases.run(lang, CorpusTermModel(cases.corpus(lang)))
     wrong = [(o.case.line, o.final, o.case.want, o.damage) for o in outcomes if not o.exact or o.damage]
     assert wrong == []
+    # the review flags exactly the cases that say it must (a missing term, a form agreeing with nothing)
+    assert [o.case.line for o in outcomes if not o.flag_as_expected] == []
     figures = cases.figures(outcomes)
-    assert figures["placed"] == figures["terms"]
+    assert figures["placed"] + figures["missing"] == figures["terms"]
 
 
 @pytest.mark.parametrize("lang", cases.LANGS)
-def test_without_a_model_nothing_is_duplicated_and_every_term_is_placed(lang):
+def test_without_a_model_nothing_is_damaged_and_nothing_is_wrong_and_silent(lang):
     outcomes = cases.run(lang, None)
-    assert [o.case.line for o in outcomes if any("twice" in d for d in o.damage)] == []
+    assert [o.case.line for o in outcomes if o.damage] == []
+    # Without a model the case and number come from the words around the term;
+    # what they cannot settle (a verb that must agree after a repair) is flagged.
+    assert [(o.case.line, o.final) for o in outcomes if o.silent_wrong] == []
+    assert [o.case.line for o in outcomes if o.case.flag and not o.flag_as_expected] == []
     figures = cases.figures(outcomes)
-    assert figures["placed"] == figures["terms"]
-    # The deterministic fallback reads case and number from the engine's own
-    # words; it misses only what depends on words further away (a Pashto
-    # ergative), never by breaking a word.
-    assert figures["exact"] >= figures["cases"] - 1
+    assert figures["placed"] + figures["missing"] == figures["terms"]
+    assert figures["exact"] >= figures["cases"] - 2
 
 
 def test_the_case_format_names_the_line_of_a_bad_case():

@@ -134,7 +134,7 @@ def test_config_and_engines_know_nothing_of_stores_or_routing():
 
 @pytest.mark.parametrize("args", [["--help"], ["models", "--help"]])
 def test_help_imports_nothing_heavy(args):
-    heavy = ("torch", "stanza", "ctranslate2", "weasyprint", "argostranslate.translate")
+    heavy = ("torch", "stanza", "ctranslate2", "weasyprint", "argostranslate.translate", "ray")
     script = ("import sys\nfrom translate.cli.main import cli\ntry:\n"
               f"    cli.main({args!r}, prog_name='translate')\nexcept SystemExit:\n    pass\n"
               f"print('imported:', ','.join(m for m in {heavy!r} if m in sys.modules))")
@@ -153,7 +153,7 @@ def test_help_imports_nothing_heavy(args):
 # imports on purpose, each with a "# lazy: <why>" comment right above it.
 
 HEAVY = {"ctranslate2", "sentencepiece", "weasyprint", "fontTools", "transformers", "huggingface_hub", "pysbd",
-         "pymorphy3", "argostranslate", "sacrebleu", "pypdf", "torch", "requests", "pydyf"}
+         "pymorphy3", "argostranslate", "sacrebleu", "pypdf", "torch", "requests", "pydyf", "ray", "numpy"}
 HEAVY_HOMES = {"translate.util.heavy": HEAVY - {"weasyprint", "pydyf"},
                "translate.publishing.render.pdf": {"weasyprint", "pydyf"}}
 MAX_LAZY_PROJECT_IMPORTS = 10

@@ -157,17 +157,6 @@ def checkpoint(tmp_path_factory) -> Path:
     return build_nllb_checkpoint(tmp_path_factory.mktemp("hf") / "nllb-200-tiny")
 
 
-@pytest.fixture
-def hub_env(tmp_path, monkeypatch):
-    """No token, not offline, a fresh HF_HOME; returns a function that points
-    HF_ENDPOINT at a test server."""
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    return lambda url: monkeypatch.setenv("HF_ENDPOINT", url)
-
-
 def _checkpoints() -> Path:
     return model_hub._downloads_dir()
 
@@ -317,8 +306,9 @@ def test_another_architecture_is_refused_before_the_weights_are_downloaded(tmp_p
         result = _run("models", "install", "facebook/bart-tiny", "--multilingual-dir", str(tmp_path / "store"))
     assert result.exit_code == 1
     [line] = _error_lines(result.output)
-    assert "facebook/bart-tiny is a bart model (BartForConditionalGeneration), not NLLB-200 or M2M-100" in line
-    assert "facebook/nllb-200-distilled-600M" in line
+    assert "facebook/bart-tiny is a bart model (BartForConditionalGeneration), not NLLB-200, M2M-100, " \
+        "OPUS-MT (Marian) or MADLAD-400 (T5)" in line
+    assert "facebook/nllb-200-distilled-600M" in line and "Helsinki-NLP/opus-mt-tc-big-en-zle" in line
     assert not any("pytorch_model.bin" in path or "/cdn/" in path for path in log.paths("GET") + log.paths("HEAD"))
     # The same check for a local folder.
     with pytest.raises(model_hub.WrongArchitecture, match="is a bart model"):
@@ -339,16 +329,25 @@ def test_unknown_repository_and_revision(tmp_path, checkpoint, hub_env):
         assert f"{REPO_ID} has no revision 'v9'" in line
 
 
-def test_without_transformers_the_command_says_what_to_install(tmp_path, checkpoint, hub_env, monkeypatch):
-    monkeypatch.setitem(sys.modules, "transformers", None)   # as if it were not installed
+# ("transformers", "torch"): a plain install of the wheel, which pulls no torch.
+@pytest.mark.parametrize("missing", [("transformers",), ("transformers", "torch")])
+def test_without_the_converter_the_command_says_what_to_install(missing, tmp_path, checkpoint, hub_env,
+                                                                monkeypatch):
+    for name in missing:
+        monkeypatch.setitem(sys.modules, name, None)   # as if it were not installed
     repo = HubRepo.from_folder(REPO_ID, checkpoint)
     with serve_hub(repo) as (url, log):
         hub_env(url)
         result = _run("models", "install", REPO_ID, "--multilingual-dir", str(tmp_path / "store"))
     assert result.exit_code == 1
     [line] = _error_lines(result.output)
-    assert "needs transformers, which are not installed" in line
+    assert f"needs {' and '.join(missing)}, which are not installed" in line
     assert "-m pip install 'transformers>=4.40,<5'" in line and "newsroom-translate[convert]" in line
+    if "torch" in missing:   # the CPU build first: never a CUDA build of several GB
+        cpu = line.index("-m pip install torch --index-url https://download.pytorch.org/whl/cpu`")
+        assert cpu < line.index("-m pip install 'transformers>=4.40,<5'`")
+    else:
+        assert "torch" not in line
     # Said before the weights were downloaded.
     assert not any("pytorch_model.bin" in path for path in log.paths("HEAD"))
 
@@ -411,25 +410,10 @@ def test_routing_of_install_names(tmp_path, checkpoint):
     assert model_hub.default_name("facebook/m2m100_418M") == "m2m100_418M"
 
 
-# --- device and compute type -------------------------------------------------------------------
+# --- device and compute type: tests/test_runtime.py ---------------------------------------------
 
 
-def test_resolve_device_follows_what_ctranslate2_sees():
-    import ctranslate2
-
-    cuda = ctranslate2.get_cuda_device_count()
-    assert model_hub.resolve_device("auto") == ("cuda" if cuda else "cpu", "default")
-    assert model_hub.resolve_device("cpu", "int8") == ("cpu", "int8")
-    unsupported = sorted({"float16", "bfloat16", "int8_float16"} - ctranslate2.get_supported_compute_types("cpu"))
-    if unsupported:
-        with pytest.raises(model_hub.UserError, match=f"--compute-type {unsupported[0]}: CTranslate2 cannot"):
-            model_hub.resolve_device("cpu", unsupported[0])
-    if not cuda:
-        with pytest.raises(model_hub.UserError, match="sees no CUDA device"):
-            model_hub.resolve_device("cuda")
-    with pytest.raises(model_hub.UserError) as refused:
-        model_hub.resolve_device("tpu")
-    assert refused.value.one_line() == "--device tpu: no such device: use one of auto, cpu, cuda"
+def test_an_unknown_quantization_is_refused():
     with pytest.raises(model_hub.HubError, match="CTranslate2 knows no such type"):
         model_hub.check_quantization("int3")
 

@@ -74,3 +74,47 @@ def test_scoring_edge_cases(engine):
     assert engine.score([""], ["something"]) == [-math.inf]
     with pytest.raises(ValueError):
         engine.score(["a"], [])
+
+
+def test_a_vocabulary_map_restricts_decoding_where_the_model_has_one(tmp_path, argos_package_factory):
+    """A model converted with a vocabulary map (model/vmap.txt) is decoded
+    through it, by the engine and by the glossary's re-decodes: only the
+    target tokens the map links to the source's pieces (and the fixed ones)
+    can be written. (Even a map that holds every token the model writes may
+    change a beam search's result: the softmax is taken over the map's tokens.)"""
+    import shutil
+
+    from translate.translation.engines.scoring import term_model_for
+    from translate.translation.glossary.model import Complete
+
+    package = ArgosStore(tmp_path / "argos").add(argos_package_factory("ru")).model
+    plain_engine = ArgosEngine(package.argos_package())
+    plain = plain_engine.translate(SENTENCES)
+    from translate.translation.engines.ct2 import translate_pieces
+
+    produced = translate_pieces(plain_engine.translator(), [plain_engine.codec.encode(s) for s in SENTENCES],
+                                plain_engine.options)
+    written = sorted({token for tokens, _ in produced for token in tokens})
+
+    mapped_dir = tmp_path / "mapped"
+    shutil.copytree(package.path, mapped_dir)
+    vmap = mapped_dir / "model" / "vmap.txt"
+    vmap.write_text("\t" + " ".join(written) + "\n", encoding="utf-8")
+    engine = ArgosEngine(ArgosStore(tmp_path / "argos").list()[0][0].argos_package())
+    engine.model_dir = mapped_dir / "model"
+    assert engine.uses_vocabulary_map and term_model_for(engine).use_vmap
+    assert all(t.text for t in engine.translate(SENTENCES))
+    assert not plain_engine.uses_vocabulary_map and not term_model_for(plain_engine).use_vmap
+
+    few = written[: len(written) // 3]
+    vmap.write_text("\t" + " ".join(few) + "\n", encoding="utf-8")
+    narrow = ArgosEngine(package.argos_package())
+    narrow.model_dir = mapped_dir / "model"
+    allowed = set(few) | {"<unk>", "<s>", "</s>"}
+    narrowed = translate_pieces(narrow.translator(), [narrow.codec.encode(s) for s in SENTENCES], narrow.options,
+                                use_vmap=True)
+    assert {token for tokens, _ in narrowed for token in tokens} <= allowed
+    assert narrow.translate(SENTENCES) != plain
+    model = term_model_for(narrow)
+    (done,) = model.complete_many([Complete(SENTENCES[0], few[0].lstrip("\u2581") or "x", "")])
+    assert done.text

@@ -88,7 +88,9 @@ def test_notation_examples(article):
     assert [p.label for p in read.placeholders] == [
         "link to https://example.org/list", "emphasis", "code, kept as is: UN-1267"]
     assert units[4].source.startswith("The committee will {1}review {2}the{/2} list{/1} again next year.{3/}")
-    assert units[-1].context.block == "bullet_list > list_item > paragraph"
+    assert units[-2].context.block == "bullet_list > list_item > paragraph"
+    # a link's title is a unit of its own, after the body (Document.tooltips)
+    assert units[-1].context.block == "link title (tooltip)"
     assert units[3].context.heading == "The decision" and units[3].context.position == 4
     # ids: stable, distinct for a repeated sentence, and different for another article
     assert [u.id for u in source_units(article)] == [u.id for u in units]

@@ -115,19 +115,43 @@ def models_dir(tmp_path, ru_argos_package):
     return folder
 
 
+def _private_photo(jpeg: Path, png: Path) -> None:
+    """A JPEG and a PNG whose metadata hold the home folder, the user and host
+    names and the photo's own path."""
+    from PIL import Image, PngImagePlugin
+
+    private = f"{Path.home()} {getpass.getuser()} {os.uname().nodename} {jpeg}"
+    exif = Image.Exif()
+    exif[0x013B] = getpass.getuser()            # Artist
+    exif[0x010E] = str(jpeg)                    # ImageDescription
+    exif[0x9C9C] = private.encode("utf-16-le")  # XPComment
+    Image.new("RGB", (32, 24), (10, 120, 200)).save(jpeg, "JPEG", exif=exif, comment=private.encode())
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Source", private)
+    Image.new("RGB", (32, 24), (200, 120, 10)).save(png, "PNG", pnginfo=info)
+
+
 def test_published_files_reveal_no_path_user_or_host(tmp_path, models_dir, multilingual_model_factory):
     from translate.translation.models.multilingual import MultilingualStore
 
     store = tmp_path / "multilingual"
     MultilingualStore(store).add(multilingual_model_factory(family="nllb"))
+    # A photo beside the article whose metadata names the user, the machine
+    # and local paths (issue 33): published without any of it.
+    source = tmp_path / "src" / "taliban-delisting.md"
+    source.parent.mkdir()
+    _private_photo(source.parent / "photo.jpg", source.parent / "map.png")
+    source.write_text(ARTICLE.read_text(encoding="utf-8") + "\n![A photo](photo.jpg)\n\n![A map](map.png)\n",
+                      encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["publish", str(ARTICLE), "--to", "ru,prs", "--models-dir", str(models_dir),
+    result = CliRunner().invoke(cli, ["publish", str(source), "--to", "ru,prs", "--models-dir", str(models_dir),
                                       "--multilingual-dir", str(store), "--output", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
     folder = out / "taliban-delisting"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["editions"]["ru"]["glossary"]["path"] in ("locales/ru/glossary.csv", "built-in ru/glossary.csv")
     assert manifest["editions"]["ru"]["model"]["weights"]   # which weights, by fingerprint, not by path
+    assert len(list((folder / "media").iterdir())) == 2
     paths = {str(Path.home()), os.environ["HOME"], str(tmp_path), str(ROOT), str(store), str(models_dir)}
     # the user and host names as words (CSS has a ":root" selector, which is not the user root)
     names = [re.compile(rb"(?<![:\w-])" + re.escape(name.encode()) + rb"(?![\w-])")

@@ -49,8 +49,9 @@ def doc_for(key: str, extra: str = "") -> Document:
 
 def pdf_for(key: str, site_url: str | None = SITE, extra: str = "") -> bytes:
     lang = ALL[key]
+    # printed=True: the page the PDF writer typesets (translate.publishing.writers.Page.pdf_html)
     html = render_html(doc_for(key, extra), lang, editions=EDITIONS, published=PUBLISHED,
-                       original_href=None if key == "en" else "../en/t.en.html", site_url=site_url)
+                       original_href=None if key == "en" else "../en/t.en.html", site_url=site_url, printed=True)
     return render_pdf(html, lang=lang, title=TITLES[key], published=PUBLISHED)
 
 

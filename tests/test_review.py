@@ -50,10 +50,14 @@ def test_review_text_shows_every_segment_statuses_and_diff(prs_record):
     plain = click.unstyle(out)
     assert "\x1b[" in out                        # coloured for the terminal
     assert "Review of the Dari (prs) edition" in plain
-    assert "2 occurrences — 1 already right, 1 applied, 0 could not apply (100% placed)" in plain
+    assert ("2 occurrences — placed in context 2 (1 already right, 0 derived words kept, 1 placed); missing in "
+            "the machine translation 0; could not apply 0 (100% placed)") in plain
     assert "segment 1/2" in plain and "segment 2/2" in plain
     assert "already right   Russia → " in plain
-    assert "applied         Taliban → " in plain
+    assert "placed          Taliban → " in plain
+    # why in words, and the glossary's note (why the term reads as it does)
+    assert "why: \u2068the dictionary form: nothing in the sentence tells its case or number" in plain
+    assert "note: \u2068Follow the source: طالبان." in plain
     assert "flagged alternative 'امارت اسلامی'" in plain
     # The glossary's change as a word diff: the flagged words out, the term in.
     assert "[-امارت اسلامی-]{+طالبان+}" in plain
@@ -81,7 +85,8 @@ def test_review_html_is_escaped_standalone_and_directional(prs_record):
     assert 'lang="fa-AF" dir="rtl"' in page
     assert "<del>امارت اسلامی</del><ins>طالبان</ins>" in page
     assert "href=" not in page and "src=" not in page    # nothing external
-    assert re.search(r'<li class="applied"><span class="status">applied</span>:\s*<bdi lang="en" dir="ltr">Taliban', page)
+    assert re.search(r'<li class="applied"><span class="status">placed</span>:\s*<bdi lang="en" dir="ltr">Taliban', page)
+    assert "Glossary note: <bdi>Follow the source: طالبان." in page
     assert html.unescape(page).count("Russia</bdi> → ") == 1
     # every quoted text is isolated in its language: the Dari terms, the English source terms and title
     assert re.search(r'<bdi lang="en" dir="ltr">Russia</bdi> → <bdi lang="fa-AF" dir="rtl">[^<]+</bdi>', page)
@@ -150,7 +155,9 @@ def test_glossary_diff_lists_changes_and_retranslates_only_affected_segments(dif
     out = result.output
     assert "+ added    Kabul → Кабул" in out
     assert "~ changed  Russia: target: Россия ⇒ Российская Федерация; forms: России; Россию ⇒ (none)" in out
-    assert "~ changed  Moscow: note: old note ⇒ new note  (note only: no text changes)" in out
+    # a changed note is a word diff, its changed words isolated; the text changes name their term
+    assert "~ changed  Moscow: note: [-old-]{+new+} note  (note only: no text changes)" in out
+    assert "term Russia → Российская Федерация: «Россия» (already-right) ⇒ «Российская Федерация» (applied)" in out
     assert "Segments that contain an affected term (2):" in out
     assert "a.md segment 1: Kabul, Russia" in out and "a.md segment 2: Russia" in out
     # Only the affected segments went to the engine, in one batch.
@@ -239,12 +246,32 @@ def test_review_shows_the_chosen_form_its_score_and_the_runner_up():
     assert term.found == "Талибан" and term.score is not None and term.runner_up
     assert term.score >= term.runner_up_score
     plain = click.unstyle(review_text(record, TARGETS["ru"]))
-    runner_up = f"runner-up “\u2068{term.runner_up}\u2069”"   # isolated, as written (no repr)
-    assert f"model score {term.score:.2f}; {runner_up}" in plain
+    # why in words, not a raw score
+    assert f"why: the model preferred it clearly over «{term.runner_up}»" in plain
+    assert f"{term.score:.2f}" not in plain
     page = review_html(record, "ru", "t")
-    assert runner_up in html.unescape(page)
-    # the explanation is English: left-to-right even in a right-to-left edition's review
-    assert '<bdi lang="en" dir="ltr">model score' in review_html(record, "prs", "t")
+    assert f"Why: <bdi>the model preferred it clearly over «{term.runner_up}»" in html.unescape(page)
+
+
+def test_glossary_diff_isolates_dari_and_ties_each_changed_segment_to_its_term(tmp_path, monkeypatch):
+    old = write(tmp_path / "old" / "prs" / "glossary.csv",
+                HEADER + "full partnership,مشارکت کامل,,,the old note\nRussia,روسیه,,,\n")
+    new = write(tmp_path / "new" / "prs" / "glossary.csv",
+                HEADER + "full partnership,همکاری کامل,,مشارکت کامل,the new note\nRussia,روسیه,,,\n")
+    article = write(tmp_path / "a.md", "---\ntitle: T\n---\n\nRussia wants a full partnership.\n")
+    engine = DictionaryEngine({"Russia": "روسیه", "full partnership": "مشارکت کامل"}, script="arabic")
+    choice = SimpleNamespace(adapted=False)
+    monkeypatch.setattr("translate.translation.models.routing.resolve", lambda lang, *a, **k: choice)
+    monkeypatch.setattr("translate.translation.models.routing.build_engine", lambda c, options=None: engine)
+    result = CliRunner().invoke(cli, ["glossary", "diff", str(old), str(new), "--articles", str(article), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"target: {RLI}مشارکت کامل{PDI} ⇒ {RLI}همکاری کامل{PDI}" in out
+    assert "note: the [-\u2068old\u2069-]{+\u2068new\u2069+} note" in out
+    new_line = next(line for line in out.splitlines() if line.strip().startswith("new:"))
+    assert new_line.strip().startswith(f"new: {RLI}") and new_line.endswith(PDI)
+    assert (f"term full partnership → {RLI}همکاری کامل{PDI}: «{RLI}مشارکت کامل{PDI}» (already-right) ⇒ "
+            f"«{RLI}همکاری کامل{PDI}» (applied)") in out
 
 
 def test_a_zwnj_in_a_runner_up_prints_as_itself_not_as_an_escape():

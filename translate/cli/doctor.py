@@ -1,78 +1,31 @@
-"""`translate doctor`: check that the fonts can draw every edition, that each
+"""`translate doctor`: check that the fonts and catalogues load, that each
 HTML page finds its web fonts, that each PDF embeds packaged fonts only and is
-tagged for assistive technology, and that readers' tools get the text back
-out of the PDFs."""
+tagged for assistive technology, and run the check stage publish runs
+(translate.publishing.checks: structure, glyphs, text layer, layout) on the
+published files, so that doctor and publish agree."""
 
 from __future__ import annotations
 
 import ctypes.util
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import click
 
-from translate.project.languages import ALL
+from translate.cli.options import current_project
+from translate.errors import UserError
+from translate.project import config
+from translate.project.languages import ALL, SOURCE
+from translate.publishing import checks
 from translate.publishing.render import fonts, l10n
-from translate.publishing.render.textlayer import (
-    describe,
-    font_coverage,
-    foreign_fonts,
-    pdf_structure,
-    text_layer_share,
-)
-from translate.publishing.render.webfonts import uncovered_characters
+from translate.publishing.render.textlayer import foreign_fonts, pdf_structure
+from translate.source.markdown_reader import SourceError, read_markdown
+from translate.translation.edition import resolve_runtime
+from translate.translation.engines import runtime
 from translate.translation.models import hub as model_hub
 
-EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf)$")
-
-
-# Page chrome inside <article> (date line, machine-translation notice): not the
-# edition's text, and its Extended Arabic-Indic dates are what pypdf reverses.
-_CHROME_CLASSES = {"published", "notice"}
-_VOID = {"br", "hr", "img", "meta", "link", "input", "wbr"}
-
-
-class _ArticleText(HTMLParser):
-    """The reading matter of an edition page: the text of <article> (title and
-    body), without the page chrome."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.open: list[bool] = []     # per open element: is it (inside) skipped matter?
-        self.inside = 0
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _VOID:
-            return
-        classes = set((dict(attrs).get("class") or "").split())
-        skipped = bool(self.open and self.open[-1]) or tag in ("style", "script") or bool(classes & _CHROME_CLASSES)
-        self.open.append(skipped)
-        if tag == "article":
-            self.inside += 1
-
-    def handle_endtag(self, tag):
-        if tag in _VOID or not self.open:
-            return
-        self.open.pop()
-        if tag == "article" and self.inside:
-            self.inside -= 1
-        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre"):
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if self.inside and not (self.open and self.open[-1]):
-            self.parts.append(data)
-
-
-def edition_text(html_path: Path) -> str:
-    """The title and body text of an edition's HTML page."""
-    parser = _ArticleText()
-    parser.feed(html_path.read_text(encoding="utf-8"))
-    parser.close()
-    return "".join(parser.parts)
+EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf|md)$")
 
 
 class _Report:
@@ -110,6 +63,7 @@ def _check_setup(report: _Report) -> None:
             report.ok(f"catalogue {key}", str(l10n.catalogue_path(lang)))
 
     report.ok("ctranslate2", model_hub.describe_ctranslate2())
+    _check_runtime(report)
     if shutil.which("pdftotext") is None:
         report.warn("pdftotext", "not installed: text layers are measured with pypdf only "
                                  "(apt-get install poppler-utils)")
@@ -118,22 +72,42 @@ def _check_setup(report: _Report) -> None:
                                        "about 10 times slower (apt-get install libharfbuzz-subset0)")
 
 
-def _editions(path: Path) -> list[tuple[str, str, Path, Path]]:
-    """(label, key, html, pdf) for an article folder or one edition file."""
+def _check_runtime(report: _Report) -> None:
+    """What a translation run would use: the project's [runtime] (translate.toml),
+    resolved as publish resolves it without --device / --compute-type."""
+    try:
+        cfg = config.load(current_project().config_file)
+        run_on = resolve_runtime(cfg)
+        if run_on.device == "auto":   # nothing asked for: what auto resolves to
+            run_on = runtime.resolve("auto", run_on.compute_type, inter_threads=run_on.inter_threads,
+                                     intra_threads=run_on.intra_threads)
+    except UserError as err:
+        report.fail("translation runtime", err.one_line())
+        return
+    report.ok("translation runtime", run_on.describe())
+
+
+def _editions(path: Path) -> list[tuple[str, str, dict[str, Path]]]:
+    """(label, key, {format: file}) for an article folder or one edition file;
+    the English edition's files come too, for the structure check's source."""
 
     match = EDITION_FILE.match(path.name)
     if path.is_file():
         if not match or match.group("key") not in ALL:
             raise click.BadParameter(f"{path}: name an article folder output/<slug>/ or a file "
-                                     "<slug>.<key>.html / .pdf", param_hint="PATH")
+                                     "<slug>.<key>.html / .pdf / .md", param_hint="PATH")
         slug, key = match.group("slug"), match.group("key")
-        return [(f"{slug}/{key}", key, path.with_name(f"{slug}.{key}.html"), path.with_name(f"{slug}.{key}.pdf"))]
+        files = {ext: path.with_name(f"{slug}.{key}.{ext}") for ext in ("md", "html", "pdf")}
+        english = path.parent.parent / SOURCE.key / f"{slug}.{SOURCE.key}.md"
+        found = [(f"{slug}/{key}", key, {ext: p for ext, p in files.items() if p.is_file()})]
+        return found + ([(f"{slug}/{SOURCE.key}", SOURCE.key, {"md": english})] if english.is_file() else [])
     slug = path.resolve().name
     found = []
     for key in ALL:
-        html, pdf = (path / key / f"{slug}.{key}.html", path / key / f"{slug}.{key}.pdf")
-        if html.exists() or pdf.exists():
-            found.append((f"{slug}/{key}", key, html, pdf))
+        files = {ext: path / key / f"{slug}.{key}.{ext}" for ext in ("md", "html", "pdf")}
+        files = {ext: p for ext, p in files.items() if p.is_file()}
+        if "html" in files or "pdf" in files:
+            found.append((f"{slug}/{key}", key, files))
     if not found:
         raise click.ClickException(f"no editions in {path}: expected {path}/<key>/{slug}.<key>.html "
                                    "(give the folder output/<slug>/ written by translate publish)")
@@ -143,22 +117,18 @@ def _editions(path: Path) -> list[tuple[str, str, Path, Path]]:
 _FONT_URL = re.compile(r"""url\(["']?([^"')]+\.woff2)["']?\)""")
 
 
-def _check_web_fonts(report: _Report, label: str, lang, html: Path, text: str) -> None:
-    """The page's @font-face files are there, and they draw every character."""
+def _check_web_fonts(report: _Report, label: str, html: Path) -> None:
+    """The page's @font-face files are there (the glyphs check says that they
+    draw every character)."""
 
     urls = _FONT_URL.findall(html.read_text(encoding="utf-8"))
     absent = [url for url in urls if not (html.parent / url).is_file()]
     if not urls:
         report.warn(label, f"{html.name} carries no web fonts: readers see it in their own fonts")
-        return
-    if absent:
+    elif absent:
         report.fail(label, f"{len(absent)} web font file(s) missing, e.g. {absent[0]}: publish the article again")
-        return
-    missing = uncovered_characters(text, [lang])
-    if missing:
-        report.fail(label, "web fonts lack " + ", ".join(describe(ch) for ch in missing))
     else:
-        report.ok(label, f"web fonts: {len(urls)} files, every character covered")
+        report.ok(label, f"web fonts: {len(urls)} files")
 
 
 def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
@@ -187,47 +157,53 @@ def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
         report.ok(label, "PDF tagged, /Lang " + found["lang"] + (", /Direction /R2L" if found["direction"] else ""))
 
 
-def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path, min_share: float) -> None:
+def _check_edition(report: _Report, label: str, key: str, files: dict[str, Path], source) -> None:
+    """The PDF's tags and fonts, the web font files, then the check stage
+    publish runs (translate.publishing.checks), on the files as published."""
     lang = ALL[key]
-    if pdf.exists():
-        _check_pdf_structure(report, label, lang, pdf)
-    if not html.exists():
-        report.warn(label, f"no {html.name}: fonts and text layer not checked (they are measured against it)")
-        return
-    text = edition_text(html)
-    missing = font_coverage(text, lang)
-    if missing:
-        report.fail(label, "fonts lack " + ", ".join(describe(ch) for ch in missing))
-    else:
-        report.ok(label, f"fonts cover all {len(set(text))} distinct characters")
-    _check_web_fonts(report, label, lang, html, text)
-    if not pdf.exists():
-        report.warn(label, f"no {pdf.name}: text layer not measured")
-        return
-    shares = text_layer_share(pdf, text)
-    figures = "  ".join(f"{name} {'n/a' if share is None else f'{share:.1%}'}" for name, share in shares.items())
-    low = [name for name, share in shares.items() if share is not None and share < min_share]
-    if low:
-        report.fail(label, f"text layer below {min_share:.0%}: {figures}")
-    else:
-        report.ok(label, f"text layer {figures}")
+    if "pdf" in files:
+        _check_pdf_structure(report, label, lang, files["pdf"])
+    if "html" in files:
+        _check_web_fonts(report, label, files["html"])
+    elif "pdf" in files:
+        report.warn(label, f"no {files['pdf'].stem}.html: the PDF's text layer is not measured (it is "
+                           "measured against the page)")
+    if source is None:
+        report.warn(label, "no English Markdown edition (en/<slug>.en.md) to compare the structure with")
+    subject = checks.Subject(lang, source, {fmt: (path.name, path.read_bytes()) for fmt, path in files.items()})
+    for name, check in checks.CHECKS.items():
+        findings = check(subject)
+        for finding in findings:
+            report.fail(label, str(finding))
+        if not findings:
+            report.ok(label, f"{name} check passed ({', '.join(sorted(files))})")
+
+
+def _source(editions) -> object:
+    """The English article as published (its Markdown edition), for the structure check."""
+    english = next((files.get("md") for _, key, files in editions if key == SOURCE.key), None)
+    if english is None:
+        return None
+    try:
+        return read_markdown(english.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SourceError):
+        return None
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--min-share", type=click.FloatRange(0, 1), default=0.99, show_default=True,
-              help="Least share of an edition's letters each PDF text extractor must recover.")
-def doctor(paths, min_share):
-    """Check fonts, PDF tags and the PDF text layer of published editions.
+def doctor(paths):
+    """Check the fonts and catalogues, and run publish's checks on published editions.
 
     Always checks that the packaged fonts and the page-chrome catalogues load.
     For each PATH (an article folder output/<slug>/, or one edition's
-    <slug>.<key>.html / .pdf) it checks that the fonts cover every character
-    of each edition, that the HTML page's web font files are there, that the
-    PDF embeds packaged fonts only and is tagged with its language (and
-    right-to-left reading order for Dari and Pashto), and measures the share
-    of its letters that pdftotext and pypdf recover from the PDF, in reading
-    order. Exits with status 1 when a check fails.
+    <slug>.<key>.html / .pdf / .md) it checks that the PDF embeds packaged
+    fonts only and is tagged with its language (and right-to-left reading
+    order for Dari and Pashto), that the HTML page's web font files are
+    there, and runs the checks `translate publish` runs before it writes an
+    edition (the same code: translate.publishing.checks): structure parity
+    with the English edition, glyph coverage, the PDF's text layer read by
+    pdftotext and pypdf, and the layout. Exits with status 1 when a check fails.
 
     \b
     Examples:
@@ -238,8 +214,10 @@ def doctor(paths, min_share):
     editions = [edition for path in paths for edition in _editions(path)]
     report = _Report()
     _check_setup(report)
-    for label, key, html, pdf in editions:
-        _check_edition(report, label, key, html, pdf, min_share)
+    source = _source(editions)
+    for label, key, files in editions:
+        if "html" in files or "pdf" in files:
+            _check_edition(report, label, key, files, source)
     if report.problems:
         click.secho(f"doctor: {report.problems} problem(s) found", fg="red", err=True)
         raise SystemExit(1)

@@ -1,10 +1,12 @@
-"""`translate glossary check|diff`.
+"""`translate glossary check|diff|apply`.
 
 Only light imports at module level: `translate --help` must stay fast.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +26,11 @@ from translate.source.article import read_source
 from translate.source.inline import engine_text
 from translate.translation import edition as edition_stage
 from translate.translation import glossary as gl
-from translate.translation.edition import GlossaryStage, Setup, load_glossary_stage
-from translate.translation.review import word_diff
+from translate.translation import adaptation
+from translate.translation.edition import GlossaryStage, Setup, load_adaptation_stage, load_glossary_stage
+from translate.translation.glossary import forms as term_forms
+from translate.translation.engines.base import Alignment, Translation
+from translate.translation.review import FSI, PDI, RLI, word_diff
 
 
 def _articles(sources: tuple[Path, ...]) -> list[Path]:
@@ -38,12 +43,13 @@ def _segment_texts(path: Path) -> list[str]:
 
 @click.group()
 def glossary():
-    """Check glossaries and compare two versions of one.
+    """Check glossaries, compare two versions of one, apply one to a sentence.
 
     \b
     Examples:
       translate glossary check
       translate glossary diff HEAD~1:locales/ru/glossary.csv locales/ru/glossary.csv
+      translate glossary apply --to ru --source "Trade with Kabul grew." --output "Торговля с Кабул выросла."
     """
 
 
@@ -86,6 +92,7 @@ def check(sources, locales_dir):
             continue
         loaded[key] = stage.glossary
         click.echo(f"{lang.english_name} ({key}): {len(stage.glossary)} terms, valid ({stage.source.name})")
+        failed = _check_forms_and_adaptation(lang, stage.glossary, locales_dir) or failed
 
     if not loaded:
         click.echo("No valid glossary: articles are not checked for missing terms.")
@@ -101,6 +108,22 @@ def check(sources, locales_dir):
         for term, keys in missing.items():
             click.echo(f"  {term!r}: missing in {', '.join(keys)}")
     ctx.exit(1 if failed else 0)
+
+
+def _check_forms_and_adaptation(lang, glossary, locales_dir) -> bool:
+    """Kazakh forms the grammar would not write (Талибанбен), and Dari
+    adaptation rules that decide a glossary term: printed; True if any."""
+    problems = []
+    if lang.key == "kk":
+        problems += [f"{glossary.path}:{e.line}: {wrong!r} is not a Kazakh form (the generator writes {right!r}): "
+                     "remove it, the case forms are generated" for e in glossary.entries
+                     for wrong, right in term_forms.kk_misspelt(e.forms)]
+    if lang.key == "prs":
+        stage = load_adaptation_stage(lang, locales_dir)
+        problems += adaptation.glossary_conflicts(stage.rules, glossary)
+    for problem in problems:
+        click.secho(f"  {problem}", fg="red")
+    return bool(problems)
 
 
 def _missing_terms(texts: list[str], glossaries: dict) -> dict[str, list[str]]:
@@ -164,27 +187,51 @@ class _Change:
     affects_output: bool
 
 
-def _changes(old, new) -> list[_Change]:
+def _isolated(text: str, lang) -> str:
+    """Target-language text isolated for the terminal's bidi algorithm (RLI …
+    PDI for Dari and Pashto), so labels and arrows around it stay in place."""
+    return f"{RLI}{text}{PDI}" if lang.direction == "rtl" and text else text
+
+
+def _note_diff(old: str, new: str, lang=None) -> str:
+    """A changed note as one line of word changes; in a right-to-left
+    edition's glossary each changed run is a first-strong isolate (a note
+    mixes English with the term's own script). A note added or removed
+    whole reads "(none) ⇒ …"."""
+    if not old or not new:
+        return f"{old or '(none)'} ⇒ {new or '(none)'}"
+    rtl = lang is not None and lang.direction == "rtl"
+    runs = []
+    for op, text in word_diff(old, new):
+        text = f"{FSI}{text}{PDI}" if op != "equal" and rtl else text
+        runs.append(click.style(f"[-{text}-]", fg="red") if op == "delete" else
+                    click.style(f"{{+{text}+}}", fg="green") if op == "insert" else text)
+    return "".join(runs)
+
+
+def _changes(old, new, lang=None) -> list[_Change]:
+    iso = (lambda text: _isolated(text, lang)) if lang is not None else (lambda text: text)  # noqa: E731
     old_by = {e.key: e for e in old.entries}
     new_by = {e.key: e for e in new.entries}
     changes = []
     for key, e in new_by.items():
         if key not in old_by:
-            changes.append(_Change("added", key, f"{e.source} → {e.target}", True))
+            changes.append(_Change("added", key, f"{e.source} → {iso(e.target)}", True))
     for key, e in old_by.items():
         if key not in new_by:
-            changes.append(_Change("removed", key, f"{e.source} → {e.target}", True))
+            changes.append(_Change("removed", key, f"{e.source} → {iso(e.target)}", True))
     for key, n in new_by.items():
         o = old_by.get(key)
         if o is None:
             continue
         what = []
         for name, a, b in (("source forms", o.sources, n.sources), ("target", o.target, n.target),
-                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags),
-                           ("note", o.note, n.note)):
+                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags)):
             if a != b:
-                show = (lambda v: "; ".join(v) if isinstance(v, tuple) else v)  # noqa: E731
+                show = (lambda v: iso("; ".join(v) if isinstance(v, tuple) else v))  # noqa: E731
                 what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
+        if o.note != n.note:
+            what.append(f"note: {_note_diff(o.note, n.note, lang)}")
         if what:
             only_note = len(what) == 1 and what[0].startswith("note:")
             changes.append(_Change("changed", key, f"{n.source}: " + "; ".join(what), not only_note))
@@ -227,7 +274,7 @@ def diff(old, new, articles, lang_key, **translation):
     except gl.GlossaryError as err:
         raise UserError(str(err), "translate glossary check lists every problem") from None
 
-    changes = _changes(old_g, new_g)
+    changes = _changes(old_g, new_g, lang)
     click.secho(f"{lang.english_name} glossary: {old_v.label} ({len(old_g)} terms) → "
                 f"{new_v.label} ({len(new_g)} terms)", bold=True)
     if not changes:
@@ -291,16 +338,172 @@ def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None
     befores = edition_stage.run_stages_many(segments, old_stages)
     afters = edition_stage.run_stages_many(segments, new_stages)
     differ = 0
-    for (article, index, text, _), (before, _), (after, _) in zip(affected, befores, afters):
+    for (article, index, text, _), (before, old_steps), (after, new_steps) in zip(affected, befores, afters):
         if before.text == after.text:
             continue
         differ += 1
         click.secho(f"  {article} segment {index + 1} reads differently:", bold=True)
-        click.echo(f"    old: {before.text}")
-        click.echo(f"    new: {after.text}")
+        click.echo(f"    old: {_isolated(before.text, lang)}")
+        click.echo(f"    new: {_isolated(after.text, lang)}")
         runs = []
         for op, run in word_diff(before.text, after.text):
             runs.append(click.style(f"[-{run}-]", fg="red") if op == "delete" else
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
-        click.echo("    diff: " + "".join(runs))
+        click.echo("    diff: " + _isolated("".join(runs), lang))
+        for line in _term_changes(_terms(old_steps), _terms(new_steps), lang):
+            click.echo("    " + line)
     click.echo(f"{differ} of {len(affected)} affected segment(s) would read differently.")
+
+
+def _terms(steps) -> tuple:
+    return next((s.findings for s in steps if s.stage == "glossary"), ())
+
+
+def _term_changes(old_terms, new_terms, lang) -> list[str]:
+    """The terms that make a segment read differently: each source term
+    whose rendering, status or presence changed, old → new."""
+    def key(t):
+        return (t.source_term, t.status, t.found)
+
+    def shown(t):
+        return f"«{_isolated(t.found, lang)}» ({t.status})" if t.found else f"({t.status})"
+
+    lines = []
+    olds = {t.source_term: t for t in old_terms}
+    news = {t.source_term: t for t in new_terms}
+    for name in list(dict.fromkeys([*olds, *news])):
+        o, n = olds.get(name), news.get(name)
+        if o is not None and n is not None and key(o) == key(n):
+            continue
+        target = _isolated((n or o).target_term, lang)
+        was = shown(o) if o is not None else "not a term"
+        now = shown(n) if n is not None else "no longer a term"
+        lines.append(f"term {name} → {target}: {was} ⇒ {now}")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# apply
+
+_MARK = re.compile(r"\[([^\]]*)\](\d+)")
+
+
+def _marked(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
+    """Text without [words]N marks, and each mark's span (as tests/glossary_cases writes alignments)."""
+    out, spans, last = "", {}, 0
+    for m in _MARK.finditer(text):
+        out += text[last:m.start()]
+        spans[int(m.group(2))] = (len(out), len(out) + len(m.group(1)))
+        out += m.group(1)
+        last = m.end()
+    return out + text[last:], spans
+
+
+def _hand_alignment(source: str, output: str) -> tuple[str, str, tuple]:
+    """Source and output without marks, and the alignment the marks give:
+    source span N is aligned to every word of output span N."""
+    src, src_spans = _marked(source)
+    out, out_spans = _marked(output)
+    pairs = []
+    for label, (s0, s1) in src_spans.items():
+        if label in out_spans:
+            t0, t1 = out_spans[label]
+            pairs += [Alignment(s0, s1, t0 + m.start(), t0 + m.end()) for m in re.finditer(r"\S+", out[t0:t1])]
+    return src, out, tuple(pairs)
+
+
+@glossary.command("apply")
+@project_option
+@click.option("--to", "lang_key", required=True, metavar="KEY", help="The edition's language (ru, prs, ps, kk).")
+@click.option("--source", "source", required=True, metavar="TEXT", help="One English sentence.")
+@click.option("--output", "output", required=True, metavar="TEXT", help="A machine translation of it.")
+@click.option("--adapt/--no-adapt", default=None,
+              help="Apply the Afghan Dari adaptation [default: as publish would with the installed model; "
+                   "without one, always for Dari].")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@translation_options
+def apply(lang_key, source, output, adapt, as_json, **translation):
+    """Apply a language's adaptation and glossary to one machine output of
+    one English sentence, exactly as publishing does (the installed model,
+    when there is one, chooses each term's form and gives the word
+    alignment), and print the final text and what each term became: for
+    editors testing a glossary change.
+
+    Mark words as [words]1 in both texts to align them by hand (as
+    tests/glossary_cases does); without marks or a model the glossary finds
+    a term's rendering by its stem, and says so.
+
+    \b
+    Examples:
+      translate glossary apply --to ru --source "Trade with Kabul grew." --output "Торговля с Кабул выросла."
+      translate glossary apply --to kk --source "[Russia's]1 position" --output "[Ресейлік]1 ұстаным" --json
+    """
+    try:
+        lang = target(lang_key)
+    except UnknownLanguage as err:
+        raise UserError(str(err)) from None
+    setup = Setup.open(**translation, warn=warn)
+    source, output, pairs = _hand_alignment(source, output)
+    engine, stages, model_name = None, None, ""
+    try:
+        plan = edition_stage.plan(lang, setup)
+        engine = edition_stage.engine_for(plan, setup)
+        stages = [stage.bind(engine) for stage in plan.stages]
+        model_name = f"{engine.info.name} {engine.info.version}"
+    except UserError as err:
+        if not hasattr(err, "reason"):       # a broken glossary or adaptation file, not a missing model
+            raise
+        stages = [s for s in (load_glossary_stage(lang, setup.locales_dir),) if s is not None]
+    stages = _with_adaptation(lang, setup, stages, adapt)
+    raw = Translation(output, pairs)
+    term_model = next((getattr(s, "model", None) for s in stages if getattr(s, "model", None) is not None), None)
+    if not pairs and term_model is not None and hasattr(term_model, "align"):
+        raw = term_model.align(source, output)
+    ((final, steps),) = edition_stage.run_stages_many([(source, raw)], stages)
+    _print_applied(lang, source, raw, final, steps, model_name, as_json)
+
+
+def _with_adaptation(lang, setup, stages: list, adapt: bool | None) -> list:
+    has = any(s.name == "adaptation" for s in stages)
+    if adapt is None:
+        adapt = has or (lang.key == "prs" and not any(getattr(s, "model", None) for s in stages))
+    if adapt and not has and lang.key == "prs":
+        glossary_stage = next((s for s in stages if s.name == "glossary"), None)
+        stages = [edition_stage.with_glossary(edition_stage.load_adaptation_stage(lang, setup.locales_dir),
+                                              glossary_stage), *stages]
+    if not adapt:
+        stages = [s for s in stages if s.name != "adaptation"]
+    return stages
+
+
+def _print_applied(lang, source, raw, final, steps, model_name: str, as_json: bool) -> None:
+    adaptation = next((s for s in steps if s.stage == "adaptation"), None)
+    glossary_step = next((s for s in steps if s.stage == "glossary"), None)
+    terms = glossary_step.findings if glossary_step is not None else ()
+    if as_json:
+        click.echo(json.dumps({
+            "lang": lang.key, "model": model_name or None, "source": source, "output": raw.text,
+            "adapted": adaptation.text if adaptation is not None else None,
+            "adaptations": [{"before": c.before, "after": c.after, "kind": c.kind, "note": c.note}
+                            for c in (adaptation.findings if adaptation is not None else ())],
+            "final": final.text,
+            "terms": [{"source": t.source_term, "target": t.target_term, "status": t.status, "found": t.found,
+                       "in_context": t.in_context, "reason": t.reason, "review": t.review, "detail": t.detail,
+                       "runner_up": t.runner_up, "note": t.note} for t in terms],
+            "flagged": any(t.review for t in terms),
+        }, ensure_ascii=False, indent=2))
+        return
+    iso = (lambda text: f"\u2067{text}\u2069") if lang.direction == "rtl" else (lambda text: text)  # noqa: E731
+    click.echo(f"model:   {model_name or 'none installed: forms chosen by agreement with the sentence'}")
+    click.echo(f"output:  {iso(raw.text)}")
+    if adaptation is not None and adaptation.text != raw.text:
+        click.echo(f"adapted: {iso(adaptation.text)}")
+    click.echo(f"final:   {iso(final.text)}")
+    for t in terms:
+        line = f"  {t.status:<13} {t.source_term} → {iso(t.target_term)}"
+        if t.found and t.found != t.target_term:
+            line += f" (as {iso(t.found)})"
+        click.echo(line)
+        for label, text in (("why", t.reason), ("review", t.review), ("note", t.note)):
+            if text:
+                click.echo(f"                {label}: {iso(text)}")

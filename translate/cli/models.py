@@ -1,10 +1,12 @@
 """`translate models ...`: list, install, add, remove and verify translation models.
 
 Two stores (translate.translation.models.routing.STORES): Argos packages (English → one
-language) and multilingual CTranslate2 models (NLLB-200, M2M-100); every verb
-walks the table rather than keeping a block per store. Which one serves each
-language is the project configuration's choice (translate.toml, routed by
-translate.translation.models.routing); `list` shows it.
+language) and CTranslate2 models converted from Hugging Face checkpoints
+(NLLB-200, M2M-100, OPUS-MT, MADLAD-400); every verb walks the table rather
+than keeping a block per store. Which one serves each language is the project
+configuration's choice (translate.toml, routed by translate.translation.models.routing);
+`list` shows it, with each model's licence and, with --quality, the published
+scores of every family (translate.translation.models.quality).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from translate.translation import adaptation
 from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE
 from translate.translation.models import argos as argos_index
 from translate.translation.models import hub as model_hub
+from translate.translation.models import quality
 from translate.translation.models.multilingual import KNOWN_MODELS, InstalledModel, looks_like_multilingual
-from translate.translation.models.routing import NoModel, open_stores, plan, resolve
+from translate.translation.models.routing import LicenceRefused, NoModel, open_stores, plan, resolve
 from translate.translation.models.store import (
     Check,
     InstallResult,
@@ -47,9 +50,10 @@ _index_url_option = click.option(
 
 # How `list` shows each store's installed models: heading, columns, one row.
 _LISTING = {
-    "argos": ("Argos packages", ["PAIR", "NAME", "VERSION", "SERVES", "PATH"],
+    "argos": ("Argos packages", ["PAIR", "NAME", "VERSION", "SERVES", "LICENCE", "PATH"],
               lambda p: [p.pair, p.name, p.version,
-                         ",".join(argos_index.project_keys_for(p.to_code, p.from_code)) or "-", str(p.path)]),
+                         ",".join(argos_index.project_keys_for(p.to_code, p.from_code)) or "-", p.licence or "-",
+                         str(p.path)]),
     "multilingual": ("multilingual models", ["NAME", "FAMILY", "VERSION", "SERVES", "LICENCE", "PATH"],
                      lambda m: [m.name, FAMILIES[m.family].title, m.version, _serves(m), m.licence or "-",
                                 str(m.path)]),
@@ -104,6 +108,12 @@ def _serves(model: InstalledModel) -> str:
     return ", ".join(f"{key} ({code})" for key, code in model.codes.items())
 
 
+_licence_option = click.option(
+    "--licence", default=None, metavar="ID",
+    help="The model's licence as an SPDX id (CC-BY-4.0, Apache-2.0, MIT, CC-BY-NC-4.0...), recorded with it "
+    "[default: what the model card says]. [policy] licences in translate.toml refuses any other.")
+
+
 def _dari_is_adapted(model: InstalledModel) -> bool:
     """Whether Dari from this model goes through the Afghan Dari adaptation."""
     code = model.codes.get("prs")
@@ -132,6 +142,9 @@ def _multilingual_advice(key: str, cfg: config.Config, stores: dict[str, ModelSt
         names = [m.name for m in KNOWN_MODELS.values() if m.family == family]
         families.append(f"{spec.title} ({', '.join(names)}; token {spec.language_token(language)})")
     text = f"{language.english_name} is served by a multilingual model: {' or '.join(families)}"
+    best = quality.best(key)
+    if best is not None:
+        text += f" (best published FLORES-200 chrF++: {best.model}, {best.chrf:.1f}; translate models list --quality)"
     configured = list(cfg.downloads)
     if configured:
         return text + f"; install one with `translate models install {configured[0]}`"
@@ -142,18 +155,22 @@ def _multilingual_advice(key: str, cfg: config.Config, stores: dict[str, ModelSt
 @click.group(name="models")
 def models():
     """Manage translation models: Argos packages (one language each) and
-    multilingual NLLB-200 / M2M-100 models converted to CTranslate2.
+    models converted to CTranslate2 from Hugging Face checkpoints: NLLB-200,
+    M2M-100, OPUS-MT (Marian) and MADLAD-400.
 
     By default Russian is translated with an Argos package, Dari, Pashto and
-    Kazakh with a multilingual model; translate.toml can change that.
+    Kazakh with a multilingual model; translate.toml can change that, and its
+    [policy] licences refuses models under any other licence.
 
     \b
     Examples:
       translate models list
+      translate models list --quality
       translate models list --refresh
       translate models install ru
-      translate models install nllb-200-distilled-600M
-      translate models add ~/Downloads/translate-en_ru-1_9.argosmodel
+      translate models install facebook/nllb-200-distilled-600M
+      translate models install Helsinki-NLP/opus-mt-tc-big-en-zle
+      translate models add ~/Downloads/translate-en_ru-1_9.argosmodel --licence CC-BY-4.0
       translate models add ./nllb-200-distilled-600M
       translate models verify
       translate models remove ru
@@ -167,11 +184,15 @@ def models():
 @cli_options.config_option
 @click.option("--refresh", is_flag=True, help="Download the package index first (otherwise the cached copy is used).")
 @click.option("--all", "show_all", is_flag=True, help="List index packages for every language pair, not only from English.")
+@click.option("--quality", "show_quality", is_flag=True,
+              help="Also show the published FLORES-200 devtest chrF++ of each model family and size for "
+              "eng→rus/prs/pbt/kaz, with sources (docs/models.md).")
 @_user_errors
 def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_url: str | None,
-                 config_path: Path | None, refresh: bool, show_all: bool):
-    """Show installed models, Argos packages available in the index, and
-    which engine and model would translate each project language."""
+                 config_path: Path | None, refresh: bool, show_all: bool, show_quality: bool):
+    """Show installed models (with their licences), Argos packages available
+    in the index, and which engine and model would translate each project
+    language; with --quality, what is published of each model's quality."""
     cfg = config.load(config_path)
     stores = open_stores(models_dir, multilingual_dir)
     for number, (kind, store) in enumerate(stores.items()):
@@ -183,7 +204,13 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
         for bad in broken:
             click.echo(metadata_text(f"  BROKEN {bad.path}: {bad.reason} "
                                      f"(remove it with `translate models remove {bad.path.name}`)", 2000))
+    _echo_index(stores, index_url, refresh, show_all)
+    _echo_project_languages(cfg, stores)
+    if show_quality:
+        _echo_quality(stores)
 
+
+def _echo_index(stores: dict[str, ModelStore], index_url: str | None, refresh: bool, show_all: bool) -> None:
     if refresh:
         index = argos_index.fetch_index(index_url)
         click.echo(f"\nDownloaded the package index from {argos_index.resolve_index_url(index_url)}.")
@@ -192,39 +219,69 @@ def list_command(models_dir: Path | None, multilingual_dir: Path | None, index_u
     click.echo("")
     if index is None:
         click.echo("Available Argos packages: no index downloaded yet; run `translate models list --refresh`.")
-    else:
-        when = argos_index.cached_index_time()
-        stamp = f", cached {when:%Y-%m-%d %H:%M}" if when and not refresh else ""
-        shown = [e for e in index if show_all or e.from_code == SOURCE.key]
-        shown.sort(key=lambda e: (e.from_code, e.to_code))
-        scope = "" if show_all else " from English"
-        noun = "package" if len(shown) == 1 else "packages"
-        click.echo(f"Available in the Argos index ({len(shown)} {noun}{scope}{stamp}):")
-        by_pair = {(p.from_code, p.to_code): p for p in stores["argos"].list()[0]}
-        rows = []
-        for entry in shown:
-            have = by_pair.get((entry.from_code, entry.to_code))
-            serves = ",".join(argos_index.project_keys_for(entry.to_code, entry.from_code)) or "-"
-            rows.append([entry.pair, entry.name, entry.version, serves, f"yes ({have.version})" if have else "no"])
-        click.echo(_table(rows, ["PAIR", "NAME", "VERSION", "SERVES", "INSTALLED"]) if rows else "  (none)")
-
-    click.echo(f"\nProject languages ({_config_label(cfg)}):")
+        return
+    when = argos_index.cached_index_time()
+    stamp = f", cached {when:%Y-%m-%d %H:%M}" if when and not refresh else ""
+    shown = [e for e in index if show_all or e.from_code == SOURCE.key]
+    shown.sort(key=lambda e: (e.from_code, e.to_code))
+    scope = "" if show_all else " from English"
+    noun = "package" if len(shown) == 1 else "packages"
+    click.echo(f"Available in the Argos index ({len(shown)} {noun}{scope}{stamp}):")
+    by_pair = {(p.from_code, p.to_code): p for p in stores["argos"].list()[0]}
     rows = []
+    for entry in shown:
+        have = by_pair.get((entry.from_code, entry.to_code))
+        serves = ",".join(argos_index.project_keys_for(entry.to_code, entry.from_code)) or "-"
+        rows.append([entry.pair, entry.name, entry.version, serves, f"yes ({have.version})" if have else "no"])
+    click.echo(_table(rows, ["PAIR", "NAME", "VERSION", "SERVES", "INSTALLED"]) if rows else "  (none)")
+
+
+def _echo_project_languages(cfg: config.Config, stores: dict[str, ModelStore]) -> None:
+    """Which engine and model serve each project language, its licence, or why none."""
+    policy = cfg.policy
+    rule = f"; licences allowed: {', '.join(policy.licences)}" if policy.licences is not None else ""
+    click.echo(f"\nProject languages ({_config_label(cfg)}{rule}):")
+    rows, warnings = [], []
     for key, choice in plan(cfg, stores["argos"].folder, stores["multilingual"].folder).items():
         language = TARGETS[key]
         setting = cfg.languages[key]
         set_by = "" if setting.origin == "default" else f"; set in {setting.origin}"
         if isinstance(choice, NoModel):
             wanted = setting.engine + (f":{setting.model}" if setting.model else "")
-            rows.append([key, language.english_name, wanted, "-",
-                         f"missing: {choice.reason}; fix: `{choice.hint}`"])
+            state = "refused" if isinstance(choice, LicenceRefused) else "missing"
+            rows.append([key, language.english_name, wanted, "-", "-", f"{state}: {choice.reason}; fix: `{choice.hint}`"])
             continue
         status = f"ready, writes {choice.target_code}"
         if choice.adapted:
             status += " + Afghan Dari adaptation"
+        if choice.known is not None:
+            status += f"; FLORES-200 chrF++ {choice.known.chrf:.1f}"
+        weak = choice.weak(policy.quality_floor)
+        if weak:
+            warnings.append(weak)
         rows.append([key, language.english_name, choice.engine, f"{choice.model} {choice.version}".strip(),
-                     status + set_by])
-    click.echo(_table(rows, ["KEY", "LANGUAGE", "ENGINE", "MODEL", "STATUS"]))
+                     choice.licence or "-", status + set_by])
+    click.echo(_table(rows, ["KEY", "LANGUAGE", "ENGINE", "MODEL", "LICENCE", "STATUS"]))
+    for warning in warnings:
+        cli_options.warn(warning)
+
+
+def _echo_quality(stores: dict[str, ModelStore]) -> None:
+    """The published FLORES-200 devtest chrF++ of every model family and size."""
+    installed = stores["multilingual"].list()[0]
+
+    def have(row: quality.Published) -> str:
+        return next((m.name for m in installed if quality.published(m.name, m.source, row.lang) == row), "")
+
+    click.echo("\nPublished quality, FLORES-200 devtest chrF++ (higher is better; `translate evaluate` measures "
+               "your own):")
+    rows = [[p.lang, FAMILIES[p.family].title, p.size, p.model, f"{p.chrf:.1f}", have(p) or "-"]
+            for p in sorted(quality.PUBLISHED, key=lambda p: (list(TARGETS).index(p.lang), -p.chrf))]
+    click.echo(_table(rows, ["KEY", "FAMILY", "SIZE", "MODEL", "CHRF++", "INSTALLED AS"]))
+    click.echo("  sources: " + "; ".join(sorted({p.leaderboard.format(pair="xxx").split(" (")[0]
+                                                  for p in quality.PUBLISHED})))
+    click.echo("  MADLAD-400: no FLORES-200 devtest figures published for these pairs; measure it with "
+               "`translate evaluate`.")
 
 
 @models.command(name="install")
@@ -249,11 +306,12 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
                     force: bool, revision: str | None, quantization: str | None):
     """Download and install models.
 
-    OWNER/NAME is a Hugging Face repository of NLLB-200 or M2M-100 (or a
-    local folder of such a checkpoint): it is downloaded (resumably), converted
-    with CTranslate2 (int8 on a CPU; needs transformers: pip install
-    'newsroom-translate[convert]') and installed; a repository that already
-    holds a CTranslate2 model is installed as it is. NAME is a multilingual
+    OWNER/NAME is a Hugging Face repository of NLLB-200, M2M-100, OPUS-MT
+    (Marian, Tatoeba-Challenge) or MADLAD-400 (or a local folder of such a
+    checkpoint): it is downloaded (resumably), converted with CTranslate2 (int8
+    on a CPU; needs transformers: pip install 'newsroom-translate[convert]')
+    and installed with the licence its model card states; a repository that
+    already holds a CTranslate2 model is installed as it is. NAME is a multilingual
     model with a [downloads.NAME] table in translate.toml: downloaded from
     there and checked against its SHA-256. LANG is a project key (ru, prs, ps,
     kk) or an Argos language code (de): the English→LANG package comes from
@@ -263,6 +321,8 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
     Examples:
       translate models install ru
       translate models install facebook/nllb-200-distilled-600M
+      translate models install Helsinki-NLP/opus-mt-tc-big-en-zle
+      translate models install google/madlad400-3b-mt
       translate models install facebook/m2m100_418M --revision COMMIT --quantization int8
       translate models install nllb-200-distilled-600M
       translate models install m2m100_418M --url https://models.example.org/m2m100_418M.zip --sha256 HEX
@@ -302,7 +362,7 @@ def install_command(names: tuple[str, ...], models_dir: Path | None, multilingua
     for name in multilingual:
         _echo_installed(stores["multilingual"].install(
             name, url=url, sha256=sha256, downloads=cfg.downloads, progress=_progress_bar,
-            languages=config.multilingual_languages(cfg), force=force))
+            languages=config.multilingual_languages(cfg), project=cfg, force=force))
 
     for source in hub_sources:
         _install_from_hub(source, stores["multilingual"], cfg, revision, quantization, force)
@@ -324,7 +384,7 @@ def _install_from_hub(source: str, store, cfg: config.Config, revision: str | No
         return
     _echo_installed(model_hub.install(source, store.folder, revision=revision, quantization=quantization,
                                       progress=lambda message: click.echo(message, err=True),
-                                      languages=config.multilingual_languages(cfg)))
+                                      languages=config.multilingual_languages(cfg), project=cfg))
 
 
 def _echo_installed(result: InstallResult) -> None:
@@ -341,8 +401,11 @@ def _echo_installed(result: InstallResult) -> None:
         click.echo(f"  serves {_serves(model)}")
         if _dari_is_adapted(model):
             click.echo("  Dari from this model is Iranian Persian: the Afghan Dari adaptation is applied to it")
-        if model.licence:
-            click.echo(f"  licence {model.licence}")
+    if model.licence:
+        click.echo(f"  licence {model.licence}")
+    elif model.kind == "argos":
+        click.echo("  licence not stated: record it with `translate models add FILE --licence ID` "
+                   "([policy] licences in translate.toml refuses a model without one)")
     for old in result.replaced:
         click.echo(f"  replaced {old.name} {old.version}")
 
@@ -354,21 +417,27 @@ def _echo_installed(result: InstallResult) -> None:
 @cli_options.config_option
 @click.option("--name", default=None,
               help="Name of a multilingual model in the store [default: the folder's or archive's name].")
+@_licence_option
 @_user_errors
 def add_command(path: Path, models_dir: Path | None, multilingual_dir: Path | None, config_path: Path | None,
-                name: str | None):
+                name: str | None, licence: str | None):
     """Install a model from a local file or folder (no network needed).
 
-    PATH is an Argos package (.argosmodel file), or a multilingual model
-    converted to CTranslate2 (NLLB-200 or M2M-100, see docs/models.md): its
-    folder, or a .zip of it, holding model.bin, config.json, the vocabulary
-    and sentencepiece.bpe.model. A multilingual model must have the language
-    token of every language translate.toml sends to a multilingual model.
+    PATH is an Argos package (.argosmodel file), or a model converted to
+    CTranslate2 (NLLB-200, M2M-100, OPUS-MT or MADLAD-400, see
+    docs/models.md): its folder, or a .zip of it, holding model.bin,
+    config.json, the vocabulary and the tokenizer (sentencepiece.bpe.model;
+    source.spm and target.spm; spiece.model). An NLLB-200, M2M-100 or
+    MADLAD-400 model must have the language token of every language
+    translate.toml sends to a multilingual model; an OPUS-MT model must serve
+    the languages routed to it by name. --licence records the model's licence
+    (Argos packages state none).
 
     \b
     Examples:
-      translate models add translate-en_ru-1_9.argosmodel
+      translate models add translate-en_ru-1_9.argosmodel --licence CC-BY-4.0
       translate models add ./nllb-200-distilled-600M
+      translate models add ./opus-mt-en-kk --licence CC-BY-4.0
       translate models add m2m100_418M.zip --name m2m100_418M
     """
     cfg = config.load(config_path)
@@ -385,7 +454,8 @@ def add_command(path: Path, models_dir: Path | None, multilingual_dir: Path | No
     if kind == "argos" and name is not None:
         raise click.UsageError("--name is for multilingual models; an Argos package is named by its metadata.json")
     store = open_stores(models_dir, multilingual_dir)[kind]
-    _echo_installed(store.add(path, name=name, languages=config.multilingual_languages(cfg)))
+    _echo_installed(store.add(path, name=name, languages=config.multilingual_languages(cfg), project=cfg,
+                              licence=licence))
 
 
 @models.command(name="remove")

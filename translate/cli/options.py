@@ -170,12 +170,22 @@ def languages_option(default: str | None = "ru,prs,ps,kk", *, required: bool = F
         help="Editions: comma-separated project keys (ru, prs, ps, kk).")
 
 
+device_option = click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+    help="Where CTranslate2 runs the models: auto is CUDA when there is a CUDA device, else the CPU "
+         "[default: [runtime] device in translate.toml, else auto]. `translate doctor` shows what is used.")
+compute_type_option = click.option(
+    "--compute-type", default=None, metavar="TYPE",
+    help="CTranslate2 compute type: default (the model's own), auto, int8, int8_float32, int8_float16, "
+         "float16, bfloat16, float32 [default: [runtime] compute_type in translate.toml, else default].")
+
+
 def translation_options(command):
     """Everything that decides which model translates and how: the same
     options for publish, review and every command that translates."""
     for option in reversed((config_option, engine_option, models_dir_option, multilingual_dir_option,
                             locales_option, cache_option, no_cache_option, beam_size_option,
-                            batch_tokens_option)):
+                            batch_tokens_option, device_option, compute_type_option)):
         command = option(command)
     return command
 

@@ -5,6 +5,7 @@ article or many: language by language, pages rendered by --jobs processes).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -23,7 +24,10 @@ from translate.cli.options import (
 )
 from translate.cli.sign import after_publish, publish_site
 from translate.errors import UserError
+from translate.project.config import site_url_problem
 from translate.project.languages import SOURCE
+from translate.publishing.checks import CHECKS
+from translate.publishing.cluster import Cluster, ClusterSteps, ray_module
 from translate.publishing.render.l10n import format_size
 from translate.publishing.run import print_table, publish_many
 from translate.publishing.writers import FORMATS
@@ -43,12 +47,59 @@ def _parse_size(ctx, param, value: str | None) -> int | None:
     return int(float(match.group(1)) * {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}[match.group(2)])
 
 
+def _check_site_url(ctx, param, value: str | None) -> str | None:
+    """Refused before anything is translated; the value is not repeated (it
+    may hold a password)."""
+    if not value:
+        return None
+    problem = site_url_problem(value)
+    if problem:
+        raise click.BadParameter(f"{problem}; give the http(s) address where the output folder is published")
+    return value
+
+
 def _split_formats(ctx, param, value: str) -> list[str]:
     chosen = [f.strip() for f in value.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
         raise click.BadParameter(f"use one or more of {','.join(FORMATS)} (got {value!r})")
     return chosen
+
+
+def _stack(*decorators):
+    """Several click options as one decorator, listed in --help in this order."""
+
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+# What an edition must pass to be published.
+gate_options = _stack(
+    click.option("--strict", is_flag=True,
+                  help="Publish nothing of an article whose source had something left out (raw HTML, an image "
+                       "outside its folder)."),
+    click.option("--strict-terms", is_flag=True,
+                  help="Publish no edition in which a glossary term is missing in the machine translation or could "
+                       "not be placed (translate review lists them)."),
+    click.option("--accept", "accept", multiple=True, type=click.Choice(list(CHECKS)), metavar="CHECK",
+                  help=f"Publish an edition even though this check fails ({', '.join(CHECKS)}); the manifest "
+                       "records what was accepted. Repeat for several."),
+)
+
+# Where steps 2 and 3 run (translate.publishing.cluster).
+cluster_options = _stack(
+    click.option("--cluster", "cluster_address", default=None, metavar="ADDRESS",
+                  help="Translate and render on a Ray cluster: a Ray address (ray://HEAD:10001; auto on a machine "
+                       "that joined it) or local (Ray on this machine's cores); locks, memory and writing stay "
+                       "here [default: [cluster] address in translate.toml]. Needs: pip install "
+                       "'newsroom-translate[cluster]'."),
+    click.option("--cluster-actors", type=click.IntRange(min=1), default=None, metavar="N",
+                  help="With --cluster: actors per model [default: as many as the cluster's CPUs (GPUs) allow]."),
+)
 
 
 @click.command()
@@ -62,21 +113,20 @@ def _split_formats(ctx, param, value: str) -> list[str]:
 @click.option("--replace", is_flag=True,
               help="Publish an article whose slug is that of an article published from another source file, "
                    "replacing it (refused otherwise).")
-@click.option("--strict", is_flag=True,
-              help="Publish nothing of an article whose source had something left out (raw HTML, an image "
-                   "outside its folder).")
+@gate_options
 @click.option("--max-pdf-size", callback=_parse_size, default=None, metavar="SIZE",
               help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
 @click.option("--sign", "sign_with_key", is_flag=True,
               help="Sign each article's SHA256SUMS with the publisher's key (see translate keys new).")
-@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
+@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL", callback=_check_site_url,
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render the pages (HTML, PDF) [default: the number of cores; 1 renders "
                    "in this process].")
-def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_size, sign_with_key, site_url,
-            jobs, **translation):
+@cluster_options
+def publish(sources, languages, formats, output_dir, strict, replace, strict_terms, max_pdf_size, sign_with_key,
+            site_url, accept, jobs, cluster_address, cluster_actors, **translation):
     """Translate SOURCE articles (default: source/*.md of the project) and
     write every edition under OUTPUT/<slug>/<key>/.
 
@@ -87,17 +137,24 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
     sentences of every article decoded together), then their pages rendered
     by --jobs processes; one failing article does not stop the others.
 
+    Every edition and format is checked before it is written (structure,
+    glyphs, PDF text layer, layout: the checks translate doctor runs); one
+    that fails is not published, its previous version stays and the run exits
+    with status 1; --accept CHECK publishes it anyway, noted in the manifest.
+
     \b
     Examples:
       translate publish
       translate publish source/taliban-delisting.md --to ru,prs
       translate publish --format md --models-dir ~/models
       translate -C ~/newsroom publish --to ps --jobs 2
+      translate publish source/*.md --cluster local
+      translate publish source/*.md --cluster ray://head.example.org:10001
     """
 
     if not sources:
         sources = tuple(current_project().articles())
-    setup = Setup.open(**translation, warn=warn)
+    setup = dataclasses.replace(Setup.open(**translation, warn=warn), strict_terms=strict_terms)
     _check_output_dir(output_dir)
     site_url = site_url or setup.config.site_url
     # The passphrase is asked for before minutes of translation, not after.
@@ -112,7 +169,7 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
         if job.error:
             return
         try:
-            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size)
+            _print_summary(job.slug, job.outcomes, output_dir, max_pdf_size, job.media)
         except BrokenPipeError:
             # `publish | head -1`: the articles are still published, unheard.
             quiet_stdout()
@@ -120,7 +177,8 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
         after_publish(output_dir / job.slug, key)
 
     run = publish_many(sources, languages, formats, output_dir, setup, strict=strict, replace=replace,
-                             site_url=site_url, jobs=jobs or _default_jobs(), done=done)
+                       site_url=site_url, jobs=jobs or _default_jobs(), done=done, accept=accept,
+                       steps=_cluster_steps(setup.config.cluster, cluster_address, cluster_actors))
     if len(run) > 1:
         try:
             print_table(run)
@@ -130,6 +188,17 @@ def publish(sources, languages, formats, output_dir, strict, replace, max_pdf_si
     publish_site(output_dir, site_url, key, setup.config.publication)
     failed = any(job.incomplete for job in run)
     click.get_current_context().exit(1 if failed else SIGPIPE_STATUS if pipe_closed else 0)
+
+
+def _cluster_steps(setting, address: str | None, actors: int | None):
+    """Steps 2 and 3 on the Ray cluster --cluster or translate.toml's [cluster]
+    names (translate.publishing.cluster), or None: this machine. Ray must be
+    installed: checked here, before the run starts."""
+    address = address or setting.address
+    if not address:
+        return None
+    ray_module()
+    return ClusterSteps(Cluster(address, actors or setting.actors, setting.actor_cpus))
 
 
 def _default_jobs() -> int:
@@ -151,17 +220,23 @@ def _check_output_dir(output_dir: Path) -> None:
 
 
 def _print_summary(slug: str, outcomes: list, output_dir: Path,
-                   max_pdf_size: int | None = None) -> None:
+                   max_pdf_size: int | None = None, media: tuple = ()) -> None:
     click.echo(f"\n{slug}: editions in {display_path(output_dir / slug)}")
     width = max(len(o.key) for o in outcomes)
     for o in outcomes:
         if o.problem:
-            click.secho(f"  {o.key:<{width}}  missing   {display(o.problem, 4000)}", fg="yellow")
+            status, colour = ("failed ", "red") if o.refused else ("missing", "yellow")
+            click.secho(f"  {o.key:<{width}}  {status}   {display(o.problem, 4000)}", fg=colour)
+            for note in o.failures[:5]:
+                click.echo(f"  {'':<{width}}            also: {display(note, 4000)}")
             if o.fix:
                 click.echo(f"  {'':<{width}}            fix: {o.fix}")
         else:
             files = ", ".join(_file_label(p) for p in o.files)
-            click.secho(f"  {o.key:<{width}}  ok        {files}  [{o.model}]", fg="green")
+            model = f"{o.model}, {o.licence}" if o.licence else o.model
+            click.secho(f"  {o.key:<{width}}  ok        {files}  [{model}]", fg="green")
+            for warning in o.warnings:
+                click.secho(f"  {'':<{width}}            warning: {display(warning, 4000)}", fg="yellow")
             for pdf in (p for p in o.files if p.suffix == ".pdf" and max_pdf_size and p.is_file()):
                 if pdf.stat().st_size > max_pdf_size:
                     click.secho(f"  {'':<{width}}            warning: {pdf.name} is {_size(pdf.stat().st_size)}, "
@@ -170,6 +245,11 @@ def _print_summary(slug: str, outcomes: list, output_dir: Path,
                 click.echo(f"  {'':<{width}}            note: {display(note, 4000)}")
             if len(o.notes) > 5:
                 click.echo(f"  {'':<{width}}            note: {len(o.notes) - 5} more (see translate review)")
+    # translate.source.media: what a photo carried that is not published (place, camera, author)
+    for image in media:
+        if image.removed:
+            removed = display(", ".join(image.removed), 400)
+            click.echo(f"  media: {display(image.original)}: metadata removed ({removed}); published as {image.rel}")
 
 
 def _size(num_bytes: int) -> str:

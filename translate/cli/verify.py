@@ -11,6 +11,7 @@ from translate.distribution import signing
 from translate.distribution.bundle import BUNDLES_FOLDER, bundle_slug, stale_against
 from translate.distribution.signed_folder import VerifyError
 from translate.distribution.signed_folder import verify as verify_target
+from translate.util.untrusted import display
 
 
 @click.command()
@@ -40,7 +41,10 @@ def verify(target, key_path, article_folder):
             raise VerifyError(f"{target}: stale: {folder.name} was published again since this bundle was made",
                               f"make it again with translate bundle {folder.name} (publish does when it signs)")
     click.echo(f"verified: {len(report.checked)} file(s) match the SHA256SUMS signed by key {report.fingerprint}")
-    click.echo(f"trusted comment: {report.trusted_comment}")
+    # signed, but written by whoever holds the key: shown without what would steer the terminal
+    click.echo(f"trusted comment: {display(report.trusted_comment.replace(chr(9), ' '), 1000)}")
+    if report.readme == "checked":
+        click.echo("README.txt: as the publisher made it (checked against the signed manifest.json)")
     if report.absent:
         click.echo(f"not in this bundle (not checked): {len(report.absent)} other file(s) of the article")
     if report.key_from_bundle:

@@ -19,40 +19,13 @@ from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 
 from translate.distribution import signing
-from translate.distribution.signed_folder import README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
+from translate.distribution.readme import VERIFY_COMMAND, readme  # noqa: F401 - VERIFY_COMMAND for callers
+from translate.distribution.signed_folder import MANIFEST_NAME, README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
 from translate.errors import UserError
 from translate.project.languages import ALL, Language
-from translate.publishing.render import l10n
 from translate.util.files import atomic_write
 
 BUNDLES_FOLDER = "bundles"   # OUTPUT/bundles/: where `translate bundle` writes them by default
-VERIFY_COMMAND = "minisign -Vm SHA256SUMS -p publisher.pub && sha256sum -c --ignore-missing SHA256SUMS"
-
-
-def readme_text(lang: Language) -> tuple[str, str, str]:
-    """(heading, what to do, how to judge the key id) of a bundle's README, in
-    the edition's language (its gettext catalogue). Commands, file names and
-    the key id stay Latin on lines of their own, so they read the same in
-    right-to-left text."""
-    gettext = l10n.translations(lang).gettext
-    return (gettext("How to check these files"),
-            gettext("These files are published by the publisher of the article above. Before sharing them, "
-                    "check that they come from the publisher and were not changed. In this folder, run:"),
-            gettext("The key id must be %(fingerprint)s. Compare it with the one the publisher shows on its "
-                    "website or social media. A different key id, or any error from the command, means the files "
-                    "must not be trusted."))
-
-
-def readme(langs: list[Language], titles: dict[str, str], fingerprint: str, bundle_name: str) -> str:
-    """The bundle's README.txt: for each language, its heading, the article's
-    title, the command, the key id; then the same command for translate."""
-    parts = []
-    for lang in langs:
-        heading, intro, key_line = readme_text(lang)
-        parts.append(f"{heading}\n{'=' * len(heading)}\n\n{titles.get(lang.key, '')}\n\n{intro}\n\n"
-                     f"    {VERIFY_COMMAND}\n\n{key_line % {'fingerprint': fingerprint}}\n")
-    parts.append(f"    translate verify {bundle_name}\n")
-    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -64,11 +37,12 @@ class Bundle:
 def write_bundles(article_folder: Path, langs: list[Language], out_dir: Path, per: str = "language") -> list[Bundle]:
     """One zip per language (``per="language"``: <slug>.<key>.zip) or one for
     the article (<slug>.zip) with the languages' PDFs, the signed SHA256SUMS,
-    publisher.pub and a README in each edition's language. The folder must
+    publisher.pub, manifest.json and a README in each edition's language. The folder must
     verify first: a bundle is never made of files that do not match their
     signed checksums."""
 
     folder = Path(article_folder)
+    langs = sorted(langs, key=lambda lang: list(ALL).index(lang.key))   # the README's order: what verify writes again
     report = verify(folder)
     manifest = _manifest(folder)
     slug = folder.name
@@ -87,7 +61,8 @@ def write_bundles(article_folder: Path, langs: list[Language], out_dir: Path, pe
         titles = {lang.key: (editions.get(lang.key) or {}).get("title") or manifest.get("article", {}).get("title", "")
                   for lang in group}
         members = {rel: (folder / rel).read_bytes() for rel in pdfs}
-        for rel in (SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME):
+        # the signed manifest travels too: verify writes the README again from it
+        for rel in (SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME, MANIFEST_NAME):
             members[rel] = (folder / rel).read_bytes()
         members[README_NAME] = readme(group, titles, report.fingerprint, f"{name}.zip").encode("utf-8")
         published = [editions.get(lang.key, {}).get("published") for lang in group]

@@ -11,23 +11,31 @@ bundle is never made of one.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from translate.distribution import signing
+from translate.distribution.readme import readme
 from translate.errors import UserError
 from translate.project.folder import article_work_dir
+from translate.project.languages import ALL
 from translate.publishing.article_folder import sha256_file
 from translate.translation.models.archive import ArchiveError, check_listing
 from translate.util.files import FolderLock, atomic_write
+from translate.util.untrusted import display
 
 SUMS_NAME = "SHA256SUMS"
 SIG_NAME = SUMS_NAME + signing.SIGNATURE_SUFFIX
 README_NAME = "README.txt"
-# Files of a bundle that SHA256SUMS does not (and cannot) list.
-UNLISTED = {SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME, README_NAME}
+MANIFEST_NAME = "manifest.json"
+# Files of a signed folder that SHA256SUMS does not (and cannot) list; a
+# bundle adds its README (checked against the signed manifest: translate.distribution.bundle).
+UNLISTED_IN_FOLDER = {SUMS_NAME, SIG_NAME, signing.PUBLIC_KEY_NAME}
+UNLISTED = UNLISTED_IN_FOLDER | {README_NAME}
 _SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _MAX_BUNDLE_BYTES = 2 << 30
 _MAX_BUNDLE_FILES = 1000
@@ -46,6 +54,7 @@ class Report:
     checked: list[str] = field(default_factory=list)    # files whose checksum matched
     absent: list[str] = field(default_factory=list)     # listed but not in this bundle
     key_from_bundle: bool = False                       # no --key: the key travelled with the files
+    readme: str = ""    # a bundle's README.txt: "checked" (as made from the signed manifest), or "none"
 
 
 # --- SHA256SUMS ------------------------------------------------------------------
@@ -54,6 +63,7 @@ class Report:
 def parse_sums(text: str, source: str = SUMS_NAME) -> dict[str, str]:
     """``sha256sum`` lines as {relative path: hex digest}; any other line is refused."""
     listed: dict[str, str] = {}
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         match = _SUMS_LINE.match(line)
         if not match:
@@ -63,6 +73,12 @@ def parse_sums(text: str, source: str = SUMS_NAME) -> dict[str, str]:
         if rel.startswith("/") or ".." in parts or "\\" in rel or not parts:
             raise VerifyError(f"{source}:{number}: the path {rel!r} leaves the folder",
                               "do not trust this copy; get it again from the publisher")
+        if PurePosixPath(rel).as_posix() in lines:
+            # sha256sum -c checks every line: one of two digests of a file fails
+            raise VerifyError(f"{source}:{number}: {display(rel)} is listed twice (first on line "
+                              f"{lines[PurePosixPath(rel).as_posix()]})",
+                              "do not trust this copy; get it again from the publisher")
+        lines[PurePosixPath(rel).as_posix()] = number
         listed[rel] = match.group(1)
     if not listed:
         raise VerifyError(f"{source}: lists no file", "get an intact copy from the publisher")
@@ -91,6 +107,10 @@ def sign_folder(folder: Path, key: signing.SecretKey) -> tuple[Path, bool]:
         listed = parse_sums(data.decode("utf-8", "replace"), str(sums_path))
         for rel, digest in listed.items():
             _check_file(folder, rel, digest)
+        extra = unlisted(_FolderFiles(folder), listed, UNLISTED_IN_FOLDER)
+        if extra:
+            raise VerifyError(f"{folder / extra[0]}: not listed in SHA256SUMS, and readers would take it for a "
+                              "signed file", "remove it (or publish the article again), then sign")
         public = key.public
         sig_path = folder / SIG_NAME
         changed = False
@@ -176,15 +196,52 @@ def _verify_tree(files, public, folder: bool) -> Report:
                               "do not trust this copy; get it again from the publisher")
         else:
             report.checked.append(rel)
-    if not folder:
-        extra = sorted(set(files.names()) - set(listed) - UNLISTED)
-        if extra:
-            raise VerifyError(f"{files.name}/{extra[0]}: not listed in the signed {SUMS_NAME}",
-                              "do not open it; get the bundle again from the publisher")
+    extra = unlisted(files, listed, UNLISTED_IN_FOLDER if folder else UNLISTED)
+    if extra:
+        raise VerifyError(f"{files.name}/{display(extra[0])}: not listed in the signed {SUMS_NAME}",
+                          "do not open it; get the " + ("article" if folder else "bundle") +
+                          " again from the publisher")
     if not report.checked:
         raise VerifyError(f"{files.name}: none of the files {SUMS_NAME} lists is here",
                           "get the bundle again from the publisher")
+    if not folder:
+        report.readme = _check_readme(files, report)
     return report
+
+
+def _check_readme(files, report: Report) -> str:
+    """A bundle's README.txt is not signed: it must be exactly the one this
+    bundle was made with, written again from its signed manifest.json, the
+    key that signed it and the bundle's name ("checked"). Without the
+    manifest it cannot be checked, and the bundle is refused: a README that
+    names another key or command must never travel with "verified"."""
+    text = files.read(README_NAME)
+    if text is None:
+        return "none"
+    if MANIFEST_NAME not in report.checked:
+        raise VerifyError(f"{files.name}/{README_NAME}: not signed, and the bundle has no {MANIFEST_NAME} to check it "
+                          "against (it was removed, or the bundle was made by an older version)",
+                          "do not follow it; get the bundle again from the publisher")
+    try:
+        manifest = json.loads(files.read(MANIFEST_NAME).decode("utf-8"))
+        editions, slug = manifest.get("editions", {}), manifest["article"]["slug"]
+        langs = [lang for key, lang in ALL.items() if f"{key}/{slug}.{key}.pdf" in report.checked]
+        titles = {lang.key: (editions.get(lang.key) or {}).get("title") or manifest["article"].get("title", "")
+                  for lang in langs}
+        expected = readme(langs, titles, report.fingerprint, f"{files.root}.zip")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        expected = None
+    if expected is None or text != expected.encode("utf-8"):
+        raise VerifyError(f"{files.name}/{README_NAME}: not the README this bundle was made with: it is not signed, "
+                          "and it was changed (a key id or a command in it may not be the publisher's)",
+                          "do not follow it; get the bundle again from the publisher")
+    return "checked"
+
+
+def unlisted(files, listed: dict[str, str], allowed: set[str]) -> list[str]:
+    """Files (links, pipes: anything but folders) that the signed SHA256SUMS
+    does not list: a reader would take them for signed ones."""
+    return sorted(set(files.names()) - set(listed) - allowed)
 
 
 def _check_file(folder: Path, rel: str, digest: str) -> None:
@@ -200,6 +257,15 @@ class _FolderFiles:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.name = str(root)
+
+    def names(self) -> list[str]:
+        """Everything under the folder but folders (links are not followed)."""
+        found = []
+        for folder, dirs, files in os.walk(self.root):
+            found += [(Path(folder) / name).relative_to(self.root).as_posix() for name in files]
+            found += [(Path(folder) / name).relative_to(self.root).as_posix() for name in dirs
+                      if (Path(folder) / name).is_symlink()]
+        return found
 
     def read(self, rel: str) -> bytes | None:
         path = self.root / rel
@@ -225,6 +291,7 @@ class _ZipFiles:
         except ArchiveError as err:
             raise VerifyError(f"{path}: refused: {err}", "do not open it; get the bundle again") from None
         self.members = {path.relative_to(root).as_posix(): info for info, path in entries if not info.is_dir()}
+        self.root = PurePosixPath(root).name   # the bundle's own name (<slug>.<key>), whatever the file is called
 
     def __enter__(self):
         return self

@@ -61,6 +61,8 @@ _MEMLIMIT_MAX = 1 << 31
 
 _UNTRUSTED = "untrusted comment: "
 _TRUSTED = "trusted comment: "
+# minisign's buffers for the two comment lines (COMMENTMAXBYTES, TRUSTEDCOMMENTMAXBYTES)
+_COMMENT_MAX_BYTES, _TRUSTED_COMMENT_MAX_BYTES = 1024, 8192
 _KEYNUM_SK_LEN = 8 + 64 + 32
 _SECRET_LEN = 2 + 2 + 2 + 32 + 8 + 8 + _KEYNUM_SK_LEN
 
@@ -103,9 +105,13 @@ class PublicKey:
 
     @classmethod
     def from_text(cls, text: str, source: str = "public key") -> "PublicKey":
-        lines = _lines(text)
-        # A key file has the comment line first; a bare base64 line is accepted too.
-        line = lines[1] if len(lines) >= 2 and lines[0].startswith(_UNTRUSTED) else (lines[0] if lines else "")
+        # A key file has the comment line first, then the key, read as
+        # minisign -p reads them (no blank line, no space around the key); a
+        # bare base64 line (what minisign -P takes) is accepted too.
+        if text.startswith(_UNTRUSTED):
+            line = _minisign_lines(text, 2, source, "public key", BadKeyFile)[1]
+        else:
+            line = text.strip()
         raw = _b64(line, 42, source, "public key")
         if raw[:2] != SIG_ALG:
             raise BadKeyFile(f"{source}: not an Ed25519 minisign public key",
@@ -284,9 +290,11 @@ class Signature:
 
     @classmethod
     def from_text(cls, text: str, source: str = "signature") -> "Signature":
-        lines = _lines(text)
-        if (len(lines) < 4 or not lines[0].startswith(_UNTRUSTED)
-                or not lines[2].startswith(_TRUSTED)):
+        """A .minisig file, read exactly as minisign reads one: four lines, no
+        blank line between them, nothing around the base64 (a file minisign
+        refuses never verifies here either)."""
+        lines = _minisign_lines(text, 4, source, "signature", BadSignature)
+        if not lines[0].startswith(_UNTRUSTED) or not lines[2].startswith(_TRUSTED):
             raise BadSignature(f"{source}: not a minisign signature file (four lines: comment, signature, "
                                "trusted comment, global signature)",
                                "download the .minisig file again from the publisher")
@@ -408,19 +416,44 @@ def _lines(text: str) -> list[str]:
     return [line.strip("\r") for line in text.split("\n") if line.strip()]
 
 
+def _minisign_lines(text: str, count: int, source: str, what: str, error) -> list[str]:
+    """The first ``count`` lines of a key or signature file as minisign 0.11
+    reads them (fgets, then its trim): each ends with a line feed (the last
+    one may not), a carriage return before it is dropped, and nothing else
+    is trimmed or skipped; a blank line is a line. Lines after them are
+    ignored, as minisign ignores them."""
+    parts = text.split("\n")
+    if len(parts) < count or (len(parts) == count and not parts[-1]):
+        raise error(f"{source}: not a minisign {what} file: it has fewer than {count} lines",
+                    "get an intact copy of the file")
+    lines = [line[:-1] if line.endswith("\r") else line for line in parts[:count]]
+    if any("\r" in line for line in lines):
+        raise error(f"{source}: the {what} file has a carriage return inside a line", "get an intact copy of the file")
+    # minisign reads the comment lines into fixed buffers (with the line end):
+    # a longer one is cut, and the file refused
+    limits = {0: _COMMENT_MAX_BYTES, 2: _TRUSTED_COMMENT_MAX_BYTES}
+    for index, limit in limits.items():
+        if index < count and len(parts[index].encode("utf-8")) + 1 >= limit:
+            raise error(f"{source}: line {index + 1} of the {what} file is longer than minisign reads",
+                        "get an intact copy of the file")
+    return lines
+
+
 def _one_line(value: str) -> str:
     """No line breaks or control characters in a trusted comment field."""
     return "".join(" " if ord(ch) < 32 and ch != "\t" or ord(ch) == 127 else ch for ch in str(value)).strip()
 
 
 def _b64(line: str, length: int, source: str, what: str, error=BadKeyFile) -> bytes:
+    """``length`` bytes of strict base64 (no space, no line break: minisign
+    refuses any, and so does this)."""
     try:
-        raw = base64.b64decode(line.strip(), validate=True)
-    except (binascii.Error, ValueError):
+        raw = base64.b64decode(line.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
         raw = b""
     if len(raw) != length:
-        raise error(f"{source}: the {what} is damaged (not {length} bytes of base64)",
-                    "get an intact copy of the file")
+        raise error(f"{source}: the {what} is damaged (not {length} bytes of base64, or blank lines or spaces "
+                    "around it)", "get an intact copy of the file")
     return raw
 
 

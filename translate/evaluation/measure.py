@@ -142,8 +142,8 @@ class System:
 
     @property
     def unplaced(self) -> int:
-        """Term occurrences the glossary stage could not place."""
-        return self.run.count("not-applied") if self.stage == "glossary" else 0
+        """Term occurrences the glossary stage could not place, or found missing in the machine output."""
+        return self.run.count("not-applied") + self.run.count("missing") if self.stage == "glossary" else 0
 
 
 @dataclass

@@ -113,6 +113,10 @@ def _markdown_units(doc: Document) -> tuple[list[tuple[int, ...]], list[str]]:
             units.append(tuple(range(next_index, next_index + len(block.segments))))
             kinds.append(block.kind.replace("_", " "))
             next_index += len(block.segments)
+    for _ in doc.tooltips:
+        units.append((next_index,))
+        kinds.append("link title")
+        next_index += 1
     assert next_index == len(doc.segments())
     return units, kinds
 

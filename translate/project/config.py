@@ -18,9 +18,19 @@ model (NLLB-200 if one is installed, else M2M-100). Example::
     [publication]                                   # what every page's masthead and byline say
     name = "Kabul Monitor"                          # or a table: { en = "...", prs = "...", ... }
     bylines = { "Newsroom Staff" = { ru = "Редакция", prs = "...", ps = "...", kk = "..." } }
+    [policy]
+    licences = ["CC-BY-4.0", "Apache-2.0", "MIT"]   # models under any other licence are refused
+    quality_floor = 30                              # warn below this published chrF++ (docs/models.md)
+
+    [runtime]
+    device = "auto"                                 # auto | cpu | cuda
+    compute_type = "default"                        # default | int8 | int8_float16 | float16 | ...
+    inter_threads = 0                               # batches at once; 0: one per core
+    intra_threads = 0                               # threads per batch; 0: cores / inter_threads
 
 ``model`` for the multilingual engine is an installed model's name or a family
-("nllb", "m2m"); omitted, the first installed family that has the language.
+("nllb", "m2m", "marian", "madlad"); omitted, the first installed family that
+has the language (and whose licence the policy allows).
 For Argos it is the target code of the en→CODE package (default: the
 language's Argos code, languages.py); ``prs = { engine = "argos", model = "fa" }``
 translates Dari with an Iranian Persian package plus the Afghan Dari adaptation.
@@ -33,9 +43,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from translate.errors import UserError
 from translate.project.languages import ALL, TARGETS
@@ -44,6 +56,13 @@ from translate.util.textfile import decode_utf8
 
 CONFIG_FILE = "translate.toml"
 ENGINES = ("argos", "multilingual")
+DEVICES = ("auto", "cpu", "cuda")
+# Published FLORES-200 devtest chrF++ below which a language's model is
+# reported as too weak to publish unreviewed (docs/models.md: M2M-100 writes
+# Kazakh at 11.2-15.5, the models worth using at 41-57).
+DEFAULT_QUALITY_FLOOR = 30.0
+_LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
+_COMPUTE_TYPE = re.compile(r"^[a-z0-9_]{1,32}$")
 _ARGOS_CODE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -82,6 +101,37 @@ class Publication:
 
     def byline(self, author: str, lang_key: str) -> str:
         return self.bylines.get(author, {}).get(lang_key) or author
+class ClusterSetting:
+    """[cluster]: where `translate publish` translates and renders (translate.publishing.cluster)."""
+
+    address: str | None = None    # a Ray address, or "local"; None: this machine, without Ray
+    actors: int | None = None     # actors per model; None: as many as the cluster's CPUs (GPUs) allow
+    actor_cpus: int = 1           # CPUs of each actor
+
+
+@dataclass(frozen=True)
+class Policy:
+    """[policy]: which licences a model may have, and the quality below which to warn."""
+
+    licences: tuple[str, ...] | None = None   # None: any licence
+    quality_floor: float = DEFAULT_QUALITY_FLOOR
+    origin: str = "default"                   # the file that set it
+
+    def allows(self, licence: str) -> bool:
+        """Whether a model under ``licence`` ("" when unknown) may be used."""
+        if self.licences is None:
+            return True
+        return bool(licence) and licence.lower() in {allowed.lower() for allowed in self.licences}
+
+
+@dataclass(frozen=True)
+class RuntimeSetting:
+    """[runtime]: where and how CTranslate2 runs (translate.translation.engines.runtime)."""
+
+    device: str | None = None          # None: auto
+    compute_type: str | None = None    # None: the model's own
+    inter_threads: int = 0
+    intra_threads: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +141,9 @@ class Config:
     path: Path | None = None    # the file read; None for the built-in defaults
     site_url: str | None = None  # where output/ is on the web: feeds' and PDFs' absolute links
     publication: Publication = field(default_factory=Publication)
+    cluster: ClusterSetting = ClusterSetting()
+    policy: Policy = Policy()
+    runtime: RuntimeSetting = RuntimeSetting()
 
 
 DEFAULT_LANGUAGES: dict[str, LanguageSetting] = {
@@ -108,6 +161,13 @@ def default() -> Config:
 def multilingual_languages(config: Config) -> list[str]:
     """Project keys the configuration sends to a multilingual model."""
     return [key for key, setting in config.languages.items() if setting.engine == "multilingual"]
+
+
+def routed_to(config: Config, name: str, family: str | None = None) -> list[str]:
+    """Project keys the configuration sends to the multilingual model ``name``
+    by its name (or by its ``family``)."""
+    return [key for key, setting in config.languages.items()
+            if setting.engine == "multilingual" and setting.model in (name, family)]
 
 
 # --- reading ------------------------------------------------------------------
@@ -160,7 +220,7 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     except RecursionError:   # tomllib parses nested arrays and inline tables recursively
         raise ConfigError(f"{name}: invalid TOML: arrays or tables nested hundreds deep; "
                           "write the settings as plain tables (see translate init)") from None
-    _only(raw, ("site_url", "languages", "downloads", "publication"), name, "")
+    _only(raw, ("site_url", "languages", "downloads", "publication", "cluster", "policy", "runtime"), name, "")
     languages = dict(DEFAULT_LANGUAGES)
     for key, value in _table(raw, "languages", name).items():
         if key not in TARGETS:
@@ -169,12 +229,15 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     downloads = {model: _download(value, f"downloads.{model}", name)
                  for model, value in _table(raw, "downloads", name).items()}
     site_url = raw.get("site_url")
-    if site_url is not None and (not isinstance(site_url, str) or not re.match(r"^https?://[^\s/]+", site_url)
-                                 or any(c.isspace() or ord(c) < 32 for c in site_url)):
-        raise ConfigError(f'{name}: site_url: give the http(s) address where output/ is published, '
+    problem = site_url_problem(site_url) if site_url is not None else None
+    if problem:
+        raise ConfigError(f'{name}: site_url: {problem}; give the http(s) address where output/ is published, '
                           f'e.g. "https://news.example.org/editions"')
     return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None,
-                  publication=_publication(_table(raw, "publication", name), name))
+                  publication=_publication(_table(raw, "publication", name), name),
+                  cluster=_cluster(_table(raw, "cluster", name), name),
+                  policy=_policy(_table(raw, "policy", name), name),
+                  runtime=_runtime(_table(raw, "runtime", name), name))
 
 
 _MAX_NAME = 200
@@ -217,6 +280,59 @@ def _check_text(text: str, where: str, name: str) -> None:
                           "without control or bidi override characters")
 
 
+def site_url_problem(value) -> str | None:
+    """What is wrong with a site URL (translate.toml's site_url, publish
+    --site-url, $TRANSLATE_SITE_URL), or None. It is printed into every feed
+    and the pages' links: one http(s) address of a folder, with no space,
+    line break or control character, and no user name or password."""
+    if not isinstance(value, str) or not value:
+        return "it must be text"
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in value):
+        return "it must be one line without spaces, line breaks or control characters"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        return "it must be an http(s) address (https://...)"
+    if "@" in parts.netloc:
+        return "it holds a user name or password (user:password@), which would be published in every feed"
+    if parts.query or parts.fragment:
+        return "it must be the address of a folder, without ? or #"
+    return None
+
+
+def _policy(table: dict, name: str) -> Policy:
+    _only(table, ("licences", "quality_floor"), name, "policy.")
+    licences = table.get("licences")
+    if licences is not None:
+        if not isinstance(licences, list) or not all(isinstance(x, str) and _LICENCE.match(x) for x in licences):
+            raise ConfigError(f'{name}: policy.licences: give a list of SPDX licence ids, '
+                              f'e.g. ["CC-BY-4.0", "Apache-2.0", "MIT"]')
+        licences = tuple(licences)
+    floor = table.get("quality_floor", DEFAULT_QUALITY_FLOOR)
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 100:
+        raise ConfigError(f"{name}: policy.quality_floor: give a chrF++ score from 0 to 100, e.g. 30")
+    return Policy(licences, float(floor), Path(name).name)
+
+
+def _runtime(table: dict, name: str) -> RuntimeSetting:
+    _only(table, ("device", "compute_type", "inter_threads", "intra_threads"), name, "runtime.")
+    device, compute_type = table.get("device"), table.get("compute_type")
+    if device is not None and device not in DEVICES:
+        raise ConfigError(f"{name}: runtime.device: use one of {', '.join(DEVICES)}")
+    if compute_type is not None and (not isinstance(compute_type, str) or not _COMPUTE_TYPE.match(compute_type)):
+        raise ConfigError(f'{name}: runtime.compute_type: give a CTranslate2 compute type, e.g. "int8" or "default"')
+    threads = {}
+    for key in ("inter_threads", "intra_threads"):
+        value = table.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 256:
+            raise ConfigError(f"{name}: runtime.{key}: give a whole number of threads, 0 to choose for this machine")
+        threads[key] = value
+    return RuntimeSetting(device, compute_type, **threads)
+
+
 def _table(raw: dict, key: str, name: str) -> dict:
     value = raw.get(key, {})
     if not isinstance(value, dict):
@@ -251,8 +367,25 @@ def _check_model(engine: str, model: Any, where: str, name: str) -> str:
         if not isinstance(model, str) or not _ARGOS_CODE.match(model):
             raise ConfigError(f'{name}: {where}: for Argos give the target code of the en→CODE package, e.g. "fa"')
     elif not isinstance(model, str) or not _MODEL_NAME.match(model):
-        raise ConfigError(f'{name}: {where}: give an installed model name or a family ("nllb" or "m2m")')
+        raise ConfigError(f'{name}: {where}: give an installed model name or a family '
+                          f'("nllb", "m2m", "marian" or "madlad")')
     return model
+
+
+def _cluster(value: dict, name: str) -> ClusterSetting:
+    _only(value, ("address", "actors", "actor_cpus"), name, "cluster.")
+    address = value.get("address")
+    if address is not None and (not isinstance(address, str) or not address.strip()
+                                or any(c.isspace() or ord(c) < 32 for c in address)):
+        raise ConfigError(f'{name}: cluster.address: give a Ray address ("ray://head.example.org:10001", "auto") '
+                          'or "local"')
+    numbers = {}
+    for key in ("actors", "actor_cpus"):
+        number = value.get(key)
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or number < 1):
+            raise ConfigError(f"{name}: cluster.{key}: give a whole number of at least 1")
+        numbers[key] = number
+    return ClusterSetting(address, numbers["actors"], numbers["actor_cpus"] or 1)
 
 
 def _download(value: Any, where: str, name: str) -> Download:

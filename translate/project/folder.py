@@ -19,9 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translate.errors import UserError
+from translate.project.languages import ALL
 
 CONFIG_FILE = "translate.toml"
 WORK_DIR = ".work"
+# What the tool writes at the top of the output folder beside the articles'
+# folders: the site (translate.publishing.site: index.html, a folder per
+# language with its index and feed.atom, the public key, .site.json), the
+# bundles' default folder (translate bundle) and the working files. No slug
+# may name one (compared as a case-insensitive file system would): the
+# article and the site would overwrite each other's files.
+SITE_NAMES = ("index.html", "feed.atom", "publisher.pub", "publisher.key", ".site.json", "bundles", WORK_DIR)
 
 
 class ProjectError(UserError):
@@ -57,6 +65,12 @@ class Project:
             raise ProjectError(f"no articles in {self.source_dir}",
                                "name one (translate publish article.md) or create a project with translate init")
         return found
+
+
+def is_reserved_slug(slug: str) -> bool:
+    """True when ``slug`` names something the tool writes at the top of the
+    output folder (SITE_NAMES, a language key)."""
+    return slug.casefold() in {name.casefold() for name in (*SITE_NAMES, *ALL)}
 
 
 def article_work_dir(article_folder: Path) -> Path:

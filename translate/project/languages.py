@@ -21,18 +21,29 @@ class Language:
     nllb_code: str      # NLLB-200 language code
     m2m_code: str       # M2M-100 language code
     script: str         # Unicode script of its letters, as unicodedata names begin: "CYRILLIC", "ARABIC"
+    # Codes of OPUS-MT / Tatoeba (Marian) models, preferred first: a multi-target
+    # model is steered by a ">>code<<" token, a one-language model names its
+    # target language in tokenizer_config.json (an ISO 639-1 or 639-3 code).
+    marian_codes: tuple[str, ...] = ()
+    # MADLAD-400 codes, preferred first: the source starts with "<2code>".
+    madlad_codes: tuple[str, ...] = ()
 
 
-SOURCE = Language("en", "English", "English", "en", "en", "ltr", "en", "eng_Latn", "en", "LATIN")
+SOURCE = Language("en", "English", "English", "en", "en", "ltr", "en", "eng_Latn", "en", "LATIN", ("eng", "en"), ("en",))
 
 TARGETS: dict[str, Language] = {
     lang.key: lang
     for lang in (
-        Language("ru", "Russian", "Русский", "ru", "ru", "ltr", "ru", "rus_Cyrl", "ru", "CYRILLIC"),
+        Language("ru", "Russian", "Русский", "ru", "ru", "ltr", "ru", "rus_Cyrl", "ru", "CYRILLIC",
+                 ("rus", "ru"), ("ru",)),
         # en→fa packages exist but write Iranian Persian: Dari has no Argos code of its own.
-        Language("prs", "Dari", "دری", "fa_AF", "fa-AF", "rtl", "prs", "prs_Arab", "fa", "ARABIC"),
-        Language("ps", "Pashto", "پښتو", "ps", "ps", "rtl", "ps", "pbt_Arab", "ps", "ARABIC"),
-        Language("kk", "Kazakh", "Қазақ тілі", "kk", "kk", "ltr", "kk", "kaz_Cyrl", "kk", "CYRILLIC"),
+        # Marian's pes/fas/fa and MADLAD's fa are Iranian Persian too (the Afghan Dari adaptation follows).
+        Language("prs", "Dari", "دری", "fa_AF", "fa-AF", "rtl", "prs", "prs_Arab", "fa", "ARABIC",
+                 ("prs", "pes", "fas", "fa"), ("prs", "fa-AF", "fa")),
+        Language("ps", "Pashto", "پښتو", "ps", "ps", "rtl", "ps", "pbt_Arab", "ps", "ARABIC",
+                 ("pbt", "pus", "pst", "ps"), ("ps",)),
+        Language("kk", "Kazakh", "Қазақ тілі", "kk", "kk", "ltr", "kk", "kaz_Cyrl", "kk", "CYRILLIC",
+                 ("kaz_Cyrl", "kaz", "kk"), ("kk",)),
     )
 }
 

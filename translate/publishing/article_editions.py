@@ -44,7 +44,11 @@ class EditionOutcome:
     model: str = ""
     problem: str = ""       # why the edition is missing
     fix: str = ""           # the command that fixes it
+    refused: bool = False   # made, but a check failed: not published (the previous version stays)
+    failures: list[str] = field(default_factory=list)   # the other failed checks of a refused edition
     notes: list[str] = field(default_factory=list)
+    licence: str = ""       # the model's licence
+    warnings: list[str] = field(default_factory=list)   # about the edition as a whole (a weak model)
 
 
 def now() -> datetime:
@@ -70,15 +74,17 @@ def read_article(source: Path, strict: bool):
 
 def open_output(article_file, languages, formats, output_dir: Path, *, media=(), site_url: str | None = None,
                 publication: Publication | None = None,
-                published: datetime | None = None):
+                published: datetime | None = None, accept=()):
     """The article's output folder (translate.publishing.article_folder.Article); UserError
     when something stands where its folders or files go."""
 
     doc = article_file.doc
+    run_guard.check_slug_not_reserved(article_file.path, doc.slug, from_file_name=not doc.meta.get("slug"))
     article = article_folder.Article(doc, article_file.path, output_dir / doc.slug, formats,
                                  run_time=published or now(), work=article_work_dir(output_dir / doc.slug),
-                                 media=media, site_url=site_url, publication=publication)
+                                 media=media, site_url=site_url, publication=publication, accept=accept)
     article.source_sha256 = article_file.sha256
+    run_guard.check_real_folders(article.folder, article.work)
     for path in (article.folder, *(article.folder / key for key in ALL)):
         if path.exists() and not path.is_dir():
             raise UserError(f"{path} is a file, but the article's editions go in a folder of that name",
@@ -130,6 +136,7 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
             outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
             continue
         # approved human translations are an input like the source: a new one is published
+        note_model(outcome, plan, setup)
         approved = edition_stage.approved_translations(doc, lang, setup)
         pre = approved.seal(edition_pre(article, lang, plan, setup.options))
         made[lang.key] = (plan, pre, approved)
@@ -144,7 +151,9 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
     for index, edition in enumerate(editions):
         if edition.carried is None or edition.carried["links"] == linked:
             if edition.carried is not None and edition.lang.key != SOURCE.key:
-                outcomes[edition.lang.key].model = (edition.carried.get("model") or {}).get("name", "")
+                model = edition.carried.get("model") or {}
+                outcomes[edition.lang.key].model = model.get("name", "")
+                outcomes[edition.lang.key].licence = model.get("licence", "") or outcomes[edition.lang.key].licence
             continue
         if edition.lang.key == SOURCE.key:
             editions[index] = article_folder.Edition(SOURCE, doc, pre=edition.pre)
@@ -152,6 +161,16 @@ def choose_editions(article, languages, plans, setup, translate, outcomes: dict)
         again = translate(edition.lang, *made[edition.lang.key])
         editions[index] = again if again is not None else edition
     return editions
+
+
+def note_model(outcome: EditionOutcome, plan, setup) -> None:
+    """What the summary says of the model an edition comes from: its licence,
+    and a warning when its published quality for the language is below
+    [policy] quality_floor (translate.translation.models.routing.EngineChoice.weak)."""
+    outcome.licence = getattr(plan.choice, "licence", "")
+    weak = plan.choice.weak(setup.config.policy.quality_floor) if hasattr(plan.choice, "weak") else None
+    if weak:
+        outcome.warnings.append(weak)
 
 
 def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):
@@ -169,8 +188,10 @@ def edition_from(done, plan, pre: str, approved, outcome: EditionOutcome):
     if done.memory_warning:
         outcome.notes.append(done.memory_warning)
     outcome.notes += [f"inline {m.mark.kind} markup not placed: {m.reason}" for m in done.lost]
-    outcome.notes += [f"term {t.source_term!r} not placed" for s in record.segments
-                      for t in s.terms if t.status == "not-applied"]
+    outcome.notes += [f"term {t.source_term!r} missing in the machine translation (segment {s.index + 1}): "
+                      "nothing was appended, translate review shows it" if t.status == "missing" else
+                      f"term {t.source_term!r} not placed (segment {s.index + 1}): {t.review or t.detail}"
+                      for s in record.segments for t in s.terms if not t.in_context]
     if plan.stage("adaptation") is not None:
         changed = sum(1 for s in record.segments if s.adaptations)
         outcome.notes.append(f"Afghan Dari adaptation rewrote {changed} segments (translate review shows them)")
@@ -192,11 +213,20 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
         except UserError as err:
             outcome.problem, outcome.fix = str(err), err.hint
             return None
+        absent = [(s.index, t) for s in done.record.segments for t in s.terms if not t.in_context]
+        if setup.strict_terms and absent:
+            index, first = absent[0]
+            outcome.problem = (f"{len(absent)} glossary term(s) missing or not placed and --strict-terms: the edition "
+                               f"was not published (first: {first.source_term!r}, segment {index + 1})")
+            outcome.fix = (f"translate review {source} --to {lang.key}; correct the sentence (translate export / "
+                           "import) or publish without --strict-terms")
+            return None
         return edition_from(done, plan, pre, approved, outcome)
 
     try:
         with article.lock(on_wait=waiting(article.doc.slug)):
             run_guard.check_not_replacing(article.folder, source, article.doc.slug, replace)
+            run_guard.check_real_folders(article.folder, article.work)   # again: a link made meanwhile
             editions = choose_editions(article, languages, plans, setup, make, outcomes)
             article.write(editions)
     except OSError as err:
@@ -204,14 +234,32 @@ def write_article(article, source: Path, languages, plans, setup, translate, *, 
         kept = "" if article.committing else "; the published files were left as they were"
         raise UserError(f"cannot write {failed}: {err.strerror}{kept}",
                         "check that the output folder is writable and the disk has room") from None
-    finish_outcomes(outcomes, editions)
+    finish_outcomes(outcomes, editions, article)
     return list(outcomes.values())
 
 
-def finish_outcomes(outcomes: dict, editions) -> None:
-    """Each written edition's files, and a note on those kept as they were."""
+def finish_outcomes(outcomes: dict, editions, article=None) -> None:
+    """Each written edition's files, and a note on those kept as they were;
+    why each edition a check refused was not published."""
+    for edition in (article.refused if article is not None else ()):
+        outcome = outcomes[edition.lang.key]
+        failed = [f for f in edition.findings if f.check not in article.accept]
+        outcome.refused = True
+        previous = article.previous.get(edition.lang.key)
+        # the edition readers have now: dated by its last correction (issue 30's manifest)
+        kept = (f"; the edition of {str(previous.get('updated') or previous.get('published', ''))[:10]} stays"
+                if previous else "")
+        outcome.problem = f"not published: {failed[0]}{kept}"
+        outcome.failures = [str(f) for f in failed[1:]]
+        names = sorted({f.check for f in failed})
+        outcome.fix = ("fix what the check names and publish again, or publish it anyway with "
+                       + " ".join(f"--accept {name}" for name in names))
     for edition in editions:
+        if edition.refused:
+            continue
         outcomes[edition.lang.key].files = edition.files
+        for finding in edition.findings:   # accepted: published anyway
+            outcomes[edition.lang.key].notes.append(f"accepted (--accept {finding.check}): {finding}")
         if edition.reused:
             outcomes[edition.lang.key].notes.append(
                 f"unchanged since {edition.updated:%Y-%m-%d %H:%M}: files kept, not rendered again")

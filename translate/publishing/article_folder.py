@@ -20,6 +20,7 @@ from urllib.parse import quote
 from translate import __version__
 from translate.project.config import Publication
 from translate.project.languages import ALL, SOURCE, Language
+from translate.publishing import checks
 from translate.publishing.fingerprints import render_assets_digest
 from translate.publishing.render.html import render_index
 from translate.publishing.render.markdown import write_markdown
@@ -31,7 +32,7 @@ from translate.source.document import Document
 from translate.translation.memory import model_fingerprint
 from translate.translation.postedit.human import review_statuses, reviewed_count
 from translate.translation.postedit.human import summary as review_summary
-from translate.util.files import FolderLock, StagedFiles
+from translate.util.files import FolderLock, StagedFiles, commit_together
 
 
 def sha256_file(path: Path) -> str:
@@ -58,6 +59,8 @@ class Edition:
     reused: bool = False       # files of an earlier run were still current
     pre: str = ""              # fingerprint of what goes into translating it (see publish)
     carried: dict | None = None  # the previous run's manifest entry, when not even translated again
+    findings: list = field(default_factory=list)  # translate.publishing.checks.Finding: what its checks found
+    refused: bool = False      # a check failed and was not accepted: not published, the previous version stays
 
     @property
     def glossary_checked(self) -> bool:
@@ -73,6 +76,8 @@ def model_entry(model) -> dict | None:
     entry = {"engine": model.engine, "name": model.name, "version": model.version,
              "weights": model_fingerprint(model)}
     entry.update({key: value for key, value in model.extra.items() if key not in ("path",)})
+    if getattr(model, "licence", ""):
+        entry["licence"] = model.licence   # what a publisher may do with the output depends on it
     return entry
 
 
@@ -94,8 +99,9 @@ class Article:
 
     def __init__(self, doc: Document, source: Path, folder: Path, formats: list[str], run_time: datetime,
                  work: Path, media: tuple = (), site_url: str | None = None,
-                 publication: Publication | None = None):
+                 publication: Publication | None = None, accept=()):
         self.doc = doc
+        self.accept = frozenset(accept)   # checks whose failure publishes anyway (--accept), noted in the manifest
         self.site_url = site_url
         self.publication = publication or Publication()
         self.media = tuple(media)  # translate.source.media.MediaFile: the article's images, for media/
@@ -113,10 +119,12 @@ class Article:
         self.committing = False  # True once write() has begun renaming files into place
         self._known: dict[str, tuple[str, int]] = {}   # rel path -> (SHA-256, size) of its content after this run
         self._changed: set[str] = set()                # rel paths this run rewrites
-        # (language key, inputs fingerprint) -> {format: bytes}: pages a batch
-        # run rendered beforehand in worker processes (translate.publishing.run); used
-        # only where the fingerprint write() computes under the lock is the same.
-        self.rendered: dict[tuple[str, str], dict[str, bytes]] = {}
+        # (language key, inputs fingerprint) -> ({format: bytes}, findings): pages a
+        # batch run rendered and checked beforehand in worker processes
+        # (translate.publishing.run); used only where the fingerprint write()
+        # computes under the lock is the same.
+        self.rendered: dict[tuple[str, str], tuple[dict[str, bytes], list]] = {}
+        self.refused: list[Edition] = []   # editions a check kept from being published, this run
 
     @contextmanager
     def lock(self, on_wait=None):
@@ -141,7 +149,9 @@ class Article:
         SHA256SUMS is first cut down to the files this run leaves alone, the
         new files go into place, then manifest.json and last the complete
         SHA256SUMS: whenever the process dies, every file is a complete old or
-        new version and every line of SHA256SUMS holds. A file whose new
+        new version and every line of SHA256SUMS holds. A rename that fails
+        (an edition folder that cannot be written) puts back the files renamed
+        before it: the folder is as it was. A file whose new
         content is byte for byte the old one is not rewritten, so a run that
         changes nothing touches nothing. Temporary files of a killed run are
         removed here, under the lock."""
@@ -157,14 +167,38 @@ class Article:
             if self._changed - {"SHA256SUMS"}:
                 first.write(self.folder / "SHA256SUMS", retracted)
             self.committing = True
-            first.commit()
-            content.commit()
+            try:
+                commit_together(first, content)
+            except OSError as err:
+                # put back as it was unless that failed too (translate.util.files)
+                self.committing = getattr(err, "partly_committed", False)
+                raise
 
     def _stage_editions(self, editions: list[Edition], staged: StagedFiles) -> None:
-        """Render each edition whose inputs changed (or take the bytes rendered
-        beforehand from the very same inputs) and stage its files."""
-        for edition, page in self.pages_to_render(editions):
-            rendered = self.rendered.get((edition.lang.key, edition.inputs)) or render_page(page, self.formats)
+        """Render and check each edition whose inputs changed (or take the bytes
+        rendered and checked beforehand from the very same inputs) and stage
+        the files of those that pass (translate.publishing.checks). An edition
+        that fails a check not accepted is left out: its previous version, if
+        any, stays. When it had none, the other pages are rendered again
+        without a link to it."""
+        self.refused = []
+        while True:
+            done = [(edition, self.rendered.get((edition.lang.key, edition.inputs))
+                     or render_checked(page, self.formats)) for edition, page in self.pages_to_render(editions)]
+            refused = []
+            for edition, (_, findings) in done:
+                edition.findings = findings
+                edition.refused = any(f.check not in self.accept for f in findings)
+                if edition.refused:
+                    refused.append(edition)
+            self.refused += refused
+            unlinked = [e for e in refused if not self.file_for(e.lang, "html").exists()]
+            if not unlinked or "html" not in self.formats:
+                break
+            editions[:] = [e for e in editions if e not in unlinked]
+        for edition, (rendered, _) in done:
+            if edition.refused:
+                continue
             edition.files = []
             for name in self.formats:
                 path = self.file_for(edition.lang, WRITERS[name].extension)
@@ -297,13 +331,15 @@ class Article:
                     glossary_checked=edition.glossary_checked, media=self.media,
                     reviewed=reviewed_count(edition.record), site_url=self.site_url,
                     modified=edition.updated, corrected=edition.updated > edition.issued,
-                    publication=self.publication)
+                    publication=self.publication, source=self.doc)
 
     def _stage_index_and_manifest(self, editions: list[Edition], staged: StagedFiles) -> str:
         """Stage index.html, manifest.json and SHA256SUMS; returns the
         SHA256SUMS text that lists only the files this run does not change."""
         entries = dict(self.previous)
         for edition in editions:
+            if edition.refused:
+                continue   # not published: the previous run's entry, if any, stays
             if edition.carried is not None:
                 entries[edition.lang.key] = dict(edition.carried)
                 for rel in edition.carried["files"]:
@@ -327,6 +363,9 @@ class Article:
                 "files": {self._rel(p): self._digest(self._rel(p)) for p in edition.files},
                 "pre": edition.pre,
                 "links": self._linked,
+                # the check stage passed every check but those published anyway (--accept)
+                "checks": {"passed": sorted(set(checks.CHECKS) - {f.check for f in edition.findings}),
+                           "accepted": [str(f) for f in edition.findings]},
             }
             entries[edition.lang.key] = entry
         index_inputs = self._stage_index(entries, staged) if "html" in self.formats else None
@@ -449,6 +488,21 @@ def _entry_time(entry: dict, key: str) -> datetime | None:
 
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
+def render_checked(page: Page, formats: list[str]) -> tuple[dict[str, bytes], list]:
+    """The bytes of each of ``formats`` for one page and what the check stage
+    finds in them (what a render worker does)."""
+    rendered = render_page(page, formats)
+    return rendered, check_page(page, rendered)
+
+
+def check_page(page: Page, rendered: dict[str, bytes]) -> list:
+    """translate.publishing.checks on a page's files. A PDF is checked against
+    the HTML page it typesets even when no HTML file is written."""
+    files = {name: (f"{page.doc.slug}.{page.lang.key}.{WRITERS[name].extension}", data)
+             for name, data in rendered.items()}
+    if "pdf" in files and "html" not in files:
+        files["html"] = (f"{page.doc.slug}.{page.lang.key}.html", page.html.encode("utf-8"))
+    return checks.run(checks.Subject(page.lang, page.source, files))
 
 
 def previous_editions(folder: Path) -> dict:

@@ -37,9 +37,10 @@ def _package_files_digest(suffixes: tuple[str, ...], *folders: str, seed: str = 
 
 @lru_cache(maxsize=1)
 def render_assets_digest() -> str:
-    """Templates, stylesheets, compiled catalogues and the render code: a change
-    to any of them re-renders every edition (a glossary edit does not)."""
-    return _package_files_digest((".html", ".css", ".py", ".mo"), "templates", "publishing/render")
+    """Templates, stylesheets, compiled catalogues, the render code and the web
+    fonts it ships: a change to any of them re-renders every edition (a
+    glossary edit does not)."""
+    return _package_files_digest((".html", ".css", ".py", ".mo", ".woff2"), "templates", "publishing/render")
 
 
 @lru_cache(maxsize=1)

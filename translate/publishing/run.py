@@ -10,7 +10,8 @@ run of one: there is no other path.
             every article, decoded in token-sorted batches (memory hits never
             reach the model);
             then each article's stages and checks (translate.translation.edition)
-      ─▶ 3. the pages step 4 will render, rendered by --jobs processes (to bytes)
+      ─▶ 3. the pages step 4 will render, rendered and checked by --jobs processes
+            (to bytes and the check stage's findings: translate.publishing.checks)
       ─▶ 4. per article, under its lock: every decision made again and the
             folder written (translate.publishing.article_editions.write_article), taking
             what 2 and 3 prepared only where it still applies
@@ -47,7 +48,8 @@ import click
 
 from translate.errors import UserError
 from translate.publishing import article_editions, article_folder, run_guard, unchanged
-from translate.publishing.article_folder import render_page
+from translate.publishing.article_folder import render_checked
+from translate.publishing.render import webfont_prebuild, webfonts
 from translate.publishing.writers import WRITERS
 from translate.source import inline
 from translate.translation import edition as edition_stage
@@ -63,6 +65,17 @@ from translate.util.untrusted import display
 # 1024 and 310 MB with 512, at the same speed within the noise (one
 # article's 376 tokens never filled a batch). See docs/benchmark.md.
 BATCH_TOKENS = 512
+
+
+class StopRun(UserError):
+    """A failure that ends the whole run in step 2 or 3, before step 4 has
+    written anything (the cluster that ran them went away): every article's
+    folder stays as it was."""
+
+
+def run_options(setup):
+    """The decoding options of a run's engines: batches of at most BATCH_TOKENS."""
+    return dataclasses.replace(setup.options, max_batch_tokens=min(setup.options.max_batch_tokens, BATCH_TOKENS))
 
 
 @dataclass(eq=False)   # each job is itself: compared by identity
@@ -86,10 +99,15 @@ class Job:
 
 
 def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict: bool = False,
-                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None) -> list[Job]:
+                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None,
+                 accept=(), steps=None) -> list[Job]:
     """Publish every article of ``sources``; one Job per source, in order.
     ``done(job)`` is called as each article is finished (published, found
-    unchanged or failed), in the order of ``sources``."""
+    unchanged or failed), in the order of ``sources``. An edition that fails
+    a check of translate.publishing.checks is not published unless that check
+    is in ``accept``. ``steps`` runs steps 2 and 3 (LocalSteps: this machine,
+    pages in ``jobs`` processes; or translate.publishing.cluster.ClusterSteps:
+    a Ray cluster)."""
 
     run = [Job(Path(source), Path(source).stem) for source in sources]
     plans = article_editions.plan_languages(languages, setup)
@@ -108,12 +126,12 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
             slugs.claim(job.slug, job.source)
             job.article = article_editions.open_output(job.article_file, languages, formats, output_dir,
                                                   media=job.media, site_url=site_url, published=published,
-                                                  publication=setup.config.publication)
+                                                  publication=setup.config.publication, accept=accept)
             _to_translate(job, languages, plans, setup, replace)
 
     todo = [job for job in run if not (job.error or job.unchanged)]
     if todo:
-        _prepare(todo, languages, plans, setup, formats, jobs)
+        _prepare(todo, languages, plans, setup, formats, steps or LocalSteps(jobs))
     for job in run:
         if job in todo:
             with _one_article(job):
@@ -164,22 +182,71 @@ def _to_translate(job: Job, languages, plans, setup, replace: bool) -> None:
         article_editions.choose_editions(job.article, languages, plans, setup, translate, {})
 
 
-def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int) -> None:
+def _prepare(todo: list[Job], languages, plans, setup, formats, steps) -> None:
     """Steps 2 and 3 for the articles to publish, under one progress display."""
     order = [lang for lang in _by_model(languages, plans) if any(lang.key in job.needed for job in todo)]
     texts = {lang.key: _unique_texts([job for job in todo if lang.key in job.needed]) for lang in order}
     with click.progressbar(length=sum(len(t) for t in texts.values()) or 1, label="translating",
-                           file=sys.stderr, show_pos=True) as bar:
-        models = Models(order, plans)
+                           file=sys.stderr, show_pos=True) as bar, steps.session(order, plans):
         for lang in order:
             bar.label = f"translating {lang.english_name} ({lang.key})"
             _translate_language(lang, plans[lang.key], setup, [job for job in todo if lang.key in job.needed],
-                                texts[lang.key], models, bar.update)
-        del models   # the last model is freed before rendering starts
+                                texts[lang.key], steps, bar.update)
+        steps.models_done()   # the last model is freed before rendering starts
         pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
+        if "html" in formats:
+            _make_web_fonts(pages, bar)
         bar.length += len(pages)
         bar.label = f"rendering {len(pages)} pages"
-        _render(pages, formats, jobs, bar.update)
+        steps.render(pages, formats, bar.update)
+
+
+class LocalSteps:
+    """Steps 2 and 3 on this machine: the models in this process (Models),
+    each article's stages here, the pages in ``jobs`` worker processes.
+    translate.publishing.cluster.ClusterSteps does the same on a Ray cluster."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = jobs
+        self.models = None
+
+    @contextmanager
+    def session(self, order, plans):
+        self.models = Models(order, plans)
+        try:
+            yield self
+        finally:
+            self.models = None
+
+    def engine(self, plan, setup):
+        """The engine that translates the run's missing segments of ``plan``'s language."""
+        return self.models.engine(plan, setup)
+
+    def editions(self, plan, setup, engine, done: dict, items) -> list:
+        return translate_editions(plan, setup, engine, done, items)
+
+    def done(self, plan, engine) -> None:
+        self.models.done(plan, engine)
+
+    def models_done(self) -> None:
+        self.models = None
+
+    def render(self, pages, formats, progress) -> None:
+        _render(pages, formats, self.jobs, progress)
+
+
+def _make_web_fonts(pages, bar) -> None:
+    """Make the web fonts the HTML pages need that the package does not ship
+    and the user's cache lacks (after a font package upgrade: seconds each),
+    here and with progress, before the render workers would each make them."""
+    shown = dict.fromkeys(lang for _, _, page in pages for lang in (page.lang, *(link[0] for link in page.links)))
+    todo = webfont_prebuild.pending(shown)
+    bar.length += len(todo)
+    for file in todo:
+        bar.label = f"making the web font {webfont_prebuild.describe(file)} (once: it is kept for later runs)"
+        bar.render_progress()
+        webfonts.web_font(file)
+        bar.update(1)
 
 
 # --- 2. translating, language by language ----------------------------------------------------
@@ -214,9 +281,7 @@ class Models:
         self.translators: dict[Path, object] = {}   # by the installed model's folder
 
     def engine(self, plan, setup):
-        options = dataclasses.replace(setup.options,
-                                      max_batch_tokens=min(setup.options.max_batch_tokens, BATCH_TOKENS))
-        engine = routing.build_engine(plan.choice, options)
+        engine = routing.build_engine(plan.choice, run_options(setup))
         if isinstance(engine, CT2Engine) and plan.choice.path in self.translators:
             # A CT2Engine loads its translator on first use (translator());
             # hand it the one already loaded: same model, same options.
@@ -232,6 +297,23 @@ class Models:
             self.translators[path] = loaded
         else:
             self.translators.pop(path, None)
+
+
+def translate_editions(plan, setup, engine, done: dict, items, keep=lambda err: err) -> list:
+    """Each (Document, Approved) of ``items`` translated through its stages,
+    the engine's output taken from ``done``: a Translated, or ``keep(the
+    exception)`` that cost that article's edition (LocalSteps, and the
+    cluster's actors: translate.publishing.cluster_worker)."""
+    results = []
+    for doc, approved in items:
+        try:
+            results.append(edition_stage.translate_edition(doc, plan, setup, engine=_Prepared(engine, done),
+                                                           human=approved))
+        except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
+            if interrupt_behind(err) is not None:
+                raise
+            results.append(keep(err))
+    return results
 
 
 class _Recording:
@@ -265,14 +347,14 @@ class _Prepared:
         return [self.done[text] for text in texts]
 
 
-def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], models: Models, progress) -> None:
+def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], steps, progress) -> None:
     """Every article's edition in ``lang``: the missing segments of all of
     them in one engine call through the memory, then each article's stages
     and checks through translate.translation.edition.translate_edition."""
 
     engine = None
     try:
-        engine = models.engine(plan, setup)
+        engine = steps.engine(plan, setup)
         recording = _Recording(engine)
         front = edition_stage.engine_for(plan, setup, recording)
         # One call: CTranslate2 reads 16 batches' worth of tokens at a time,
@@ -280,22 +362,19 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
         # of like length from every article share a batch (little padding).
         done = dict(zip(texts, front.translate(texts, progress=progress)))
     except Exception as err:  # noqa: BLE001 - the language's editions fail, not the run
-        if interrupt_behind(err) is not None:
+        if interrupt_behind(err) is not None or isinstance(err, StopRun):
             raise
         for job in jobs:
             job.translated[lang.key] = (job.needed[lang.key][0], err)
-        models.done(plan, engine)
+        steps.done(plan, engine)
         return
     no_memory = dataclasses.replace(setup, memory=None)
-    for job in jobs:
-        pre, approved = job.needed[lang.key]
-        try:
-            result = edition_stage.translate_edition(job.article_file.doc, plan, no_memory,
-                                                     engine=_Prepared(engine, done), human=approved)
-        except Exception as err:  # noqa: BLE001 - this article's edition fails, not the others
-            if interrupt_behind(err) is not None:
-                raise
-            job.translated[lang.key] = (pre, err)
+    results = steps.editions(plan, no_memory, engine, done,
+                             [(job.article_file.doc, job.needed[lang.key][1]) for job in jobs])
+    for job, result in zip(jobs, results):
+        pre = job.needed[lang.key][0]
+        if isinstance(result, Exception):
+            job.translated[lang.key] = (pre, result)
             continue
         if setup.memory is not None:
             mine = _engine_texts(job.article_file.doc)
@@ -304,7 +383,7 @@ def _translate_language(lang, plan, setup, jobs: list[Job], texts: list[str], mo
             result.memory_warning = getattr(front, "warning", "")
         job.translated[lang.key] = (pre, result)
     # after the stages: a glossary stage may have asked the model
-    models.done(plan, engine)
+    steps.done(plan, engine)
 
 
 def _prepared_or_now(job: Job, setup):
@@ -385,9 +464,10 @@ def _output_closed_to_children():
 
 
 def _render(pages, formats, jobs: int, progress) -> None:
-    """Render ``pages`` into each article's ``rendered`` bytes, ``jobs`` at a
-    time. A page that fails here is left out: step 4 renders it again under
-    the lock and reports the error for that article alone."""
+    """Render and check ``pages`` into each article's ``rendered`` bytes and
+    findings (translate.publishing.checks), ``jobs`` at a time. A page that
+    fails here is left out: step 4 renders it again under the lock and reports
+    the error for that article alone."""
 
     def keep(job, edition, rendered):
         job.article.rendered[(edition.lang.key, edition.inputs)] = rendered
@@ -396,7 +476,7 @@ def _render(pages, formats, jobs: int, progress) -> None:
     if jobs <= 1 or len(pages) <= 1 or not any(WRITERS[name].rendered for name in formats):
         for job, edition, page in pages:
             try:
-                keep(job, edition, render_page(page, formats))
+                keep(job, edition, render_checked(page, formats))
             except Exception as err:  # noqa: BLE001 - reported by step 4, with the article's name
                 if interrupt_behind(err) is not None:
                     raise
@@ -412,7 +492,7 @@ def _render(pages, formats, jobs: int, progress) -> None:
     with _output_closed_to_children():
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context,
                                    initializer=_start_worker)
-        futures = {pool.submit(render_page, page, formats): (job, edition) for job, edition, page in pages}
+        futures = {pool.submit(render_checked, page, formats): (job, edition) for job, edition, page in pages}
     try:
         for future in as_completed(futures):
             job, edition = futures[future]

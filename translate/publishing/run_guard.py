@@ -10,9 +10,13 @@ publish_article (translate.cli.publish) calls ``check_targets`` and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from translate.errors import UserError
+from translate.project.folder import is_reserved_slug
+from translate.project.languages import ALL
+from translate.util.files import unwritable
 from translate.util.untrusted import display, display_path
 
 
@@ -42,11 +46,47 @@ def unexpected(source: Path, err: Exception) -> UserError:
 
 def check_targets(folder: Path, files: list[Path]) -> None:
     """Refuse, before any translation, when a file this run writes is a folder
-    (an ``index.html`` made a folder by hand): the renames would fail half-way."""
+    (an ``index.html`` made a folder by hand), or goes in a folder that cannot
+    be written (a read-only mount, an immutable folder): the renames would fail."""
     for path in files:
         if path.is_dir() and not path.is_symlink():
             raise UserError(f"{display_path(path)} is a folder, but the article's file of that name goes there; "
                             "nothing was published", "move the folder away")
+    for parent in dict.fromkeys(path.parent for path in files):
+        problem = unwritable(parent) if parent.is_dir() else None
+        if problem is not None:
+            raise UserError(f"cannot write {display_path(parent)}: {problem.strerror}; nothing was published, the "
+                            "published files were left as they were", "make the folder writable, or choose another "
+                            "--output")
+
+
+def check_slug_not_reserved(source: Path, slug: str, from_file_name: bool) -> None:
+    """Refuse, before anything is written, a slug that names one of the site's
+    own files or folders (translate.project.folder.SITE_NAMES, a language key):
+    the site step would delete or overwrite the article's files, or fail."""
+    if is_reserved_slug(slug):
+        raise UserError(f"{display_path(source)}: its slug {display(slug)!r} is the name of a file or folder the "
+                        f"site writes in the output folder (the language folders {', '.join(ALL)}; index.html, "
+                        "feed.atom, publisher.pub, bundles/); nothing was published",
+                        "rename the file or set slug: in the front matter" if from_file_name
+                        else "change slug: in the front matter")
+
+
+def check_real_folders(folder: Path, work: Path) -> None:
+    """Refuse an article folder, any folder in it (editions, media, fonts),
+    or its work folder that is a symbolic link: its files would be written
+    wherever it points, outside the output folder."""
+    inside = []
+    if folder.is_dir() and not folder.is_symlink():
+        # links to folders are listed among the folders, not followed (a
+        # published file that is a link is replaced by a file, never written through)
+        for parent, dirs, _ in os.walk(folder):
+            inside += [Path(parent) / name for name in dirs]
+    for path in (folder, *(folder / name for name in (*ALL, "media")), *inside, work.parent, work):
+        if path.is_symlink():
+            raise UserError(f"{display_path(path)} is a symbolic link (to {display_path(os.readlink(path))}): an "
+                            "article's files are written only into real folders inside the output folder; nothing "
+                            "was published", "remove the link, or choose another --output")
 
 
 def check_work_folder(work: Path) -> None:

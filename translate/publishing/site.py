@@ -27,7 +27,7 @@ from xml.sax import saxutils
 from markupsafe import Markup, escape
 
 from translate.errors import UserError
-from translate.project.config import Publication
+from translate.project.config import Publication, site_url_problem
 from translate.project.languages import ALL, SOURCE, Language
 from translate.publishing.fingerprints import render_assets_digest
 from translate.publishing.render import l10n, webfonts
@@ -35,6 +35,7 @@ from translate.publishing.render.html import GENERATOR, _environment, edition_no
 from translate.source.document import Document, walk
 from translate.translation.postedit.human import review_statuses
 from translate.util.files import StagedFiles
+from translate.util.untrusted import xml_text
 
 STATE_NAME = ".site.json"
 PUBLIC_KEY_PAGE = "publisher.pub"
@@ -293,10 +294,9 @@ def _font_in_use(output_dir: Path, rel: str) -> bool:
 
 
 def _check_site_url(site_url: str) -> str:
-    parts = urlsplit(site_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise UserError(f"site_url {site_url!r} is not an http(s) address of a folder",
-                        "set site_url = \"https://example.org/news/\" in translate.toml")
+    problem = site_url_problem(site_url)
+    if problem:   # the address is not repeated: it may hold a password
+        raise UserError(f"site_url: {problem}", "set site_url = \"https://example.org/news/\" in translate.toml")
     return site_url if site_url.endswith("/") else site_url + "/"
 
 
@@ -383,9 +383,14 @@ def render_feed(lang: Language, articles: list[SiteArticle], site_url: str,
     (updated), names its author, summarises it with the dek, and links to the
     HTML edition, to the other editions (hreflang alternates) and to the PDF
     (an enclosure with its length)."""
-    # XML escaping, not markupsafe's HTML escape (imported as escape above).
-    escape, quoteattr = saxutils.escape, saxutils.quoteattr
     publication = publication or Publication()
+    # XML escaping, not markupsafe's HTML escape (imported as escape above);
+    # the text comes from manifests: what XML cannot hold is left out.
+    def escape(text: str) -> str:
+        return saxutils.escape(xml_text(text))
+
+    def quoteattr(text: str) -> str:
+        return saxutils.quoteattr(xml_text(text))
 
     def iso(value: datetime) -> str:
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -99,13 +99,15 @@ def check(source: Path, languages, formats, output_dir: Path, setup, plans, site
                 if isinstance(plan, UserError):
                     outcome.problem, outcome.fix = getattr(plan, "reason", None) or str(plan), plan.hint
                     continue
+                article_editions.note_model(outcome, plan, setup)
                 approved = approved_for_sources(sentences, lang.key, setup.memory)
                 if approved.warning:
                     return None
                 pre = approved.seal(article_editions.edition_pre(article, lang, plan, setup.options))
                 editions.append(article.carry_over(lang, pre))
                 if editions[-1] is not None:
-                    outcome.model = (editions[-1].carried.get("model") or {}).get("name", "")
+                    model = editions[-1].carried.get("model") or {}
+                    outcome.model, outcome.licence = model.get("name", ""), model.get("licence", "")
             if None in editions or not _article_files_intact(article, sha256, editions):
                 return None
     except OSError:

@@ -38,14 +38,15 @@ class Page:
     modified: datetime | None = None  # when this edition's text last changed (metadata; None: published)
     corrected: bool = False         # its text changed after it first appeared: the page says "Updated"
     publication: Publication | None = None   # the masthead's name, the bylines
+    source: Document | None = None  # the English article as published: what the check stage compares with
 
-    def _render(self, media_prefix=None) -> str:
+    def _render(self, media_prefix=None, printed: bool = False) -> str:
         extra = {} if media_prefix is None else {"media_prefix": media_prefix}
         return render_html(self.doc, self.lang, editions=self.links, published=self.published,
                            modified=self.modified, corrected=self.corrected, publication=self.publication,
                            original_href=self.original_href, model=self.model,
                            glossary_checked=self.glossary_checked, reviewed=self.reviewed,
-                           site_url=self.site_url, **extra)
+                           site_url=self.site_url, printed=printed, **extra)
 
     @cached_property
     def html(self) -> str:
@@ -54,11 +55,21 @@ class Page:
     @cached_property
     def pdf_html(self) -> str:
         """The page as the PDF typesets it: images addressed to the copies the
-        PDF renderer serves from memory, never read from disk or the network."""
-        if not self.media:
-            return self.html
+        PDF renderer serves from memory, never read from disk or the network,
+        and the address of every external link printed after it."""
+        return pdf_letters(self._render(PDF_PREFIX if self.media else None, printed=True))
 
-        return self._render(PDF_PREFIX)
+
+# Dari's ezafe "هٔ" (heh and a combining hamza above) is drawn with the hamza
+# raised (text rise): pdftotext then reads the hamza as a line of its own and
+# moves the words around it out of order. The PDF sets the letter
+# HEH WITH YEH ABOVE (ۀ), the spelling Afghan print also uses, which Amiri draws
+# whole; the text-layer check reads the two as one (checks/textlayer.py).
+EZAFE = ("\u0647\u0654", "\u06c0")
+
+
+def pdf_letters(html: str) -> str:
+    return html.replace(*EZAFE)
 
 
 def _markdown(page: Page) -> bytes:

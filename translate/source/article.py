@@ -64,7 +64,8 @@ def open_article(path: Path) -> SourceFile:
     try:
         doc = read_markdown(text, slug=path.stem)
     except SourceError as err:
-        raise SourceError(f"{shown}: {err}", line=err.line) from None
+        where = f"{shown}:{err.line}" if err.at_line else shown
+        raise SourceError(f"{where}: {err}", line=err.line) from None
     if not doc.blocks:
         raise SourceError(f"{shown}: the article has no text after its front matter")
     if doc.lang.lower().split("-")[0].split("_")[0] != "en":

@@ -18,7 +18,8 @@ from typing import Iterator
 
 # Kinds of inline marks.
 #   em, strong, s        emphasis; attrs["markup"] keeps the delimiter ("*", "_", "**", "~~")
-#   link                 attrs["href"], attrs.get("title")
+#   link                 attrs["href"], attrs.get("title"); a link with a title has attrs["tooltip"]:
+#                        the index of that title in Document.tooltips, where it is translated
 #   image                the range is the alt text; attrs["src"], attrs.get("title")
 #   code                 the range is the code text: never translated, restored verbatim
 #   url                  zero-width: an autolink <https://...> (attrs["markup"] "autolink") or a bare
@@ -101,6 +102,10 @@ class Document:
     tags, canonical, and whatever else the author put there); ``summary`` is
     the front matter's summary (the dek), translated with the article;
     ``lang`` is the project key or "en"; ``warnings`` what the reader left out.
+    ``tooltips`` are the title attributes of links and inline images (a
+    tooltip a reader sees), one segment each in reading order, translated
+    with the article: each such mark's attrs["tooltip"] is its index here,
+    and with_segments writes the translated text into the mark's "title".
     """
 
     title: Segment
@@ -110,11 +115,13 @@ class Document:
     meta: dict = field(default_factory=dict, hash=False, compare=True)
     summary: Segment | None = None
     warnings: tuple[SourceWarning, ...] = field(default=(), compare=False)
+    tooltips: tuple[Segment, ...] = ()
 
     def segments(self) -> list[Segment]:
-        """Every translatable segment in reading order: the title, the summary, the body."""
+        """Every translatable segment in reading order: the title, the summary,
+        the body, then the tooltips (link titles)."""
         head = [self.title] if self.summary is None else [self.title, self.summary]
-        return [*head, *_block_segments(self.blocks)]
+        return [*head, *_block_segments(self.blocks), *self.tooltips]
 
     def with_segments(self, new_segments: list[Segment], lang: str | None = None) -> "Document":
         """The same tree with segments replaced, in the order of segments()."""
@@ -125,7 +132,14 @@ class Document:
         title = next(feed)
         summary = None if self.summary is None else next(feed)
         blocks = _replace_segments(self.blocks, feed)
-        return replace(self, title=title, summary=summary, blocks=blocks, lang=lang or self.lang)
+        tooltips = tuple(feed)
+        if tooltips:
+            texts = [t.text for t in tooltips]
+            title = _with_tooltips(title, texts)
+            summary = summary if summary is None else _with_tooltips(summary, texts)
+            blocks = _map_segments(blocks, lambda s: _with_tooltips(s, texts))
+        return replace(self, title=title, summary=summary, blocks=blocks, lang=lang or self.lang,
+                       tooltips=tooltips)
 
 
 def _block_segments(blocks: tuple[Block, ...]) -> Iterator[Segment]:
@@ -141,6 +155,41 @@ def _replace_segments(blocks: tuple[Block, ...], feed: Iterator[Segment]) -> tup
         children = _replace_segments(block.children, feed)
         out.append(replace(block, segments=segments, children=children))
     return tuple(out)
+
+
+def _map_segments(blocks: tuple[Block, ...], change) -> tuple[Block, ...]:
+    return tuple(replace(b, segments=tuple(change(s) for s in b.segments),
+                         children=_map_segments(b.children, change)) for b in blocks)
+
+
+def _with_tooltips(segment: Segment, texts: list[str]) -> Segment:
+    """The segment with each titled mark's "title" set to its tooltip's text."""
+    if not any("tooltip" in m.attrs for m in segment.marks):
+        return segment
+    marks = tuple(Mark(m.kind, m.start, m.end, {**m.attrs, "title": texts[m.attrs["tooltip"]]})
+                  if isinstance(m.attrs.get("tooltip"), int) and m.attrs["tooltip"] < len(texts) else m
+                  for m in segment.marks)
+    return replace(segment, marks=marks)
+
+
+def with_tooltips(doc: "Document") -> "Document":
+    """``doc`` with the title attribute of every link and inline image as a
+    tooltip segment (Document.tooltips), numbered in reading order."""
+    found: list[Segment] = []
+
+    def number(segment: Segment) -> Segment:
+        marks = []
+        for m in segment.marks:
+            if m.kind in ("link", "image") and str(m.attrs.get("title") or "").strip():
+                m = Mark(m.kind, m.start, m.end, {**m.attrs, "tooltip": len(found)})
+                found.append(Segment(" ".join(str(m.attrs["title"]).split())))
+            marks.append(m)
+        return replace(segment, marks=tuple(marks))
+
+    title = number(doc.title)
+    summary = None if doc.summary is None else number(doc.summary)
+    blocks = _map_segments(doc.blocks, number)
+    return replace(doc, title=title, summary=summary, blocks=blocks, tooltips=tuple(found))
 
 
 def walk(blocks: tuple[Block, ...]) -> Iterator[Block]:

@@ -4,11 +4,15 @@ The engine gets a segment's plain text (soft line breaks as spaces), never
 Markdown syntax. Afterwards each mark is projected onto the translation through
 the engine's word alignment: a source range maps to the smallest target range
 covering every target word aligned to it. Code spans are then restored verbatim.
-A mark that cannot be placed is reported, not silently dropped.
+A range no target word is aligned to (a link in a heading the model rephrased)
+is never dropped: it goes on the target word where its start projects, so
+every link, code span and emphasis of the source is in every edition
+(translate.publishing.checks.structure verifies it).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from translate.source.document import Mark, Segment
@@ -58,9 +62,13 @@ def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[L
         span = _project_range(mark.start, mark.end, translation.alignment)
         if span is None and _covers_all(segment.text, mark):
             span = (0, len(target))
-        if span is None:
-            lost.append(LostMark(mark, "no aligned words in the translation"))
-            continue
+        if span is not None:   # an alignment past the text's end (a stage shortened it) is cut to it
+            span = (min(span[0], len(target)), min(span[1], len(target)))
+        if span is None or span[0] >= span[1] and target.strip():
+            word = _word_at(target, _fallback_point(mark.start, translation.alignment, len(segment.text),
+                                                    len(target)))
+            # code goes in before that word (its text is the source's), anything else on it
+            span = (word[0], word[0]) if mark.kind == "code" else word
         if mark.kind == "code":
             code_text[len(marks)] = segment.text[mark.start:mark.end]
         marks.append(Mark(mark.kind, span[0], span[1], mark.attrs))
@@ -71,6 +79,26 @@ def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[L
     for index in sorted(code_text, key=lambda i: -marks[i].start):
         text, marks = _splice(text, marks, index, code_text[index])
     return Segment(text, tuple(marks), segment.space_after), lost
+
+
+def _fallback_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt_len: int) -> int:
+    """Where ``pos`` falls in the translation: through the alignment, or in
+    proportion to the lengths when there is none."""
+    if alignment:
+        return _project_point(pos, alignment, src_len, tgt_len)
+    return round(pos * tgt_len / src_len) if src_len else 0
+
+
+def _word_at(text: str, pos: int) -> tuple[int, int]:
+    """The word of ``text`` that starts at or after ``pos`` (else the last one
+    before it); the whole text when it has no word."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if not words:
+        return (0, len(text))
+    return next((w for w in words if w[1] > pos), words[-1])
+
+
+_WORD = re.compile(r"\S+")
 
 
 def _covers_all(text: str, mark: Mark) -> bool:
@@ -94,14 +122,16 @@ def _project_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt
 
 
 def _splice(text: str, marks: list[Mark], index: int, original: str) -> tuple[str, list[Mark]]:
-    """Replace the text under marks[index] by ``original``, shifting the other marks."""
+    """Replace the text under marks[index] by ``original``, shifting the other
+    marks; a zero-width mark (code placed before a word) gets a space after it."""
     code = marks[index]
-    delta = len(original) - (code.end - code.start)
-    new_text = text[: code.start] + original + text[code.end:]
+    gap = " " if code.start == code.end and code.start < len(text) and not text[code.start].isspace() else ""
+    delta = len(original) + len(gap) - (code.end - code.start)
+    new_text = text[: code.start] + original + gap + text[code.end:]
     shifted = []
     for i, m in enumerate(marks):
         if i == index:
-            shifted.append(Mark(m.kind, m.start, m.end + delta, m.attrs))
+            shifted.append(Mark(m.kind, m.start, m.start + len(original), m.attrs))
             continue
         s = m.start + delta if m.start >= code.end else m.start
         e = m.end + delta if m.end >= code.end else m.end

@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from translate.errors import UserError
-from translate.source.document import Block, Document, Mark, Segment, SourceWarning
+from translate.source.document import Block, Document, Mark, Segment, SourceWarning, with_tooltips
 from translate.util import heavy, untrusted
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
@@ -52,9 +52,10 @@ class SourceError(UserError, ValueError):
     """A source that cannot be read; the message says what to fix, ``line``
     (1-based, in the file) where the problem is, when there is one place."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, *, at_line: bool = False):
         super().__init__(message)
         self.line = line
+        self.at_line = at_line   # the message is about that line: shown as FILE:LINE: message
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +64,11 @@ def parser() -> MarkdownIt:
     bare URLs (linkify-it-py) and footnotes (mdit-py-plugins)."""
 
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+    # Every link is parsed as a link, so that one to javascript:, data:,
+    # vbscript: or file: is dropped to its text with a warning
+    # (inline_marks), not published as literal Markdown with its URL sent to
+    # the model. Images are checked by translate.source.media.
+    md.validateLink = lambda url: True
     return md.use(footnote_plugin)
 
 
@@ -149,7 +155,7 @@ def _checked_meta(meta: dict, block: str) -> dict:
         url = meta["canonical"]
         parts = urlsplit(url) if isinstance(url, str) else None
         if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
-                or re.search(r"\s", url)):
+                or re.search(r"[\s<>\"'`\\{}|^]", url)):
             fail("canonical", f"must be the article's full web address (https://...), not {url!r}")
     return meta
 
@@ -190,12 +196,21 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
     meta, body = split_front_matter(text)
     meta, removed = _clean_value(meta)
     front = text[: len(text) - len(body)].splitlines()
+
+    def line_of(key) -> int:
+        return next((n for n, row in enumerate(front, start=1) if re.match(rf"{re.escape(str(key))}\s*:", row)), 2)
+
     for key in removed:
-        line = next((n for n, row in enumerate(front, start=1) if re.match(rf"{re.escape(str(key))}\s*:", row)), 2)
-        warnings.append(SourceWarning(line, f"front matter {untrusted.display(key, 40)}: {_removed()}"))
+        warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: {_removed()}"))
+    meta, html = _without_html(meta)
+    for key, found in html.items():
+        warnings.append(SourceWarning(line_of(key), f"front matter {untrusted.display(key, 40)}: raw HTML removed "
+                                                    f"({', '.join(found)}): front matter is plain text; check the line "
+                                                    "reads as intended"))
     title_text = str(meta.get("title") or "").strip()
     reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
     tokens = parser().parse(body)
+    _check_depth(tokens, reader.line_offset)
     warnings += _clean_tokens(tokens, reader.line_offset)
     blocks, rest = reader.blocks(tokens, 0, None)
     assert rest == len(tokens)
@@ -209,7 +224,7 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
     elif slug:
         slug = check_slug(slug, "the file name")
     summary = str(meta.get("summary") or "").strip()
-    return Document(
+    return with_tooltips(Document(
         title=Segment(title_text),
         blocks=_ranked(_without_repeated_title(blocks, title_text)),
         lang=str(meta.get("lang") or "en"),
@@ -217,7 +232,7 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
         meta=meta,
         summary=Segment(summary) if summary else None,
         warnings=tuple(sorted(warnings + reader.warnings, key=lambda w: w.line)),
-    )
+    ))
 
 
 def _removed(codes: list[str] = ()) -> str:
@@ -230,6 +245,21 @@ def _removed_warnings(lines: list[str], first: int, where: str) -> list[SourceWa
     """One warning per line that holds characters the untrusted-text rule removes."""
     return [SourceWarning(n, f"{where}{_removed(untrusted.unsafe_in(row))}")
             for n, row in enumerate(lines, start=first) if CONTROLS.search(row)]
+
+
+def _without_html(meta: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The front matter's text values (title, author, summary, tags, any
+    other key's text) without raw HTML, and what was removed per key
+    (translate.source.markdown_reader.strip_html)."""
+    meta, found = dict(meta), {}
+    for key in [k for k in meta if k not in ("slug", "lang", "canonical", "date")]:   # those are refused instead
+        value = meta.get(key)
+        values = value if isinstance(value, list) else [value]
+        cleaned = [strip_html(v) if isinstance(v, str) else (v, []) for v in values]
+        if any(removed for _, removed in cleaned):
+            meta[key] = [v for v, _ in cleaned] if isinstance(value, list) else cleaned[0][0]
+            found[key] = list(dict.fromkeys(r for _, removed in cleaned for r in removed))
+    return meta, found
 
 
 def _clean_value(value):
@@ -268,6 +298,21 @@ def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
             if found and not (warnings and warnings[-1].line == line):
                 warnings.append(SourceWarning(line, _removed(found)))
     return warnings
+
+
+def _check_depth(tokens: list[Token], line_offset: int) -> None:
+    """Refuse an article nested deeper than markdown-it reads. At its
+    maxNesting it stops reading the blocks inside a list or quote and drops
+    them without a word (a list 1,000 deep kept its first 9 items): the
+    article would be published with text missing. The line named is where
+    the deepest block it still reads begins."""
+    limit = parser().options["maxNesting"]
+    for tok in tokens:
+        if tok.nesting == 1 and tok.type in _CONTAINERS and tok.level >= limit - 1:
+            line = (tok.map[0] if tok.map else 0) + 1 + line_offset
+            raise SourceError(f"lists or quotes nested too deeply: Markdown is read {limit} levels deep (a quote "
+                              "is one level, a list two), and the text nested deeper here would be lost: nest "
+                              "them less deeply", line=line, at_line=True)
 
 
 def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:
@@ -319,6 +364,30 @@ _CONTAINERS = {
 HIDDEN_ELEMENTS = ("script", "style", "template", "textarea", "noscript", "iframe", "object", "svg", "math")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+# Raw HTML inside a line of text (a front matter value): an element whose
+# content is no reading matter, with its content; a comment, processing
+# instruction, declaration or CDATA section; any tag; and last a "<" that
+# would begin a tag a browser reads to the next ">" of the page around it.
+_HTML_IN_TEXT = re.compile(
+    r"<(" + "|".join(HIDDEN_ELEMENTS) + r")\b[^>]*>.*?(?:</\1\s*>|$)"
+    r"|<!--.*?(?:-->|$)|<\?.*?(?:\?>|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<![A-Za-z][^>]*>?"
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:[\s/][^<>]*)?>|<(?=[A-Za-z/!?])", re.I | re.S)
+
+
+def strip_html(text: str) -> tuple[str, list[str]]:
+    """``text`` without raw HTML, and what was removed ("<script>", "an HTML
+    comment"), once each. Front matter is plain text: the .md editions carry
+    it into static site generators that may print it unescaped."""
+    found: list[str] = []
+
+    def drop(match: re.Match) -> str:
+        raw = match.group(0)
+        found.append(f"<{_TAG.match(raw).group(2).lower()}>" if _TAG.match(raw) else
+                     "an HTML comment" if raw.startswith("<!--") else "<")
+        return ""
+
+    cleaned = _HTML_IN_TEXT.sub(drop, text)
+    return (" ".join(cleaned.split()) if found else text), list(dict.fromkeys(found))
 
 
 def _html_construct(raw: str) -> str:
@@ -343,6 +412,11 @@ class _BlockReader:
         self.warnings.append(SourceWarning(
             line, f"{_html_construct(raw)} left out: raw HTML is not published in any edition; "
                   "write it in Markdown or remove it"))
+
+    def warn_link(self, line: int, href: str) -> None:
+        self.warnings.append(SourceWarning(
+            line, f"link to {untrusted.display(href, 60)!r} left out, its text kept: only http(s), mailto "
+                  "and relative links are published; write the address in full or remove the link"))
 
     def line_of(self, tok: Token) -> int:
         return (tok.map[0] if tok.map else 0) + 1 + self.line_offset
@@ -409,7 +483,7 @@ class _BlockReader:
     def inline(self, inline: Token) -> tuple[str, list[Mark]]:
         first = self.line_of(inline)
         return inline_marks(inline.children or [], on_html=lambda n, raw: self.warn_html(first + n, raw),
-                            line=first)
+                            line=first, on_link=lambda n, href: self.warn_link(first + n, href))
 
     def table(self, tokens: list[Token], i: int) -> tuple[Block, int]:
         """A GFM table from tokens[i] (table_open): rows of cells, one segment per cell."""
@@ -467,16 +541,15 @@ def _is_tight(items: list[Block]) -> bool:
 _PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "link"}
 
 
-def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple[str, list[Mark]]:
-    """Plain text and marks from markdown-it inline tokens.
-
-    Soft line breaks become spaces (a wrapped paragraph reads as one line of
-    text); a hard break is a space with a zero-width "break" mark. Autolinks,
-    bare URLs and footnote references are zero-width marks: their text never
-    reaches a model. Raw HTML is left out, and so is the text inside
-    <script>, <style> and the like; ``on_html(lines_into_the_block, raw)`` is
-    told of each opening tag or comment. ``line`` (the block's first line in
-    the file) goes to image marks, for errors about their files."""
+def inline_marks(children: list[Token], *, on_html=None, line: int = 0, on_link=None) -> tuple[str, list[Mark]]:
+    """Plain text and marks from markdown-it inline tokens. A soft line break
+    is a space, a hard one a space with a "break" mark. Autolinks, bare URLs
+    and footnote references are zero-width marks (never sent to a model).
+    Raw HTML and the text inside <script>, <style>... are left out,
+    ``on_html(lines_into_the_block, raw)`` told of each; a link whose target
+    translate.util.untrusted.safe_link refuses keeps its text (an autolink
+    goes), ``on_link(lines_into_the_block, href)`` told of each. ``line``
+    (the block's first line) goes to image marks, for errors about files."""
     text: list[str] = []
     pos = 0
     marks: list[Mark] = []
@@ -531,7 +604,10 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
         elif t == "link_open" and tok.markup in ("autolink", "linkify"):
             url = {"href": tok.attrGet("href") or "", "text": "", "markup": tok.markup}
         elif t == "link_close" and url is not None:
-            if hidden is None:
+            if untrusted.safe_link(url["href"]) is None:
+                if on_link is not None and hidden is None:
+                    on_link(breaks, url["href"])
+            elif hidden is None:
                 marks.append(Mark("url", pos, pos, url))
             url = None
         elif t == "footnote_ref":
@@ -542,20 +618,32 @@ def inline_marks(children: list[Token], *, on_html=None, line: int = 0) -> tuple
         elif t == "footnote_anchor":
             continue  # the back link of a footnote: the page writes its own
         elif t.endswith("_open") and t[:-5] in _PAIRED:
-            attrs = {"markup": tok.markup}
-            if t == "link_open":
-                attrs["href"] = tok.attrGet("href") or ""
-                if tok.attrGet("title"):
-                    attrs["title"] = tok.attrGet("title")
-            open_.append((t[:-5], pos, attrs))
+            kind, attrs = _opened(tok)
+            if kind == "dropped" and on_link is not None and hidden is None:
+                on_link(breaks, attrs["href"])
+            open_.append((kind, pos, attrs))
         elif t.endswith("_close") and t[:-6] in _PAIRED:
             kind, start, attrs = open_.pop()
-            if pos > start:
+            if pos > start and kind != "dropped":
                 marks.append(Mark(kind, start, pos, attrs))
         else:  # text_special is joined into text by markdown-it's text_join rule
             put(tok.content)
     marks.sort(key=lambda m: (m.start, -m.end))
     return "".join(text), marks
+
+
+def _opened(tok: Token) -> tuple[str, dict]:
+    """The kind and attributes of the mark an opening token starts; "dropped"
+    for a link whose target is refused (translate.util.untrusted.safe_link): its
+    text stays, the link goes."""
+    kind, attrs = tok.type[:-5], {"markup": tok.markup}
+    if kind == "link":
+        attrs["href"] = tok.attrGet("href") or ""
+        if tok.attrGet("title"):
+            attrs["title"] = tok.attrGet("title")
+        if untrusted.safe_link(attrs["href"]) is None:
+            kind = "dropped"
+    return kind, attrs
 
 
 def _plain(children: list[Token]) -> str:

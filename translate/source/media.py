@@ -8,7 +8,10 @@ with the alt text, in every edition. Any other address (file:, data:, an
 absolute path, a path leading out of the folder) is never read either: the
 alt text stands in, with a warning (publish --strict makes it an error). A
 missing file, a file too large or not a PNG, JPEG, GIF or WebP image (Pillow
-checks it) is an error.
+checks it) is an error. What is published is the picture without its
+metadata (translate.source.image_metadata: no EXIF GPS, author, camera
+serial, comment or text; orientation and colour profile kept), in media/ and
+in the PDFs alike; ``MediaFile.removed`` says what was left out.
 
 Public API: prepare(), inputs_digest(), MediaFile, MediaError.
 """
@@ -25,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image
 
+from translate.source import image_metadata
 from translate.source.document import Block, Document, Mark, Segment, SourceWarning
 from translate.source.markdown_reader import SourceError
 
@@ -54,10 +58,12 @@ class NotRead(Exception):
 @dataclass(frozen=True)
 class MediaFile:
     name: str      # file name under media/: <stem>.<12 hex digits of its SHA-256><ext>
-    data: bytes
-    sha256: str
+    data: bytes    # the picture as published: without its metadata
+    sha256: str    # of ``data``
     width: int
     height: int
+    removed: tuple[str, ...] = ()   # the metadata left out ("EXIF (GPS position)", "comment")
+    original: str = ""              # the file's name beside the article, for the summary
 
     @property
     def rel(self) -> str:
@@ -177,9 +183,31 @@ def _load(src: str, folder: Path, where: str) -> MediaFile:
                          f"{MAX_IMAGE_BYTES >> 20} MB: save a smaller version (a web image is under 1 MB)")
     data = path.read_bytes()
     kind, width, height = _image_kind(data, where, shown)
-    sha = hashlib.sha256(data).hexdigest()
+    clean = _without_metadata(data, kind, where, shown)
+    if _image_kind(clean.data, where, shown) != (kind, width, height):
+        raise MediaError(f"{where}: image {shown!r}: its metadata could not be removed without changing the "
+                         "picture: export it again (as a web image)")
+    sha = hashlib.sha256(clean.data).hexdigest()
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:60] or "image"
-    return MediaFile(f"{stem}.{sha[:12]}{FORMATS[kind]}", data, sha, width, height)
+    return MediaFile(f"{stem}.{sha[:12]}{FORMATS[kind]}", clean.data, sha, width, height, clean.removed, path.name)
+
+
+def _without_metadata(data: bytes, kind: str, where: str, shown: str) -> image_metadata.Stripped:
+    """The image without its metadata, checked: what a reader's tool can see
+    in it (Pillow's view of EXIF, comments, XMP, text) is at most the orientation."""
+    try:
+        clean = image_metadata.strip(data, kind)
+    except image_metadata.MetadataError as err:
+        raise MediaError(f"{where}: image {shown!r}: {err}, so its metadata (place, camera, author) cannot be "
+                         "removed: export it again (as a web image)") from None
+    with Image.open(io.BytesIO(clean.data)) as image:
+        left = [key for key in ("comment", "xmp", "XML:com.adobe.xmp") if image.info.get(key)]
+        left += list(getattr(image, "text", None) or {})
+        left += [f"EXIF tag {tag:#x}" for tag in image.getexif() if tag != image_metadata.ORIENTATION]
+    if left:
+        raise MediaError(f"{where}: image {shown!r}: metadata could not be removed ({', '.join(left[:3])}): "
+                         "export it again (as a web image)")
+    return clean
 
 
 def _image_kind(data: bytes, where: str, shown: str) -> tuple[str, int, int]:

@@ -34,7 +34,7 @@ import functools
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from translate.errors import UserError
@@ -43,14 +43,17 @@ from translate.translation.engines.base import Alignment, Translation
 from translate.translation.glossary.normalise import fold
 from translate.util.textfile import decode_utf8
 
-COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note")
-KINDS = ("spelling", "vocabulary", "month")
+COLUMNS = ("iranian", "afghan", "kind", "source_hint", "note", "unless")
+# solar-month: an Iranian solar month name (فروردین -> حمل); it fires only next to
+# a number or after ماه, since several are also words (تیر arrow, مهر seal).
+KINDS = ("spelling", "vocabulary", "month", "solar-month")
 # Codes of models that write Iranian Persian when asked for Persian/Dari.
-IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per"})
+IRANIAN_PERSIAN_CODES = frozenset({"fa", "pes_Arab", "fas", "per", "pes"})
 
 # Inflectional suffixes written joined to a noun (after folding removed any
 # ZWNJ), longest first so that "های" is not read as "ها" + a new word.
-_SUFFIXES = ("هایشان", "هایش", "هایی", "های", "ها", "یان", "ان", "یی", "ای", "اش", "شان", "تان", "مان", "ی", "ش")
+_SUFFIXES = ("ییهای", "ییها", "ییان", "هایشان", "هایش", "هایی", "های", "ها", "یان", "ان", "یی", "ای", "اش", "شان",
+             "تان", "مان", "ی", "ش")
 _VOWEL_ENDINGS = ("ا", "و")
 _HAMZA_ABOVE = "\u0654"
 _ZWNJ = "\u200c"
@@ -72,6 +75,7 @@ class Rule:
     source_hint: str = ""
     note: str = ""
     line: int = 0
+    unless: str = ""        # words that, right after the term, keep it (مدرسه دینی is a madrasa); ';' between
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Rules:
     rules: tuple[Rule, ...]
     version: str            # sha256 of the CSV, for the manifest
     path: Path | None = None
+    name: str = "adaptation.csv"   # how messages name the file
 
     @functools.cached_property
     def _order(self) -> list[int]:
@@ -155,8 +160,9 @@ def parse(data: bytes, name: str = "adaptation.csv", path: Path | None = None) -
         if key in seen:
             raise AdaptationError(f"{name}:{number}: {iranian!r} is already a rule on line {seen[key]}")
         seen[key] = number
-        rules.append(Rule(iranian, afghan, kind, cells.get("source_hint", ""), cells.get("note", ""), number))
-    return Rules(tuple(rules), hashlib.sha256(data).hexdigest(), path)
+        rules.append(Rule(iranian, afghan, kind, cells.get("source_hint", ""), cells.get("note", ""), number,
+                          cells.get("unless", "")))
+    return Rules(tuple(rules), hashlib.sha256(data).hexdigest(), path, name)
 
 
 def adapt(rules: Rules | None, source_text: str,
@@ -176,8 +182,11 @@ def adapt(rules: Rules | None, source_text: str,
         rule = rules.rules[next(i for i in rules._order if match.group(f"r{i}") is not None)]
         if rule.source_hint and not _mentions(source_text, rule.source_hint):
             continue
-        if rule.kind == "month" and rule.source_hint and not _next_to_number(folded, match.start(), match.end()):
-            continue   # مه غلیظ is fog even in a sentence that also names May
+        if (rule.kind == "solar-month" or rule.kind == "month" and rule.source_hint) and not _next_to_number(
+                folded, match.start(), match.end()):
+            continue   # مه غلیظ is fog even in a sentence that also names May; تیر is also an arrow
+        if rule.unless and _followed_by(folded, match.end(), rule.unless):
+            continue   # مدرسه دینی is a madrasa, not a school (مکتب)
         start, end = origin[match.start("term")], origin[match.end("term") - 1] + 1
         suffix = match.group("suffix") or ""
         fitted = _with_suffix(rule, suffix, glued=suffix != "" and text[end:end + 1] not in (_ZWNJ, " "))
@@ -215,20 +224,43 @@ def _with_suffix(rule: Rule, suffix: str, glued: bool) -> tuple[str, bool] | Non
     if not suffix:
         return after, False
     iranian = _key(rule.iranian)
-    joiner = _ZWNJ if glued and after[-1] not in _NON_JOINING else ""
+    # Only a plural or possessive ending is written after a ZWNJ (شفاخانه‌ها);
+    # after a joining consonant, ی and ان are glued: ولایتی, قرغزستانی, محصلان.
+    joiner = _ZWNJ if glued and after[-1] not in _NON_JOINING and (after[-1] == "ه" or suffix in _SAFE_SUFFIXES) \
+        else ""
     if rule.kind == "spelling" and after[-1] == iranian[-1]:
-        return after, False          # same last letter: the ending fits as before (امریکایی)
+        return after, False          # same last letter: the ending fits as before (امریکایی, امریکایی‌ها)
+    if " " in after:
+        # فرودگاه‌های -> میدان‌های هوایی: a plural goes on the head noun, the first word.
+        if suffix in ("ها", "های"):
+            head, rest = after.split(" ", 1)
+            return f"{head}{_ZWNJ if head[-1] not in _NON_JOINING else ''}{suffix} {rest}", True
+        return None
     if suffix in _SAFE_SUFFIXES:
         return after + joiner, False  # شفاخانه‌ها
     if iranian[-1] in "اوه" and suffix == "ی":
+        if iranian[-1] == "ه" and glued:
+            # دانشگاهی (glued, no ZWNJ): the adjective, پوهنتونی; an ezafe after ه is written ‌ی or ۀ.
+            return _adjective(after), True
         # آمریکای لاتین: an ezafe after a vowel, never the adjective ending -یی.
         if after[-1] in "اوه":
             return after + (_ZWNJ if after[-1] == "ه" else "") + "ی", True
         return after, True
     if suffix == "ی" and iranian[-1] not in "اویه" and after[-1] not in "یه":
         # ارتشی -> اردویی: after a vowel the suffix ی is written یی.
-        return (after + "یی", True) if after[-1] in _VOWEL_ENDINGS else (after + joiner, False)
+        return (after + "یی", True) if after[-1] in _VOWEL_ENDINGS else (after + "ی", True)
+    if suffix in ("ان", "یان") and after[-1] not in "اوهی":
+        return after + "ان", True     # دانشجویان -> محصلان, مهندسان -> انجنیران
     return None
+
+
+def _adjective(word: str) -> str:
+    """The adjective in -ی of an Afghan word: پوهنتون -> پوهنتونی, اردو -> اردویی."""
+    if word[-1] in _VOWEL_ENDINGS:
+        return word + "یی"
+    if word[-1] == "ه":
+        return word + _ZWNJ + "یی"
+    return word + "ی"
 
 
 def _move(pos: int, spans: list[tuple[int, int, int]], *, start: bool) -> int:
@@ -249,15 +281,27 @@ _NUMBER = re.compile(r"\d")
 
 
 def _next_to_number(text: str, start: int, end: int) -> bool:
+    """A number next to the word, or «ماه» before it (ماه اوت: the month of August)."""
     before = text[:start].split()[-1:]
     after = text[end:].split()[:1]
-    return any(_NUMBER.search(w) for w in before + after)
+    return any(_NUMBER.search(w) for w in before + after) or before == ["ماه"]
+
+
+def _followed_by(text: str, end: int, words: str) -> bool:
+    nxt = text[end:].split()[:1]
+    return bool(nxt) and any(nxt[0] == _key(w) for w in words.split(";") if w.strip())
 
 
 def _mentions(source_text: str, hint: str) -> bool:
-    # Case matters: "May" the month, not "may" the verb. ';' separates alternatives.
-    return any(re.search(rf"(?<!\w){re.escape(h.strip())}(?!\w)", source_text) is not None
-               for h in hint.split(";") if h.strip())
+    """Case matters: "May" the month, not "may" the verb. ';' separates
+    alternatives; one written !word blocks the rule where the English has it
+    (مدرسه is a school, but not where the English says madrasa)."""
+    hints = [h.strip() for h in hint.split(";") if h.strip()]
+    found = lambda h: re.search(rf"(?<!\w){re.escape(h)}(?!\w)", source_text, re.IGNORECASE if h.islower() else 0)  # noqa: E731
+    if any(found(h[1:]) for h in hints if h.startswith("!")):
+        return False
+    wanted = [h for h in hints if not h.startswith("!")]
+    return not wanted or any(found(h) for h in wanted)
 
 
 def _key(term: str) -> str:
@@ -274,3 +318,32 @@ def _compile(rules: tuple[Rule, ...], order: list[int]) -> re.Pattern:
     suffixes = "|".join(re.escape(s) for s in _SUFFIXES)
     # \w covers Arabic letters and digits: a term glued to other letters is another word.
     return re.compile(rf"(?<!\w)(?P<term>{alternatives})(?P<suffix>{suffixes})?(?!\w)")
+
+
+def without_glossary_terms(rules: Rules, glossary) -> Rules:
+    """``rules`` less those that decide a term the glossary decides (see
+    ``glossary_conflicts``): one source of truth per term, the glossary."""
+    keep = tuple(rule for rule in rules.rules if not _conflict(rule, glossary))
+    return rules if len(keep) == len(rules.rules) else replace(rules, rules=keep)
+
+
+def _conflict(rule: Rule, glossary) -> str:
+    accepted = [t for t in glossary.find_target(rule.iranian) if t.end - t.start == len(rule.iranian)]
+    if accepted:
+        return (f"rewrites {rule.iranian!r}, which the glossary accepts for {accepted[0].entry.source!r}: remove "
+                "the rule, the glossary decides that term")
+    flagged = glossary.find_flags(rule.afghan)
+    if flagged:
+        return (f"writes {rule.afghan!r}, which the glossary flags for {flagged[0].entry.source!r}: make the rule "
+                "write the glossary's form")
+    return ""
+
+
+def glossary_conflicts(rules: Rules, glossary) -> list[str]:
+    """Rules that decide what the glossary decides (one source of truth per
+    term): a rule that rewrites a form the glossary accepts, or writes one it
+    flags. "adaptation.csv:line: what is wrong: what to do" each."""
+    if glossary is None:
+        return []
+    name = rules.path.name if rules.path is not None else rules.name
+    return [f"{name}:{rule.line}: {why}" for rule in rules.rules if (why := _conflict(rule, glossary))]

@@ -28,6 +28,7 @@ from translate.source import inline
 from translate.source.document import Document
 from translate.translation import adaptation, glossary
 from translate.translation.engines.base import Engine, EngineError, Progress, Translation
+from translate.translation.engines import runtime
 from translate.translation.engines.ct2 import DecodingOptions
 from translate.translation.engines.scoring import term_model_for
 from translate.translation.memory import CachedEngine, open_for_run
@@ -46,18 +47,42 @@ class Setup:
     locales_dir: Path | None = None       # the project's locales/, overriding the built-in data
     options: DecodingOptions = field(default_factory=DecodingOptions)
     memory: object = None                 # translate.translation.memory.TranslationMemory, or None (--no-cache)
+    strict_terms: bool = False            # publish: an edition with a term missing or not placed is not published
 
     @classmethod
     def open(cls, *, config_path, engine_overrides, models_dir, multilingual_dir, locales_dir, cache_path,
-             no_cache, beam_size, batch_tokens, warn: Callable[[str], None]) -> "Setup":
+             no_cache, beam_size, batch_tokens, warn: Callable[[str], None], device: str | None = None,
+             compute_type: str | None = None) -> "Setup":
         """The Setup that the command line's translation options describe
         (translate.cli.options.translation_options): the project's
-        configuration with the --engine overrides, and the memory opened
-        (``warn`` says when it cannot be, and the run goes on without it)."""
+        configuration with the --engine overrides, the device and compute type
+        (--device and --compute-type over translate.toml's [runtime]; ``warn``
+        says when auto falls back to the CPU), and the memory opened (``warn``
+        says when it cannot be, and the run goes on without it)."""
         cfg = project_config.with_overrides(project_config.load(config_path), engine_overrides)
+        run_on = resolve_runtime(cfg, device, compute_type)
+        if run_on.note and run_on.device == "cpu":
+            warn(f"--device auto: {run_on.note}; translating on the CPU")
         memory = None if no_cache else open_for_run(cache_path, warn)
         return cls(cfg, models_dir, multilingual_dir, locales_dir,
-                   DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens), memory)
+                   DecodingOptions(beam_size=beam_size, max_batch_tokens=batch_tokens, runtime=run_on), memory)
+
+
+def resolve_runtime(cfg: Config, device: str | None = None, compute_type: str | None = None) -> runtime.Runtime:
+    """Where the run's models run: --device / --compute-type, else [runtime] in
+    translate.toml, else auto and the model's own type. A device or compute
+    type that was asked for is checked now (an unusable one is a one-line
+    error before anything is translated) and auto says what it chose (the
+    note); with neither, auto is resolved silently when a model first loads,
+    so that a run which translates nothing never imports CTranslate2."""
+    setting = cfg.runtime
+    asked, compute = device or setting.device, compute_type or setting.compute_type
+    if asked is None and compute is None:
+        return runtime.Runtime(inter_threads=setting.inter_threads, intra_threads=setting.intra_threads)
+    option = "--device" if device or not cfg.path else f"{cfg.path.name}: runtime.device"
+    resolved = runtime.resolve(asked, compute, inter_threads=setting.inter_threads,
+                               intra_threads=setting.intra_threads, option=option)
+    return resolved if asked else replace(resolved, note="")
 
 
 # --- post-editing stages -----------------------------------------------------------------
@@ -174,12 +199,20 @@ def plan(lang: Language, setup: Setup) -> Plan:
 
     choice = routing.resolve(lang, setup.config, setup.models_dir, setup.multilingual_dir)
     stages: list[Stage] = []
-    if choice.adapted:
-        stages.append(load_adaptation_stage(lang, setup.locales_dir))
     glossary = load_glossary_stage(lang, setup.locales_dir)
+    if choice.adapted:
+        stages.append(with_glossary(load_adaptation_stage(lang, setup.locales_dir), glossary))
     if glossary is not None:
         stages.append(glossary)
     return Plan(lang, choice, stages)
+
+
+def with_glossary(stage: AdaptationStage, glossary: GlossaryStage | None) -> AdaptationStage:
+    """The adaptation less its rules for the glossary's terms: the glossary
+    alone decides a term (translate glossary check names such rules)."""
+    if glossary is None:
+        return stage
+    return replace(stage, rules=adaptation.without_glossary_terms(stage.rules, glossary.glossary))
 
 
 @dataclass

@@ -32,11 +32,13 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from urllib.parse import quote
 
 from translate.errors import UserError
 from translate.project import user_folders
 from translate.translation.engines.base import Alignment, Engine, ModelInfo, Progress, Translation
+from translate.util.untrusted import display
 
 SCHEMA_VERSION = 1
 
@@ -52,6 +54,17 @@ class TranslationMemoryError(UserError, RuntimeError):
 class DamagedMemory(TranslationMemoryError):
     """The file is not an SQLite database or its pages are corrupt: only
     `translate cache clear` (which resets it) or --no-cache help."""
+
+
+class ReadOnlyMemory(TranslationMemoryError):
+    """The memory cannot be written (a read-only mount, a file or folder
+    without write permission): it is still read, and it is kept as it is."""
+
+    def __init__(self, path: Path, cause: BaseException):
+        super().__init__(f"cannot write to the translation memory {path} ({cause})",
+                         "the memory is kept as it is: make the file and its folder writable, "
+                         "or run with --no-cache")
+        self.cause = cause
 
 
 # --- the guarded access layer ----------------------------------------------------
@@ -73,9 +86,7 @@ def _explain(path: Path, err: BaseException) -> TranslationMemoryError:
                              f"translate cache clear --cache {path} resets it (the damaged file is kept beside it "
                              "as .damaged), or run with --no-cache")
     if code in (_READONLY, _PERM) or errno_ in (1, 13, 30) or (code in (_CANTOPEN, _IOERR) and not _writable(path)):
-        return TranslationMemoryError(f"cannot write to the translation memory {path} ({err})",
-                                      "the memory is kept as it is: make the file and its folder writable, "
-                                      "or run with --no-cache")
+        return ReadOnlyMemory(path, err)
     if code in (_BUSY, _LOCKED):
         return TranslationMemoryError(f"the translation memory {path} is locked by another program ({err})",
                                       "wait for it to finish, or run with --no-cache; the memory is kept")
@@ -90,6 +101,21 @@ def _writable(path: Path) -> bool:
     """False when the memory or its folder cannot be written (SQLite then
     reports only "unable to open database file": its -wal/-shm files cannot be made)."""
     return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """The memory opened for reading only. SQLite reads a WAL database
+    read-only when it can find or make its -shm file; on a read-only mount
+    with none, only as "immutable" (no locks: nothing can write there anyway)."""
+    uri = f"file:{quote(str(path.absolute()))}"
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.Error:
+        db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
 
 
 def _nearly_full(path: Path) -> bool:
@@ -146,6 +172,19 @@ class HumanTranslation:
     file: str = ""      # the file it came from (its name)
 
 
+def translator_name(raw: str) -> str:
+    """A translator's name as it is stored, shown and published: one line,
+    without control, escape or bidi characters (a PO Last-Translator or a TMX
+    creationid comes from anyone's tool)."""
+    return display(" ".join(str(raw).split()), 200)
+
+
+def file_name(raw: str) -> str:
+    """The name of the file a translation came from, never its folder (a
+    TMX export would carry the importer's local path)."""
+    return display(PurePath(str(raw).replace("\\", "/")).name, 200)
+
+
 # Below this similarity of the English (difflib ratio) an old translation is
 # no useful starting point for the new sentence.
 MIN_SUGGESTION_RATIO = 0.5
@@ -175,25 +214,51 @@ def segment_key(info: ModelInfo, lang: str, text: str) -> str:
 def open_for_run(path: Path | None, warn) -> "TranslationMemory | None":
     """The memory for a publish or a review, or None (with ``warn(message)``)
     when it cannot be used: the run then goes on as with --no-cache, and the
-    file is left as it is."""
+    file is left as it is. A memory that can be read but not written is
+    used for reading (its cached segments and, above all, the approved human
+    translations: a reviewed edition stays reviewed), with a warning."""
     try:
-        return TranslationMemory(path)
+        memory = TranslationMemory(path)
     except TranslationMemoryError as err:
         warn(f"{err.one_line()}; going on without it (as with --no-cache)")
         return None
+    if memory.read_only is not None:
+        warn(f"the translation memory {memory.path} is read-only ({memory.read_only.cause}): its translations "
+             "and approved human translations are used, nothing new is stored: make the file and its folder "
+             "writable to store them")
+    return memory
 
 
 class TranslationMemory:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else user_folders.memory_file()
+        # why the memory cannot be written (ReadOnlyMemory), None when it can:
+        # then it is read, and every write raises that error or is skipped
+        self.read_only: ReadOnlyMemory | None = None
         with _guard(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and not self.path.is_file():
                 raise TranslationMemoryError(f"the translation memory {self.path} is not a file",
                                              "give a file with --cache, or run with --no-cache")
-            # autocommit mode; transactions are explicit below
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            self._setup()
+        try:
+            with _guard(self.path):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # autocommit mode; transactions are explicit below
+                self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                self._setup()
+            if not _writable(self.path):   # SQLite opened it read-only without a word
+                self.read_only = ReadOnlyMemory(self.path, "the file cannot be written")
+        except ReadOnlyMemory as err:
+            if not self.path.is_file():
+                raise
+            try:
+                self.db = _connect_read_only(self.path)
+            except sqlite3.Error:
+                raise err from None
+            self.read_only = err
+
+    def _writable_now(self) -> None:
+        if self.read_only is not None:
+            raise self.read_only
 
     def _setup(self) -> None:
         try:
@@ -238,6 +303,7 @@ class TranslationMemory:
         now = time.time()
         rows = [(key, tr.text, json.dumps([[a.src_start, a.src_end, a.tgt_start, a.tgt_end] for a in tr.alignment]),
                  lang, model, now) for key, lang, model, tr in items]
+        self._writable_now()
         with _guard(self.path), self.db:  # BEGIN ... COMMIT, or ROLLBACK on error
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -254,6 +320,7 @@ class TranslationMemory:
         return {"path": str(self.path), "segments": count, "languages": per_lang, "human": human}
 
     def clear(self) -> int:
+        self._writable_now()
         with _guard(self.path):
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -270,6 +337,7 @@ class TranslationMemory:
         return row[0] if row else None
 
     def put_source_note(self, key: str, note: str) -> None:
+        self._writable_now()
         with _guard(self.path), self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", (key, note))
@@ -279,6 +347,7 @@ class TranslationMemory:
     def put_human(self, items: list[HumanTranslation]) -> None:
         """Store approved translations in one transaction: all or none."""
         rows = [(h.lang, h.source, h.target, h.translator, h.approved, h.slug, h.file) for h in items]
+        self._writable_now()
         with _guard(self.path), self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -366,6 +435,7 @@ class CachedEngine:
         fresh: list[Translation] = []
         if todo:
             fresh = self.engine.translate([texts[i] for i in todo], progress=progress)
+        if todo and self.memory.read_only is None:   # a read-only memory: said once, when it was opened
             try:
                 self.memory.put_many([(keys[i], self.lang, self.info.name, tr) for i, tr in zip(todo, fresh)])
             except TranslationMemoryError as err:

@@ -14,12 +14,30 @@ class TermReport:
 
     source_term: str        # the glossary's source term
     target_term: str        # the glossary's target term
-    status: str             # "already-right", "applied", "not-applied"
-    found: str = ""         # the target text that now stands for it ("" when not-applied)
-    detail: str = ""        # why it could not be applied, or a review flag
+    status: str             # one of STATUSES
+    found: str = ""         # the target text that now stands for it ("" when missing or not-applied)
+    detail: str = ""        # what was done, or why it could not be
     score: float | None = None          # the model's score of the chosen form (None: no model asked)
     runner_up: str = ""                 # the next-best candidate form
     runner_up_score: float | None = None
+    reason: str = ""        # why this form, in words ("agrees with the instrumental «с» governs")
+    review: str = ""        # why a person must look at it ("" when nothing is in doubt)
+    note: str = ""          # the glossary's note on the term: why it reads as it does
+
+    @property
+    def in_context(self) -> bool:
+        """The term stands in the text (kept, derived or placed in context)."""
+        return self.status in IN_CONTEXT
+
+
+# What became of a source term occurrence:
+#   already-right  an accepted form was in the engine's output, kept
+#   derived        the engine wrote a word derived from the term (Российское, Ресейлік), kept
+#   applied        the words aligned to it were replaced by the form the sentence needs
+#   missing        the engine's output has nothing for it: nothing is appended, a person decides
+#   not-applied    a repair would have broken the sentence, or nothing tells where it stands
+STATUSES = ("already-right", "derived", "applied", "missing", "not-applied")
+IN_CONTEXT = frozenset({"already-right", "derived", "applied"})
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,24 @@ from markupsafe import Markup, escape
 
 from translate.project.languages import ALL, Language
 from translate.publishing.render.html import model_label
+from translate.translation.memory import translator_name
 from translate.translation.records import EditionRecord, SegmentRecord, TermReport
+from translate.util.untrusted import display
 
 STATUS_LABELS = {
     "already-right": "already right",
-    "applied": "applied",
+    "derived": "derived word",
+    "applied": "placed",
+    "missing": "term missing",
     "not-applied": "could not apply",
 }
-_STATUS_STYLE = {"already-right": ("✓", "green"), "applied": ("✎", "yellow"), "not-applied": ("✗", "red")}
+_STATUS_STYLE = {"already-right": ("✓", "green"), "derived": ("✓", "green"), "applied": ("✎", "yellow"),
+                 "missing": ("✗", "red"), "not-applied": ("✗", "red")}
 
 # Unicode isolates: the terminal's bidi algorithm lays out an RTL run on its
 # own, so labels and punctuation around it stay where they are.
-RLI, FSI, PDI = "\u2067", "\u2068", "\u2069"
+RLI, PDI = "\u2067", "\u2069"
+FSI = "\u2068"   # first strong isolate: text whose direction its first letter decides (a note mixing scripts)
 
 _TOKENS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 
@@ -40,16 +46,32 @@ class TermCounts:
     already_right: int
     applied: int
     not_applied: int
+    derived: int = 0
+    missing: int = 0
+    flagged: int = 0
+
+    @property
+    def in_context(self) -> int:
+        """Occurrences that stand in the text: kept, derived or placed in context."""
+        return self.already_right + self.derived + self.applied
 
     @property
     def placed_share(self) -> float:
         """Share of term occurrences that stand in the final text as the glossary says."""
-        return (self.already_right + self.applied) / self.total if self.total else 1.0
+        return self.in_context / self.total if self.total else 1.0
 
 
 def term_counts(record: EditionRecord) -> TermCounts:
-    counts = Counter(t.status for s in record.segments for t in s.terms)
-    return TermCounts(sum(counts.values()), counts["already-right"], counts["applied"], counts["not-applied"])
+    terms = [t for s in record.segments for t in s.terms]
+    counts = Counter(t.status for t in terms)
+    return TermCounts(len(terms), counts["already-right"], counts["applied"], counts["not-applied"],
+                      counts["derived"], counts["missing"], sum(1 for t in terms if t.review))
+
+
+def unplaced(record: EditionRecord) -> list[tuple[int, TermReport]]:
+    """(segment index, report) of every term that does not stand in the text:
+    missing in the machine translation, or not applied."""
+    return [(seg.index, t) for seg in record.segments for t in seg.terms if not t.in_context]
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -87,38 +109,46 @@ def _isolate(text: str, lang: Language) -> str:
     return f"{RLI}{text}{PDI}" if lang.direction == "rtl" else text
 
 
-def _term_line(term: TermReport, lang: Language) -> str:
+def _term_lines(term: TermReport, lang: Language, indent: str) -> list[str]:
     mark, colour = _STATUS_STYLE.get(term.status, ("?", "white"))
     label = STATUS_LABELS.get(term.status, term.status)
-    line = (click.style(f"{mark} {label:<15}", fg=colour, bold=term.status == "not-applied")
+    line = (click.style(f"{mark} {label:<15}", fg=colour, bold=not term.in_context)
             + f" {term.source_term} → {_isolate(term.target_term, lang)}")
     if term.found and term.found != term.target_term:
         line += f" (as {_isolate(term.found, lang)})"
     if term.detail:
-        line += click.style(f" — {term.detail}", dim=True)
+        line += click.style(f" — {_mixed(term.detail, lang)}", dim=True)
+    lines = [line]
     choice = choice_text(term)
     if choice:
-        line += click.style(f" [{choice}]", dim=True)
-    return line
+        lines.append(indent + click.style(f"why: {_mixed(choice, lang)}", dim=True))
+    if term.review:
+        lines.append(indent + click.style(f"review: {_mixed(term.review, lang)}", fg="red", bold=True))
+    if term.note:
+        lines.append(indent + click.style(f"note: {_mixed(term.note, lang)}", dim=True))
+    return lines
+
+
+def _mixed(text: str, lang: Language) -> str:
+    """English prose quoting right-to-left words: isolated as a whole, its
+    direction taken from its first letter (FSI), so an English sentence stays
+    one; left-to-right editions need no isolate."""
+    return f"{FSI}{text}{PDI}" if text and lang.direction == "rtl" else text
 
 
 def choice_text(term: TermReport) -> str:
-    """How a repaired form was chosen: its model score and the runner-up."""
-    if term.status != "applied" or not (term.runner_up or term.score is not None):
+    """Why the form that stands there was chosen, in words ("agrees with the
+    instrumental «с» governs", "the model preferred it clearly over …");
+    nothing for a form the engine wrote right."""
+    if term.status == "already-right":
         return ""
-    parts = []
-    if term.score is not None:
-        parts.append(f"model score {term.score:.2f}")
-    else:
-        parts.append("chosen by agreement with the sentence (no model score)")
-    if term.runner_up:
-        # The form itself, isolated (it may be right-to-left inside this English
-        # line) and as written: repr() would print a ZWNJ as "\\u200c".
-        runner = f"runner-up “{FSI}{term.runner_up}{PDI}”"
-        if term.runner_up_score is not None:
-            runner += f" {term.runner_up_score:.2f}"
-        parts.append(runner)
-    return "; ".join(parts)
+    if term.reason:
+        return term.reason
+    if term.status != "applied" or not term.runner_up:
+        return ""
+    # the form itself, isolated (it may be right-to-left inside this English
+    # line) and as written: repr() would print a ZWNJ as "\\u200c"
+    return f"chosen over «{FSI}{term.runner_up}{PDI}»"
 
 
 def _styled_diff(old: str, new: str) -> str:
@@ -147,20 +177,27 @@ def review_text(record: EditionRecord, lang: Language | str) -> str:
     width = len(str(len(record.segments)))
     for seg in record.segments:
         lines += _segment_lines(seg, lang, width, len(record.segments))
-    missing = [(seg.index, t) for seg in record.segments for t in seg.terms if t.status == "not-applied"]
-    if missing:
-        lines.append(click.style(f"Terms that could not be placed ({len(missing)}):", fg="red", bold=True))
-        lines += [f"  segment {i + 1}: {t.source_term} → {_isolate(t.target_term, lang)} — {t.detail}"
-                  for i, t in missing]
+    missing = [(i, t) for i, t in unplaced(record) if t.status == "missing"]
+    failed = [(i, t) for i, t in unplaced(record) if t.status != "missing"]
+    for title, group in (("Terms missing in the machine translation ({}): nothing was appended, add each where "
+                          "it belongs", missing), ("Terms that could not be placed ({}):", failed)):
+        if group:
+            lines.append(click.style(title.format(len(group)), fg="red", bold=True))
+            lines += [f"  segment {i + 1}: {t.source_term} → {_isolate(t.target_term, lang)} — "
+                      f"{_mixed(t.review or t.detail, lang)}" for i, t in group]
     return "\n".join(lines) + "\n"
 
 
 def _summary(counts: TermCounts) -> str:
     if not counts.total:
         return "No glossary term occurs in this article (or the language has no glossary)."
-    return (f"Glossary terms: {counts.total} occurrences — {counts.already_right} already right, "
-            f"{counts.applied} applied, {counts.not_applied} could not apply "
+    text = (f"Glossary terms: {counts.total} occurrences — placed in context {counts.in_context} "
+            f"({counts.already_right} already right, {counts.derived} derived words kept, {counts.applied} placed); "
+            f"missing in the machine translation {counts.missing}; could not apply {counts.not_applied} "
             f"({counts.placed_share:.0%} placed)")
+    if counts.flagged:
+        text += f"; {counts.flagged} flagged for review"
+    return text
 
 
 def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -> list[str]:
@@ -172,14 +209,16 @@ def _segment_lines(seg: SegmentRecord, lang: Language, width: int, total: int) -
         lines.append(label("adapted") + _isolate(_styled_diff(seg.raw.text, seg.adapted), lang))
     if seg.human is not None:   # a translator's approved text: published as written
         lines.append(label("human") + _isolate(seg.final, lang)
-                     + click.style(f" (approved by {seg.human.translator}, {seg.human.approved[:10]})", fg="magenta"))
+                     + click.style(f" (approved by {translator_name(seg.human.translator)}, "
+                                   f"{display(seg.human.approved[:10])})", fg="magenta"))
     elif seg.final != seg.adapted:
         lines.append(label("final") + _isolate(seg.final, lang))
         lines.append(label("glossary") + _isolate(_styled_diff(seg.adapted, seg.final), lang))
     else:
         lines.append(label("final") + click.style("(unchanged by the glossary)", dim=True))
     for i, term in enumerate(seg.terms):
-        lines.append(label("terms" if i == 0 else "") + _term_line(term, lang))
+        first, *more = _term_lines(term, lang, " " * 30)
+        lines += [label("terms" if i == 0 else "") + first, *more]
     lines.append("")
     return lines
 
@@ -204,9 +243,10 @@ def review_html(record: EditionRecord, lang: Language | str, source_title: str) 
         }
         for seg in record.segments
     ]
-    missing = [(seg.index, t) for seg in record.segments for t in seg.terms if t.status == "not-applied"]
+    missing = [(i, t) for i, t in unplaced(record) if t.status == "missing"]
+    failed = [(i, t) for i, t in unplaced(record) if t.status != "missing"]
     return template.render(
-        title=source_title, lang=lang, record=record, segments=segments, missing=missing,
+        title=source_title, lang=lang, record=record, segments=segments, missing=missing, failed=failed,
         summary=_summary(term_counts(record)), labels=STATUS_LABELS, run=run, choice=choice_text,
         model=model_label(record.model),
         attrs=Markup(f'lang="{escape(lang.html_lang)}" dir="{escape(lang.direction)}"'),

@@ -133,3 +133,21 @@ def pypdf() -> ModuleType:
     import pypdf as module
 
     return module
+
+
+def numpy() -> ModuleType:
+    """NumPy (0.1 s; it comes with CTranslate2): memory maps of model files for Ray's object store."""
+    import numpy as module
+
+    return module
+
+
+def ray() -> ModuleType:
+    """Ray (`translate publish --cluster`: 1.4 s), an optional extra: None
+    when it is not installed (translate.publishing.cluster says how to)."""
+    try:
+        import ray as module
+    except ImportError:
+        return None
+
+    return module

@@ -5,8 +5,10 @@ can carry characters that are invisible yet act: C0/C1 controls (ESC starts a
 terminal escape sequence, NUL truncates strings in C code), the bidi
 embedding, override and isolate controls U+202A-U+202E and U+2066-U+2069
 ("Trojan Source": "gnp.exe" shown as "exe.png"), line and paragraph
-separators (a second line on screen), and lone surrogates (a YAML escape
-"\\ud800" makes a str that cannot be encoded as UTF-8 at all).
+separators (a second line on screen), lone surrogates (a YAML escape
+"\\ud800" makes a str that cannot be encoded as UTF-8 at all), and the
+noncharacters U+FDD0-U+FDEF, U+FFFE, U+FFFF (no text, and not XML: a feed
+holding one is not well-formed).
 
 The policy, the same everywhere: such characters are REMOVED, never replaced
 or escaped in published text, and the caller warns where the user can fix it
@@ -28,11 +30,17 @@ import stat
 import unicodedata
 
 # Removed from articles (kept: tab and line ends, LRM/RLM, ZWNJ/ZWJ, other Cf).
-_ARTICLE_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The noncharacters U+FDD0-U+FDEF, U+FFFE and U+FFFF are no text either, and
+# the last two may not appear in XML at all (an Atom feed holding one is not
+# XML).
+_ARTICLE_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                             "\ufdd0-\ufdef\ufffe\uffff]")
 # Removed from anything shown on a terminal or recorded as metadata: every
-# control character, line/paragraph separators, lone surrogates (Cf is
-# handled by category below).
-_DISPLAY_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# control character, line/paragraph separators, lone surrogates,
+# noncharacters (Cf is handled by category below).
+_DISPLAY_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# What XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 MAX_DISPLAY_CHARS = 200
 
@@ -40,6 +48,12 @@ MAX_DISPLAY_CHARS = 200
 def clean(text: str) -> str:
     """``text`` without the characters no article may hold (see the module doc)."""
     return _ARTICLE_UNSAFE.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a feed or an XML
+    file written from text that was never through ``clean``)."""
+    return _NOT_XML.sub("", text)
 
 
 def unsafe_in(text: str) -> list[str]:
@@ -127,3 +141,30 @@ def read_regular_file(path, limit: int) -> bytes:
     if len(data) > limit:
         raise TooLarge(path, None)
     return data
+
+
+# --- link targets ------------------------------------------------------------
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+# Browsers drop these from URLs before reading the scheme ("java\tscript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_link(href: str | None) -> str | None:
+    """``href`` (stripped) if it is an http(s), mailto or relative link; None
+    for anything a browser would run or read as another scheme (javascript:,
+    data:, vbscript:, file:, "java\\tscript:"...). The Markdown reader drops
+    such links to their text; the HTML writer checks again."""
+    if not href:
+        return None
+    cleaned = _URL_IGNORED.sub("", href)
+    if not cleaned:
+        return None
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", cleaned)
+    if match:
+        return href.strip() if match.group(1).lower() in SAFE_SCHEMES else None
+    # No scheme; refuse anything a browser might still read as one (a colon
+    # before the first / ? #).
+    head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
+    return None if ":" in head else href.strip()

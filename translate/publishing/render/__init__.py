@@ -7,7 +7,9 @@
     textlayer.font_coverage(text, lang) -> [characters the edition's fonts lack]
 
 Support modules: l10n (Babel dates, numbers, sizes in the edition's digits;
-the gettext catalogues), fonts (the packaged faces of each edition), bidi
-(runs that need their own element in mixed-direction text). Nothing heavy is
-imported here: pdf imports WeasyPrint.
+the gettext catalogues), fonts (the packaged faces of each edition), webfonts
+(their WOFF2 subsets for the HTML pages) and webfont_prebuild (those subsets
+made in advance: prebuilt-webfonts/ ships in the wheel), bidi (runs that need
+their own element in mixed-direction text), page (the A4 page's margins, shared
+with the layout check). Nothing heavy is imported here: pdf imports WeasyPrint.
 """

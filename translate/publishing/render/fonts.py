@@ -29,6 +29,7 @@ PACKAGES = {
     "Amiri": "fontpkg-amiri",
     "Noto Serif": "fontpkg-noto-serif",
     "Noto Sans": "fontpkg-noto-sans",
+    "Noto Sans Arabic": "fontpkg-noto-sans-arabic",
     "Source Code Pro": "fontpkg-source-code-pro",
 }
 

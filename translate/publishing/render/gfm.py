@@ -7,9 +7,10 @@ constructs (tables, figures, footnotes) are in templates/_blocks.html.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from translate.source.document import Mark, Segment
 from translate.source.media import PAGE_PREFIX  # noqa: F401 (the default where pages find images)
@@ -46,19 +47,46 @@ def atomize_images(segment: Segment) -> Segment:
     return replace(segment, text=text, marks=tuple(marks))
 
 
-def point_html(mark: Mark, safe_href, media_prefix: str) -> Markup:
-    """A zero-width mark as HTML; ``safe_href`` vets link targets."""
+# Where a printed address may break: after "/" (not inside "//"), before
+# ". - ? # & = _", as the Chicago Manual of Style breaks URLs: a line never
+# ends in a dot that reads as a full stop, nor in a hyphen that pdftotext
+# would take for a hyphenated word and drop from the text layer. Pango
+# breaks after "/" and "-" by itself, so each piece between the places is
+# kept whole (print.css: .url-piece { white-space: nowrap }).
+_URL_BREAK = re.compile(r"(?<=[^/]/)(?=[^/])|(?<=[^/.])(?=[.?#&=_-])")
+
+
+def breakable_url(url: str) -> Markup:
+    """``url`` escaped for the PDF's page: its pieces, each unbreakable, with a
+    <wbr> at each place a line may break (no character is added to the text)."""
+    parts = [part for part in _URL_BREAK.split(url) if part]
+    return Markup("<wbr>").join(Markup('<span class="url-piece">{}</span>').format(part) for part in parts)
+
+
+def printed_address(href: str) -> Markup:
+    """What the PDF prints after a link's text: its address, after a space
+    (in the paragraph's direction, so that it sets the address off on the
+    correct side in right-to-left text too), in a left-to-right box of its own."""
+    return Markup(' <span class="print-url" dir="ltr">({})</span>').format(breakable_url(href))
+
+
+def point_html(mark: Mark, safe_href, media_prefix: str, number=str, printed: bool = False) -> Markup:
+    """A zero-width mark as HTML; ``safe_href`` vets link targets, ``number``
+    writes a footnote's number in the edition's digits; ``printed`` (the
+    PDF's page) lets long URLs break at / . - ?."""
     if mark.kind == "url":
         href = safe_href(mark.attrs.get("href"))
         shown = mark.attrs.get("text") or mark.attrs.get("href") or ""
+        shown_html = breakable_url(shown) if printed else escape(shown)
         if href is None:
-            return Markup('<span dir="ltr">{}</span>').format(shown)
-        # dir="ltr" isolates the URL inside right-to-left text
-        return Markup('<a href="{}" dir="ltr">{}</a>').format(href, shown)
+            return Markup('<span dir="ltr">{}</span>').format(shown_html)
+        # dir="ltr" isolates the URL inside right-to-left text; its text is its
+        # address, so the PDF prints no address after it
+        return Markup('<a href="{}" dir="ltr" class="url">{}</a>').format(href, shown_html)
     if mark.kind == "footnote_ref":
-        n, sub = mark.attrs.get("n", 0), mark.attrs.get("sub", 0)
-        return Markup('<sup class="footnote-ref"><a href="#fn-{0}" id="fnref-{0}-{1}">{0}</a></sup>').format(
-            int(n), int(sub))
+        n, sub = int(mark.attrs.get("n", 0)), int(mark.attrs.get("sub", 0))
+        return Markup('<sup class="footnote-ref"><a href="#fn-{0}" id="fnref-{0}-{1}">{2}</a></sup>').format(
+            n, sub, number(n))
     if mark.kind == "img":
         return Markup('<img src="{}" alt="{}" width="{}" height="{}"{}>').format(
             media_prefix + mark.attrs["media"], mark.attrs.get("alt", ""), int(mark.attrs.get("width", 0)),

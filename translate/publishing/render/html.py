@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable, Sequence
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
@@ -30,6 +30,7 @@ from translate.project.languages import SOURCE, Language
 from translate.publishing.render import bidi, fonts, gfm, l10n, webfonts
 from translate.source.document import Document, Segment, walk
 from translate.translation.postedit.human import notice_text
+from translate.util import untrusted
 
 GENERATOR = f"newsroom-translate {__version__}"
 
@@ -38,26 +39,13 @@ GENERATOR = f"newsroom-translate {__version__}"
 SITE_FROM_EDITION = "../../"
 FONTS_FROM_EDITION = SITE_FROM_EDITION + "fonts/"
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-
-# Browsers drop these from URLs before reading the scheme ("java\tscript:").
-_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+SAFE_SCHEMES = untrusted.SAFE_SCHEMES
 
 
 def safe_href(href: str | None) -> str | None:
-    """``href`` if it is an http(s), mailto or relative link, else None."""
-    if not href:
-        return None
-    cleaned = _URL_IGNORED.sub("", href)
-    if not cleaned:
-        return None
-    scheme = urlsplit(cleaned).scheme.lower()
-    if scheme:
-        return href.strip() if scheme in SAFE_SCHEMES else None
-    # No scheme urlsplit recognises; refuse anything a browser might still
-    # read as one (a colon before the first / ? #).
-    head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
-    return None if ":" in head else href.strip()
+    """``href`` if it is an http(s), mailto or relative link, else None
+    (translate.util.untrusted.safe_link: the rule the Markdown reader applies too)."""
+    return untrusted.safe_link(href)
 
 
 # --- inline markup ---------------------------------------------------------
@@ -123,7 +111,8 @@ def _ranges(segment: Segment, text: str, direction: str) -> list[_Range]:
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
-def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
+def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = gfm.PAGE_PREFIX, *,
+                  number=str, printed: bool = False) -> Markup:
     """A segment's text as escaped HTML with its marks as elements, and runs of
     the other writing direction isolated in <span dir="..."> (see
     translate.publishing.render.bidi for those and the <span class="bidi-box"> runs).
@@ -132,7 +121,10 @@ def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = 
     Overlapping marks are split so that elements nest; "html" marks (raw inline
     tags) are dropped and "break" marks become <br>; URLs, footnote references
     and published images come from translate.publishing.render.gfm (images found at
-    ``media_prefix``).
+    ``media_prefix``; footnote numbers written by ``number``, in the edition's
+    digits). ``printed`` is the PDF's page: each external link's address is
+    printed after its text, once (gfm.printed_address), and URLs may break
+    at / . - ?.
     """
     segment = gfm.atomize_images(segment)
     # A no-break space binds each number to its unit (same length: the marks' offsets hold).
@@ -144,7 +136,12 @@ def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = 
         if mark.kind == "break" and 0 <= mark.start <= len(text):
             breaks[mark.start] = breaks.get(mark.start, 0) + 1
         elif mark.kind in gfm.POINT_KINDS and 0 <= mark.start <= len(text):
-            points.setdefault(mark.start, []).append(gfm.point_html(mark, safe_href, media_prefix))
+            points.setdefault(mark.start, []).append(gfm.point_html(mark, safe_href, media_prefix, number, printed))
+        elif printed and mark.kind == "link" and 0 <= mark.start < mark.end <= len(text):
+            href = safe_href(mark.attrs.get("href"))
+            shown = " ".join(text[mark.start:mark.end].split())
+            if href and href.lower().startswith(("http:", "https:")) and shown != href:
+                points.setdefault(mark.end, []).append(gfm.printed_address(href))
     cuts = sorted({0, len(text), *breaks, *points, *(r.start for r in ranges), *(r.end for r in ranges)})
     out: list[str] = []
     stack: list[_Range] = []
@@ -169,11 +166,12 @@ def render_inline(segment: Segment, direction: str = "ltr", media_prefix: str = 
     return Markup("").join(out)
 
 
-def render_segments(segments: Sequence[Segment], direction: str, media_prefix: str = gfm.PAGE_PREFIX) -> Markup:
-    """The sentences of one block joined by their original spacing."""
+def render_segments(segments: Sequence[Segment], direction: str, media_prefix: str = gfm.PAGE_PREFIX,
+                    **options) -> Markup:
+    """The sentences of one block joined by their original spacing (``options``: render_inline's)."""
     parts = []
     for i, segment in enumerate(segments):
-        parts.append(render_inline(segment, direction, media_prefix))
+        parts.append(render_inline(segment, direction, media_prefix, **options))
         if i < len(segments) - 1:
             parts.append(escape(segment.space_after or " "))
     return Markup("").join(parts)
@@ -199,11 +197,16 @@ def _environment(lang: Language) -> Environment:
         keep_trailing_newline=True,
     )
     env.install_gettext_translations(l10n.translations(lang), newstyle=True)
-    # The page's media_prefix (translate.source.media): "../media/" on the page, another in the PDF's copy.
+    # The page's media_prefix (translate.source.media): "../media/" on the page, another in the PDF's
+    # copy, which also prints link addresses (``printed``).
+    def options(ctx) -> dict:
+        return {"number": lambda n: l10n.format_number(n, lang), "printed": bool(ctx.get("printed"))}
+
     env.filters["segments"] = pass_context(lambda ctx, block, direction: render_segments(
-        block.segments, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+        block.segments, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX), **options(ctx)))
     env.filters["inline"] = pass_context(lambda ctx, segment, direction="ltr": render_inline(
-        segment, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX)))
+        segment, direction, ctx.get("media_prefix", gfm.PAGE_PREFIX), **options(ctx)))
+    env.filters["printed_address"] = gfm.printed_address
     env.filters["figure_parts"] = lambda block: dict(zip(block.attrs.get("parts", ()), block.segments))
     env.filters["date"] = lambda value, lg=lang: l10n.format_date(value, lg)
     env.filters["size"] = lambda value, lg=lang: l10n.format_size(value, lg)
@@ -311,6 +314,7 @@ def render_html(
     modified: date | datetime | None = None,
     corrected: bool = False,
     publication: Publication | None = None,
+    printed: bool = False,
 ) -> str:
     """One edition as an HTML5 page (styles inline; its only external
     resources are the web fonts and images, see translate.publishing.render.webfonts).
@@ -337,7 +341,9 @@ def render_html(
     the sites a link is shared on. ``fonts_href`` is where the site's web font
     files are, relative to the page (output/fonts/); None leaves the
     @font-face rules out. ``publication`` names the publication in the
-    masthead and the metadata.
+    masthead and the metadata. ``printed`` makes the page the PDF typesets:
+    every external link's address printed after it
+    (translate.publishing.render.gfm.printed_address).
     """
     publication = publication or Publication()
     links = []
@@ -375,6 +381,7 @@ def render_html(
         language_index_href=f"{SITE_FROM_EDITION}{lang.key}/index.html",
         **_sharing(doc, lang, site_url, page_path, media_prefix, published=published,
                    modified=modified or published, author=author, publisher=publication.name(lang.key)),
+        printed=printed,
         # The language switcher names every edition in its own script.
         **font_context(lang, [link.lang for link in links], fonts_href),
     )

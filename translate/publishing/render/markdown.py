@@ -11,7 +11,7 @@ import re
 import yaml
 
 from translate.source.document import Block, Document, Mark, Segment
-from translate.source.markdown_reader import parser
+from translate.source.markdown_reader import parser, strip_html
 
 # Characters that would start inline markup; escaped wherever they occur in text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|(&(?=#?[A-Za-z0-9]+;))|(!(?=\[))")
@@ -19,10 +19,31 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|(&(?=#?[A-Za-z0-9]+;))|(!(?=\[))"
 _LINE_START = re.compile(r"^( {0,3})([#>+=-]|\d{1,9}(?=[.)]))", re.M)
 
 
+# Text a Markdown reader with bare-URL detection (ours: linkify-it, GitHub's)
+# would turn into a link ("2003.al" in a translation): its dots, colons and
+# at signs are escaped, so that the edition holds no link its source has not.
+_LINK_PUNCTUATION = {".": "\ue000", ":": "\ue001", "@": "\ue002"}
+
+
 def escape_text(text: str) -> str:
+    text = _unlinked(text)
     text = _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
     # "1." at a line start would begin a list: escape the delimiter, not the digit
     text = _LINE_START.sub(_escape_line_start, text)
+    for char, stand_in in _LINK_PUNCTUATION.items():
+        text = text.replace(stand_in, "\\" + char)
+    return text
+
+
+def _unlinked(text: str) -> str:
+    """``text`` with the punctuation of whatever reads as a bare URL replaced
+    by stand-ins that escape_text turns into backslash escapes."""
+    found = parser().linkify.match(text) if parser().linkify.test(text) else None
+    for match in reversed(found or []):
+        piece = text[match.index:match.last_index]
+        for char, stand_in in _LINK_PUNCTUATION.items():
+            piece = piece.replace(char, stand_in)
+        text = text[:match.index] + piece + text[match.last_index:]
     return text
 
 
@@ -306,5 +327,19 @@ def write_markdown(doc: Document) -> str:
     meta["lang"] = doc.lang
     if doc.slug:
         meta["slug"] = doc.slug
+    # Plain text only: a translator's title or a machine's can hold tags the
+    # reader never saw, and a site generator may print front matter unescaped.
+    meta = {key: _plain(value) for key, value in meta.items()}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10**6)
     return "---\n" + front + "---\n\n" + write_blocks(doc.blocks) + "\n"
+
+
+def _plain(value):
+    """A front matter value without raw HTML (translate.source.markdown_reader.strip_html)."""
+    if isinstance(value, str):
+        return strip_html(value)[0]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

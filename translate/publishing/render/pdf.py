@@ -21,6 +21,7 @@ Public API: render_pdf().
 from __future__ import annotations
 
 import atexit
+import io
 import logging
 import mimetypes
 import os
@@ -40,14 +41,17 @@ from xml.sax.saxutils import escape as xml_escape
 import pydyf
 import weasyprint
 from jinja2 import Environment, PackageLoader
+from weasyprint.draw import text as draw_text
 from weasyprint.formatting_structure import boxes
 from weasyprint.pdf import tags
+from weasyprint.text.ffi import pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from translate.project.languages import SOURCE, Language
-from translate.publishing.render import bidi, fonts, l10n
+from translate.publishing.render import bidi, fonts, l10n, page
 from translate.publishing.render.html import GENERATOR, edition_notice, w3c_date
+from translate.util import heavy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -177,6 +181,7 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
         body_size="12.5pt" if rtl else "11pt",
         line_height="1.75" if rtl else "1.5",
         chrome_size="9pt" if rtl else "7.5pt",
+        page_margin=page.css_margin(),
     )
 
 
@@ -205,6 +210,76 @@ def _tag_element_languages() -> None:
 
 
 _tag_element_languages()
+
+# The zero-width non-joiner, which Dari and Pashto spell with (راه‌آهن).
+ZWNJ = "\u200c"
+# Characters whose glyph is empty and zero-width in the packaged faces, and
+# which articles do not hold: one of them stands in for a ZWNJ (below).
+_INVISIBLE = (0xFEFF, 0x200B)
+
+
+def _joiner_glyphs(stream, line, layout_text: str) -> None:
+    """Pango lays a zero-width non-joiner out as its "empty glyph", which
+    WeasyPrint leaves out of the PDF, so that copy and paste, search and
+    screen readers read راه‌آهن as راهآهن. Each such glyph of ``line`` becomes
+    an empty glyph of the font (that of U+FEFF: the font's own ZWNJ glyph is
+    a visible mark in Amiri), mapped to the ZWNJ in the text layer."""
+    text = None
+    run = line.runs[0] if line.runs != draw_text.ffi.NULL else draw_text.ffi.NULL
+    while run != draw_text.ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        glyphs = glyph_item.glyphs
+        for i in range(glyphs.num_glyphs):
+            info = glyphs.glyphs[i]
+            if info.glyph != pango.PANGO_GLYPH_EMPTY or info.geometry.width != 0:
+                continue
+            text = text if text is not None else layout_text.encode()
+            start = glyph_item.item.offset + glyphs.log_clusters[i]
+            if text[start:start + 3] != ZWNJ.encode():
+                continue
+            font, _ = stream.add_font(glyph_item.item.analysis.font)
+            glyph = _empty_glyph(font)
+            if glyph is not None and font.to_unicode.setdefault(glyph, ZWNJ) == ZWNJ:
+                info.glyph = glyph
+
+
+def _empty_glyph(font) -> int | None:
+    """The id of a glyph of a WeasyPrint font that draws nothing (its file, read once)."""
+    if font.hash not in _EMPTY:
+        ttfont = heavy.fonttools_ttlib().TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+        cmap = ttfont.getBestCmap() or {}
+        glyf = ttfont["glyf"] if "glyf" in ttfont else None
+        names = [cmap[code] for code in _INVISIBLE if code in cmap]
+        empty = [name for name in names if glyf is None or glyf[name].numberOfContours == 0]
+        _EMPTY[font.hash] = ttfont.getGlyphID(empty[0]) if empty else None
+    return _EMPTY[font.hash]
+
+
+_EMPTY: dict[str, int | None] = {}
+
+
+def _keep_joiners_in_text_layer() -> None:
+    """Wrap WeasyPrint 70's line drawing (looked up through its module at
+    each call) so that joiners reach the text layer (_joiner_glyphs); left as
+    it is if that function changes."""
+    original = getattr(draw_text, "draw_first_line", None)
+    if original is None or getattr(original, "_keeps_joiners", False):
+        return
+
+    def draw_first_line(stream, textbox, *args):
+        # as the original does first: setting it again then changes nothing,
+        # and the line it lays out is the one changed here
+        pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+        line, _ = textbox.pango_layout.get_first_line()
+        _joiner_glyphs(stream, line, textbox.pango_layout.text)
+        return original(stream, textbox, *args)
+
+    draw_first_line._keeps_joiners = True
+    draw_text.draw_first_line = draw_first_line
+
+
+_keep_joiners_in_text_layer()
 
 _FONTCONFIG_LOCK = threading.Lock()
 

@@ -119,7 +119,7 @@ def describe(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')} ({ch})"
 
 
-_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
 
 def pdf_structure(pdf: bytes | str | Path) -> dict:
@@ -141,7 +141,7 @@ def pdf_structure(pdf: bytes | str | Path) -> dict:
             font = ref.get_object()
             for item in (font, *(d.get_object() for d in font.get("/DescendantFonts") or [])):
                 if "/BaseFont" in item:
-                    names.add(_SUBSET_TAG.sub("", str(item["/BaseFont"]).lstrip("/")))
+                    names.add(SUBSET_TAG.sub("", str(item["/BaseFont"]).lstrip("/")))
     element_langs: set[str] = set()
     pending = [root["/StructTreeRoot"].get_object()] if "/StructTreeRoot" in root else []
     while pending:

@@ -10,11 +10,17 @@ So every page of every article references the same files, whose names carry a
 hash of their content: a page rendered by an earlier run still finds its
 fonts, and a browser caches them once for the site. A character outside the
 repertoire falls back to the reader's own fonts; `translate doctor` reports
-it (uncovered_characters). Making the files takes seconds (WOFF2's Brotli
-compression), so they are kept in a cache folder (user_folders.font_cache_dir) between runs.
+it (uncovered_characters). Making the files takes seconds (subsetting,
+pinning the width axis of the variable faces, WOFF2's Brotli compression:
+17 s for a site's eight), so the package ships them made in advance from the
+font packages it pins (PREBUILT, made by
+translate.publishing.render.webfont_prebuild); a file the package lacks
+(another font package version, a changed recipe) is made once and kept in a
+cache folder (user_folders.font_cache_dir) between runs.
 
 Public API: page_fonts(), font_face_css(), site_files(), uncovered_characters(),
-FOLDER.
+FOLDER; for making the files ahead of use: page_font_files(), web_font(),
+is_made(), make_woff2(), prebuilt_file(), PREBUILT.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources as importlib_resources
 from typing import Iterable
 
 from translate.project import user_folders
@@ -79,10 +86,16 @@ def _slug(family: str) -> str:
 # then not used.
 _RECIPE = "1"
 
+# The files made in advance, named like the cache's (_cache_key), in this
+# package's data: used only where the installed font file is the one they were
+# made from, so a different font package version never gets a stale subset.
+PREBUILT = "prebuilt-webfonts"
+
 # Families that pages set upright only (chrome and code): no italic file.
 _UPRIGHT_ONLY = {"Noto Sans", fonts.MONO}
 
 
+@lru_cache(maxsize=None)
 def _cache_key(file: fonts.FontFile) -> str:
     digest = hashlib.sha256(_RECIPE.encode())
     digest.update(",".join(map(str, sorted(SITE_REPERTOIRE))).encode())
@@ -91,15 +104,16 @@ def _cache_key(file: fonts.FontFile) -> str:
 
 
 @lru_cache(maxsize=None)
-def _web_font(file: fonts.FontFile) -> WebFont:
+def web_font(file: fonts.FontFile) -> WebFont:
+    """The web font of one font package file: shipped, cached, else made now."""
     TTFont = heavy.fonttools_ttlib().TTFont
     cached = user_folders.font_cache_dir() / f"{_cache_key(file)}.woff2"
     try:
-        data = cached.read_bytes()
+        data = _prebuilt(file) or cached.read_bytes()
         with TTFont(io.BytesIO(data)) as font:
             unicodes = frozenset(font.getBestCmap() or {})
     except Exception:   # not cached yet, or a damaged cache file: make it again
-        data = _subset(file)
+        data = make_woff2(file)
         with TTFont(io.BytesIO(data)) as font:
             unicodes = frozenset(font.getBestCmap() or {})
         try:
@@ -111,8 +125,25 @@ def _web_font(file: fonts.FontFile) -> WebFont:
     return WebFont(file.family, file.weight, file.style, name, data, unicodes)
 
 
-def _subset(file: fonts.FontFile) -> bytes:
-    """``file`` cut down to SITE_REPERTOIRE, as WOFF2."""
+def prebuilt_file(file: fonts.FontFile):
+    """Where the package keeps ``file``'s web font made in advance (it may not be there)."""
+    return importlib_resources.files(__package__) / PREBUILT / f"{_cache_key(file)}.woff2"
+
+
+def _prebuilt(file: fonts.FontFile) -> bytes | None:
+    """``file``'s web font as the package ships it, or None."""
+    shipped = prebuilt_file(file)
+    return shipped.read_bytes() if shipped.is_file() else None
+
+
+def is_made(file: fonts.FontFile) -> bool:
+    """Whether ``file``'s web font is shipped or cached: using it costs no making."""
+    cached = user_folders.font_cache_dir() / f"{_cache_key(file)}.woff2"
+    return prebuilt_file(file).is_file() or cached.is_file()
+
+
+def make_woff2(file: fonts.FontFile) -> bytes:
+    """``file`` cut down to SITE_REPERTOIRE, as WOFF2: made now, which takes seconds."""
     subset, instancer = heavy.fonttools_subset(), heavy.fonttools_instancer()
     TTFont = heavy.fonttools_ttlib().TTFont
     # recalcTimestamp=False: the same input gives the same bytes (and file name).
@@ -129,7 +160,8 @@ def _subset(file: fonts.FontFile) -> bytes:
         axes = {axis.axisTag for axis in font["fvar"].axes} if "fvar" in font else set()
         if "wdth" in axes:
             # Only the weight axis is used: pinning the width halves the file.
-            font = instancer.instantiateVariableFont(font, {"wdth": 100})
+            # In place: copying the font first took a third of the time.
+            font = instancer.instantiateVariableFont(font, {"wdth": 100}, inplace=True)
         font.flavor = "woff2"
         buffer = io.BytesIO()
         font.save(buffer)
@@ -141,11 +173,16 @@ def page_families(langs: Iterable[Language]) -> list[str]:
     return list(dict.fromkeys(f for lang in langs for f in fonts.families(lang)))
 
 
+def page_font_files(langs: Iterable[Language]) -> list[fonts.FontFile]:
+    """The font package files whose web fonts a page showing text in ``langs`` references."""
+    return [file for family in page_families(langs) for file in fonts.family_files(family)
+            if file.style == "normal" or family not in _UPRIGHT_ONLY]
+
+
 def page_fonts(langs: Iterable[Language]) -> list[WebFont]:
     """The web font files of a page that shows text in ``langs`` (an edition:
     its language; the index page: every edition's)."""
-    return [_web_font(file) for family in page_families(langs) for file in fonts.family_files(family)
-            if file.style == "normal" or family not in _UPRIGHT_ONLY]
+    return [web_font(file) for file in page_font_files(langs)]
 
 
 def font_face_css(web_fonts: Iterable[WebFont], href_prefix: str) -> str:

@@ -40,6 +40,9 @@ class ModelInfo:
     version: str
     path: str = ""
     extra: dict = field(default_factory=dict)
+    # The model's licence (an SPDX id, "" when unknown): what may be published
+    # with it. Not in ``extra``: it changes no translation (the memory's key).
+    licence: str = ""
 
 
 # Called with the number of segments finished since the last call.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from translate.translation.engines.base import Alignment, EngineError, ModelInfo, Progress, Translation
+from translate.translation.engines.runtime import Runtime
 from translate.util import heavy
 
 _CONTROL_BYTE = re.compile(r"<0x(?:0[0-8BCEF]|1[0-9A-F]|7F)>")
@@ -39,8 +40,10 @@ class DecodingOptions:
     # byte pieces) is translated in chunks cut where a word starts, and the
     # outputs are joined, so that no text is lost.
     max_input_tokens: int = 256
-    compute_type: str = "auto"
-    threads: int = 0  # 0: CTranslate2 picks (all cores)
+    # Device, compute type and threads (translate.translation.engines.runtime):
+    # they change how fast a model runs, not what it writes, so they are not
+    # in the signature.
+    runtime: Runtime = Runtime()
 
     def max_decoding_length(self, longest_input: int) -> int:
         return min(self.max_length_cap, int(longest_input * self.length_ratio) + self.length_margin)
@@ -95,16 +98,36 @@ def _pieces(text: str, proto) -> list[Piece]:
 
 
 def load_translator(model_dir: Path, options: DecodingOptions):
+    """The model in ``model_dir`` on the run's device, compute type and threads."""
     try:
-        return heavy.ctranslate2().Translator(
-            str(model_dir), device="cpu", compute_type=options.compute_type,
-            intra_threads=options.threads,
-        )
+        return heavy.ctranslate2().Translator(str(model_dir), **options.runtime.translator_arguments())
     except (RuntimeError, ValueError, OSError) as err:
         raise EngineError(
             f"cannot load the CTranslate2 model in {model_dir}: {str(err).splitlines()[0]}; "
             "reinstall it (translate models verify shows which packages are broken)"
         ) from None
+
+
+# The vocabulary map a model converted with ``--vocab_mapping`` carries:
+# decoding then only scores the target tokens the map links to the source's
+# words, instead of the whole vocabulary at every step.
+VOCABULARY_MAP = "vmap.txt"
+
+
+def has_vocabulary_map(model_dir: Path) -> bool:
+    return (Path(model_dir) / VOCABULARY_MAP).is_file()
+
+
+def batch_tokens_for(translator, lengths: Sequence[int], limit: int) -> int:
+    """Tokens per batch for one call: at most ``limit``, and few enough that
+    the call makes a batch for each of the translator's replicas
+    (``inter_threads``), which CTranslate2 then runs at the same time."""
+    replicas = max(1, int(getattr(translator, "num_translators", 1) or 1))
+    total = sum(lengths)
+    if replicas == 1 or not lengths:
+        return limit
+    # A batch holds whole sentences: never below the longest one.
+    return max(max(lengths), min(limit, -(-total // replicas)))
 
 
 def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
@@ -122,6 +145,35 @@ def chunk_bounds(source: list[Piece], limit: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _examples(sources: list[list[Piece]], options: DecodingOptions, source_prefix: Sequence[str],
+              source_suffix: Sequence[str]) -> tuple[list[tuple[int, int, int]], list[list[str]]]:
+    """What CTranslate2 is given for ``sources``: per example (sentence
+    index, offset of the chunk's first piece, number of pieces), and its tokens."""
+    plan = [(i, start, end - start) for i, src in enumerate(sources)
+            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
+    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
+             for i, start, n in plan]
+    return plan, batch
+
+
+def read_ahead_starts(lengths: Sequence[int], max_batch_tokens: int) -> list[int]:
+    """Where each group of examples starts that ``translate_iterable`` (batch
+    type "tokens") reads and decodes on its own: it reads 16 batches' worth of
+    tokens at a time, sorts them by length and cuts its batches from those
+    alone (ctranslate2.extensions._batch_iterator; tests compare the two). A
+    run of whole groups decoded by itself is decoded in exactly the same
+    batches, and so to the same output, as within the whole call."""
+    read = max_batch_tokens * 16 if max_batch_tokens > 1 else max_batch_tokens
+    starts, size, widest = [0] if lengths else [], 0, 0
+    for index, length in enumerate(lengths):
+        widest = max(widest, length)
+        if size and (size + 1) * widest > read:
+            starts.append(index)
+            size, widest = 0, length
+        size += 1
+    return starts
+
+
 def translate_pieces(
     translator,
     sources: list[list[Piece]],
@@ -132,6 +184,8 @@ def translate_pieces(
     target_prefix: Sequence[str] = (),
     forced: Sequence[Sequence[str]] | None = None,
     progress: Progress | None = None,
+    longest_input: int = 0,
+    use_vmap: bool = False,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
 
@@ -141,23 +195,25 @@ def translate_pieces(
     A sentence longer than ``options.max_input_tokens`` goes in chunks (see
     DecodingOptions) whose outputs are joined. ``forced`` gives, per
     sentence, target tokens its translation must start with (after
-    ``target_prefix``); they stay in the output.
+    ``target_prefix``); they stay in the output. ``longest_input``: the
+    output length bound is computed for at least that many input tokens (a
+    part of a larger call, decoded on its own, keeps that call's bound).
+    Batches are cut so that each of the translator's replicas gets one
+    (batch_tokens_for), and ``use_vmap`` decodes through the model's
+    vocabulary map.
     """
     if not sources:
         return []
-    # (sentence index, offset of the chunk's first piece, number of pieces)
-    plan = [(i, start, end - start) for i, src in enumerate(sources)
-            for start, end in chunk_bounds(src, max(1, options.max_input_tokens))]
-    batch = [[*source_prefix, *(p.token for p in sources[i][start:start + n]), *source_suffix]
-             for i, start, n in plan]
+    plan, batch = _examples(sources, options, source_prefix, source_suffix)
     prefixes = [[*target_prefix, *(forced[i] if forced is not None and start == 0 else ())]
                 for i, start, _ in plan]
-    longest = max(len(tokens) for tokens in batch)
+    longest = max(longest_input, *(len(tokens) for tokens in batch))
     # A forced prefix is output the model does not have to find: room for it on top.
     forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
-        max_batch_size=options.max_batch_tokens,
+        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], options.max_batch_tokens),
         batch_type="tokens",
+        use_vmap=use_vmap,
         beam_size=options.beam_size,
         max_decoding_length=options.max_decoding_length(longest) + forced_room,
         return_attention=True,
@@ -210,13 +266,26 @@ def to_translation(
 class CT2Engine:
     """A CTranslate2 model with a SentencePiece codec: tokenise, batch,
     detokenise, align, score. Subclasses set ``codec``, ``options``, ``info``
-    and ``model_dir`` and may override the four token hooks below."""
+    and ``model_dir`` (and ``target_codec`` when the target side has its own
+    SentencePiece model, as Marian's target.spm) and may override the four
+    token hooks below."""
 
     codec: SentencePieceCodec
+    target_codec: SentencePieceCodec | None = None
     options: DecodingOptions
     info: ModelInfo
     model_dir: Path
     _translator = None
+
+    @property
+    def output_codec(self) -> SentencePieceCodec:
+        """The codec of the target side: ``target_codec``, else the shared one."""
+        return self.target_codec or self.codec
+
+    @property
+    def uses_vocabulary_map(self) -> bool:
+        """Whether the model carries a vocabulary map (vmap.txt) to decode through."""
+        return has_vocabulary_map(self.model_dir)
 
     # --- what an engine says about its model ---
 
@@ -243,12 +312,28 @@ class CT2Engine:
             self._translator = load_translator(self.model_dir, self.options)
         return self._translator
 
+    def decoded_alone(self, texts: list[str]) -> tuple[list[tuple[int, int]], int]:
+        """Parts of ``texts`` that ``translate`` may be given one by one, on
+        other machines, with the output it gives for all of them at once:
+        [start, end) ranges cut where CTranslate2 starts a read-ahead group
+        at a sentence's first example (read_ahead_starts), and the longest
+        input of the whole call, to be passed on as ``longest_input``."""
+        encoded = [self.codec.encode(text) for text in texts]
+        sent = [i for i, src in enumerate(encoded) if src]   # empty texts never reach the model
+        plan, batch = _examples([encoded[i] for i in sent], self.options, self.source_prefix(),
+                                self.source_suffix())
+        starts = read_ahead_starts([len(tokens) for tokens in batch], self.options.max_batch_tokens)
+        # a group that starts inside a long sentence (its second chunk) is no place to cut
+        cuts = sorted({0} | {sent[plan[k][0]] for k in starts if plan[k][1] == 0})
+        return list(zip(cuts, [*cuts[1:], len(texts)])), max((len(tokens) for tokens in batch), default=0)
+
     def translate(self, texts: list[str], progress: Progress | None = None,
-                  target_prefixes: list[str] | None = None) -> list[Translation]:
+                  target_prefixes: list[str] | None = None, longest_input: int = 0) -> list[Translation]:
         """Translate every text, in order. ``target_prefixes`` (one per text)
         is target text each translation must start with: it is tokenised
         with the model's codec after the target language token, and the
-        returned Translation contains it, aligned like the rest."""
+        returned Translation contains it, aligned like the rest.
+        ``longest_input``: see translate_pieces (and ``decoded_alone``)."""
         if target_prefixes is not None and len(target_prefixes) != len(texts):
             raise ValueError(f"{len(target_prefixes)} target prefixes for {len(texts)} texts")
         sources = [self.codec.encode(text) for text in texts]
@@ -256,16 +341,17 @@ class CT2Engine:
         todo = [i for i, src in enumerate(sources) if src]
         forced = None
         if target_prefixes is not None:
-            forced = [[p.token for p in self.codec.encode(target_prefixes[i])] for i in todo]
+            forced = [[p.token for p in self.output_codec.encode(target_prefixes[i])] for i in todo]
         outputs = translate_pieces(
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
-            target_prefix=self.target_prefix(), forced=forced, progress=progress,
+            target_prefix=self.target_prefix(), forced=forced, progress=progress, longest_input=longest_input,
+            use_vmap=self.uses_vocabulary_map,
         )
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):
             kept = [(t, a) for t, a in zip(tokens, aligned) if not self.is_markup(t)]
-            text, pieces = self.codec.decode([t for t, _ in kept])
+            text, pieces = self.output_codec.decode([t for t, _ in kept])
             results[i] = to_translation(sources[i], text, pieces, [a for _, a in kept])
         if progress and len(todo) < len(texts):
             progress(len(texts) - len(todo))
@@ -279,7 +365,7 @@ class CT2Engine:
         empty scores -inf (0.0 when its target is empty too)."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(targets)} targets for {len(sources)} sources")
-        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.codec.encode(t)])
+        encoded = [([p.token for p in self.codec.encode(s)], [p.token for p in self.output_codec.encode(t)])
                    for s, t in zip(sources, targets)]
         todo = [i for i, (src, _) in enumerate(encoded) if src]
         scores = [0.0 if not targets[i].strip() else -math.inf for i in range(len(sources))]

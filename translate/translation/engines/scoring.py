@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from translate.translation.engines.base import Alignment, Translation
-from translate.translation.engines.ct2 import CT2Engine
+from translate.translation.engines.ct2 import CT2Engine, batch_tokens_for
 from translate.translation.glossary.model import Score
 
 Encode = Callable[[str], list]          # text -> pieces (.token, .start, .end)
@@ -42,15 +42,19 @@ SCORE_BATCH_TOKENS = 128
 # differ: the words right after a term (its agreement) still count, the rest of
 # the sentence is the same in every candidate and only cost decoder time.
 WINDOW_AFTER_DIFFERENCE = 4
+# Source tokens per translate_batch batch of forced re-decodes (a few sentences).
+COMPLETE_BATCH_TOKENS = 1024
 
 
 def score_pairs(translator, encode: Encode, sources: Sequence[str], targets: Sequence[str],
                 source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
-                target_prefix: Sequence[str] = ()) -> list[float]:
-    """Mean log-probability of each target given its source (higher is better)."""
+                target_prefix: Sequence[str] = (), encode_target: Encode | None = None) -> list[float]:
+    """Mean log-probability of each target given its source (higher is better).
+    ``encode_target`` tokenises the targets when the model has a target-side
+    tokenizer of its own (Marian's target.spm); else ``encode`` does."""
     if len(sources) != len(targets):
         raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
-    return _score_tokens(translator, encode, sources, [_tokens(encode, t) for t in targets],
+    return _score_tokens(translator, encode, sources, [_tokens(encode_target or encode, t) for t in targets],
                          source_prefix, source_suffix, target_prefix)
 
 
@@ -96,7 +100,7 @@ def decisive(candidates: list[list[str]], window: int = WINDOW_AFTER_DIFFERENCE)
 def complete(translator, encode: Encode, decode: Decode, source: str, prefix: str,
              source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
              target_prefix: Sequence[str] = (), beam_size: int = 4,
-             max_decoding_length: int | None = None) -> Translation:
+             max_decoding_length: int | None = None, encode_target: Encode | None = None) -> Translation:
     """Translate ``source`` with the output forced to start with ``prefix``.
 
     Returns a Translation whose text starts with ``prefix`` exactly; its
@@ -104,24 +108,27 @@ def complete(translator, encode: Encode, decode: Decode, source: str, prefix: st
     cross-attention, each target piece paired with the source piece it attends
     to most)."""
     (result,) = complete_batch(translator, encode, decode, [(source, prefix, max_decoding_length)],
-                               source_prefix, source_suffix, target_prefix, beam_size)
+                               source_prefix, source_suffix, target_prefix, beam_size, encode_target=encode_target)
     return result
 
 
 def complete_batch(translator, encode: Encode, decode: Decode,
                    requests: Sequence[tuple[str, str, int | None]],
                    source_prefix: Sequence[str] = (), source_suffix: Sequence[str] = (),
-                   target_prefix: Sequence[str] = (), beam_size: int = 4) -> list[Translation]:
+                   target_prefix: Sequence[str] = (), beam_size: int = 4,
+                   encode_target: Encode | None = None, use_vmap: bool = False) -> list[Translation]:
     """``complete`` for many (source, prefix, new tokens at most) in one
     ``translate_batch`` call: one decoding step serves every sentence, where
-    sentence by sentence each step cost a call's fixed latency. The bound on
-    new tokens is per call in CTranslate2, so the largest one applies to all."""
+    sentence by sentence each step cost a call's fixed latency; with several
+    replicas (inter_threads) the call is cut into a batch per replica, which
+    run at the same time. The bound on new tokens is per call in CTranslate2,
+    so the largest one applies to all."""
     if not requests:
         return []
     source_pieces, batch, prefixes, limit = [], [], [], 0
     for source, prefix, new_tokens in requests:
         pieces = encode(source)
-        forced = _tokens(encode, prefix)
+        forced = _tokens(encode_target or encode, prefix)
         if new_tokens is None:
             # as the engines bound a first translation (DecodingOptions): twice the
             # source and a margin, not a fixed 256 tokens a weak model fills
@@ -132,7 +139,8 @@ def complete_batch(translator, encode: Encode, decode: Decode,
         limit = max(limit, new_tokens + len(forced))
     results = translator.translate_batch(
         batch, target_prefix=prefixes, return_attention=True, beam_size=beam_size,
-        max_decoding_length=limit, replace_unknowns=True, max_batch_size=1024, batch_type="tokens")
+        max_decoding_length=limit, replace_unknowns=True, batch_type="tokens", use_vmap=use_vmap,
+        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], COMPLETE_BATCH_TOKENS))
     return [_completion(result, pieces, forced, prefix, decode, len(source_prefix))
             for result, pieces, forced, (_, prefix, _) in zip(results, source_pieces, prefixes, requests)]
 
@@ -161,6 +169,29 @@ def _completion(result, pieces, forced: list[str], prefix: str, decode: Decode, 
     return Translation(text, tuple(pairs))
 
 
+def align(translator, encode: Encode, source: str, target: str, source_prefix: Sequence[str] = (),
+          source_suffix: Sequence[str] = (), target_prefix: Sequence[str] = ()) -> Translation:
+    """``target`` as a Translation of ``source`` with a word alignment read
+    from the model's cross-attention while it is forced to write exactly
+    ``target`` (translate glossary apply: a machine output pasted by an
+    editor has no alignment of its own)."""
+    pieces, wanted = encode(source), encode(target)
+    forced = [*target_prefix, *(p.token for p in wanted)]
+    (result,) = translator.translate_batch(
+        [[*source_prefix, *(p.token for p in pieces), *source_suffix]], target_prefix=[forced],
+        return_attention=True, beam_size=1, max_decoding_length=len(forced) + 1)
+    attention = list(result.attention[0]) if result.attention else []
+    rows = attention[len(target_prefix):len(target_prefix) + len(wanted)] if len(attention) >= len(forced) else []
+    pairs = []
+    for piece, row in zip(wanted, rows):
+        if piece.start >= piece.end or not len(row):
+            continue
+        best = max(range(len(row)), key=row.__getitem__) - len(source_prefix)
+        if 0 <= best < len(pieces) and pieces[best].start < pieces[best].end:
+            pairs.append(Alignment(pieces[best].start, pieces[best].end, piece.start, piece.end))
+    return Translation(target, tuple(pairs))
+
+
 def rest_bound(encode: Encode, rest: str) -> int:
     """New tokens a re-decode needs at most: the words it may replace keep
     their number and change only endings (glossary.repair keeps nothing else),
@@ -173,9 +204,12 @@ class TranslatorTermModel:
     """A glossary.TermModel backed by a CTranslate2 translator and its codec."""
 
     def __init__(self, translator, encode: Encode, decode: Decode, *, source_prefix: Sequence[str] = (),
-                 source_suffix: Sequence[str] = (), target_prefix: Sequence[str] = (), beam_size: int = 4):
+                 source_suffix: Sequence[str] = (), target_prefix: Sequence[str] = (), beam_size: int = 4,
+                 encode_target: Encode | None = None, use_vmap: bool = False):
         self.translator = translator
         self.encode, self.decode = encode, decode
+        self.encode_target = encode_target or encode   # the target side's tokenizer (Marian's target.spm)
+        self.use_vmap = use_vmap
         self.source_prefix, self.source_suffix = tuple(source_prefix), tuple(source_suffix)
         self.target_prefix = tuple(target_prefix)
         self.beam_size = beam_size
@@ -190,7 +224,7 @@ class TranslatorTermModel:
         sources = [q.source_text for q in questions for _ in q.candidates]
         targets, whole = [], []
         for q in questions:
-            tokens = [_tokens(self.encode, c) for c in q.candidates]
+            tokens = [_tokens(self.encode_target, c) for c in q.candidates]
             cut = decisive(tokens) if q.local else tokens
             targets += cut
             whole += [len(a) == len(b) for a, b in zip(cut, tokens)]
@@ -202,15 +236,23 @@ class TranslatorTermModel:
             at += len(q.candidates)
         return answers
 
+    def align(self, source_text: str, target: str) -> Translation:
+        """``target`` with the word alignment this model's attention gives it."""
+        return align(self.translator, self.encode, source_text, target, self.source_prefix, self.source_suffix,
+                     self.target_prefix)
+
     def complete(self, source_text: str, prefix: str) -> Translation:
         return complete(self.translator, self.encode, self.decode, source_text, prefix,
-                        self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size)
+                        self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size,
+                        encode_target=self.encode_target)
 
     def complete_many(self, questions) -> list[Translation]:
         """glossary.model.Complete questions in one translate_batch call."""
-        requests = [(q.source_text, q.prefix, rest_bound(self.encode, q.rest[:q.window])) for q in questions]
+        requests = [(q.source_text, q.prefix, rest_bound(self.encode_target, q.rest[:q.window]))
+                    for q in questions]
         return complete_batch(self.translator, self.encode, self.decode, requests,
-                              self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size)
+                              self.source_prefix, self.source_suffix, self.target_prefix, self.beam_size,
+                              encode_target=self.encode_target, use_vmap=self.use_vmap)
 
 
 class EngineTermModel(TranslatorTermModel):
@@ -223,9 +265,10 @@ class EngineTermModel(TranslatorTermModel):
         # Greedy re-decoding: the term is forced and a re-decode is only kept
         # when it changes word endings (agreement), so a beam buys nothing
         # here and cost a full beam search per repaired Russian term.
-        super().__init__(None, engine.codec.encode, engine.codec.decode,
+        super().__init__(None, engine.codec.encode, engine.output_codec.decode,
                          source_prefix=engine.source_prefix(), source_suffix=engine.source_suffix(),
-                         target_prefix=engine.target_prefix(), beam_size=1)
+                         target_prefix=engine.target_prefix(), beam_size=1,
+                         encode_target=engine.output_codec.encode, use_vmap=engine.uses_vocabulary_map)
         self._engine = engine
 
     @property

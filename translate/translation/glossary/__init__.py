@@ -1,8 +1,9 @@
 """Glossaries: the organisation's key terms, enforced in every edition.
 
 The stage in one line: find the source terms, keep every correct rendering
-the engine wrote, and repair the rest with the form the sentence needs,
-never duplicating or breaking a word.
+the engine wrote (and every word derived from a term), and repair the rest
+with the form the sentence needs, never duplicating or breaking a word and
+never appending a term the engine left out (it is reported missing).
 
 Modules, one concern each:
 
@@ -11,6 +12,7 @@ Modules, one concern each:
     csvfile    reading and validating locales/<key>/glossary.csv
     matching   entries, and finding their occurrences in source and target
     forms      candidate renderings (Russian pymorphy3, Kazakh suffixes, Dari/Pashto variants)
+    grammar    what the sentence asks of a term (case, number, governing words), in words; derived words
     model      the TermModel protocol, and answering many segments' questions at once
     repair     enforce(), enforce_many(): verify, choose, place, check
 """

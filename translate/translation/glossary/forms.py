@@ -45,7 +45,7 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...
     """The listed forms (in order, the target first) and the generated ones,
     without duplicates."""
     generated: dict[str, Candidate] = {}
-    for form in forms:
+    for form in (kk_lemmas(forms) if lang == "kk" else forms):
         for cand in GENERATORS.get(lang or "", _nothing)(form):
             key = term_key(cand.text)
             # власти is genitive, dative and locative: one candidate with all three readings.
@@ -59,7 +59,9 @@ def candidates(forms: tuple[str, ...], lang: str | None) -> tuple[Candidate, ...
         elif index == 0 and lang in ("kk", "ps"):
             # The dictionary form: no ending to read (Pashto ښځې is a direct plural
             # although it ends like an oblique singular).
-            feats = frozenset({"nom"} if lang == "kk" else {"direct"})
+            feats = frozenset({"nom"} if lang == "kk" else _ps_target_readings(form, forms))
+        elif lang == "ru" and not _ru_inflections(form):
+            feats = _RU_ANY_CASE    # ИГИЛ, МИД, Вилаят Хорасан: indeclinable, they fit every case
         else:
             feats = features(form, lang)
         out.setdefault(term_key(form), Candidate(form, feats))
@@ -74,8 +76,10 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
     words), never an alternative the glossary merely accepts (талибы, СБ ООН,
     گروه تروریستی): those are kept where the engine wrote them, not introduced."""
     target = forms[0]
-    own = list(candidates(forms[:1], lang))
-    if lang in GENERATORS and lang != "prs":
+    mine = {term_key(c.text) for c in candidates(forms[:1], lang)}
+    # read with all the listed forms beside it (طالبان is direct because طالبانو is listed)
+    own = [c for c in candidates(forms, lang) if term_key(c.text) in mine and "split" not in c.features]
+    if lang in ("ru", "kk"):
         return own
     # Pashto ترهګري / ترهګرۍ fold to one key but are two cases: compare as written.
     keys = {" ".join(c.text.split()) for c in own}
@@ -94,8 +98,9 @@ def repair_candidates(forms: tuple[str, ...], lang: str | None) -> list[Candidat
 
 def accepted(forms: tuple[str, ...], lang: str | None) -> tuple[str, ...]:
     """Forms that count as correct in a translation: the listed ones, and for
-    inflecting languages (ru, kk) their generated inflections."""
-    if lang not in ("ru", "kk"):
+    inflecting languages (ru, kk) their generated inflections, for Pashto the
+    form a second د gives a د-phrase («د مخدره توکو د قاچاق»)."""
+    if lang not in ("ru", "kk", "ps"):
         return forms
     return tuple(c.text for c in candidates(forms, lang))
 
@@ -117,10 +122,19 @@ def introduces(candidate: Candidate, wanted: frozenset[str]) -> bool:
 
 
 def agreement(candidate: Candidate, wanted: frozenset[str]) -> int:
-    """1 when the candidate can be read with the features the sentence wants."""
+    """2 when the candidate can be read with the features the sentence wants,
+    1 when only its case can (its number differs), 0 otherwise."""
     if introduces(candidate, wanted):
         return 0
-    return 1 if candidate.features & wanted or not candidate.features - _MARKED and not wanted else 0
+    core_c = candidate.features - _MARKED - {GOVERNED}
+    core_w = wanted - _MARKED - {GOVERNED}
+    marked = (wanted & _MARKED) <= candidate.features      # the plural or ezafe asked for is there
+    if not core_w or not core_c:
+        return 2 if marked else 0
+    if core_c & core_w:
+        return 2 if marked else 1
+    cases = {f.split("/")[0] for f in core_w if "/" in f}
+    return 1 if cases & {f.split("/")[0] for f in core_c if "/" in f} else 0
 
 
 def _nothing(form: str) -> list[Candidate]:
@@ -140,6 +154,7 @@ def _morph():
 
 
 _INFLECTING = {"NOUN", "ADJF", "PRTF"}
+_RU_ANY_CASE = frozenset(f"{case}/{number}" for case in RU_CASES for number in ("sing", "plur"))
 
 
 def _nominative_parse(word: str):
@@ -174,8 +189,20 @@ def _ru_inflections(form: str) -> list[Candidate]:
     if not head:
         return []
     out = []
-    number = head[-1][1].tag.number or "sing"
+    own = head[-1][1].tag.number or "sing"
     nouns = [p for _, p in head if p.tag.POS == "NOUN"]
+    # A common noun has both numbers (террористическая организация,
+    # террористических организаций); a name or a noun of one number only
+    # (Россия, права) keeps its own.
+    both = bool(nouns) and all(not words[i][:1].isupper() and not {"Sgtm", "Pltm"} & set(map(str, p.tag.grammemes))
+                               for i, p in head if p.tag.POS == "NOUN")
+    for number in ((own, "plur" if own == "sing" else "sing") if both else (own,)):
+        out += _ru_number(words, head, nouns, number)
+    return out
+
+
+def _ru_number(words: list[str], head: list, nouns: list, number: str) -> list[Candidate]:
+    out = []
     animate = "anim" if any(p.tag.animacy == "anim" for p in nouns) else "inan"
     gender = next((p.tag.gender for p in nouns if p.tag.gender), None)
     for case in RU_CASES:
@@ -189,7 +216,7 @@ def _ru_inflections(form: str) -> list[Candidate]:
                     wanted.add(gender)
                 if case == "accs":
                     wanted.add(animate)
-            inflected = parse.inflect(wanted) or parse.inflect({case})
+            inflected = parse.inflect(wanted) or parse.inflect({case, number})
             if inflected is None:
                 break
             new[i] = _keep_case(words[i], inflected.word)
@@ -198,63 +225,64 @@ def _ru_inflections(form: str) -> list[Candidate]:
     return out
 
 
-def _ru_features(text: str, before: str) -> frozenset[str]:
-    """The case/number readings the words share (российским Верховным судом:
-    instrumental singular), plus hints from the word before: a transitive verb
-    makes accusative likelier, a preposition decides."""
+def ru_readings(text: str) -> set[str]:
+    """The case/number readings every word of ``text`` allows (российским
+    Верховным судом: instrumental singular); those of its first word when
+    they share none."""
     readings = []
     for word in text.split():
-        parses = [p for p in _morph().parse(word.strip(".,;:!?«»()\"")) if p.tag.case]
+        word = word.strip(".,;:!?«»()\"'“”„")
+        parses = [p for p in _morph().parse(word) if p.tag.case] if word else []
         if parses:
             readings.append({f"{p.tag.case if p.tag.case not in ('gen2', 'gen1') else 'gent'}/"
                              f"{p.tag.number or 'sing'}" for p in parses})
     feats = set.intersection(*readings) if readings else set()
-    if readings and not feats:
-        feats = readings[0]
-    if not before.strip() and any(f.startswith("nomn") for f in feats):
-        # The first words of a sentence: a subject, not an object (правительство is both).
-        feats = {f for f in feats if f.startswith("nomn")}
-    prev = before.split()[-1:] if before.split() else []
-    if prev:
-        word = prev[0].strip(".,;:!?«»()\"").lower()
-        tags = _morph().parse(word)[0].tag
-        if tags.POS in ("VERB", "INFN") and "tran" in tags:
-            feats = {f for f in feats if not f.startswith("nomn")} or feats
-        governed = _RU_GOVERNS.get(word)
-        if governed:
-            # The preposition decides: keep the readings it allows, or (for a
-            # dropped term) supply them.
-            allowed = {f"{case}/{number}" for case in governed for number in ("sing", "plur")}
-            feats = (feats & allowed) or (allowed if not feats else feats)
-    return frozenset(feats)
+    return feats or (readings[0] if readings else set())
 
 
-# Cases that a preposition governs (for a dropped term inserted after it).
-_RU_GOVERNS = {
-    **dict.fromkeys(("против", "для", "из", "от", "у", "без", "после", "до", "около", "вокруг", "среди",
-                     "кроме", "ради", "вместо", "со стороны", "из-за", "возле"), ("gent",)),
-    **dict.fromkeys(("к", "ко", "по", "благодаря", "согласно"), ("datv",)),
-    **dict.fromkeys(("с", "со", "над", "под", "перед", "между", "за"), ("ablt",)),
-    **dict.fromkeys(("о", "об", "обо", "при"), ("loct",)),
-    **dict.fromkeys(("в", "во", "на"), ("loct", "accs")),
-}
+def _ru_features(text: str, before: str) -> frozenset[str]:
+    return frozenset(ru_readings(text))
 
 
 # --- Kazakh --------------------------------------------------------------------
+#
+# An ending's vowel follows the stem's last vowel (back а о ұ ы я ё ю, front ә ө
+# ү і е э и: и is front in loanwords, терроризмнің, Путинге, таксидің); у does
+# not decide (тану → тануды, Мәскеу → Мәскеуді, Кабул → Кабулда). Its first consonant
+# follows the stem's last sound: a vowel, a sonorant (р й л, and у/и/ю, which
+# end in [w]/[j]: Мәскеудің, тануды), a nasal (м н ң: Ауғанстанның,
+# Ауғанстанмен), ж/з, or a voiceless consonant (б в г д are devoiced at the end
+# of loanwords). A soft or hard sign is not a sound (Кремльде). An abbreviation
+# with a vowel is read as a word (ДАИШ-тің, СІМ-нің, НАТО-ның); one without is
+# read letter by letter, by the name of its last letter (ТМД → "де": ТМД-нің).
+# tests/glossary_cases/kk.forms.tsv checks all of this against forms written
+# by apertium-kaz and the press.
 
-_BACK = set("аоұыяёюАОҰЫЯЁЮ")
-_FRONT = set("әөүіеэӘӨҮІЕЭ")
-_VOWELS = _BACK | _FRONT | set("иуИУ")
-_VOICELESS = set("пфкқтсшщхцчһ")
-_SONORANT_NASAL = set("мнң")
-_SONORANT = set("йрулw")
+_BACK = set("аоұыяёю")
+_FRONT = set("әөүіеэи")
+_VOWEL_SOUNDS = set("аоұыяёәөүіеэ")      # a stem ending in one of these ends in a vowel
+_GLIDES = set("уию")                     # end in [w]/[j]: endings as after й
+_VOICELESS = set("пфкқтсшщхцчһбвгд")
+_NASAL = set("мнң")
 _VOICED_FRIC = set("зж")
-# Final letters of abbreviations as they are pronounced: ДАИШ ends in ш, СІМ in
-# "эм", БҰҰ in a vowel.
+_SIGNS = set("ьъ")
+_LETTER_NAMES = {"б": "бе", "в": "ве", "г": "ге", "ғ": "ғы", "д": "де", "ж": "же", "з": "зе", "к": "ка",
+                 "қ": "қы", "л": "эл", "м": "эм", "н": "эн", "ң": "ың", "п": "пе", "р": "эр", "с": "эс",
+                 "т": "те", "ф": "эф", "х": "ха", "һ": "һа", "ц": "це", "ч": "че", "ш": "ша", "щ": "ща"}
+
+
+def _kk_spoken(word: str) -> str:
+    """How the end of ``word`` sounds, for choosing endings: an abbreviation
+    without a vowel by its last letter's name, anything else as written."""
+    last = word.rstrip("-").split("-")[-1].lower()
+    if _is_abbreviation(word.rstrip("-").split("-")[-1]) or len(last) == 1:
+        if not any(c in _VOWEL_SOUNDS or c in _GLIDES for c in last) and last[-1:] in _LETTER_NAMES:
+            return _LETTER_NAMES[last[-1]]
+    return last
 
 
 def _front(word: str) -> bool:
-    for c in reversed(word):
+    for c in reversed(_kk_spoken(word)):
         if c in _FRONT:
             return True
         if c in _BACK:
@@ -263,22 +291,37 @@ def _front(word: str) -> bool:
 
 
 def _last_sound(word: str) -> str:
-    return word.rstrip("-")[-1:].lower()
+    spoken = _kk_spoken(word).rstrip("".join(_SIGNS))
+    return spoken[-1:]
+
+
+def _sound_class(stem: str) -> str:
+    s = _last_sound(stem)
+    if s in _VOWEL_SOUNDS:
+        return "vowel"
+    if s in _NASAL:
+        return "nasal"
+    if s in _VOICED_FRIC:
+        return "voiced"
+    if s in _VOICELESS:
+        return "voiceless"
+    return "sonorant"          # р й л, у и ю
+
+
+# (genitive, accusative, dative, locative/ablative, ablative, instrumental) first consonants
+_KK_CONSONANTS = {
+    "vowel":     ("н", "н", "ғ", "д", "д", "м"),
+    "nasal":     ("н", "д", "ғ", "д", "н", "м"),
+    "sonorant":  ("д", "д", "ғ", "д", "д", "м"),
+    "voiced":    ("д", "д", "ғ", "д", "д", "б"),
+    "voiceless": ("т", "т", "қ", "т", "т", "п"),
+}
 
 
 def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
     """Case endings for a noun ending in ``stem``'s last sound."""
-    s = _last_sound(stem)
     v = lambda b, f: b if back else f  # noqa: E731 - one letter of harmony
-    vowel = s in {c.lower() for c in _VOWELS}
-    if vowel:
-        gen, acc, dat, loc, abl, ins = "н", "н", "ғ", "д", "д", ["мен"]
-    elif s in _SONORANT_NASAL:
-        gen, acc, dat, loc, abl, ins = "н", "д", "ғ", "д", "н", ["мен"]
-    elif s in _SONORANT or s in _VOICED_FRIC:
-        gen, acc, dat, loc, abl, ins = "д", "д", "ғ", "д", "д", ["бен"] if s in _VOICED_FRIC else ["мен"]
-    else:
-        gen, acc, dat, loc, abl, ins = "т", "т", "қ", "т", "т", ["пен"]
+    gen, acc, dat, loc, abl, ins = _KK_CONSONANTS[_sound_class(stem)]
     if not back:
         dat = {"ғ": "г", "қ": "к"}[dat]
     return {
@@ -287,7 +330,7 @@ def _kk_case_endings(stem: str, back: bool) -> dict[str, list[str]]:
         "dat": [dat + v("а", "е")],
         "loc": [loc + v("а", "е")],
         "abl": [abl + v("ан", "ен")],
-        "ins": ins if back else [i.replace("ен", "ен") for i in ins],
+        "ins": [ins + "ен"],
         "attr": [loc + v("ағы", "егі")],
     }
 
@@ -300,12 +343,15 @@ def _kk_possessed_endings(back: bool) -> dict[str, list[str]]:
 
 
 def _kk_plural(stem: str, back: bool) -> str:
-    s = _last_sound(stem)
-    if s in {c.lower() for c in _VOWELS} or s in "рйу":
+    cls, s = _sound_class(stem), _last_sound(stem)
+    if cls == "vowel" or s in "рйуию":
         return "лар" if back else "лер"
-    if s in "лмнңзж":
+    if cls in ("nasal", "voiced") or s == "л":
         return "дар" if back else "дер"
     return "тар" if back else "тер"
+
+
+_KK_PLURAL = re.compile(r"(лар|лер|дар|дер|тар|тер)$")
 
 
 def _kk_inflections(form: str) -> list[Candidate]:
@@ -319,21 +365,22 @@ def _kk_inflections(form: str) -> list[Candidate]:
         for case, endings in _kk_case_endings(last, back).items():
             out += [Candidate(f"{form}-{e}", frozenset({case})) for e in endings]
         if len(last.split("-")[-1]) > 1:          # not after a single letter (ДАИШ-К)
-            poss = form + ("-ы" if back else "-і")
+            poss = form + ("-с" if _sound_class(last) == "vowel" else "-") + ("ы" if back else "і")
             out.append(Candidate(poss, frozenset({"nom", "poss"})))
             for case, endings in _kk_possessed_endings(back).items():
                 out += [Candidate(poss + e, frozenset({case, "poss"})) for e in endings]
         return out
-    possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWELS
+    possessed = len(words) > 1 and last[-1:] in "ыі" and last[-2:-1] not in _VOWEL_SOUNDS
     table = _kk_possessed_endings(back) if possessed else _kk_case_endings(last, back)
+    plural = bool(_KK_PLURAL.search(last))
+    number = {"pl"} if plural else set()
     for case, endings in table.items():
-        out += [Candidate(form + e, frozenset({case})) for e in endings]
-    already_plural = re.search(r"(лар|лер|дар|дер|тар|тер)$", last) is not None
-    if not possessed and not already_plural:
-        plural = form + _kk_plural(last, back)
-        out.append(Candidate(plural, frozenset({"nom", "pl"})))
-        for case, endings in _kk_case_endings(plural, back).items():
-            out += [Candidate(plural + e, frozenset({case, "pl"})) for e in endings]
+        out += [Candidate(form + e, frozenset({case, *number})) for e in endings]
+    if not possessed and not plural:
+        plural_form = form + _kk_plural(last, back)
+        out.append(Candidate(plural_form, frozenset({"nom", "pl"})))
+        for case, endings in _kk_case_endings(plural_form, back).items():
+            out += [Candidate(plural_form + e, frozenset({case, "pl"})) for e in endings]
     return out
 
 
@@ -348,6 +395,47 @@ def _kk_suffixes() -> list[tuple[str, str]]:
             for case, endings in _kk_possessed_endings(back).items():
                 found |= {(e, case) for e in endings}
     return sorted(found, key=lambda p: -len(p[0]))
+
+
+@functools.lru_cache(maxsize=1024)
+def kk_lemmas(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """The forms of ``forms`` that are not an inflection of another one:
+    only lemmas take endings (Талибанның takes no -мен, so Талибанныңмен is
+    never accepted)."""
+    lemmas, inflected = [], set()
+    endings = {e for e, _ in _kk_suffixes()}
+    for form in sorted(forms, key=len):        # a lemma is shorter than its inflections
+        key = term_key(form)
+        if key in inflected or any(key.startswith(term_key(lemma)) and key[len(term_key(lemma)):].lstrip("-")
+                                   in endings for lemma in lemmas):
+            continue   # an inflection, or a misspelt one (glossary check names it)
+        lemmas.append(form)
+        inflected |= {term_key(c.text) for c in _kk_inflections(form)}
+    return tuple(f for f in forms if f in lemmas)
+
+
+def kk_misspelt(forms: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Listed forms that are an earlier form plus an ending the grammar does
+    not give it (Талибанбен for Талибанмен), each with the generated form of
+    the same case: a glossary check, so that a wrong form is never accepted."""
+    wrong = []
+    for form in forms:
+        for lemma in forms:
+            if form == lemma or not form.startswith(lemma) or lemma not in kk_lemmas(forms):
+                continue
+            ending = form[len(lemma):]
+            made = {c.text[len(lemma):]: c for c in _kk_inflections(lemma)}
+            if ending in made:
+                break
+            same = next((e for e, case in _kk_suffixes() if e == ending.lstrip("-")), None)
+            if same is not None:
+                case = dict(_kk_suffixes())[same]
+                right = next((lemma + e for e, c in made.items()
+                              if case in c.features and "pl" not in c.features and "poss" not in c.features), "")
+                if right:
+                    wrong.append((form, right))
+                break
+    return wrong
 
 
 def _kk_features(text: str, before: str) -> frozenset[str]:
@@ -365,15 +453,15 @@ def _kk_features(text: str, before: str) -> frozenset[str]:
             continue   # a bare -н is the accusative only after the possessive -ы/-і
         if word.endswith(ending) and len(word) > len(ending) + 2:
             feats = {case}
-            if re.search(r"(лар|лер|дар|дер|тар|тер)" + re.escape(ending) + "$", word):
+            if _KK_PLURAL.search(word[:-len(ending)]):
                 feats.add("pl")
             return frozenset(feats)
-    return frozenset({"nom"})
+    return frozenset({"nom", "pl"} if _KK_PLURAL.search(word) and len(word) > 5 else {"nom"})
 
 
 # --- Dari and Pashto -------------------------------------------------------------
 
-_PRS_PLURAL = ("های", "ها", "ان")
+_PRS_PLURAL = ("های", "ها")
 
 
 def _prs_inflections(form: str) -> list[Candidate]:
@@ -389,6 +477,7 @@ def _prs_inflections(form: str) -> list[Candidate]:
 def _prs_features(text: str, before: str) -> frozenset[str]:
     feats = set()
     words = [w.replace(ZWNJ, "") for w in text.split()]
+    # -ها/-های is a plural; -ان is not read as one (سازمان, افغانستان end in it)
     if any(w.endswith(_PRS_PLURAL) for w in words) or "های" in text.split() or "ها" in text.split():
         feats.add("plural")
     if text.endswith(ZWNJ + "ی") or text.endswith(("ای", "وی")):
@@ -396,20 +485,53 @@ def _prs_features(text: str, before: str) -> frozenset[str]:
     return frozenset(feats)
 
 
-_PS_OBLIQUE_BEFORE = {"د", "له", "په", "پر", "تر", "سره"}
+def ps_readings(text: str) -> set[str]:
+    """case/number readings of a Pashto word group as written (before
+    folding: ې, ۍ and ي are different endings): its last word's ending."""
+    words = text.split()
+    last = words[-1].strip(".,;:!?«»()،؛") if words else ""
+    if re.search(r"(ونو|انو|ګانو|و)$", last):
+        return {"oblique/pl"}
+    if re.search(r"(ونه|ګان)$", last):
+        return {"direct/pl"}                     # not -ان: سازمان, افغانستان end in it
+    if last.endswith("ې"):
+        return {"oblique/sing", "direct/pl"}     # ډلې: of a group, or groups (ښځې: women)
+    if last.endswith("ۍ"):
+        return {"oblique/sing"}
+    if last.endswith(("ه", "ي", "ی")):
+        return {"direct/sing"}                   # ډله, ترهګري, سړی: the oblique ends otherwise
+    return {"direct/sing", "oblique/sing"}       # a masculine noun or a final -ا: کابل, قاچاق, آسیا
+
+
+def _ps_target_readings(target: str, forms: tuple[str, ...]) -> set[str]:
+    """The dictionary form's readings: ښځې is a direct plural (the -ې of a
+    dictionary form is not an oblique), and a form whose oblique the glossary
+    lists (طالبان, طالبانو) is not an oblique itself."""
+    if target.endswith("ې"):
+        return {"direct/pl"}
+    readings = ps_readings(target)
+    stem = target[:-1]
+    if any(f != target and f.startswith(stem) and ps_readings(f) <= {"oblique/sing", "oblique/pl"} for f in forms):
+        readings = {r for r in readings if r.startswith("direct")} or readings
+    return readings
 
 
 def _ps_features(text: str, before: str) -> frozenset[str]:
-    """Oblique after د, له, په, پر, تر (د روسیې) or when the engine wrote an
-    oblique ending itself; direct otherwise."""
-    prev = before.split()[-1:] if before.split() else []
-    words = text.split()
-    if prev and prev[0] in _PS_OBLIQUE_BEFORE:
-        return frozenset({"oblique", GOVERNED})   # the particle decides
-    if words and words[-1].endswith(("ې", "و", "ۍ")):
-        return frozenset({"oblique"})
-    return frozenset({"direct"})
+    return frozenset(ps_readings(text))
 
 
-GENERATORS = {"ru": _ru_inflections, "kk": _kk_inflections, "prs": _prs_inflections}
+def _ps_variants(form: str) -> list[Candidate]:
+    """«د مخدره توکو د قاچاق»: a د-phrase governed by another د takes a second
+    د before its head (the form a particle or postposition around it asks
+    for); accepted where the engine wrote it, never placed."""
+    words = form.split()
+    if len(words) < 3 or words[0] != "د" or words[-1].endswith("ه"):
+        return []
+    split = max((k for k in range(1, len(words) - 1) if words[k].endswith(("و", "ې", "ۍ"))), default=0)
+    if not split:
+        return []
+    return [Candidate(" ".join(words[:split + 1] + ["د"] + words[split + 1:]), frozenset({"oblique/sing", "split"}))]
+
+
+GENERATORS = {"ru": _ru_inflections, "kk": _kk_inflections, "prs": _prs_inflections, "ps": _ps_variants}
 FEATURES = {"ru": _ru_features, "kk": _kk_features, "prs": _prs_features, "ps": _ps_features}

@@ -8,15 +8,22 @@ source order):
 
 1. An accepted form already in the text (any listed or generated inflection,
    any spelling variant) is kept as it is, preferably where the word alignment
-   points. Accepted forms of any term are never overwritten.
-2. Otherwise the words aligned to the term are replaced. The candidates are
-   the listed and generated forms (``forms``); a TermModel scores each
-   candidate sentence and the best wins; without a model, the form whose
-   grammatical features agree with what the engine wrote wins (its case,
-   number, ezafe, oblique), the dictionary form on a tie. Where the chosen form
-   changes gender or number, the model re-decodes the rest of the sentence with
-   the text up to the term forced, so that the words after it agree.
-3. Nothing aligned: the term is inserted where its neighbours landed.
+   points, unless the word governing it rules its case out («с Кабул»: it is
+   repaired in place). Accepted forms of any term are never overwritten.
+2. Otherwise the words aligned to the term are replaced, unless they are a
+   word derived from it (Российское, Ресейлік: kept). The candidates are the
+   listed and generated forms (``forms``); ``grammar.wanted`` reads the case
+   and number the sentence asks for, and the forms that agree go to the model
+   (TermModel.score), the best wins; without a model the first that agrees.
+   A form that agrees with nothing is placed and flagged for review. Where the
+   chosen form changes gender or number, the model re-decodes the rest of the
+   sentence with the text up to the term forced, so that the words after it
+   agree.
+3. Nothing aligned: a word sharing the term's stem, a derived word or a
+   flagged alternative is taken as its rendering (and flagged); else the term
+   is missing in the machine translation. It is never appended or guessed into
+   place: the report says "missing", the review flags it, and publish
+   --strict-terms refuses the edition.
 
 After each repair the sentence is checked: a word or term twice in a row, or a
 term glued into another word, undoes the repair and the occurrence is
@@ -39,6 +46,7 @@ import unicodedata
 
 from translate.translation.engines.base import Alignment, Translation
 from translate.translation.glossary import forms as term_forms
+from translate.translation.glossary import grammar
 from translate.translation.glossary.matching import Glossary, Occurrence
 from translate.translation.glossary.model import Complete, Score, TermModel, answer_all
 from translate.translation.glossary.normalise import fold
@@ -73,9 +81,60 @@ def _enforce(glossary: Glossary, source_text: str, translation: Translation, ask
     work = _Work(translation.text, list(translation.alignment))
     found = glossary.find_target(work.text)
     raw_flags = glossary.find_flags(work.text)
+    matched = _match_accepted(work, occurrences, found)
+    # An accepted form in a case the word governing it rules out («с Кабул»)
+    # is repaired where it stands.
+    misfits: dict[int, tuple[int, int, str]] = {}
+    for i, j in list(matched.items()):
+        t = found[j]
+        why = grammar.misfit(t.text, glossary.lang, _context(work, t.start, t.end, source_text, occurrences[i]),
+                             glossary.candidates(t.entry))
+        if why:
+            misfits[i] = (t.start, t.end, why)
+            del matched[i]
+    # Accepted forms of the terms this sentence has are never overwritten; a
+    # form of a term the source does not mention may be (it is the engine's
+    # rendering of something else, e.g. Ресейдің inside «Ресейдің Жоғарғы соты»).
+    in_source = {id(o.entry) for o in occurrences}
+    misfit_spans = {(s, e) for s, e, _ in misfits.values()}
+    for t in found:
+        if id(t.entry) in in_source and (t.start, t.end) not in misfit_spans:
+            work.protect(t.start, t.end)
 
-    # 1. Accepted forms already in place: first where the alignment points,
-    #    then, in order, any remaining form of the same term.
+    # Repair the rest, in source order.
+    reports = []
+    for i, occ in enumerate(occurrences):
+        if i in matched:
+            reports.append([occ, _Outcome("already-right", found[matched[i]].text,
+                                          reason="the engine wrote an accepted form"), []])
+            continue
+        # "Russia, Russia" in the source may stand twice in the translation.
+        repeated = any(o is not occ and o.entry is occ.entry and not _LETTER.search(
+            source_text, min(o.end, occ.end), max(o.start, occ.start)) for o in occurrences)
+        outcome = yield from _repair(work, occ, glossary, source_text, asks_model, repeated, misfits.get(i))
+        notes = [outcome.detail]
+        # The engine chose a flagged alternative, e.g. "Islamic Emirate" for "Taliban".
+        notes += [f"the engine wrote the flagged alternative {f.text!r}"
+                  for f in raw_flags if f.entry is occ.entry and outcome.replaced and f.text in outcome.replaced]
+        reports.append([occ, outcome, notes])
+
+    # Flagged alternatives still in the final text: for the reviewer.
+    for f in glossary.find_flags(work.text):
+        report = next((r for r in reports if r[0].entry is f.entry), None)
+        if report is not None:
+            report[1].review = report[1].review or f"the flagged alternative {f.text!r} is in the text: review it"
+            report[2].append(f"flagged alternative {f.text!r} is still in the text: review it")
+    terms = tuple(TermReport(occ.entry.source, occ.entry.target, o.status, o.placed, "; ".join(n for n in notes if n),
+                             score=o.score, runner_up=o.runner_up, runner_up_score=o.runner_up_score,
+                             reason=o.reason, review=o.review, note=occ.entry.note)
+                  for occ, o, notes in reports)
+    return Translation(work.text, tuple(work.alignment)), terms
+
+
+def _match_accepted(work: "_Work", occurrences: list[Occurrence], found: list[Occurrence]) -> dict[int, int]:
+    """Source occurrence -> the accepted form in the text that stands for it:
+    first where the alignment points, then, in order, any remaining form of
+    the same term."""
     matched: dict[int, int] = {}
     for i, occ in enumerate(occurrences):
         spans = work.aligned_spans(occ.start, occ.end)
@@ -88,46 +147,21 @@ def _enforce(glossary: Glossary, source_text: str, translation: Translation, ask
         for j, t in enumerate(found):
             if i not in matched and j not in matched.values() and t.entry is occ.entry:
                 matched[i] = j
-    # Accepted forms of the terms this sentence has are never overwritten; a
-    # form of a term the source does not mention may be (it is the engine's
-    # rendering of something else, e.g. Ресейдің inside «Ресейдің Жоғары соты»).
-    in_source = {id(o.entry) for o in occurrences}
-    for t in found:
-        if id(t.entry) in in_source:
-            work.protect(t.start, t.end)
+    return matched
 
-    # 2. Repair the rest, in source order.
-    reports = []
-    for i, occ in enumerate(occurrences):
-        if i in matched:
-            reports.append([occ, _Outcome("already-right", found[matched[i]].text), []])
-            continue
-        # "Russia, Russia" in the source may stand twice in the translation.
-        repeated = any(o is not occ and o.entry is occ.entry and not _LETTER.search(
-            source_text, min(o.end, occ.end), max(o.start, occ.start)) for o in occurrences)
-        outcome = yield from _repair(work, occ, glossary, source_text, asks_model, repeated)
-        notes = [outcome.detail]
-        # The engine chose a flagged alternative, e.g. "Islamic Emirate" for "Taliban".
-        notes += [f"the engine wrote the flagged alternative {f.text!r}"
-                  for f in raw_flags if f.entry is occ.entry and outcome.replaced and f.text in outcome.replaced]
-        reports.append([occ, outcome, notes])
 
-    # 3. Flagged alternatives still in the final text: for the reviewer.
-    for f in glossary.find_flags(work.text):
-        report = next((r for r in reports if r[0].entry is f.entry), None)
-        if report is not None:
-            report[2].append(f"flagged alternative {f.text!r} is still in the text: review it")
-    terms = tuple(TermReport(occ.entry.source, occ.entry.target, o.status, o.placed, "; ".join(n for n in notes if n),
-                             score=o.score, runner_up=o.runner_up, runner_up_score=o.runner_up_score)
-                  for occ, o, notes in reports)
-    return Translation(work.text, tuple(work.alignment)), terms
+def _context(work: "_Work", start: int, end: int, source_text: str, occ: Occurrence) -> grammar.Context:
+    return grammar.Context(work.text[:start], work.text[end:], source_text[:occ.start],
+                           grammar.source_plural(occ.entry, occ.text))
 
 
 class _Outcome:
     def __init__(self, status: str, placed: str = "", replaced: str = "", detail: str = "",
-                 score: float | None = None, runner_up: str = "", runner_up_score: float | None = None):
+                 score: float | None = None, runner_up: str = "", runner_up_score: float | None = None,
+                 reason: str = "", review: str = ""):
         self.status, self.placed, self.replaced, self.detail = status, placed, replaced, detail
         self.score, self.runner_up, self.runner_up_score = score, runner_up, runner_up_score
+        self.reason, self.review = reason, review
 
 
 _LETTER = re.compile(r"\w")
@@ -264,88 +298,146 @@ def _capitalised(form: str, text: str, pos: int, replaced: str) -> str:
 
 
 def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str,
-            asks_model: bool, repeated: bool = False):
+            asks_model: bool, repeated: bool = False, misfit: tuple[int, int, str] | None = None):
     """The outcome of one occurrence (a generator: yields the model's questions)."""
     src = (occ.start, occ.end)
-    spans = work.aligned_spans(occ.start, occ.end)
-    pieces = [_trim(work.text, fs, fe) for cs, ce in work.clusters(spans) for fs, fe in work.free(cs, ce)]
-    pieces = [(s, e) for s, e in pieces if e > s]
-    if pieces:
+    left, how = 0, ""
+    if misfit is not None:
+        start, end, why = misfit
+        how = f"its case did not fit: {why}"
+    else:
+        spans = work.aligned_spans(occ.start, occ.end)
+        pieces = [_trim(work.text, fs, fe) for cs, ce in work.clusters(spans) for fs, fe in work.free(cs, ce)]
+        pieces = [(s, e) for s, e in pieces if e > s]
+        if not pieces:
+            # Nothing usable aligned to it: its rendering may still be in the
+            # text (a derived word, a flagged alternative, a wrong ending of it).
+            found = _unaligned_rendering(work, occ, glossary)
+            if found is None:
+                return _missing(work, glossary, spans)
+            pieces, how = [found], "found without alignment: it shares the term's stem"
         # The longest contiguous rendering is the term's translation; other
         # scattered words aligned to it stay, and the reviewer is told.
         start, end = max(pieces, key=lambda p: (p[1] - p[0], -p[0]))
         left = len(pieces) - 1
-        how = ""
-    elif not work.alignment and _LETTER.search(work.text):
-        return _Outcome("not-applied", detail="no accepted form in the text and no word alignment "
-                                              "from the engine to place it")
-    else:
-        # Nothing usable aligned to the term (the engine dropped it, or its
-        # words already stand for another term): insert it where its neighbours landed.
-        if spans:
-            anchor = max(e for s, e in spans)
-            how = "inserted: its aligned words already stand for another term"
-        else:
-            anchor = _neighbour_position(work, occ)
-            how = "inserted: nothing in the engine's output was aligned to it"
-        for s, e in work.protected:
-            if s < anchor < e:
-                anchor = e
-        anchor = _word_end(work.text, anchor) if anchor and _word_char(work.text[anchor - 1]) else anchor
-        start = end = anchor
-        left = 0
+        word = grammar.derived(work.text[start:end], occ.entry, glossary.lang)
+        if word:
+            at = work.text.find(word, start)
+            work.protect(at, at + len(word))
+            return _Outcome("derived", word, detail=f"kept {word!r}, a word derived from the term",
+                            reason=f"the engine wrote «{word}», derived from «{occ.entry.target}»: an adjective "
+                                   "or compound of the term is left as it is")
+    choice = yield from _choose(work, start, end, occ, glossary, source_text, asks_model)
+    chosen, score, runner_up, runner_score, reason, review = choice
+    # A form that starts with the particle the engine wrote just before the
+    # place («د» + «روسیه ستره محکمه» -> «د روسیې سترې محکمې») replaces it too.
+    particle = re.search(r"(\S+)\s+$", work.text[:start])
+    if particle and chosen.split()[:1] == [particle.group(1)] and not any(
+            s < start and particle.start(1) < e for s, e in work.protected):
+        start = particle.start(1)
     replaced = work.text[start:end]
-    chosen, score, runner_up, runner_score = yield from _choose(work, start, end, occ, glossary, source_text,
-                                                                asks_model)
     form = _capitalised(chosen, work.text, start, replaced)
-    before = after = ""
-    if start == end:
-        before = " " if start > 0 and not work.text[start - 1].isspace() else ""
-        after = " " if end < len(work.text) and not work.text[end].isspace() else ""
     snapshot = work.snapshot()
-    placed_start = start + len(before)
-    work.splice(start, end, before + form + after, src, (placed_start, placed_start + len(form)))
-    placed = (placed_start, placed_start + len(form))
+    work.splice(start, end, form, src, (start, start + len(form)))
+    placed = (start, start + len(form))
     problem = damage(work.text, *placed, allow_repeat=repeated,
                      is_term=lambda word: bool(glossary.find_target(word)))
     if problem:
         work.restore(snapshot)
         return _Outcome("not-applied", "", replaced,
                         f"placing {form!r} would {problem}: left as the engine wrote it, for review",
-                        score, runner_up, runner_score)
+                        score, runner_up, runner_score, reason,
+                        review=f"placing «{form}» would {problem}: the engine's words were left, check them")
     work.protect(*placed)
     detail = how or f"replaced {replaced!r}"
+    if how and misfit is None:
+        detail += f" (replaced {replaced!r})"
+        review = review or f"placed where no word alignment pointed («{replaced}» shares the term's stem): check it"
     if left:
         detail += f"; {left} more word group(s) aligned to it left in place"
-    if how:
-        detail += "; check that the sentence reads well"
     window = _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
     if window:
-        detail += ((yield from _redecode(work, placed, source_text, window)) if asks_model else
-                   "; its gender or number differs from what the engine wrote: check that the words after it agree")
-    return _Outcome("applied", form, replaced, detail, score, runner_up, runner_score)
+        if asks_model:
+            detail += yield from _redecode(work, placed, source_text, window)
+            if _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]):
+                review = review or "its gender or number differs from the words after it and the model's re-decoding " \
+                                   "was not taken: check that they agree"
+        else:
+            detail += "; its gender or number differs from what the engine wrote: check that the words after it agree"
+            review = review or "its gender or number differs from the words after it: check that they agree"
+    return _Outcome("applied", form, replaced, detail, score, runner_up, runner_score, reason, review)
+
+
+def _missing(work: "_Work", glossary: Glossary, spans) -> _Outcome:
+    """The engine's output has nothing for the term: nothing is appended
+    (a term strung onto the end of a sentence reads as a broken sentence)."""
+    if not work.alignment and _LETTER.search(work.text):
+        return _Outcome("not-applied", detail="no accepted form in the text and no word alignment from the "
+                                              "engine to find its rendering",
+                        review="term not found: no accepted form, and no word alignment to tell where it stands")
+    why = ("its aligned words already stand for another term" if spans
+           else "nothing in the engine's output was aligned to it")
+    return _Outcome("missing", detail=f"missing in the machine translation ({why}): nothing was appended",
+                    review="term missing in the machine translation: add it where it belongs, or re-translate")
+
+
+def _unaligned_rendering(work: "_Work", occ: Occurrence, glossary: Glossary) -> tuple[int, int] | None:
+    """Where the term's rendering stands when nothing is aligned to it: a
+    flagged alternative, a word derived from it, or a word sharing its stem
+    (a wrong ending: Кабула, Мәскеунің), outside every protected span."""
+    free = lambda s, e: all(e <= ps or s >= pe for ps, pe in work.protected)  # noqa: E731
+    for f in glossary.find_flags(work.text):
+        if f.entry is occ.entry and free(f.start, f.end):
+            return f.start, f.end
+    stems = {fold(w)[0].casefold() for c in glossary.candidates(occ.entry) for w in c.text.split()[:1]}
+    for m in re.finditer(r"[\w\u200c'’-]+", work.text):
+        if not free(m.start(), m.end()):
+            continue
+        word = fold(m.group())[0].casefold()
+        if grammar.derived(m.group(), occ.entry, glossary.lang) or (len(occ.entry.target.split()) == 1 and any(
+                len(s) >= 4 and grammar._shared(word, s) >= max(4, len(s) - 2) for s in stems)):
+            return m.start(), m.end()
+    return None
+
+
+# Mean log-probability per token by which the chosen form must beat the
+# runner-up for the review to say the model preferred it "clearly".
+CLEAR_MARGIN = 0.1
 
 
 def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glossary, source_text: str,
             asks_model: bool):
-    """(form, its score, runner-up, its score). Candidates are ranked by
-    agreement with what the engine wrote; a model's score overrides the rank
-    (a generator: yields the Score question)."""
-    wanted = term_forms.features(work.text[start:end], glossary.lang, work.text[:start])
+    """(form, its score, runner-up, its score, why in words, review flag).
+    Candidates are ranked by agreement with what the sentence asks
+    (grammar.wanted); a model's score decides among those that agree (a
+    generator: yields the Score question)."""
+    ctx = _context(work, start, end, source_text, occ)
+    wanted, clue = grammar.wanted(work.text[start:end], glossary.lang, ctx)
     candidates = glossary.candidates(occ.entry)
+    if glossary.lang == "prs" and grammar.plural_term(occ.entry):
+        candidates = [term_forms.Candidate(c.text, c.features | {"plural"}) for c in candidates]
     agree = [term_forms.agreement(c, wanted) for c in candidates]
     ranked = sorted(range(len(candidates)), key=lambda i: (-agree[i], i))[:MAX_SCORED]
-    # In Russian and Kazakh the engine's own words say which case and number
-    # the sentence wants (a morphological reading), and a Pashto particle before
-    # the term decides its case: the model chooses among the forms that fit.
-    # Otherwise Pashto's oblique depends on words further away (an ergative
-    # verb at the end): there the model chooses among all.
+    best_agreement = agree[ranked[0]]
+    review = ""
+    if best_agreement == 0 and {f for f in wanted if f != term_forms.GOVERNED}:
+        review = (f"no form of the term agrees with {clue or 'the sentence'}: "
+                  f"«{candidates[ranked[0]].text}» was placed, check its case and number")
+    elif best_agreement == 1 and not (glossary.lang == "ps" and term_forms.GOVERNED in wanted):
+        review = (f"no form of the term has the number {clue or 'the sentence'} asks for: "
+                  f"«{candidates[ranked[0]].text}» was placed, check the words around it")
+    agrees = f"agrees with {clue}" if clue and best_agreement else ""
+    # The model chooses among the forms that agree best. It scores only the
+    # words around the term, except in Pashto where nothing governs the term:
+    # there the oblique may depend on words further away (an ergative verb at
+    # the end the grammar did not recognise), so it scores whole sentences.
     decided = glossary.lang in ("ru", "kk") or term_forms.GOVERNED in wanted
-    pool = ({i for i in ranked if agree[i] == agree[ranked[0]]} if decided
-            else {i for i in ranked if not term_forms.introduces(candidates[i], wanted)})
+    pool = {i for i in ranked if agree[i] == best_agreement}
     if not asks_model or len(ranked) == 1:
         forms = [candidates[i].text for i in ranked]
-        return forms[0], None, (forms[1] if len(forms) > 1 else ""), None
+        reason = agrees or ("the dictionary form: nothing in the sentence tells its case or number"
+                            if ranked[0] == 0 else "the first listed form that fits")
+        return forms[0], None, (forms[1] if len(forms) > 1 else ""), None, reason, review
     # Only the forms that can win go to the model: scoring every generated
     # form of every term made the translation phase several times slower than
     # the decoding. When the sentence's grammar leaves one form, the model is
@@ -354,7 +446,8 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     asked = [i for i in ranked if i in pool]
     if len(asked) == 1:
         others = [candidates[i].text for i in ranked if i not in pool]
-        return candidates[asked[0]].text, None, (others[0] if others else ""), None
+        reason = f"the only form that {agrees}" if agrees else "the only form that fits"
+        return candidates[asked[0]].text, None, (others[0] if others else ""), None, reason, review
     forms = [candidates[i].text for i in asked]
     sentences = []
     for form in forms:
@@ -364,7 +457,11 @@ def _choose(work: "_Work", start: int, end: int, occ: Occurrence, glossary: Glos
     scores = list((yield Score(source_text, sentences, local=decided or glossary.lang != "ps")))
     order = sorted(range(len(forms)), key=lambda k: (asked[k] not in pool, -scores[k], k))
     best, second = order[0], order[1]
-    return forms[best], scores[best], forms[second], scores[second]
+    how = "clearly" if scores[best] - scores[second] >= CLEAR_MARGIN else "narrowly"
+    reason = f"the model preferred it {how} over «{forms[second]}»"
+    if agrees and len(asked) > 1:
+        reason = f"{agrees}, as {len(asked)} forms do; {reason}"
+    return forms[best], scores[best], forms[second], scores[second], reason, review
 
 
 def _words_to_agree(lang: str | None, replaced: str, chosen: str, rest: str = "") -> int:
@@ -490,6 +587,11 @@ def _same_word(a: str, b: str, loose: bool = True) -> bool:
     return stem >= 4 and a[:stem] == b[:stem]
 
 
+# Particles that stand twice in a row in good text: a Pashto genitive chain
+# writes «د مخدره توکو د قاچاق», «د روسیې سترې محکمې د پنجشنبې ...».
+_PARTICLES = {"د", "و", "په", "له", "ته", "پر", "تر", "از", "به", "در", "با", "و", "и", "в", "с", "мен", "және"}
+
+
 def damage(text: str, start: int, end: int, allow_repeat: bool = False, is_term=None) -> str:
     """What placing text[start:end] broke, or "" when the sentence is sound:
     a word twice in a row across its edges, or the form glued into another word.
@@ -502,22 +604,10 @@ def damage(text: str, start: int, end: int, allow_repeat: bool = False, is_term=
         return ""
     placed = text[start:end].split()
     before, after = _words_around(text, start, end)
-    for word in (before, after):
+    for word, edge in ((before, placed[:1]), (after, placed[-1:])):
         loose = bool(word) and (is_term is None or is_term(word))
-        twin = next((w for w in placed if _same_word(w, word, loose)), None)
+        # a particle counts as a repeat only at the edge it touches («د د»)
+        twin = next((w for w in placed if (w not in _PARTICLES or [w] == edge) and _same_word(w, word, loose)), None)
         if word and twin:
             return f"repeat {twin!r} next to {word!r}"
     return ""
-
-def _neighbour_position(work: _Work, occ: Occurrence) -> int:
-    """Where the translation of the source words just before the term ends
-    (or, for a term at the start, where the words after it begin)."""
-    before = [a for a in work.alignment if a.src_end <= occ.start and a.tgt_end > a.tgt_start]
-    if before:
-        nearest = max(a.src_end for a in before)
-        return max(a.tgt_end for a in before if a.src_end == nearest)
-    after = [a for a in work.alignment if a.src_start >= occ.end and a.tgt_end > a.tgt_start]
-    if after:
-        nearest = min(a.src_start for a in after)
-        return min(a.tgt_start for a in after if a.src_start == nearest)
-    return len(work.text)

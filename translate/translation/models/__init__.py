@@ -7,6 +7,7 @@ install.py   staging, safe folder copy, the swap into place, shared checks
 archive.py   safe extraction of model archives
 download.py  downloads with size and checksum checks
 routing.py   which engine and model serve each project language
+shipment.py  a model sent to a machine without the same files, checked by its fingerprint
 
 ``routing.STORES`` names the store classes by the engine that runs their
 models; `translate models ...` walks it. This file imports nothing, so that

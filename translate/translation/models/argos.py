@@ -68,6 +68,10 @@ _CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")
 _KNOWN_IN_PUBLIC_INDEX = frozenset({"ru"})
 
 _MAX_VERSION_CHARS = 40
+# The licence `translate models add FILE --licence ID` records beside a
+# package (Argos metadata.json names none; a "license" there is read too).
+LICENCE_FILE = "translate-licence.txt"
+_LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
 
 
 class NoPackageError(ModelError):
@@ -88,6 +92,7 @@ class InstalledPackage:
     version: str
     path: Path
     argos_version: str = ""
+    licence: str = ""     # "" when neither the package nor the user stated one
 
     @property
     def pair(self) -> str:
@@ -203,7 +208,23 @@ def read_package(folder: Path) -> InstalledPackage:
     check_metadata_text(version, "metadata.json: package_version", _MAX_VERSION_CHARS)
     check_metadata_text(argos_version, "metadata.json: argos_version", _MAX_VERSION_CHARS)
     return InstalledPackage(from_code=from_code, to_code=to_code, name=name, version=version,
-                            path=folder, argos_version=argos_version)
+                            path=folder, argos_version=argos_version, licence=_licence_of(folder))
+
+
+def _licence_of(folder: Path) -> str:
+    """The package's licence: the one recorded with --licence, else metadata.json's
+    "license" when it is a licence id, else ""."""
+    try:
+        recorded = (folder / LICENCE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        recorded = ""
+    if _LICENCE.match(recorded):
+        return recorded
+    try:
+        stated = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("license", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return stated if isinstance(stated, str) and _LICENCE.match(stated) else ""
 
 
 def _version_key(version: str):
@@ -243,15 +264,22 @@ class ArgosStore:
 
     # --- installing ---
 
-    def add(self, path: str | Path, *, expected: tuple[str, str] | None = None, **_options) -> InstallResult:
+    def add(self, path: str | Path, *, expected: tuple[str, str] | None = None, licence: str | None = None,
+            **_options) -> InstallResult:
         """Install a local .argosmodel file, replacing any package for the same
-        language pair. Nothing is changed if the file is refused."""
+        language pair; ``licence`` (an SPDX id) is recorded with it. Nothing is
+        changed if the file is refused."""
         path = Path(path)
         if not path.is_file():
             what = "no such file" if not path.exists() else "not a regular file (a pipe, a device or a folder)"
             raise ModelError(f"{path}: {what}; give the path of an .argosmodel package file")
+        if licence is not None and not _LICENCE.match(licence):
+            raise ModelError(f"--licence {metadata_text(licence)!r}: give an SPDX licence id such as CC-BY-4.0, "
+                             "Apache-2.0, MIT or CC-BY-NC-4.0")
         with install.staging(self.folder) as staging:
             unpacked = self._unpack(path, staging)
+            if licence is not None:
+                atomic_write(unpacked / LICENCE_FILE, licence + "\n")
             try:
                 return self._install_unpacked(unpacked, staging, expected)
             except InvalidModelError as err:

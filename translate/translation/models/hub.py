@@ -1,5 +1,6 @@
-"""Real models in one command: a Hugging Face checkpoint of NLLB-200 or
-M2M-100 made into a CTranslate2 model folder for the multilingual store.
+"""Real models in one command: a Hugging Face checkpoint of NLLB-200,
+M2M-100, OPUS-MT / Tatoeba-Challenge (Marian) or MADLAD-400 (T5) made into a
+CTranslate2 model folder for the multilingual store.
 
 Input: a Hub repository id (``facebook/nllb-200-distilled-600M``), or a local
 folder holding such a checkpoint; options (revision, quantization); a staging
@@ -19,18 +20,20 @@ licence, quantization), which the store keeps.
   ``HF_HOME`` and ``HF_HUB_OFFLINE`` are honoured; offline, the checkpoint
   comes from the Hugging Face cache and is left there.
 * The architecture (config.json's ``model_type``) is checked before the
-  weights are downloaded: NLLB-200 and M2M-100 are both ``m2m_100``.
+  weights are downloaded: NLLB-200 and M2M-100 are both ``m2m_100``, OPUS-MT
+  ``marian``, MADLAD-400 ``t5``.
 * Conversion is CTranslate2's ``TransformersConverter`` (the code behind
   ``ct2-transformers-converter``), int8 by default on a CPU, with the
-  model's SentencePiece file copied beside it. It needs transformers and
+  model's SentencePiece file(s) copied beside it (sentencepiece.bpe.model;
+  source.spm, target.spm and tokenizer_config.json, which names a
+  one-language model's target; spiece.model). It needs transformers and
   torch: the optional extra ``convert``; without them the command says what
   to install before anything is downloaded.
 * A repository that already holds a CTranslate2 model (``model.bin`` at its
   root) is taken as it is, without conversion.
 
-Also here: ``resolve_device`` (``--device auto|cpu|cuda`` and
-``--compute-type`` through CTranslate2) and ``describe_ctranslate2`` (the
-``translate doctor`` line).
+Also here: ``describe_ctranslate2`` (the ``translate doctor`` line: what
+CTranslate2 can use, translate.translation.engines.runtime, and whether conversion is available).
 """
 
 from __future__ import annotations
@@ -47,18 +50,29 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from translate.errors import UserError
+from translate.translation.engines import runtime
 from translate.translation.models import install as installing
 from translate.translation.models.multilingual import MultilingualStore
 from translate.util import heavy
 from translate.util.files import atomic_write
+from translate.util.untrusted import display_path
 
-TOKENIZER_FILE = "sentencepiece.bpe.model"   # what the multilingual engine tokenises with
+TOKENIZER_FILE = "sentencepiece.bpe.model"   # what NLLB-200 and M2M-100 are tokenised with
 METADATA_FILE = "translate-model.json"       # translate.translation.models.multilingual's metadata file
-# NLLB-200 and M2M-100 share one architecture in transformers (M2M100Config);
-# NLLB differs only by its tokenizer (NllbTokenizer).
-MODEL_TYPES = ("m2m_100",)
+# Per architecture (config.json's model_type): the tokenizer files the engine
+# needs, copied beside the converted model. NLLB-200 and M2M-100 share one
+# architecture in transformers (M2M100Config); NLLB differs only by its
+# tokenizer (NllbTokenizer). OPUS-MT models are Marian (a SentencePiece model
+# per side, and tokenizer_config.json naming a one-language model's target);
+# MADLAD-400 is T5 (spiece.model).
+MODEL_TYPES = {
+    "m2m_100": (TOKENIZER_FILE,),
+    "marian": ("source.spm", "target.spm"),
+    "t5": ("spiece.model",),
+}
+_EXTRA_FILES = {"marian": ("tokenizer_config.json",)}
+_FAMILY_NAMES = "NLLB-200, M2M-100, OPUS-MT (Marian) or MADLAD-400 (T5)"
 CONVERT_REQUIREMENT = "transformers>=4.40,<5"
-DEVICES = ("auto", "cpu", "cuda")
 # Where the conversion runs; CTranslate2 re-quantizes at load time anyway, so
 # this only decides the size on disk and the precision kept.
 DEFAULT_QUANTIZATION = {"cpu": "int8", "cuda": "int8_float16"}
@@ -139,7 +153,7 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
     """Download (or take) and convert ``source`` into ``staging``/model.
 
     ``quantization`` defaults to int8 on a CPU (DEFAULT_QUANTIZATION for the
-    device ``resolve_device("auto")`` picks). ``downloads`` is where Hub
+    device ``runtime.resolve("auto")`` picks). ``downloads`` is where Hub
     checkpoints are downloaded to and resumed from (default
     $XDG_CACHE_HOME/newsroom-translate/checkpoints); a checkpoint is deleted
     from there once converted, and kept when anything fails so that the next
@@ -148,12 +162,14 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
     say = progress or (lambda message: None)
     quantization = check_quantization(quantization)
     path = Path(source).expanduser()
-    downloaded = False
+    downloaded, skip = False, set()
     if path.is_dir():   # a checkpoint the user has: converted where it is, left alone
         if revision:
             raise HubError(f"--revision {revision} is for a Hugging Face repository, not the local folder {source}",
                            "leave --revision out, or give the repository id")
-        folder, commit, licence = path.resolve(), "", _card_licence(path / "README.md")
+        folder, commit = path.resolve(), ""
+        skip = _links_out(folder, say)
+        licence = "" if "README.md" in skip else _card_licence(folder / "README.md")
         label, origin = folder.name, str(folder)
     elif not _REPO_ID.match(source):
         raise NotFound(f"{source!r} is neither a folder nor a Hugging Face repository id",
@@ -169,7 +185,7 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
         label, origin = source, f"{hub.endpoint}/{source}@{commit}"
 
     output = Path(staging) / "model"
-    converted = _make_model(folder, output, quantization, say, label=label)
+    converted = _make_model(folder, output, quantization, say, label=label, skip=skip)
     if downloaded:
         shutil.rmtree(folder, ignore_errors=True)   # the checkpoint is not needed any more
         say(f"deleted the downloaded checkpoint {folder}")
@@ -178,16 +194,18 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
 
 def install(source: str, store: str | Path | None = None, *, name: str | None = None, revision: str | None = None,
             quantization: str | None = None, progress: Progress | None = None, downloads: Path | None = None,
-            languages=None):
+            languages=None, project=None, licence: str | None = None):
     """``prepare`` then the multilingual store's ``add``: the whole `translate
-    models install owner/name`. Returns the store's InstallResult."""
+    models install owner/name`. Returns the store's InstallResult.
+    ``languages``, ``project`` and ``licence`` are the store's (MultilingualStore.add)."""
 
     models = MultilingualStore(store)
     with installing.staging(models.folder) as staging:
         prepared = prepare(source, staging, revision=revision, quantization=quantization, progress=progress,
                            downloads=downloads)
         record_provenance(prepared.folder, prepared.provenance)
-        return models.add(prepared.folder, name=name or prepared.name, languages=languages)
+        return models.add(prepared.folder, name=name or prepared.name, languages=languages, project=project,
+                          licence=licence)
 
 
 def record_provenance(folder: Path, provenance: Provenance) -> None:
@@ -205,29 +223,34 @@ def check_quantization(quantization: str | None) -> str:
     it, else the default for the device this machine would translate on."""
     accepted = heavy.ctranslate2_model_spec().ACCEPTED_MODEL_TYPES
     if quantization is None:
-        return DEFAULT_QUANTIZATION[resolve_device("auto")[0]]
+        return DEFAULT_QUANTIZATION[runtime.resolve("auto").device]
     if quantization not in accepted:
         raise HubError(f"--quantization {quantization}: CTranslate2 knows no such type",
                        f"use one of {', '.join(accepted)} (int8 is smallest and fastest on a CPU)")
     return quantization
 
 
-def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress, label: str) -> str:
-    """Fill ``output`` from ``checkpoint``; returns the quantization used
-    ("" when the checkpoint already was a CTranslate2 model)."""
+def _make_model(checkpoint: Path, output: Path, quantization: str, say: Progress, label: str,
+                skip: set[str] = frozenset()) -> str:
+    """Fill ``output`` from ``checkpoint`` (without the top-level files
+    ``skip`` names); returns the quantization used ("" when the checkpoint
+    already was a CTranslate2 model)."""
     if (checkpoint / "model.bin").is_file():
         say(f"{label} is already a CTranslate2 model: no conversion needed")
-        shutil.copytree(checkpoint, output, ignore=shutil.ignore_patterns(".cache", ".git*", METADATA_FILE),
+        shutil.copytree(checkpoint, output, ignore=shutil.ignore_patterns(".cache", ".git*", METADATA_FILE, *skip),
                         copy_function=_link_or_copy)
         return ""
-    check_architecture(checkpoint / "config.json", label)
-    if not (checkpoint / TOKENIZER_FILE).is_file():
-        raise HubError(f"{label} has no {TOKENIZER_FILE}, the SentencePiece model this tool tokenises with",
-                       "give the original NLLB-200 or M2M-100 repository, which ships it")
+    model_type = check_architecture(checkpoint / "config.json", label)
+    tokenizers = MODEL_TYPES[model_type]
+    missing = [name for name in tokenizers if not (checkpoint / name).is_file()]
+    if missing:
+        raise HubError(f"{label} has no {' and '.join(missing)}, the SentencePiece model(s) this tool tokenises with",
+                       "give the original Hugging Face repository of the model, which ships them")
     _require_converter(label)
     say(f"converting {label} with CTranslate2 ({quantization})...")
     converters = heavy.ctranslate2_converters()
-    converter = converters.TransformersConverter(str(checkpoint), copy_files=[TOKENIZER_FILE], low_cpu_mem_usage=True)
+    copied = [*tokenizers, *(name for name in _EXTRA_FILES.get(model_type, ()) if (checkpoint / name).is_file())]
+    converter = converters.TransformersConverter(str(checkpoint), copy_files=copied, low_cpu_mem_usage=True)
     try:
         converter.convert(str(output), quantization=quantization, force=True)
     except MemoryError:
@@ -247,7 +270,7 @@ def check_architecture(config_path: Path, label: str) -> str:
         config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise WrongArchitecture(f"{label} has no config.json: it is not a Hugging Face checkpoint",
-                                "give an NLLB-200 or M2M-100 repository or checkpoint folder") from None
+                                f"give a {_FAMILY_NAMES} repository or checkpoint folder") from None
     except (OSError, ValueError) as err:
         raise WrongArchitecture(f"{label}: config.json is unreadable ({_first_line(err)})",
                                 "download the checkpoint again") from None
@@ -256,8 +279,9 @@ def check_architecture(config_path: Path, label: str) -> str:
         arch = ", ".join(config.get("architectures") or []) if isinstance(config, dict) else ""
         raise WrongArchitecture(
             f"{label} is a {model_type or 'unknown'!s} model{f' ({arch})' if arch else ''}, "
-            "not NLLB-200 or M2M-100 (model_type m2m_100)",
-            "give an NLLB-200 or M2M-100 checkpoint, e.g. facebook/nllb-200-distilled-600M or facebook/m2m100_418M")
+            f"not {_FAMILY_NAMES} (model_type {', '.join(MODEL_TYPES)})",
+            "give such a checkpoint, e.g. facebook/nllb-200-distilled-600M, Helsinki-NLP/opus-mt-tc-big-en-zle "
+            "or google/madlad400-3b-mt")
     return model_type
 
 
@@ -269,12 +293,15 @@ def converter_missing() -> list[str]:
 def _require_converter(label: str) -> None:
     missing = converter_missing()
     if missing:
-        packages = " ".join(f"'{CONVERT_REQUIREMENT}'" if name == "transformers" else
-                            "torch --index-url https://download.pytorch.org/whl/cpu" for name in missing)
+        pip = f"{Path(sys.executable).name} -m pip install"
+        # torch is a step of its own: a bare torch from PyPI is a CUDA build of several GB.
+        steps = [f"`{pip} torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build)"] \
+            if "torch" in missing else []
+        if "transformers" in missing:
+            steps.append(f"`{pip} '{CONVERT_REQUIREMENT}'` (or `pip install 'newsroom-translate[convert]'`)")
         raise ConverterMissing(
             f"converting {label} needs {' and '.join(missing)}, which are not installed",
-            f"install them with `{Path(sys.executable).name} -m pip install {packages}` in this tool's environment "
-            "(or `pip install 'newsroom-translate[convert]'`), then run the same command again")
+            f"install {', then '.join(steps)} in this tool's environment, then run the same command again")
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -297,12 +324,16 @@ def _checkpoint_patterns(files: list[str]) -> list[str]:
     the weights in one format only (safetensors when there are any), at the
     repository's root."""
     if "model.bin" in files:   # already CTranslate2
-        return ["model.bin", "config.json", "*vocabulary.*", TOKENIZER_FILE, "README.md", "LICENSE*"]
+        return ["model.bin", "config.json", "*vocabulary.*", *_TOKENIZER_PATTERNS, "README.md", "LICENSE*"]
     weights = (["model*.safetensors", "model.safetensors.index.json"]
                if any(f.endswith(".safetensors") and "/" not in f for f in files)
                else ["pytorch_model*.bin", "pytorch_model.bin.index.json"])
-    return ["config.json", "generation_config.json", TOKENIZER_FILE, "tokenizer.json", "tokenizer_config.json",
+    return ["config.json", "generation_config.json", *_TOKENIZER_PATTERNS, "tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "added_tokens.json", "vocab.json", "README.md", "LICENSE*", *weights]
+
+
+# Every family's tokenizer files (a repository has one family's).
+_TOKENIZER_PATTERNS = tuple(dict.fromkeys(name for names in MODEL_TYPES.values() for name in names))
 
 
 @dataclass(frozen=True)
@@ -336,7 +367,8 @@ class _Hub:
             if "model.bin" not in files:
                 if "config.json" not in files:
                     raise WrongArchitecture(f"{repo_id} has no config.json: it is not a transformers checkpoint",
-                                            "give an NLLB-200 or M2M-100 repository, e.g. facebook/nllb-200-distilled-600M")
+                                            f"give a {_FAMILY_NAMES} repository, e.g. "
+                                            "facebook/nllb-200-distilled-600M")
                 # Refuse a wrong architecture, or a missing converter, before gigabytes of weights.
                 config = hub.hf_hub_download(repo_id, "config.json", revision=info.sha, local_dir=folder,
                                          endpoint=self.endpoint, cache_dir=self.cache)
@@ -426,6 +458,33 @@ def _innermost_message(chain: list[BaseException]) -> str:
     return _first_line(chain[0])
 
 
+def _links_out(folder: Path, say: Progress) -> set[str]:
+    """Check a checkpoint folder the user names: nothing in it may be a link
+    to a file outside it, or installing would read (and copy into the models
+    folder) whatever it points to, someone's notes or keys. A model card
+    (README.md) linked out is only left unread: no licence is recorded from
+    it; any other such link is refused. A Hugging Face cache snapshot's
+    links into its own blobs/ folder are what that layout is. Returns the
+    names to leave out."""
+    blobs = folder.parent.parent / "blobs" if folder.parent.name == "snapshots" else None
+    skip = set()
+    for entry in sorted(folder.rglob("*")):
+        if not entry.is_symlink():
+            continue
+        target = entry.resolve()
+        if target.is_relative_to(folder) or (blobs is not None and target.is_relative_to(blobs)):
+            continue
+        rel = entry.relative_to(folder).as_posix()
+        if rel == "README.md":
+            say(f"{display_path(entry)} is a link out of the folder: not read, and no licence recorded from it "
+                "(copy the model card into the folder to record its licence)")
+            skip.add(rel)
+            continue
+        raise HubError(f"{display_path(entry)} is a link to {display_path(target)}, outside the checkpoint folder",
+                       "copy the file itself into the folder (a model is installed only from what its folder holds)")
+    return skip
+
+
 def _card_licence(readme: Path) -> str:
     """The licence in a model card's YAML header ("" when there is none)."""
     if not readme.is_file():
@@ -457,43 +516,13 @@ def _first_line(err: BaseException) -> str:
     return lines[0] if lines else type(err).__name__
 
 
-# --- device and compute type -------------------------------------------------------------------
-
-
-def resolve_device(requested: str = "auto", compute_type: str | None = None) -> tuple[str, str]:
-    """(device, compute_type) for CTranslate2: ``auto`` is CUDA when
-    CTranslate2 sees a CUDA device, else the CPU; the compute type defaults
-    to "default" (the model's own quantization, as the device supports it)
-    and must otherwise be one the device supports."""
-    ctranslate2 = heavy.ctranslate2()
-    if requested not in DEVICES:
-        raise UserError(f"--device {requested}: no such device", f"use one of {', '.join(DEVICES)}")
-    cuda_devices = ctranslate2.get_cuda_device_count()
-    if requested == "cuda" and cuda_devices == 0:
-        raise UserError("--device cuda: CTranslate2 sees no CUDA device on this machine",
-                        "use --device cpu (or auto, which picks CUDA only when there is one)")
-    device = "cuda" if requested == "cuda" or (requested == "auto" and cuda_devices > 0) else "cpu"
-    if compute_type in (None, "default", "auto"):
-        return device, compute_type or "default"
-    supported = sorted(ctranslate2.get_supported_compute_types(device))
-    if compute_type not in supported:
-        raise UserError(f"--compute-type {compute_type}: CTranslate2 cannot compute in it on {device} here",
-                        f"use default, auto or one of {', '.join(supported)}")
-    return device, compute_type
+# --- what CTranslate2 can use ---------------------------------------------------------------------
 
 
 def describe_ctranslate2() -> str:
-    """One line for `translate doctor`: what CTranslate2 can use here."""
-    ctranslate2 = heavy.ctranslate2()
-    cuda_devices = ctranslate2.get_cuda_device_count()
-    text = (f"CTranslate2 {ctranslate2.__version__}: cpu computes in "
-            f"{', '.join(sorted(ctranslate2.get_supported_compute_types('cpu')))}; ")
-    if cuda_devices:
-        types = ", ".join(sorted(ctranslate2.get_supported_compute_types("cuda")))
-        text += f"{cuda_devices} CUDA device(s) computing in {types}; --device auto uses cuda"
-    else:
-        text += "no CUDA device; --device auto uses cpu"
+    """One line for `translate doctor`: what CTranslate2 can use here, and
+    whether Hub checkpoints can be converted."""
+    text = runtime.describe_ctranslate2()
     missing = converter_missing()
-    text += "; converting Hub checkpoints " + (
+    return text + "; converting Hub checkpoints " + (
         f"needs {' and '.join(missing)} (pip install 'newsroom-translate[convert]')" if missing else "is available")
-    return text

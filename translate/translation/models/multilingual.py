@@ -1,11 +1,14 @@
-"""The store of multilingual models (NLLB-200, M2M-100 converted to CTranslate2).
+"""The store of models converted to CTranslate2 from Hugging Face checkpoints:
+NLLB-200, M2M-100, OPUS-MT / Tatoeba (Marian) and MADLAD-400 (T5); see
+translate.translation.engines.multilingual for how each family is steered.
 
 One folder per model under the store folder, exactly as CTranslate2's
 converter wrote it (model.bin, config.json, shared_vocabulary.json or .txt)
-plus the model's SentencePiece tokenizer (sentencepiece.bpe.model) and a small
+plus the model's SentencePiece tokenizer(s) (sentencepiece.bpe.model; Marian's
+source.spm and target.spm; MADLAD's spiece.model) and a small
 ``translate-model.json`` written here: name, family, version, the language
-tokens found in the vocabulary. Listing reads only that file, so a 256k-entry
-vocabulary is not parsed on every command.
+codes and tokens found in the vocabulary, the licence. Listing reads only that
+file, so a 256k-entry vocabulary is not parsed on every command.
 
 A model reaches the store by ``add`` (a converted folder, or a zip archive of
 one: offline) or ``install`` (a download from a URL with a known SHA-256). Both
@@ -33,7 +36,13 @@ from typing import Callable, ClassVar, Iterable, Mapping
 from translate.project import config, user_folders
 from translate.project.languages import SOURCE, TARGETS
 from translate.translation.engines.base import ModelInfo
-from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE, TOKENIZER_FILE, ModelFolder
+from translate.translation.engines.multilingual import (
+    FAMILIES,
+    FAMILY_PREFERENCE,
+    TOKENIZER_FILE,
+    Family,
+    ModelFolder,
+)
 from translate.translation.models import download, install
 from translate.translation.models.archive import safe_extract
 from translate.translation.models.store import (
@@ -53,7 +62,9 @@ from translate.translation.models.store import (
 from translate.util.files import atomic_write
 
 METADATA_FILE = "translate-model.json"
-REQUIRED_FILES = ("model.bin", "config.json", TOKENIZER_FILE)
+REQUIRED_FILES = ("model.bin", "config.json")   # and the family's tokenizer files
+# Where a converted one-language Marian model names its target language.
+MARIAN_TOKENIZER_CONFIG = "tokenizer_config.json"
 VOCABULARY_FILES = ("shared_vocabulary.json", "shared_vocabulary.txt")
 # NLLB-200 3.3B in float32 is about 17 GB; anything far larger is the wrong file.
 MAX_DOWNLOAD_BYTES = 24 << 30
@@ -61,6 +72,7 @@ MAX_UNPACKED_BYTES = 32 << 30
 MAX_MODEL_FILES = 1_000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
 _CHUNK = 1 << 20
 
 
@@ -90,6 +102,8 @@ KNOWN_MODELS: dict[str, KnownModel] = {
         KnownModel("nllb-200-3.3B", "nllb", "facebook/nllb-200-3.3B", "CC-BY-NC-4.0", "3.3B"),
         KnownModel("m2m100_418M", "m2m", "facebook/m2m100_418M", "MIT", "418M"),
         KnownModel("m2m100_1.2B", "m2m", "facebook/m2m100_1.2B", "MIT", "1.2B"),
+        KnownModel("opus-mt-tc-big-en-zle", "marian", "Helsinki-NLP/opus-mt-tc-big-en-zle", "CC-BY-4.0", "big"),
+        KnownModel("madlad400-3b-mt", "madlad", "google/madlad400-3b-mt", "Apache-2.0", "3B"),
     )
 }
 
@@ -103,10 +117,17 @@ class InstalledModel:
     version: str
     path: Path
     # project key -> the family's language code, for the project languages
-    # whose token is in the vocabulary
+    # whose token is in the vocabulary (or that a one-language model writes)
     codes: dict[str, str] = field(default_factory=dict)
     installed_from: str = ""
     licence: str = ""
+    # project key -> the token that steers the model to it ("": a one-language model)
+    tokens: dict[str, str] = field(default_factory=dict)
+    source: str = ""      # the Hugging Face repository it was converted from, when known
+
+    @property
+    def spec(self) -> Family:
+        return FAMILIES[self.family]
 
     def serves(self, lang_key: str) -> bool:
         return lang_key in self.codes
@@ -117,7 +138,7 @@ class InstalledModel:
         return f"multilingual model {self.name} ({FAMILIES[self.family].title} {self.version})"
 
     def folder(self) -> ModelFolder:
-        return ModelFolder(self.path, self.family, self.name, self.version)
+        return ModelFolder(self.path, self.family, self.name, self.version, dict(self.tokens))
 
     def model_info(self) -> ModelInfo:
         return ModelInfo(engine="multilingual", name=self.name, version=self.version, path=str(self.path),
@@ -142,13 +163,19 @@ def read_model(folder: Path) -> InstalledModel:
         raise InvalidModelError(f"{METADATA_FILE} is unreadable ({one_line(err)})") from None
     if not isinstance(meta, dict) or meta.get("family") not in FAMILIES or not isinstance(meta.get("codes"), dict):
         raise InvalidModelError(f"{METADATA_FILE} has no valid family and codes")
-    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+    spec = FAMILIES[meta["family"]]
+    missing = [name for name in (*REQUIRED_FILES, *spec.tokenizer_files) if not (folder / name).is_file()]
     if missing:
         raise InvalidModelError(f"{', '.join(missing)} missing")
     codes = meta["codes"]
-    spec = FAMILIES[meta["family"]]
-    if any(key not in TARGETS or code != spec.code(TARGETS[key]) for key, code in codes.items()):
+    if any(key not in TARGETS or code not in spec.codes(TARGETS[key]) for key, code in codes.items()):
         raise InvalidModelError(f"{METADATA_FILE} has language codes this tool did not write")
+    tokens = meta.get("tokens")
+    if tokens is None:   # installed before tokens were recorded: NLLB-200 and M2M-100
+        tokens = {key: spec.token(code) for key, code in codes.items()}
+    if not isinstance(tokens, dict) or set(tokens) != set(codes) or any(
+            token not in (spec.token(codes[key]), *([""] if spec.partial else ())) for key, token in tokens.items()):
+        raise InvalidModelError(f"{METADATA_FILE} has language tokens this tool did not write")
     name = meta.get("name") or folder.name
     if not isinstance(name, str) or not _NAME.match(name):
         raise InvalidModelError(f"{METADATA_FILE} has a name that is not a model name")
@@ -160,20 +187,28 @@ def read_model(folder: Path) -> InstalledModel:
         codes=dict(codes),
         installed_from=metadata_text(meta.get("installed_from", ""), 4096),
         licence=metadata_text(meta.get("licence", "")),
+        tokens=dict(tokens),
+        source=metadata_text(meta.get("source", "")),
     )
 
 
 # --- recognising and validating -------------------------------------------------
 
 
+def _tokenizer_sets() -> list[tuple[str, ...]]:
+    return list(dict.fromkeys(spec.tokenizer_files for spec in FAMILIES.values()))
+
+
 def looks_like_multilingual(path: str | Path) -> bool:
     """True for a folder, or a zip archive of one folder, that holds model.bin
-    and sentencepiece.bpe.model: what `translate models add` sends here rather
-    than to the Argos store (Argos packages hold model/model.bin and
+    and the tokenizer files of a family (sentencepiece.bpe.model; source.spm
+    and target.spm; spiece.model): what `translate models add` sends here
+    rather than to the Argos store (Argos packages hold model/model.bin and
     sentencepiece.model)."""
     path = Path(path)
     if path.is_dir():
-        return (path / "model.bin").is_file() and (path / TOKENIZER_FILE).is_file()
+        return (path / "model.bin").is_file() and any(
+            all((path / name).is_file() for name in names) for names in _tokenizer_sets())
     if not path.is_file() or not zipfile.is_zipfile(path):
         return False
     try:
@@ -186,9 +221,10 @@ def looks_like_multilingual(path: str | Path) -> bool:
 
 def _zip_root(names: list[str]) -> str | None:
     """"" when model.bin is at the top of the archive, "folder" when it is in
-    one top-level folder, None when the archive is not a multilingual model."""
+    one top-level folder, None when the archive is not a converted model."""
     for prefix in ("", *{n.split("/", 1)[0] + "/" for n in names if "/" in n}):
-        if f"{prefix}model.bin" in names and f"{prefix}{TOKENIZER_FILE}" in names:
+        if f"{prefix}model.bin" in names and any(
+                all(f"{prefix}{name}" in names for name in files) for files in _tokenizer_sets()):
             return prefix.rstrip("/")
     return None
 
@@ -198,6 +234,7 @@ class _Inspection:
     family: str
     codes: dict[str, str]
     missing: list[str]    # project keys whose token is not in the vocabulary
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 def read_vocabulary(folder: Path) -> list[str]:
@@ -219,15 +256,26 @@ def read_vocabulary(folder: Path) -> list[str]:
     )
 
 
-def inspect(folder: str | Path, languages: Iterable[str] = ()) -> _Inspection:
+# Languages a model must serve: project keys, or a function of the model's
+# family and store name giving them (translate.project.config.required_languages).
+Required = Iterable[str] | Callable[[str, str], Iterable[str]]
+
+
+def inspect(folder: str | Path, languages: Required = (), name: str | None = None) -> _Inspection:
     """Validate a converted model folder: required files, config.json,
-    tokenizer, vocabulary, family and the language tokens. ``languages``
-    (project keys) must all have their token in the vocabulary."""
+    tokenizer(s), vocabulary, family and the language tokens. ``languages``
+    (project keys, or a function of family and ``name`` giving them) must all
+    be served; a model that serves none of the project's languages is refused."""
     folder = Path(folder)
-    missing_files = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-    if missing_files:
-        hint = (f"; copy {TOKENIZER_FILE} from the original Hugging Face model (ct2-transformers-converter "
-                f"--copy_files {TOKENIZER_FILE})") if TOKENIZER_FILE in missing_files else ""
+    missing_files = [file for file in REQUIRED_FILES if not (folder / file).is_file()]
+    has_tokenizer = any(all((folder / file).is_file() for file in files) for files in _tokenizer_sets())
+    if missing_files or not has_tokenizer:
+        hint = ""
+        if not has_tokenizer:
+            missing_files.append(TOKENIZER_FILE)
+            hint = (f"; copy the tokenizer from the original Hugging Face model ({TOKENIZER_FILE}; source.spm "
+                    "and target.spm for OPUS-MT; spiece.model for MADLAD-400), as ct2-transformers-converter "
+                    "--copy_files does")
         raise InvalidModelError(f"{folder.name} is not a converted model: {', '.join(missing_files)} missing{hint}")
     if (folder / "model.bin").stat().st_size == 0:
         raise InvalidModelError(f"{folder.name}/model.bin is empty")
@@ -237,28 +285,69 @@ def inspect(folder: str | Path, languages: Iterable[str] = ()) -> _Inspection:
         raise InvalidModelError(f"{folder.name}/config.json is unreadable ({one_line(err)})") from None
     if not isinstance(model_config, dict):
         raise InvalidModelError(f"{folder.name}/config.json is not a JSON object")
-    tokenizer = install.check_tokenizer(folder, (TOKENIZER_FILE,))
-    if not tokenizer.ok:
-        raise InvalidModelError(f"{folder.name}/{tokenizer.detail}")
 
     vocabulary = set(read_vocabulary(folder))
-    family = next((f for f in FAMILY_PREFERENCE if FAMILIES[f].language_token(SOURCE) in vocabulary), None)
-    if family is None:
-        tokens = " or ".join(repr(FAMILIES[f].language_token(SOURCE)) for f in FAMILY_PREFERENCE)
-        raise InvalidModelError(
-            f"{folder.name}: the vocabulary has no English token ({tokens}): it is not an NLLB-200 or M2M-100 model"
-        )
-    spec = FAMILIES[family]
-    codes = {key: spec.code(lang) for key, lang in TARGETS.items() if spec.language_token(lang) in vocabulary}
+    spec = _family_of(folder, vocabulary)
+    for file in spec.tokenizer_files:
+        tokenizer = install.check_tokenizer(folder, (file,))
+        if not tokenizer.ok:
+            raise InvalidModelError(f"{folder.name}/{tokenizer.detail}")
+    codes, tokens = _language_codes(folder, spec, vocabulary)
     missing = [key for key in TARGETS if key not in codes]
-    required_missing = [key for key in dict.fromkeys(languages) if key not in codes]
+    required = languages(spec.name, name or folder.name) if callable(languages) else languages
+    required_missing = [key for key in dict.fromkeys(required) if key not in codes]
     if required_missing:
         named = ", ".join(f"{TARGETS[k].english_name} ({spec.language_token(TARGETS[k])})" for k in required_missing)
         raise InvalidModelError(
             f"{folder.name}: the {spec.title} vocabulary has no token for {named}; "
             "this model cannot translate the languages the project routes to it"
         )
-    return _Inspection(family, codes, missing)
+    if not codes:
+        raise InvalidModelError(
+            f"{folder.name}: this {spec.title} model translates into none of the project's languages "
+            f"({', '.join(TARGETS)}): its vocabulary has no token for them and it names no such target language")
+    return _Inspection(spec.name, codes, missing, tokens)
+
+
+def _family_of(folder: Path, vocabulary: set[str]) -> Family:
+    """The family a converted folder belongs to, by its tokenizer files and vocabulary."""
+    spec = next((FAMILIES[f] for f in FAMILY_PREFERENCE if FAMILIES[f].recognise(folder, vocabulary)), None)
+    if spec is None:
+        tokens = " or ".join(repr(FAMILIES[f].language_token(SOURCE)) for f in FAMILY_PREFERENCE
+                             if not FAMILIES[f].partial)
+        raise InvalidModelError(
+            f"{folder.name}: the vocabulary has no English token ({tokens}): it is not an NLLB-200, M2M-100 "
+            "or MADLAD-400 model (an OPUS-MT model has source.spm and target.spm)"
+        )
+    return spec
+
+
+def _language_codes(folder: Path, spec: Family, vocabulary: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(project key -> code, project key -> steering token) of a model: the
+    first of a language's codes whose token is in the vocabulary; a Marian
+    model without language tokens writes the one language its
+    tokenizer_config.json names (target_lang)."""
+    codes, tokens = {}, {}
+    for key, lang in TARGETS.items():
+        code = next((c for c in spec.codes(lang) if spec.token(c) in vocabulary), None)
+        if code is not None:
+            codes[key], tokens[key] = code, spec.token(code)
+    if spec.partial and not any(spec.is_token(token) for token in vocabulary):
+        target = _marian_target(folder)
+        key = next((k for k, lang in TARGETS.items() if target in spec.codes(lang)), None)
+        if key is not None:
+            codes, tokens = {key: target}, {key: ""}
+    return codes, tokens
+
+
+def _marian_target(folder: Path) -> str:
+    """The target language a one-language Marian model names (tokenizer_config.json's target_lang)."""
+    try:
+        data = json.loads((folder / MARIAN_TOKENIZER_CONFIG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    value = data.get("target_lang") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 # --- the store --------------------------------------------------------------------
@@ -279,15 +368,20 @@ class MultilingualStore:
         models.sort(key=lambda m: (FAMILY_PREFERENCE.index(m.family), m.name))
         return models, broken
 
-    def find(self, lang_key: str, model: str | None = None) -> InstalledModel | None:
+    def find(self, lang_key: str, model: str | None = None,
+             allowed: Callable[[str], bool] | None = None) -> InstalledModel | None:
         """The installed model that serves ``lang_key``: the one named ``model``,
-        else the first of family ``model`` ("nllb", "m2m"), else the first of any
-        family in FAMILY_PREFERENCE order. None when there is none."""
+        else the first of family ``model`` ("nllb", "m2m", "marian", "madlad"),
+        else the first of any family in FAMILY_PREFERENCE order. Where the
+        choice is the store's, a model whose licence ``allowed`` accepts comes
+        first (the caller refuses one it does not). None when there is none."""
         candidates = [m for m in self.list()[0] if m.serves(lang_key)]
         if model in FAMILIES:
             candidates = [m for m in candidates if m.family == model]
         elif model:
             candidates = [m for m in candidates if m.name == model]
+        if allowed is not None and not (model and model not in FAMILIES):
+            candidates.sort(key=lambda m: not allowed(m.licence))   # stable: family order kept
         return candidates[0] if candidates else None
 
     def get(self, name: str) -> InstalledModel | None:
@@ -297,34 +391,39 @@ class MultilingualStore:
     # --- installing ---
 
     def add(self, path: str | Path, *, name: str | None = None, languages: Iterable[str] | None = None,
-            **_options) -> InstallResult:
+            project: config.Config | None = None, licence: str | None = None, **_options) -> InstallResult:
         """Install a converted model folder or a zip archive of one, offline.
 
         ``name`` defaults to the folder's (or archive's top folder's) name;
         ``languages`` are the project keys the model must serve (default: those
-        the built-in configuration routes to a multilingual model). A model of the
+        ``project``'s configuration, else the built-in one, routes to a
+        multilingual model; for an OPUS-MT model, which serves one or a few
+        languages, those routed to it by name or family). ``licence`` (an SPDX
+        id) is recorded instead of what the folder says. A model of the
         same name is replaced. Nothing changes if the model is refused.
         """
         path = Path(path)
         if not path.exists() and not path.is_symlink():
             raise ModelError(f"{path}: no such file or folder; give a converted model folder or a .zip of one")
-        required = _default_languages() if languages is None else list(languages)
+        required = _required(languages, project)
         with install.staging(self.folder) as staging:
             if path.is_dir():
                 limits = dict(max_bytes=MAX_UNPACKED_BYTES, max_files=MAX_MODEL_FILES)
                 install.scan_folder(path, **limits)   # links and special files: refused before reading any
-                inspect(path, required)               # refuse before copying gigabytes
+                inspect(path, required, name)         # refuse before copying gigabytes
                 root = staging / "model"
                 install.copy_folder(path, root, **limits)
                 label = name or path.name
             else:
                 root, top = _extract(path, staging)
                 label = name or top
-            return self._install(root, staging, _check_name(label), required, str(path.resolve()))
+            return self._install(root, staging, _check_name(label), required, str(path.resolve()),
+                                 licence=_check_licence(licence))
 
     def install(self, name: str, *, url: str | None = None, sha256: str | None = None, size: int | None = None,
                 downloads: Mapping[str, object] | None = None, progress: ProgressFactory | None = None,
-                languages: Iterable[str] | None = None, force: bool = True, **_options) -> InstallResult:
+                languages: Iterable[str] | None = None, project: config.Config | None = None, force: bool = True,
+                **_options) -> InstallResult:
         """Download the model ``name`` (a zip of the converted folder) and install it.
 
         The download location comes from ``url``/``sha256``/``size``, else from
@@ -359,7 +458,7 @@ class MultilingualStore:
                 f"no valid SHA-256 for {name}: set sha256 under [downloads.\"{name}\"] in translate.toml "
                 "(sha256sum of the archive) so that a corrupt or substituted download is refused"
             )
-        required = _default_languages() if languages is None else list(languages)
+        required = _required(languages, project)
         with install.staging(self.folder) as staging:
             archive = staging / f"{_check_name(name)}.zip"
             with open(archive, "wb") as sink:
@@ -370,9 +469,9 @@ class MultilingualStore:
             root, _ = _extract(archive, staging)
             return self._install(root, staging, name, required, url, family=known.family if known else None)
 
-    def _install(self, root: Path, staging: Path, name: str, languages: list[str],
-                 installed_from: str, family: str | None = None) -> InstallResult:
-        found = inspect(root, languages)
+    def _install(self, root: Path, staging: Path, name: str, languages: Required,
+                 installed_from: str, family: str | None = None, licence: str | None = None) -> InstallResult:
+        found = inspect(root, languages, name)
         if family and found.family != family:
             raise InvalidModelError(
                 f"{installed_from} holds an {FAMILIES[found.family].title} model, "
@@ -387,8 +486,9 @@ class MultilingualStore:
             "family": found.family,
             "version": _version(root),
             "codes": found.codes,
+            "tokens": found.tokens,
             "missing": found.missing,
-            "licence": prior.get("licence") or (known.licence if known else ""),
+            "licence": licence or prior.get("licence") or (known.licence if known else ""),
             "installed_from": prior.get("installed_from") or installed_from,
             **{key: prior[key] for key in ("source", "revision", "quantization") if prior.get(key)},
             "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -448,7 +548,7 @@ class MultilingualStore:
         needed = [key for key in TARGETS if key in model.codes or key in required]
         checks = [
             Check("metadata", True, f"{FAMILIES[model.family].title} {model.version}"),
-            install.check_tokenizer(model.path, (TOKENIZER_FILE,)),
+            *(install.check_tokenizer(model.path, (file,)) for file in model.spec.tokenizer_files),
             _check_vocabulary(model, needed),
             install.check_ctranslate2_model(model.path),
         ]
@@ -461,14 +561,17 @@ def _check_vocabulary(model: InstalledModel, needed: list[str]) -> Check:
         vocabulary = set(read_vocabulary(model.path))
     except ModelError as err:
         return Check("vocabulary", False, str(err))
-    tokens = {key: spec.language_token(TARGETS[key]) for key in needed}
-    missing = [key for key, token in tokens.items() if token not in vocabulary]
+    # The token each language is steered with ("" for a one-language Marian model: none needed).
+    tokens = {key: model.tokens.get(key, spec.language_token(TARGETS[key])) for key in needed}
+    missing = [key for key, token in tokens.items() if (token not in vocabulary if token else key not in model.codes)]
     if missing:
-        named = ", ".join(f"{TARGETS[k].english_name} ({tokens[k]})" for k in missing)
+        named = ", ".join(f"{TARGETS[k].english_name} ({tokens[k] or spec.language_token(TARGETS[k])})"
+                          for k in missing)
         return Check("vocabulary", False,
                      f"no token for {named}: give those languages another model in translate.toml, "
                      "or install a model that has them")
-    return Check("vocabulary", True, "tokens " + " ".join(tokens.values()))
+    shown = [token or f"{key} (its only language)" for key, token in tokens.items()]
+    return Check("vocabulary", True, "tokens " + " ".join(shown))
 
 
 def _extract(archive: Path, staging: Path) -> tuple[Path, str]:
@@ -528,5 +631,25 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _default_languages() -> list[str]:
-    return config.multilingual_languages(config.default())
+def _required(languages: Iterable[str] | None, project: config.Config | None) -> Required:
+    """What a model being installed must serve, as a function of its family and
+    name: every language the configuration sends to a multilingual model, or
+    for a family whose models serve only some (OPUS-MT) the languages sent to it
+    by name or family."""
+    cfg = project if project is not None else config.default()
+    full = config.multilingual_languages(cfg) if languages is None else list(languages)
+
+    def required(family: str, name: str) -> list[str]:
+        return config.routed_to(cfg, name, family) if FAMILIES[family].partial else full
+
+    return required
+
+
+def _check_licence(licence: str | None) -> str | None:
+    """A licence given on the command line: an SPDX-like id ("CC-BY-4.0")."""
+    if licence is None:
+        return None
+    if not _LICENCE.match(licence):
+        raise ModelError(f"--licence {metadata_text(licence)!r}: give an SPDX licence id such as CC-BY-4.0, "
+                         "Apache-2.0, MIT or CC-BY-NC-4.0")
+    return licence

@@ -10,12 +10,12 @@ none of them depends on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 from translate.project import config as project_config
-from translate.project.config import DEFAULT_LANGUAGES, Config, LanguageSetting
+from translate.project.config import DEFAULT_LANGUAGES, Config, LanguageSetting, Policy
 from translate.project.languages import TARGETS, Language
 from translate.translation import adaptation
 from translate.translation.engines.argos import ArgosEngine
@@ -23,6 +23,7 @@ from translate.translation.engines.base import Engine, EngineError
 from translate.translation.engines.ct2 import DecodingOptions
 from translate.translation.engines.multilingual import FAMILIES, FAMILY_PREFERENCE, MultilingualEngine
 from translate.translation.models.argos import ArgosStore, install_hint
+from translate.translation.models import quality
 from translate.translation.models.multilingual import KNOWN_MODELS, MultilingualStore
 from translate.translation.models.store import Installed, ModelStore
 
@@ -46,6 +47,11 @@ class NoModel(EngineError):
         self.reason = reason
 
 
+class LicenceRefused(NoModel):
+    """The model that would serve a language has a licence the project's
+    [policy] licences do not allow: that language is not translated."""
+
+
 @dataclass(frozen=True)
 class EngineChoice:
     """What would translate one language: engine, model, and where it is."""
@@ -59,11 +65,25 @@ class EngineChoice:
     origin: str             # where the setting came from
     family: str | None = None
     installed: Installed | None = None
+    licence: str = ""       # the model's licence ("" when it says none)
+    known: quality.Published | None = None   # its published FLORES-200 chrF++ for this language
 
     @property
     def adapted(self) -> bool:
         """Whether the Afghan Dari adaptation runs after this engine."""
         return adaptation.needed(self)
+
+    def weak(self, floor: float) -> str | None:
+        """A warning when the model's published score for the language is
+        below ``floor`` ([policy] quality_floor), else None."""
+        if self.known is None or self.known.chrf >= floor:
+            return None
+        better = quality.best(self.lang.key)
+        instead = f"; {better.model} scores {better.chrf:.1f}" if better is not None else ""
+        return (f"{self.lang.english_name} ({self.lang.key}) is translated by {self.model}, whose published "
+                f"FLORES-200 devtest chrF++ for it is {self.known.chrf:.1f}, below the floor of {floor:g}"
+                f"{instead} (translate models list --quality; docs/models.md): have every edition reviewed, "
+                f"or install a stronger model and route {self.lang.key} to it in translate.toml")
 
 
 def resolve(lang: Language, config: Config, argos_dir: str | Path | None = None,
@@ -72,8 +92,29 @@ def resolve(lang: Language, config: Config, argos_dir: str | Path | None = None,
     command that fixes it."""
     setting = config.languages.get(lang.key) or DEFAULT_LANGUAGES[lang.key]
     if setting.engine == "argos":
-        return _resolve_argos(lang, setting, ArgosStore(argos_dir))
-    return _resolve_multilingual(lang, setting, config, MultilingualStore(multilingual_dir))
+        choice = _resolve_argos(lang, setting, ArgosStore(argos_dir))
+    else:
+        choice = _resolve_multilingual(lang, setting, config, MultilingualStore(multilingual_dir))
+    _check_licence(choice, setting, config.policy)
+    return choice
+
+
+def _check_licence(choice: EngineChoice, setting: LanguageSetting, policy: Policy) -> None:
+    """LicenceRefused when [policy] licences does not allow the chosen model's licence."""
+    if policy.allows(choice.licence):
+        return
+    allowed = ", ".join(policy.licences or ())
+    if choice.licence:
+        what = f"model {choice.model} is licensed {choice.licence}"
+        fix = f"add {choice.licence} to [policy] licences if your use is allowed"
+    else:
+        what = f"model {choice.model} states no licence"
+        fix = ("record its licence with `translate models add PATH --licence ID` if you know it" if choice.installed
+               is not None else "record its licence")
+    raise LicenceRefused(
+        choice.lang, f"{what}, which [policy] licences in {policy.origin} does not allow ({allowed})" + _set_by(setting),
+        f"install a model under an allowed licence and route {choice.lang.key} to it in translate.toml "
+        f"(docs/models.md lists each model's licence), or {fix}")
 
 
 def plan(config: Config, argos_dir: str | Path | None = None, multilingual_dir: str | Path | None = None,
@@ -89,10 +130,15 @@ def plan(config: Config, argos_dir: str | Path | None = None, multilingual_dir: 
 
 
 def build_engine(choice: EngineChoice, options: DecodingOptions | None = None) -> Engine:
-    """Load the engine a choice names (the model itself loads on first use)."""
+    """Load the engine a choice names (the model itself loads on first use);
+    its ModelInfo carries the model's licence."""
     if choice.engine == "argos":
-        return ArgosEngine(choice.installed.argos_package(), options)
-    return MultilingualEngine(choice.installed.folder(), choice.lang, options)
+        engine = ArgosEngine(choice.installed.argos_package(), options)
+    else:
+        engine = MultilingualEngine(choice.installed.folder(), choice.lang, options)
+    extra = {**engine.info.extra, "vocabulary_map": True} if engine.uses_vocabulary_map else engine.info.extra
+    engine.info = replace(engine.info, licence=choice.licence, extra=extra)
+    return engine
 
 
 def choose_engine(lang: Language, models_dir: str | Path | None = None, *, config: Config | None = None,
@@ -121,12 +167,12 @@ def _resolve_argos(lang: Language, setting: LanguageSetting, store: ArgosStore) 
             reason += ' (for an en→fa package with the Afghan Dari adaptation set model = "fa")'
         raise NoModel(lang, reason + _set_by(setting), hint)
     return EngineChoice(lang, "argos", package.name, package.version, package.path, code, setting.origin,
-                        installed=package)
+                        installed=package, licence=package.licence)
 
 
 def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Config,
                           store: MultilingualStore) -> EngineChoice:
-    model = store.find(lang.key, setting.model)
+    model = store.find(lang.key, setting.model, allowed=config.policy.allows)
     if model is None:
         codes = " or ".join(FAMILIES[f].language_token(lang) for f in FAMILY_PREFERENCE)
         named = store.get(setting.model) if setting.model and setting.model not in FAMILIES else None
@@ -141,10 +187,11 @@ def _resolve_multilingual(lang: Language, setting: LanguageSetting, config: Conf
             reason = f"no multilingual model with {codes} installed in {store.folder}"
         hint = _multilingual_hint(setting.model, config)
         if "translate models add" in hint:
-            reason += " (convert an NLLB-200 or M2M-100 model: see docs/models.md)"
+            reason += " (NLLB-200, OPUS-MT, MADLAD-400 or M2M-100: see docs/models.md)"
         raise NoModel(lang, reason + _set_by(setting), hint)
     return EngineChoice(lang, "multilingual", model.name, model.version, model.path, model.codes[lang.key],
-                        setting.origin, family=model.family, installed=model)
+                        setting.origin, family=model.family, installed=model, licence=model.licence,
+                        known=quality.published(model.name, model.source, lang.key))
 
 
 def _multilingual_hint(wanted: str | None, config: Config) -> str:

@@ -18,7 +18,7 @@ from translate.errors import UserError
 from translate.source.article import read_source
 from translate.source.document import Document
 from translate.translation import edition
-from translate.translation.memory import HumanTranslation, TranslationMemory
+from translate.translation.memory import HumanTranslation, TranslationMemory, file_name, translator_name
 from translate.translation.postedit import po, xliff
 from translate.translation.postedit.units import (
     Export,
@@ -154,7 +154,7 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
     if returned.slug != doc.slug:
         raise ImportRefused(f"{name}: the file is for the article {returned.slug!r}, not {doc.slug!r}",
                             "import it for its own article (--source), or export this article again")
-    who = translator or returned.translator
+    who = translator_name(translator or returned.translator)
     if not who:
         raise ImportRefused(f"{name}: the file does not say who translated it",
                             "give the translator's name with --translator NAME")
@@ -204,7 +204,7 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
             plan.unchanged += 1
             continue
         plan.store.append(HumanTranslation(returned.lang, unit.source, clean_notation(unit.target), who, now,
-                                           doc.slug, Path(name).name))
+                                           doc.slug, file_name(name)))
     return plan
 
 

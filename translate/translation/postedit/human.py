@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from translate.project import user_folders
 from translate.source.document import Document, Segment
 from translate.translation.engines.base import Translation
-from translate.translation.memory import HumanTranslation, TranslationMemory, TranslationMemoryError
+from translate.translation.memory import (
+    HumanTranslation,
+    TranslationMemory,
+    TranslationMemoryError,
+    translator_name,
+)
 from translate.translation.postedit.units import PlaceholderError, apply_notation, notation_of
 from translate.translation.records import EditionRecord, SegmentRecord, Step, TermReport
 
@@ -141,7 +146,7 @@ def summary(record: EditionRecord | None) -> dict | None:
         "segments": total,
         "human": len(humans),
         "share": round(len(humans) / total, 4) if total else 0.0,
-        "translators": sorted({h.translator for h in humans}),
+        "translators": sorted({translator_name(h.translator) for h in humans}),
     }
 
 

@@ -27,15 +27,18 @@ from defusedxml import DefusedXmlException
 from translate import __version__
 from translate.errors import UserError
 from translate.project.languages import TARGETS
-from translate.translation.memory import HumanTranslation
+from translate.translation.memory import HumanTranslation, file_name, translator_name
 from translate.translation.postedit.units import (
     Close,
     Open,
+    PlaceholderError,
     Single,
     Text,
     Token,
+    apply_notation,
     clean_notation,
     parse_notation,
+    segment_of,
     to_notation,
 )
 from translate.translation.postedit.xmltext import indent
@@ -167,13 +170,27 @@ def read(data: bytes, name: str, translator: str = "") -> TmxImport:
             skipped.append(f"unit {label}: no Russian, Dari (fa-AF), Pashto or Kazakh <tuv>")
             continue
         props = {p.get("type"): (p.text or "") for p in tu.findall("prop")}
-        who = translator or tu.get("changeid") or tu.get("creationid") or header.get("creationid") or "TMX import"
+        who = translator_name(translator or tu.get("changeid") or tu.get("creationid") or header.get("creationid")
+                              or "") or "TMX import"
         when = _iso_date(tu.get("changedate") or tu.get("creationdate"))
         for lang, target in by_lang.items():
             if target.strip():
+                _check_placeholders(name, label, lang, source, target)
                 items.append(HumanTranslation(lang, source, target, who, when, props.get("x-slug", ""),
-                                              props.get("x-file") or name))
+                                              file_name(props.get("x-file") or name)))
     return TmxImport(tuple(items), tuple(skipped))
+
+
+def _check_placeholders(name: str, label: str, lang: str, source: str, target: str) -> None:
+    """Refuse the file when a translation's inline codes cannot be put back
+    into its English, as a PO or XLIFF import does (translate.translation.postedit.units):
+    stored, it would be ignored at every publish."""
+    try:
+        apply_notation(segment_of(source), target)
+    except PlaceholderError as err:
+        raise TmxError(f"{name}: unit {label} ({lang}): {err.message}; nothing was imported",
+                       "keep the inline codes of the English as they are ({1}...{/1}, {2/}) and export again") \
+            from None
 
 
 def _our_lang(tag: str) -> str:

@@ -198,7 +198,8 @@ def target_notation(source: Segment, target: Segment) -> str:
     next_source = 0
     for mark in target.marks:
         while next_source < len(source.marks) and (
-                source.marks[next_source].kind != mark.kind or source.marks[next_source].attrs != mark.attrs):
+                source.marks[next_source].kind != mark.kind
+                or _identity(source.marks[next_source]) != _identity(mark)):
             next_source += 1
         if next_source >= len(source.marks):
             break
@@ -206,6 +207,11 @@ def target_notation(source: Segment, target: Segment) -> str:
         next_source += 1
     kept = Segment(target.text, target.marks[:len(numbers)], target.space_after)
     return to_notation(tokens_of(kept, numbers))
+
+
+def _identity(mark: Mark) -> dict:
+    """A mark's attributes without its title, which is translated (Document.tooltips)."""
+    return {key: value for key, value in mark.attrs.items() if key != "title"}
 
 
 @dataclass(frozen=True)
@@ -267,6 +273,35 @@ def apply_notation(source: Segment, notation: str) -> PlaceholderCheck:
     marks.sort(key=lambda item: item[0])   # source order: as the pipeline keeps them
     segment = Segment("".join(text_parts), tuple(m for _, m in marks), source.space_after)
     return PlaceholderCheck(segment, dropped, moved=seen != kept)
+
+
+def segment_of(notation: str) -> Segment:
+    """The segment a unit source in the notation stands for (its text, a mark
+    per placeholder), for checking a translation whose article is not at
+    hand (a TMX unit). PlaceholderError when the notation is not one
+    ``notation_of`` writes: a number used twice, a pair not closed, numbers
+    other than 1 to N."""
+    parts: list[str] = []
+    length = 0
+    opened: dict[int, int] = {}
+    marks: dict[int, Mark] = {}
+    for token in parse_notation(clean_notation(notation)):
+        if isinstance(token, Text):
+            parts.append(token.text)
+            length += len(token.text)
+        elif isinstance(token, Close):
+            if token.number not in opened:
+                raise PlaceholderError(f"the English closes {{/{token.number}}} without opening it")
+            marks[token.number] = Mark("em", opened.pop(token.number), length)
+        elif token.number in marks or token.number in opened:
+            raise PlaceholderError(f"the English has placeholder {{{token.number}}} twice")
+        elif isinstance(token, Open):
+            opened[token.number] = length
+        else:
+            marks[token.number] = Mark("html", length, length)
+    if opened or sorted(marks) != list(range(1, len(marks) + 1)):
+        raise PlaceholderError("the English's placeholders are not {1} to {N}, each once (and each pair closed)")
+    return Segment("".join(parts), tuple(marks[n] for n in sorted(marks)))
 
 
 def _count(n: int) -> str:
@@ -386,3 +421,5 @@ def _locate(doc: Document):
             yield from visit(block.children, (*path, block.kind))
 
     yield from visit(doc.blocks, ())
+    for segment in doc.tooltips:
+        yield segment, "link title (tooltip)", heading[0]
