@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 import distkit
 from translate.distribution import signing
-from translate.distribution.bundle import VERIFY_COMMAND, readme_text, zip_bytes
+from translate.distribution.bundle import zip_bytes
+from translate.distribution.readme import VERIFY_COMMAND, readme_text
 from translate.project.languages import ALL
 from translate.cli.main import cli
 

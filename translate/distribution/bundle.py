@@ -19,7 +19,7 @@ from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 
 from translate.distribution import signing
-from translate.distribution.readme import VERIFY_COMMAND, readme  # noqa: F401 - VERIFY_COMMAND for callers
+from translate.distribution.readme import readme
 from translate.distribution.signed_folder import MANIFEST_NAME, README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
 from translate.errors import UserError
 from translate.project.languages import ALL, Language

@@ -101,6 +101,9 @@ class Publication:
 
     def byline(self, author: str, lang_key: str) -> str:
         return self.bylines.get(author, {}).get(lang_key) or author
+
+
+@dataclass(frozen=True)
 class ClusterSetting:
     """[cluster]: where `translate publish` translates and renders (translate.publishing.cluster)."""
 
