@@ -282,6 +282,10 @@ def _clean_value(value):
     return value, False
 
 
+_REPLACED = "\ufffd"
+_VERBATIM = ("code_inline", "code_block", "fence")   # printed as written: no reference is decoded there
+
+
 def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
     """Clean what markdown-it decoded (an &#x202E; entity is a real U+202E by
     now) in every token's text and link attributes; a warning per line."""
@@ -291,6 +295,12 @@ def _clean_tokens(tokens: list[Token], line_offset: int) -> list[SourceWarning]:
         for tok in [block, *(block.children or [])]:
             found = untrusted.unsafe_in(tok.content)
             tok.content = untrusted.clean(tok.content)
+            if _REPLACED in tok.content and tok.type not in _VERBATIM:
+                # markdown-it reads a reference to a control or invalid code
+                # point (&#27;, &#0;, &#xD800;) as U+FFFD, which no font draws:
+                # it stood for a control character, and goes like one
+                found.append(f"U+{ord(_REPLACED):04X}")
+                tok.content = tok.content.replace(_REPLACED, "")
             for name, value in list((tok.attrs or {}).items()):
                 if isinstance(value, str) and CONTROLS.search(value):
                     found += untrusted.unsafe_in(value)
