@@ -24,7 +24,8 @@ from translate.source.article import read_source
 from translate.source.inline import engine_text
 from translate.translation import edition as edition_stage
 from translate.translation import glossary as gl
-from translate.translation.edition import GlossaryStage, Setup, load_glossary_stage
+from translate.translation.edition import Setup, load_glossary_stage
+from translate.translation.glossary import changes as gl_changes
 from translate.translation.review import word_diff
 
 
@@ -156,42 +157,6 @@ def _lang_of(*paths_: str) -> str | None:
     return None
 
 
-@dataclass
-class _Change:
-    kind: str            # "added", "removed", "changed"
-    key: str
-    text: str            # one line for the listing
-    affects_output: bool
-
-
-def _changes(old, new) -> list[_Change]:
-    old_by = {e.key: e for e in old.entries}
-    new_by = {e.key: e for e in new.entries}
-    changes = []
-    for key, e in new_by.items():
-        if key not in old_by:
-            changes.append(_Change("added", key, f"{e.source} → {e.target}", True))
-    for key, e in old_by.items():
-        if key not in new_by:
-            changes.append(_Change("removed", key, f"{e.source} → {e.target}", True))
-    for key, n in new_by.items():
-        o = old_by.get(key)
-        if o is None:
-            continue
-        what = []
-        for name, a, b in (("source forms", o.sources, n.sources), ("target", o.target, n.target),
-                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags),
-                           ("note", o.note, n.note)):
-            if a != b:
-                show = (lambda v: "; ".join(v) if isinstance(v, tuple) else v)  # noqa: E731
-                what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
-        if what:
-            only_note = len(what) == 1 and what[0].startswith("note:")
-            changes.append(_Change("changed", key, f"{n.source}: " + "; ".join(what), not only_note))
-    order = {"added": 0, "removed": 1, "changed": 2}
-    return sorted(changes, key=lambda c: (order[c.kind], c.key))
-
-
 @glossary.command("diff")
 @project_option
 @click.argument("old")
@@ -227,7 +192,7 @@ def diff(old, new, articles, lang_key, **translation):
     except gl.GlossaryError as err:
         raise UserError(str(err), "translate glossary check lists every problem") from None
 
-    changes = _changes(old_g, new_g)
+    changes = gl_changes.term_changes(old_g, new_g)
     click.secho(f"{lang.english_name} glossary: {old_v.label} ({len(old_g)} terms) → "
                 f"{new_v.label} ({len(new_g)} terms)", bold=True)
     if not changes:
@@ -240,8 +205,8 @@ def diff(old, new, articles, lang_key, **translation):
         click.echo("No segment of the articles contains an affected term.")
         return
     click.secho(f"Segments that contain an affected term ({len(affected)}):", bold=True)
-    for article, index, text, terms in affected:
-        click.echo(f"  {article} segment {index + 1}: {', '.join(terms)}")
+    for segment in affected:
+        click.echo(f"  {segment.article} segment {segment.index + 1}: {', '.join(segment.terms)}")
     _show_retranslated(lang, affected, old_g, new_g, Setup.open(**translation, warn=warn))
 
 
@@ -254,16 +219,10 @@ def _show_changes(changes: list) -> None:
 
 
 def _affected_segments(articles: tuple, old_g, new_g, affected_keys: set[str]) -> list:
-    """(article, segment number, text, terms) of every segment of ``articles``
-    that contains a term of ``affected_keys`` in either glossary."""
-    affected = []
-    for article in _articles(articles):
-        for index, text in enumerate(_segment_texts(article)):
-            terms = {o.entry.source for g in (old_g, new_g) for o in g.find_source(text)
-                     if o.entry.key in affected_keys}
-            if terms:
-                affected.append((article, index, text, sorted(terms)))
-    return affected
+    """Every segment of ``articles`` that contains a term of ``affected_keys``
+    in either glossary (translate.translation.glossary.changes.Affected)."""
+    texts = [(article, _segment_texts(article)) for article in _articles(articles)]
+    return gl_changes.affected(texts, old_g, new_g, affected_keys)
 
 
 def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None:
@@ -282,24 +241,17 @@ def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None
     engine = edition_stage.engine_for(plan, setup)
     click.echo()
     click.echo(f"Re-translating {len(affected)} segment(s) with {engine.info.name} {engine.info.version}…")
-    translations = engine.translate([text for _, _, text, _ in affected])
-
-    others = [stage for stage in plan.stages if stage.name != "glossary"]
-    old_stages = [stage.bind(engine) for stage in others + [GlossaryStage(old_g)]]
-    new_stages = [stage.bind(engine) for stage in others + [GlossaryStage(new_g)]]
-    segments = [(text, raw) for (_, _, text, _), raw in zip(affected, translations)]
-    befores = edition_stage.run_stages_many(segments, old_stages)
-    afters = edition_stage.run_stages_many(segments, new_stages)
     differ = 0
-    for (article, index, text, _), (before, _), (after, _) in zip(affected, befores, afters):
-        if before.text == after.text:
+    for compared in gl_changes.compare(plan, setup, affected, old_g, new_g, engine=engine):
+        if not compared.differs:
             continue
         differ += 1
-        click.secho(f"  {article} segment {index + 1} reads differently:", bold=True)
-        click.echo(f"    old: {before.text}")
-        click.echo(f"    new: {after.text}")
+        segment = compared.segment
+        click.secho(f"  {segment.article} segment {segment.index + 1} reads differently:", bold=True)
+        click.echo(f"    old: {compared.before}")
+        click.echo(f"    new: {compared.after}")
         runs = []
-        for op, run in word_diff(before.text, after.text):
+        for op, run in word_diff(compared.before, compared.after):
             runs.append(click.style(f"[-{run}-]", fg="red") if op == "delete" else
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
         click.echo("    diff: " + "".join(runs))

@@ -86,10 +86,12 @@ class Job:
 
 
 def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict: bool = False,
-                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None) -> list[Job]:
+                 replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None,
+                 progress=None) -> list[Job]:
     """Publish every article of ``sources``; one Job per source, in order.
     ``done(job)`` is called as each article is finished (published, found
-    unchanged or failed), in the order of ``sources``."""
+    unchanged or failed), in the order of ``sources``; ``progress(label, done,
+    total)`` as the progress bar moves (the desk shows it in the browser)."""
 
     run = [Job(Path(source), Path(source).stem) for source in sources]
     plans = article_editions.plan_languages(languages, setup)
@@ -112,7 +114,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
 
     todo = [job for job in run if not (job.error or job.unchanged)]
     if todo:
-        _prepare(todo, languages, plans, setup, formats, jobs)
+        _prepare(todo, languages, plans, setup, formats, jobs, progress)
     for job in run:
         if job in todo:
             with _one_article(job):
@@ -163,22 +165,29 @@ def _to_translate(job: Job, languages, plans, setup, replace: bool) -> None:
         article_editions.choose_editions(job.article, languages, plans, setup, translate, {})
 
 
-def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int) -> None:
+def _prepare(todo: list[Job], languages, plans, setup, formats, jobs: int, progress=None) -> None:
     """Steps 2 and 3 for the articles to publish, under one progress display."""
     order = [lang for lang in _by_model(languages, plans) if any(lang.key in job.needed for job in todo)]
     texts = {lang.key: _unique_texts([job for job in todo if lang.key in job.needed]) for lang in order}
     with click.progressbar(length=sum(len(t) for t in texts.values()) or 1, label="translating",
                            file=sys.stderr, show_pos=True) as bar:
+        def step(n: int = 0, label: str | None = None) -> None:
+            if label is not None:
+                bar.label = label
+            bar.update(n)
+            if progress is not None:
+                progress(bar.label, bar.pos, bar.length)
+
         models = Models(order, plans)
         for lang in order:
-            bar.label = f"translating {lang.english_name} ({lang.key})"
+            step(label=f"translating {lang.english_name} ({lang.key})")
             _translate_language(lang, plans[lang.key], setup, [job for job in todo if lang.key in job.needed],
-                                texts[lang.key], models, bar.update)
+                                texts[lang.key], models, step)
         del models   # the last model is freed before rendering starts
         pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
         bar.length += len(pages)
-        bar.label = f"rendering {len(pages)} pages"
-        _render(pages, formats, jobs, bar.update)
+        step(label=f"rendering {len(pages)} pages")
+        _render(pages, formats, jobs, step)
 
 
 # --- 2. translating, language by language ----------------------------------------------------

@@ -133,3 +133,22 @@ def pypdf() -> ModuleType:
     import pypdf as module
 
     return module
+
+
+def starlette() -> ModuleType:
+    """Starlette, the desk's web framework (translate.desk: 0.4 s, most of it
+    asyncio and anyio), with the submodules the desk uses loaded."""
+    import starlette as module
+    import starlette.applications  # noqa: F401 - attributes of the module returned
+    import starlette.requests  # noqa: F401
+    import starlette.responses  # noqa: F401
+    import starlette.routing  # noqa: F401
+
+    return module
+
+
+def uvicorn() -> ModuleType:
+    """uvicorn, the desk's HTTP server (0.16 s)."""
+    import uvicorn as module
+
+    return module
