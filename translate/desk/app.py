@@ -59,16 +59,24 @@ class Desk:
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="desk")
         self.publishing = ThreadPoolExecutor(1, thread_name_prefix="desk-publish")
         self.publisher = Publisher(self.ws, self.publishing.submit)
-        self._fonts: dict[str, bytes] | None = None
+        # The web fonts: made (or read from their cache) once, in a thread of
+        # their own, so that no page waits for them (translate.desk.server starts it).
+        self.assets = ThreadPoolExecutor(1, thread_name_prefix="desk-fonts")
+        self._fonts: tuple[dict[str, bytes], str] | None = None
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the desk's thread (the project's work is never done on the event loop)."""
         return await asyncio.get_running_loop().run_in_executor(self.worker, functools.partial(fn, *args, **kwargs))
 
-    def fonts(self) -> dict[str, bytes]:
+    def fonts(self) -> tuple[dict[str, bytes], str]:
+        """The font files by name, and the stylesheet that names them."""
         if self._fonts is None:
-            self._fonts = pages.desk_fonts(self.ws.options.languages)
+            langs = self.ws.options.languages
+            self._fonts = pages.desk_fonts(langs), pages.fonts_css(langs)
         return self._fonts
+
+    async def fonts_ready(self) -> tuple[dict[str, bytes], str]:
+        return await asyncio.get_running_loop().run_in_executor(self.assets, self.fonts)
 
     def translator(self, request) -> str:
         name = request.cookies.get(f"{self.guard.cookie}-name")
@@ -80,6 +88,7 @@ class Desk:
 
     def shutdown(self, wait: bool = True) -> None:
         self.worker.shutdown(wait=wait, cancel_futures=True)
+        self.assets.shutdown(wait=wait, cancel_futures=True)
         self.publishing.shutdown(wait=wait)
 
 
@@ -293,11 +302,11 @@ class Handlers:
         return self.responses.Response(b"", status_code=204)
 
     async def fonts_css(self, request):
-        css = await self.desk.run(pages.fonts_css, self.ws.options.languages)
+        _, css = await self.desk.fonts_ready()
         return self.responses.Response(css, media_type="text/css; charset=utf-8")
 
     async def font(self, request):
-        fonts = await self.desk.run(self.desk.fonts)
+        fonts, _ = await self.desk.fonts_ready()
         data = fonts.get(request.path_params["name"])
         if data is None:
             raise NotFound("no such font")

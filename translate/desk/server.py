@@ -109,6 +109,7 @@ def serve(options: DeskOptions, host: str, port: int | None, echo, warn) -> None
     server = uvicorn.Server(config)
     stopped: list[int] = []
     server.capture_signals = lambda: _quiet_stop(server, stopped)
+    desk.assets.submit(desk.fonts)   # made (or read from their cache) before the first page asks
     echo(f"translate desk: the project {options.project.root}")
     echo("Open this address in a browser (it carries the desk's token; keep it to yourself):")
     echo(f"    {guard.url()}")

@@ -14,7 +14,7 @@
   async function send(form, submitter) {
     const data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
-    const response = await fetch(form.action, {
+    const response = await fetch(form.getAttribute("action"), {
       method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
     });
