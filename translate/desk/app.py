@@ -26,10 +26,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import traceback
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
 from urllib.parse import quote, unquote
+
+from markupsafe import Markup
 
 from translate.desk import glossary as desk_glossary
 from translate.desk import pages
@@ -48,6 +51,16 @@ PUBLISHED_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf
                    ".json": "application/json", ".atom": "application/atom+xml", ".minisig": "text/plain",
                    ".pub": "text/plain", "": "text/plain; charset=utf-8"}
 ASSETS = {"desk.css": "text/css; charset=utf-8", "desk.js": "text/javascript; charset=utf-8"}
+# The stylesheets and the script: kept by the browser for a minute (a desk
+# started from a newer version serves new ones soon after).
+REVALIDATE = {"Cache-Control": "private, max-age=60"}
+# A browser makes the first EAGER_EDITORS textareas of an edition page as it
+# reads it; the others come from <template>s the page's script fills in
+# (translate/templates/desk.js): 500 textareas made at once were most of
+# the time a long edition took to load (see bench/desk.py).
+EAGER_EDITORS = 60
+# Sentences of edition pages kept rendered (a few kilobytes each).
+FRAGMENTS = 20000
 
 
 class Desk:
@@ -63,6 +76,18 @@ class Desk:
         # their own, so that no page waits for them (translate.desk.server starts it).
         self.assets = ThreadPoolExecutor(1, thread_name_prefix="desk-fonts")
         self._fonts: tuple[dict[str, bytes], str] | None = None
+        self._fragments: OrderedDict = OrderedDict()
+
+    def sentence_html(self, view, sentence) -> Markup:
+        """One sentence's part of an edition page, rendered once for what it shows."""
+        key = (view.slug, view.lang.key, sentence.number, sentence.fingerprint)
+        html = self._fragments.get(key)
+        if html is None:
+            html = pages.macro("desk_macros.html", "sentence")(sentence, view, self.guard.csrf, EAGER_EDITORS)
+            self._fragments[key] = html
+            while len(self._fragments) > FRAGMENTS:
+                self._fragments.popitem(last=False)
+        return html
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the desk's thread (the project's work is never done on the event loop)."""
@@ -153,7 +178,8 @@ class Handlers:
         def page():
             view = edition_view(self.ws, slug, key)
             chrome = self.desk.chrome(request, f"{view.title} — {view.lang.english_name}")
-            return pages.render("desk_edition.html", view=view, **chrome)
+            fragments = [self.desk.sentence_html(view, sentence) for sentence in view.sentences]
+            return pages.render("desk_edition.html", view=view, fragments=fragments, **chrome)
 
         return self.html(await self.desk.run(page))
 
@@ -171,7 +197,7 @@ class Handlers:
             if saved.outcome == "conflict":
                 fragment = pages.macro("desk_macros.html", "conflict")(number, view, saved, csrf, english)
             elif saved.outcome == "saved":
-                fragment = pages.macro("desk_macros.html", "sentence")(view.sentences[0], view, csrf)
+                fragment = self.desk.sentence_html(view, view.sentences[0])
             else:
                 fragment = ""
             return saved, view, str(fragment)
@@ -296,21 +322,23 @@ class Handlers:
         if name not in ASSETS:
             raise NotFound("no such asset")
         data = importlib_resources.files("translate").joinpath("templates", name).read_bytes()
-        return self.responses.Response(data, media_type=ASSETS[name])
+        return self.responses.Response(data, media_type=ASSETS[name], headers=REVALIDATE)
 
     async def no_icon(self, request):
         return self.responses.Response(b"", status_code=204)
 
     async def fonts_css(self, request):
         _, css = await self.desk.fonts_ready()
-        return self.responses.Response(css, media_type="text/css; charset=utf-8")
+        return self.responses.Response(css, media_type="text/css; charset=utf-8", headers=REVALIDATE)
 
     async def font(self, request):
         fonts, _ = await self.desk.fonts_ready()
         data = fonts.get(request.path_params["name"])
         if data is None:
             raise NotFound("no such font")
-        return self.responses.Response(data, media_type="font/woff2")
+        # the name carries a hash of the content: it never changes
+        return self.responses.Response(data, media_type="font/woff2",
+                                       headers={"Cache-Control": "private, max-age=31536000, immutable"})
 
     # --- errors ---------------------------------------------------------------------------------
 

@@ -111,11 +111,13 @@ async def _refuse(send, status: int, message: str, extra: list | None = None) ->
     await send({"type": "http.response.body", "body": body})
 
 
-def _security_headers(policy: str) -> list[tuple[bytes, bytes]]:
-    return [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"),
-            (b"cache-control", b"no-store"), (b"cross-origin-opener-policy", b"same-origin"),
-            (b"cross-origin-resource-policy", b"same-origin")]
+def _security_headers(policy: str, cached: bool = False) -> list[tuple[bytes, bytes]]:
+    """What every answer says; pages are never stored (``cached``: the
+    answer says itself how long it may be kept: the packaged assets)."""
+    headers = [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"),
+               (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin")]
+    return headers if cached else [*headers, (b"cache-control", b"no-store")]
 
 
 class GuardMiddleware:
@@ -153,7 +155,9 @@ class GuardMiddleware:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *_security_headers(policy)]}
+                own = message.get("headers", [])
+                cached = any(name.lower() == b"cache-control" for name, _ in own)
+                message = {**message, "headers": [*own, *_security_headers(policy, cached)]}
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)

@@ -16,7 +16,8 @@ markup put back, checked but not changed by the glossary).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 
 from translate.desk.workspace import EditionRow, Workspace, english_digest
 from translate.errors import UserError
@@ -43,6 +44,11 @@ class Term:
     why: str                 # the status in words
     note: str = ""           # the glossary's note on the term
     missing_in_mt: bool = False   # the engine did not write an accepted form
+
+    @property
+    def anchor(self) -> str:
+        """The id of the term's note on the page."""
+        return "note-" + hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass
@@ -75,10 +81,17 @@ class Sentence:
     version: str = ""                    # the stored translation's version ("" for none)
     english_digest: str = ""
     suggestion: Suggestion | None = None
+    base: str = ""                       # names the machine translation it shows
 
     @property
     def state(self) -> str:
         return "approved" if self.approved is not None else "stale" if self.suggestion else "machine"
+
+    @property
+    def fingerprint(self) -> str:
+        """Names everything the sentence shows: its part of a page is rendered once for it."""
+        old = self.suggestion
+        return "|".join((self.base, self.version, old.approved + old.text if old else ""))
 
 
 @dataclass
@@ -92,6 +105,17 @@ class EditionView:
     problem: str = ""                    # why there is no machine translation (missing model, failed check)
     fix: str = ""
 
+    @property
+    def notes(self) -> list[tuple[str, str, str, str]]:
+        """(anchor, source, target, note) of each glossary term of the edition
+        that has a note: the page lists them once, each term links to its own."""
+        found = {}
+        for sentence in self.sentences:
+            for term in (*sentence.terms, *sentence.human_check):
+                if term.note:
+                    found.setdefault(term.anchor, (term.anchor, term.source, term.target, term.note))
+        return sorted(found.values(), key=lambda n: n[1].lower())
+
 
 def edition_view(ws: Workspace, slug: str, key: str, only: int | None = None) -> EditionView:
     """The edition ``key`` of article ``slug``, sentence by sentence (``only``:
@@ -100,31 +124,32 @@ def edition_view(ws: Workspace, slug: str, key: str, only: int | None = None) ->
     lang = ws.language(key)
     doc = article.doc
     plan = ws.plans()[key]
-    machine, problem, fix = None, "", ""
+    machine, machine_key, problem, fix = None, f"{article.sha256}:{key}:none", "", ""
     if isinstance(plan, UserError):
         problem, fix = getattr(plan, "reason", None) or str(plan), plan.hint
     else:
         try:
-            machine = ws.machine(article, plan)
+            machine, machine_key = ws.machine(article, plan), ws.machine_key(article, plan)
         except UserError as err:
             problem, fix = str(err), err.hint
-    segments = doc.segments()
-    sources = [notation_of(s) for s in segments]
+    glossary = None if isinstance(plan, UserError) else plan.glossary
+    sources = ws.sources_of(article)
+    # What depends on the machine translation alone is worked out once per translation.
+    base = ws.memo(("sentences", machine_key), lambda: _machine_sentences(article, sources, machine, glossary,
+                                                                         machine_key))
     approved = ws.memory().human_for(lang.key, sources)
     stale = ws.stale(lang.key, doc.slug, sources, approved)
-    glossary = None if isinstance(plan, UserError) else plan.glossary
     human = Approved(lang.key, approved)
-    machine_segments = machine.doc.segments() if machine is not None else None
+    segments = doc.segments()
     sentences = []
-    for index, segment in enumerate(segments):
+    for index, sentence in enumerate(base):
         if only is not None and index != only - 1:
             continue
-        record = machine.record.segments[index] if machine is not None else None
-        sentence = _sentence(index, segment, sources[index], record, glossary)
-        if machine_segments is not None:
-            sentence.editor = target_notation(segment, machine_segments[index])
-        _add_approved(sentence, human, index, segment, record, glossary)
-        _add_suggestion(sentence, stale.get(index), segment, sources[index])
+        if sources[index] in approved or index in stale:
+            record = machine.record.segments[index] if machine is not None else None
+            sentence = replace(sentence, terms=list(sentence.terms))
+            _add_approved(sentence, human, index, segments[index], record, glossary)
+            _add_suggestion(sentence, stale.get(index), segments[index], sources[index])
         sentences.append(sentence)
     published = previous_editions(ws.options.output_dir / doc.slug).get(lang.key)
     row = ws.edition_row(doc.slug, lang, plan, sources, published, approved, stale)
@@ -133,28 +158,49 @@ def edition_view(ws: Workspace, slug: str, key: str, only: int | None = None) ->
                        problem=problem, fix=fix)
 
 
-def _sentence(index: int, segment, source: str, record, glossary) -> Sentence:
+def _machine_sentences(article, sources: list[str], machine, glossary, machine_key: str) -> list[Sentence]:
+    segments = article.doc.segments()
+    machine_segments = machine.doc.segments() if machine is not None else None
+    notes = {e.source: e.note for e in glossary.entries} if glossary is not None else {}
+    sentences = []
+    for index, segment in enumerate(segments):
+        record = machine.record.segments[index] if machine is not None else None
+        sentence = _sentence(index, segment, sources[index], record, glossary, notes)
+        sentence.base = f"{machine_key}:{index}"
+        if machine_segments is not None:
+            sentence.editor = target_notation(segment, machine_segments[index])
+        sentences.append(sentence)
+    return sentences
+
+
+def _sentence(index: int, segment, source: str, record, glossary, notes: dict) -> Sentence:
     text = inline.engine_text(segment)
-    notes = {}
-    english = runs(text, [(o.start, o.end, o.entry.note or f"{o.entry.source} → {o.entry.target}")
-                          for o in (glossary.find_source(text) if glossary is not None else [])])
-    if glossary is not None:
-        notes = {e.source: e.note for e in glossary.entries}
+    # The glossary stage has looked for terms already: a sentence where it
+    # found none (most of them) is not searched again.
+    searched = glossary is not None and (record is None or record.terms)
+    english = runs(text, [(o.start, o.end, f"glossary term: {o.entry.source} → {o.entry.target}")
+                          for o in (glossary.find_source(text) if searched else [])])
     sentence = Sentence(index + 1, english, source if segment.marks else "",
                         [f"{p.notation} {p.label}" for p in placeholders(segment)],
                         record.raw.text if record else "", record.final if record else "", [], "",
                         english_digest=english_digest(source))
     if record is not None:
         sentence.terms = [_term(t, notes, machine=True) for t in record.terms]
-    _set_printed(sentence, sentence.final, glossary)
+    _set_printed(sentence, sentence.final, glossary if searched else None)
     return sentence
 
 
 def _set_printed(sentence: Sentence, text: str, glossary) -> None:
+    """What publish prints, its glossary terms marked, and the word diff from the machine output."""
     sentence.printed_text = text
     found = glossary.find_target(text) if glossary is not None and text else []
     sentence.printed = runs(text, [(o.start, o.end, True) for o in found])
-    sentence.diff = word_diff(sentence.machine, text) if sentence.machine else []
+    if not sentence.machine:
+        sentence.diff = []
+    elif text == sentence.machine:
+        sentence.diff = [("equal", text)]
+    else:
+        sentence.diff = word_diff(sentence.machine, text)
 
 
 def _add_approved(sentence: Sentence, human: Approved, index: int, segment, record, glossary) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from translate.errors import UserError
+from translate.project import user_folders
 from translate.project.folder import Project
 from translate.project.languages import TARGETS, Language
 from translate.publishing import article_editions
@@ -44,6 +45,8 @@ DESK_FILE = "desk"
 # Machine translations of editions kept in memory (a 500-sentence edition is
 # a few megabytes): re-opening one shows it at once.
 MACHINE_CACHE = 32
+# Other results kept (an edition's sentences as shown, an article's sources).
+MEMO_ENTRIES = 64
 
 
 class NotFound(UserError):
@@ -96,6 +99,7 @@ class Workspace:
         self._lock = threading.Lock()
         self._sources: dict[Path, tuple] = {}
         self._machine: OrderedDict = OrderedDict()
+        self._memo: OrderedDict = OrderedDict()
         self.problems: dict[tuple[str, str], str] = {}   # (slug, key) -> the last failed check
 
     # --- per thread ---------------------------------------------------------------------
@@ -162,8 +166,21 @@ class Workspace:
         raise NotFound(f"no article {slug!r} in {self.options.project.source_dir}")
 
     def plans(self) -> dict:
-        """Per language key, its Plan or the UserError that says why there is none."""
-        return article_editions.plan_languages(self.options.languages, self.setup())
+        """Per language key, its Plan or the UserError that says why there is none;
+        made again when a file or folder it is made from changes (a model
+        installed or removed, a glossary saved, translate.toml edited)."""
+        return self.memo(("plans", self._plan_inputs()),
+                         lambda: article_editions.plan_languages(self.options.languages, self.setup()))
+
+    def _plan_inputs(self) -> tuple:
+        setup, translation = self.setup(), self.options.translation
+        locales = translation.get("locales_dir") or self.options.project.locales_dir
+        paths = [translation.get("config_path") or self.options.project.root / "translate.toml",
+                 user_folders.argos_packages_dir(setup.models_dir),
+                 user_folders.multilingual_models_dir(setup.multilingual_dir)]
+        paths += [Path(locales) / lang.key / name for lang in self.options.languages
+                  for name in ("glossary.csv", "adaptation.csv")]
+        return tuple(_stamp(path) for path in paths)
 
     def language(self, key: str) -> Language:
         lang = next((lang for lang in self.options.languages if lang.key == key), None)
@@ -185,7 +202,7 @@ class Workspace:
             doc = article.doc
             row = ArticleRow(doc.slug, doc.title.text.replace("\n", " "), path.name)
             published = previous_editions(self.options.output_dir / doc.slug)
-            sources = [notation_of(s) for s in doc.segments()]
+            sources = self.sources_of(article)
             for lang in self.options.languages:
                 row.editions.append(self.edition_row(doc.slug, lang, plans[lang.key], sources,
                                                      published.get(lang.key)))
@@ -245,18 +262,41 @@ class Workspace:
                 files.append((kind.upper(), f"/output/{quote(slug)}/{lang.key}/{quote(name)}"))
         return files
 
+    def memo(self, key, make):
+        """``make()``, kept under ``key`` (which names everything it is made
+        from) among the last MEMO_ENTRIES results."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = make()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
+
+    def sources_of(self, article: SourceFile) -> list[str]:
+        """The article's sentences in the placeholder notation: what the memory keys approvals by."""
+        return self.memo(("sources", article.sha256), lambda: [notation_of(s) for s in article.doc.segments()])
+
     # --- an edition's machine translation -------------------------------------------------------
+
+    def machine_key(self, article: SourceFile, plan) -> str:
+        """Names everything an edition's machine translation is made from."""
+        choice = plan.choice
+        material = (article.sha256, plan.lang.key, choice.engine, choice.model, choice.version, str(choice.path),
+                    model_fingerprint(choice.installed.model_info()) if getattr(choice, "installed", None) else "",
+                    tuple((stage.name, stage.checksum) for stage in plan.stages),
+                    tuple(sorted(self.setup().options.signature().items())))
+        return hashlib.sha256(repr(material).encode()).hexdigest()[:24]
 
     def machine(self, article: SourceFile, plan):
         """The edition as the engine and the stages make it, without any
         approved human text (translate.translation.edition.Translated), kept
         for as long as nothing it is made from changes."""
         setup = self.setup()
-        choice = plan.choice
-        key = (article.sha256, plan.lang.key, choice.engine, choice.model, choice.version, str(choice.path),
-               model_fingerprint(choice.installed.model_info()) if getattr(choice, "installed", None) else "",
-               tuple((stage.name, stage.checksum) for stage in plan.stages),
-               tuple(sorted(setup.options.signature().items())))
+        key = self.machine_key(article, plan)
         with self._lock:
             if key in self._machine:
                 self._machine.move_to_end(key)
@@ -318,6 +358,14 @@ class Saved:
     human: object = None         # the stored HumanTranslation
     theirs: object = None        # conflict: what someone else saved meanwhile
     theirs_text: str = ""
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return (str(path),)
+    return (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def english_digest(notation: str) -> str:

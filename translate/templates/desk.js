@@ -29,6 +29,8 @@
     holder.innerHTML = html;   // rendered and escaped by the server's template
     const fresh = holder.firstElementChild;
     old.replaceWith(fresh);
+    fresh.querySelectorAll("template.later").forEach((template) =>
+      template.replaceWith(template.content.cloneNode(true)));
     return fresh;
   }
 
@@ -75,6 +77,30 @@
     message.textContent = "Not saved: " + ((answer && answer.message) || ("the desk answered " + response.status)) +
       " Your text is still here.";
     announce(message.textContent);
+  }
+
+  // The editors of a long edition after the first ones: made as they come
+  // near the screen, and all of them soon after the page has loaded.
+  function makeEditor(template) {
+    if (template.isConnected) template.replaceWith(template.content.cloneNode(true));
+  }
+  const later = Array.from(document.querySelectorAll("template.later"));
+  if (later.length) {
+    const near = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          near.unobserve(entry.target);
+          entry.target.querySelectorAll("template.later").forEach(makeEditor);
+        }
+      }
+    }, { rootMargin: "1500px 0px" });
+    later.forEach((template) => near.observe(template.closest("section")));
+    let next = 0;
+    const batch = () => {   // 50 at a time, so that the page answers keys and clicks meanwhile
+      for (const end = Math.min(next + 50, later.length); next < end; next++) makeEditor(later[next]);
+      if (next < later.length) window.setTimeout(batch, 0);
+    };
+    window.addEventListener("load", () => window.setTimeout(batch, 0));
   }
 
   document.addEventListener("submit", (event) => {
