@@ -185,6 +185,7 @@ def test_a_dari_sentence_corrected_saved_and_published_shows_reviewed_in_html_an
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("#summary")).to_contain_text("Published 4 of 5 editions; missing: ru", timeout=SLOW)
     expect(page.locator("#summary")).to_contain_text("1 of 6 sentences from approved human translations")
+    shot(page, "publish-summary.png")
 
     html = (project["out"] / "council" / "prs" / "council.prs.html").read_text(encoding="utf-8")
     assert DARI in html and notice("prs", 1, 6) in html
@@ -198,6 +199,7 @@ def test_a_dari_sentence_corrected_saved_and_published_shows_reviewed_in_html_an
     cell = edition_cell(page, "Council lifts sanctions in Kabul", "prs")
     expect(cell).to_contain_text("partly reviewed (1 of 6)")
     expect(cell.locator(".published")).to_contain_text("partly reviewed (1 of 6)")
+    shot(page, "articles-after-publish.png")
     cell.get_by_role("link", name="HTML").click()
     expect(page.locator("body")).to_contain_text(DARI)
     expect(page.locator("body")).to_contain_text(notice("prs", 1, 6))
@@ -325,6 +327,9 @@ def test_a_glossary_change_is_previewed_sentence_by_sentence_and_saved_as_accept
     expect(page.locator("#preview-summary")).to_contain_text("1 term change(s)")
     change = page.locator("fieldset.change")
     expect(change).to_contain_text("Kabul: target: کابل ⇒ کابل‌شهر")
+    # the old form reads first in the English line, however the two Dari words would reorder
+    old_box, new_box = (change.locator("legend bdi").nth(n).bounding_box() for n in (1, 2))
+    assert old_box["x"] + old_box["width"] <= new_box["x"]
     expect(change.locator(".sentence-changes li").first).to_contain_text("Council lifts sanctions in Kabul, sentence 1")
     expect(change.locator(".diff").first).to_contain_text("کابل‌شهر")
     expect(change.locator(".diff ins").first).to_be_visible()

@@ -33,6 +33,9 @@ class TermChange:
     key: str             # the term's key (translate.translation.glossary.term_key of its source)
     text: str            # one line for the listing
     affects_output: bool  # False when only the note changed
+    source: str = ""     # the term
+    target: str = ""     # its target (the new one of a changed term)
+    parts: tuple = ()    # a changed term: (what, old, new) of each cell that changed, for a page to isolate
 
 
 def term_changes(old: Glossary, new: Glossary) -> list[TermChange]:
@@ -43,24 +46,25 @@ def term_changes(old: Glossary, new: Glossary) -> list[TermChange]:
     changes = []
     for key, e in new_by.items():
         if key not in old_by:
-            changes.append(TermChange("added", key, f"{e.source} → {e.target}", True))
+            changes.append(TermChange("added", key, f"{e.source} → {e.target}", True, e.source, e.target))
     for key, e in old_by.items():
         if key not in new_by:
-            changes.append(TermChange("removed", key, f"{e.source} → {e.target}", True))
+            changes.append(TermChange("removed", key, f"{e.source} → {e.target}", True, e.source, e.target))
     for key, n in new_by.items():
         o = old_by.get(key)
         if o is None:
             continue
-        what = []
+        parts = []
         for name, a, b in (("source forms", o.sources, n.sources), ("target", o.target, n.target),
                            ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags),
                            ("not", o.excludes, n.excludes), ("note", o.note, n.note)):
             if a != b:
                 show = (lambda v: "; ".join(v) if isinstance(v, tuple) else v)  # noqa: E731
-                what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
-        if what:
-            only_note = len(what) == 1 and what[0].startswith("note:")
-            changes.append(TermChange("changed", key, f"{n.source}: " + "; ".join(what), not only_note))
+                parts.append((name, show(a) or "(none)", show(b) or "(none)"))
+        if parts:
+            only_note = [name for name, _, _ in parts] == ["note"]
+            text = f"{n.source}: " + "; ".join(f"{name}: {a} ⇒ {b}" for name, a, b in parts)
+            changes.append(TermChange("changed", key, text, not only_note, n.source, n.target, tuple(parts)))
     order = {"added": 0, "removed": 1, "changed": 2}
     return sorted(changes, key=lambda c: (order[c.kind], c.key))
 
