@@ -269,6 +269,18 @@ def test_a_save_is_refused_with_its_text_kept_when_it_cannot_be_stored(workspace
         "placeholders are in another order than in the English: check that they wrap the right words"]
 
 
+def test_an_editors_name_is_stored_without_controls_or_bidi_characters(workspace):
+    """As an imported file's translator (issue 33): the name an editor types is
+    published in the manifest and shown in reviews."""
+    ws = workspace()
+    link = edition_view(ws, "council", "prs").sentences[1]
+    assert ws.save("council", "prs", 2, "متن", "", link.english_digest, "\u2067\u202e").outcome == "refused"
+    saved = ws.save("council", "prs", 2, "متن", "", link.english_digest, "Fa\u202erida\u0007")
+    assert saved.outcome == "saved" and saved.human.translator == "Farida"
+    stored = TranslationMemory(workspace.memory).human_for("prs", ["The council met on Monday."])
+    assert stored["The council met on Monday."].translator == "Farida"
+
+
 def test_a_stale_save_is_refused_and_both_texts_come_back(workspace):
     ws = workspace()
     sentence = edition_view(ws, "council", "prs").sentences[1]

@@ -33,7 +33,7 @@ from translate.source.article import SourceFile, open_article
 from translate.translation import edition as edition_stage
 from translate.translation.edition import Setup
 from translate.translation.engines.ct2 import CT2Engine
-from translate.translation.memory import TranslationMemory, best_suggestion, model_fingerprint
+from translate.translation.memory import TranslationMemory, best_suggestion, model_fingerprint, translator_name
 from translate.translation.models import routing
 from translate.translation.postedit import exchange
 from translate.translation.postedit.human import Approved
@@ -331,7 +331,7 @@ class Workspace:
         if english and english != english_digest(notation_of(segment)):
             return Saved("refused", text, message=f"the English of sentence {number} changed since the page "
                          "was opened: your text is below; load the page again and apply it to the new sentence")
-        translator = " ".join(translator.split())
+        translator = translator_name(translator)   # as stored: no controls or bidi characters
         if not translator:
             return Saved("refused", text, message="say who approves: enter your name at the top of the page")
         if not text.strip():

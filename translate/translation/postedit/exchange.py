@@ -190,7 +190,7 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
             continue
         try:
             human, warnings = approve(expected[unit.id].segment, unit.target, returned.lang, who, now, doc.slug,
-                                      file_name(name))
+                                      name)
         except PlaceholderError as err:
             raise ImportRefused(f"{at}: unit {unit.id} (\"{_short(unit.source)}\"): {err.message}",
                                 "keep the placeholders of the English as they are: {1}...{/1}, {2/}") from None
@@ -213,15 +213,18 @@ def approve(segment, target: str, lang: str, translator: str, when: str, slug: s
     """A person's translation ``target`` (in the placeholder notation) of the
     source ``segment``, as the memory stores an approved one: what `translate
     import` stores for each approved unit and the desk for each sentence an
-    editor saves. PlaceholderError when its placeholders cannot be put back;
-    the warnings say which markup is lost or moved."""
+    editor saves. The translator's name is stored without controls or bidi
+    characters and the file by its name alone (translator_name, file_name).
+    PlaceholderError when its placeholders cannot be put back; the warnings
+    say which markup is lost or moved."""
     check = apply_notation(segment, target)
     labels = {p.number: p.label for p in placeholders(segment)}
     warnings = [f"placeholder {{{number}}} ({labels[number]}) is missing from the translation: that markup is lost"
                 for number in check.dropped]
     if check.moved:
         warnings.append("placeholders are in another order than in the English: check that they wrap the right words")
-    human = HumanTranslation(lang, notation_of(segment), clean_notation(target), translator, when, slug, file)
+    human = HumanTranslation(lang, notation_of(segment), clean_notation(target), translator_name(translator), when,
+                             slug, file_name(file))
     return human, warnings
 
 
