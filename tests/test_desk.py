@@ -232,20 +232,27 @@ def test_a_model_that_writes_another_script_is_failed_checks(workspace, argos_pa
 def test_publishing_from_the_desk_takes_the_publish_path_and_records_failed_checks(workspace, argos_package_factory,
                                                                                    tmp_path):
     ws = workspace(models_dir=_liar_ru_models(argos_package_factory, tmp_path))
-    ws.save("council", "prs", 4, "دپلومات‌ها از این تصمیم استقبال کردند.", "",
-            english_digest("Diplomats welcomed the decision."), "Farida")
+    # Dari mostly from an editor: the tiny model's own Dari (Arabic letters with Latin glued
+    # on) is not what the PDF text-layer check reads back in order (issue 27), so only the
+    # title is left to it
+    view = edition_view(ws, "council", "prs")
+    for number, text in ((2, "شورا روز دوشنبه جلسه کرد."),
+                         (3, "{1}فهرست تحریم{/1} {2}شورای امنیت{/2} را امروز بخوانید."),
+                         (4, "دپلومات‌ها از این تصمیم استقبال کردند.")):
+        saved = ws.save("council", "prs", number, text, "", view.sentences[number - 1].english_digest, "Farida")
+        assert saved.outcome == "saved"
     publisher = Publisher(ws, run_in_thread=lambda work: work())
     job = publisher.start("council")
     assert job.finished and not job.error
     outcomes = {o.key: o for o in job.outcomes}
-    assert "wrote Arabic letters" in outcomes["ru"].problem and not outcomes["prs"].problem
-    assert "1 of 4 sentences from approved human translations" in outcomes["prs"].notes
+    assert "wrote Arabic letters" in outcomes["ru"].problem and not outcomes["prs"].problem, outcomes["prs"].problem
+    assert "3 of 4 sentences from approved human translations" in outcomes["prs"].notes
     assert job.headline == "Published 2 of 3 editions; missing: ru" and job.done == job.total > 0
     html = (workspace.root / "output" / "council" / "prs" / "council.prs.html").read_text(encoding="utf-8")
     assert "دپلومات‌ها از این تصمیم استقبال کردند." in html
     rows = _statuses(ws)
     assert rows["ru"].status == "failed checks"
-    assert rows["prs"].published.endswith("partly reviewed (1 of 4)")
+    assert rows["prs"].published.endswith("partly reviewed (3 of 4)")
     assert [kind for kind, _ in rows["prs"].files] == ["HTML", "PDF", "MD"]
     assert job.signature.startswith("Not signed")
 
