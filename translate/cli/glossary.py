@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +28,10 @@ from translate.source.inline import engine_text
 from translate.translation import edition as edition_stage
 from translate.translation import glossary as gl
 from translate.translation import adaptation
-from translate.translation.edition import GlossaryStage, Setup, load_adaptation_stage, load_glossary_stage
-from translate.translation.glossary import forms as term_forms
+from translate.translation.edition import Setup, load_adaptation_stage, load_glossary_stage
 from translate.translation.engines.base import Alignment, Translation
+from translate.translation.glossary import changes as gl_changes
+from translate.translation.glossary import forms as term_forms
 from translate.translation.review import FSI, PDI, RLI, word_diff
 
 
@@ -179,14 +181,6 @@ def _lang_of(*paths_: str) -> str | None:
     return None
 
 
-@dataclass
-class _Change:
-    kind: str            # "added", "removed", "changed"
-    key: str
-    text: str            # one line for the listing
-    affects_output: bool
-
-
 def _isolated(text: str, lang) -> str:
     """Target-language text isolated for the terminal's bidi algorithm (RLI …
     PDI for Dari and Pashto), so labels and arrows around it stay in place."""
@@ -209,34 +203,31 @@ def _note_diff(old: str, new: str, lang=None) -> str:
     return "".join(runs)
 
 
-def _changes(old, new, lang=None) -> list[_Change]:
-    iso = (lambda text: _isolated(text, lang)) if lang is not None else (lambda text: text)  # noqa: E731
-    old_by = {e.key: e for e in old.entries}
-    new_by = {e.key: e for e in new.entries}
-    changes = []
-    for key, e in new_by.items():
-        if key not in old_by:
-            changes.append(_Change("added", key, f"{e.source} → {iso(e.target)}", True))
-    for key, e in old_by.items():
-        if key not in new_by:
-            changes.append(_Change("removed", key, f"{e.source} → {iso(e.target)}", True))
-    for key, n in new_by.items():
-        o = old_by.get(key)
-        if o is None:
-            continue
-        what = []
-        for name, a, b in (("source forms", o.sources, n.sources), ("target", o.target, n.target),
-                           ("forms", o.forms[1:], n.forms[1:]), ("flag", o.flags, n.flags)):
-            if a != b:
-                show = (lambda v: iso("; ".join(v) if isinstance(v, tuple) else v))  # noqa: E731
-                what.append(f"{name}: {show(a) or '(none)'} ⇒ {show(b) or '(none)'}")
-        if o.note != n.note:
-            what.append(f"note: {_note_diff(o.note, n.note, lang)}")
-        if what:
-            only_note = len(what) == 1 and what[0].startswith("note:")
-            changes.append(_Change("changed", key, f"{n.source}: " + "; ".join(what), not only_note))
-    order = {"added": 0, "removed": 1, "changed": 2}
-    return sorted(changes, key=lambda c: (order[c.kind], c.key))
+_NONE = "(none)"   # how translate.translation.glossary.changes shows an empty cell
+
+
+def _cell(shown: str) -> str:
+    return "" if shown == _NONE else shown
+
+
+def _changes(old, new, lang=None) -> list:
+    """The term changes of translate.translation.glossary.changes (the desk's
+    too), each one's line as the terminal shows it: target-language text
+    isolated in a right-to-left edition's glossary, a changed note as a word
+    diff."""
+    def iso(text: str) -> str:
+        return text if lang is None or text == _NONE else _isolated(text, lang)
+
+    shown = []
+    for change in gl_changes.term_changes(old, new):
+        if change.kind != "changed":
+            text = f"{change.source} → {iso(change.target)}"
+        else:
+            what = [f"note: {_note_diff(_cell(a), _cell(b), lang)}" if name == "note" else
+                    f"{name}: {iso(a)} ⇒ {iso(b)}" for name, a, b in change.parts]
+            text = f"{change.source}: " + "; ".join(what)
+        shown.append(dataclasses.replace(change, text=text))
+    return shown
 
 
 @glossary.command("diff")
@@ -287,8 +278,8 @@ def diff(old, new, articles, lang_key, **translation):
         click.echo("No segment of the articles contains an affected term.")
         return
     click.secho(f"Segments that contain an affected term ({len(affected)}):", bold=True)
-    for article, index, text, terms in affected:
-        click.echo(f"  {article} segment {index + 1}: {', '.join(terms)}")
+    for segment in affected:
+        click.echo(f"  {segment.article} segment {segment.index + 1}: {', '.join(segment.terms)}")
     _show_retranslated(lang, affected, old_g, new_g, Setup.open(**translation, warn=warn))
 
 
@@ -301,16 +292,10 @@ def _show_changes(changes: list) -> None:
 
 
 def _affected_segments(articles: tuple, old_g, new_g, affected_keys: set[str]) -> list:
-    """(article, segment number, text, terms) of every segment of ``articles``
-    that contains a term of ``affected_keys`` in either glossary."""
-    affected = []
-    for article in _articles(articles):
-        for index, text in enumerate(_segment_texts(article)):
-            terms = {o.entry.source for g in (old_g, new_g) for o in g.find_source(text)
-                     if o.entry.key in affected_keys}
-            if terms:
-                affected.append((article, index, text, sorted(terms)))
-    return affected
+    """Every segment of ``articles`` that contains a term of ``affected_keys``
+    in either glossary (translate.translation.glossary.changes.Affected)."""
+    texts = [(article, _segment_texts(article)) for article in _articles(articles)]
+    return gl_changes.affected(texts, old_g, new_g, affected_keys)
 
 
 def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None:
@@ -329,34 +314,23 @@ def _show_retranslated(lang, affected: list, old_g, new_g, setup: Setup) -> None
     engine = edition_stage.engine_for(plan, setup)
     click.echo()
     click.echo(f"Re-translating {len(affected)} segment(s) with {engine.info.name} {engine.info.version}…")
-    translations = engine.translate([text for _, _, text, _ in affected])
-
-    others = [stage for stage in plan.stages if stage.name != "glossary"]
-    old_stages = [stage.bind(engine) for stage in others + [GlossaryStage(old_g)]]
-    new_stages = [stage.bind(engine) for stage in others + [GlossaryStage(new_g)]]
-    segments = [(text, raw) for (_, _, text, _), raw in zip(affected, translations)]
-    befores = edition_stage.run_stages_many(segments, old_stages)
-    afters = edition_stage.run_stages_many(segments, new_stages)
     differ = 0
-    for (article, index, text, _), (before, old_steps), (after, new_steps) in zip(affected, befores, afters):
-        if before.text == after.text:
+    for compared in gl_changes.compare(plan, setup, affected, old_g, new_g, engine=engine):
+        if not compared.differs:
             continue
         differ += 1
-        click.secho(f"  {article} segment {index + 1} reads differently:", bold=True)
-        click.echo(f"    old: {_isolated(before.text, lang)}")
-        click.echo(f"    new: {_isolated(after.text, lang)}")
+        segment = compared.segment
+        click.secho(f"  {segment.article} segment {segment.index + 1} reads differently:", bold=True)
+        click.echo(f"    old: {_isolated(compared.before, lang)}")
+        click.echo(f"    new: {_isolated(compared.after, lang)}")
         runs = []
-        for op, run in word_diff(before.text, after.text):
+        for op, run in word_diff(compared.before, compared.after):
             runs.append(click.style(f"[-{run}-]", fg="red") if op == "delete" else
                         click.style(f"{{+{run}+}}", fg="green") if op == "insert" else run)
         click.echo("    diff: " + _isolated("".join(runs), lang))
-        for line in _term_changes(_terms(old_steps), _terms(new_steps), lang):
+        for line in _term_changes(compared.before_terms, compared.after_terms, lang):
             click.echo("    " + line)
     click.echo(f"{differ} of {len(affected)} affected segment(s) would read differently.")
-
-
-def _terms(steps) -> tuple:
-    return next((s.findings for s in steps if s.stage == "glossary"), ())
 
 
 def _term_changes(old_terms, new_terms, lang) -> list[str]:

@@ -33,6 +33,7 @@ SUBCOMMANDS = {
     "import": ("translate.cli.import_:import_", "Import translators' PO or XLIFF files into the memory."),
     "memory": ("translate.cli.memory:memory", "Exchange approved translations with CAT tools as TMX."),
     "evaluate": ("translate.cli.evaluate:evaluate", "Score translations against references: chrF++, BLEU, terms."),
+    "desk": ("translate.cli.desk:desk", "Review, correct, approve and publish in the browser (a local web app)."),
 }
 
 

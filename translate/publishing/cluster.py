@@ -376,9 +376,9 @@ class _RemoteEngine:
         if not texts:
             return []
         if isinstance(self.local, CT2Engine):
-            groups, longest = self.local.decoded_alone(texts)
+            groups, longest, batch_tokens = self.local.decoded_alone(texts)
         else:
-            groups, longest = [(0, len(texts))], 0
+            groups, longest, batch_tokens = [(0, len(texts))], 0, 0
         parts = _merge(groups, PARTS_PER_ACTOR * len(self.pool.actors))
         results: list = [None] * len(parts)
         start = time.perf_counter()
@@ -390,7 +390,7 @@ class _RemoteEngine:
             if progress:
                 progress(parts[index][1] - parts[index][0])
 
-        self.steps.call(self.pool, [("decode", (self.pool.shipment, self.choice, texts[a:b], longest))
+        self.steps.call(self.pool, [("decode", (self.pool.shipment, self.choice, texts[a:b], longest, batch_tokens))
                                     for a, b in parts], answered)
         self.steps.stats.decode_s += time.perf_counter() - start
         self.steps.stats.segments += len(texts)

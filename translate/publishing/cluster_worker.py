@@ -104,11 +104,12 @@ class ModelActor:
         except Exception as err:  # noqa: BLE001 - the driver raises it where the local run would
             return environment(), socket.gethostname(), self.restarted, None, portable(err)
 
-    def decode(self, sent, choice, texts: list[str], longest_input: int):
+    def decode(self, sent, choice, texts: list[str], longest_input: int, batch_tokens: int = 0):
         """The engine's output for ``texts`` (a part of the run's missing
         segments cut by CT2Engine.decoded_alone: the batches the whole call
-        would have made, the length bound of the whole call)."""
-        return self._reply(lambda: self._engine(sent, choice).translate(texts, longest_input=longest_input))
+        would have made, with its batch size and its length bound)."""
+        return self._reply(lambda: self._engine(sent, choice).translate(texts, longest_input=longest_input,
+                                                                        batch_tokens=batch_tokens))
 
     def editions(self, sent, plan, setup, done: dict, items):
         """Each (Document, Approved) of ``items`` through its stages, as the

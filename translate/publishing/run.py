@@ -100,14 +100,15 @@ class Job:
 
 def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict: bool = False,
                  replace: bool = False, site_url: str | None = None, jobs: int = 1, done=None,
-                 accept=(), steps=None) -> list[Job]:
+                 accept=(), steps=None, progress=None) -> list[Job]:
     """Publish every article of ``sources``; one Job per source, in order.
     ``done(job)`` is called as each article is finished (published, found
-    unchanged or failed), in the order of ``sources``. An edition that fails
-    a check of translate.publishing.checks is not published unless that check
-    is in ``accept``. ``steps`` runs steps 2 and 3 (LocalSteps: this machine,
-    pages in ``jobs`` processes; or translate.publishing.cluster.ClusterSteps:
-    a Ray cluster)."""
+    unchanged or failed), in the order of ``sources``; ``progress(label, done,
+    total)`` as the progress bar moves (the desk shows it in the browser). An
+    edition that fails a check of translate.publishing.checks is not published
+    unless that check is in ``accept``. ``steps`` runs steps 2 and 3
+    (LocalSteps: this machine, pages in ``jobs`` processes; or
+    translate.publishing.cluster.ClusterSteps: a Ray cluster)."""
 
     run = [Job(Path(source), Path(source).stem) for source in sources]
     plans = article_editions.plan_languages(languages, setup)
@@ -131,7 +132,7 @@ def publish_many(sources, languages, formats, output_dir: Path, setup, *, strict
 
     todo = [job for job in run if not (job.error or job.unchanged)]
     if todo:
-        _prepare(todo, languages, plans, setup, formats, steps or LocalSteps(jobs))
+        _prepare(todo, languages, plans, setup, formats, steps or LocalSteps(jobs), progress)
     for job in run:
         if job in todo:
             with _one_article(job):
@@ -182,23 +183,30 @@ def _to_translate(job: Job, languages, plans, setup, replace: bool) -> None:
         article_editions.choose_editions(job.article, languages, plans, setup, translate, {})
 
 
-def _prepare(todo: list[Job], languages, plans, setup, formats, steps) -> None:
+def _prepare(todo: list[Job], languages, plans, setup, formats, steps, progress=None) -> None:
     """Steps 2 and 3 for the articles to publish, under one progress display."""
     order = [lang for lang in _by_model(languages, plans) if any(lang.key in job.needed for job in todo)]
     texts = {lang.key: _unique_texts([job for job in todo if lang.key in job.needed]) for lang in order}
     with click.progressbar(length=sum(len(t) for t in texts.values()) or 1, label="translating",
                            file=sys.stderr, show_pos=True) as bar, steps.session(order, plans):
+        def step(n: int = 0, label: str | None = None) -> None:
+            if label is not None:
+                bar.label = label
+            bar.update(n)
+            if progress is not None:
+                progress(bar.label, bar.pos, bar.length)
+
         for lang in order:
-            bar.label = f"translating {lang.english_name} ({lang.key})"
+            step(label=f"translating {lang.english_name} ({lang.key})")
             _translate_language(lang, plans[lang.key], setup, [job for job in todo if lang.key in job.needed],
-                                texts[lang.key], steps, bar.update)
+                                texts[lang.key], steps, step)
         steps.models_done()   # the last model is freed before rendering starts
         pages = [(job, edition, page) for job in todo for edition, page in _pages(job, languages, plans, setup)]
         if "html" in formats:
-            _make_web_fonts(pages, bar)
+            _make_web_fonts(pages, bar, step)
         bar.length += len(pages)
-        bar.label = f"rendering {len(pages)} pages"
-        steps.render(pages, formats, bar.update)
+        step(label=f"rendering {len(pages)} pages")
+        steps.render(pages, formats, step)
 
 
 class LocalSteps:
@@ -235,7 +243,7 @@ class LocalSteps:
         _render(pages, formats, self.jobs, progress)
 
 
-def _make_web_fonts(pages, bar) -> None:
+def _make_web_fonts(pages, bar, step) -> None:
     """Make the web fonts the HTML pages need that the package does not ship
     and the user's cache lacks (after a font package upgrade: seconds each),
     here and with progress, before the render workers would each make them."""
@@ -243,10 +251,9 @@ def _make_web_fonts(pages, bar) -> None:
     todo = webfont_prebuild.pending(shown)
     bar.length += len(todo)
     for file in todo:
-        bar.label = f"making the web font {webfont_prebuild.describe(file)} (once: it is kept for later runs)"
-        bar.render_progress()
+        step(label=f"making the web font {webfont_prebuild.describe(file)} (once: it is kept for later runs)")
         webfonts.web_font(file)
-        bar.update(1)
+        step(1)
 
 
 # --- 2. translating, language by language ----------------------------------------------------

@@ -171,6 +171,13 @@ class HumanTranslation:
     slug: str = ""      # the article it was made for ("" when imported from a TMX)
     file: str = ""      # the file it came from (its name)
 
+    @property
+    def version(self) -> str:
+        """Changes with every save of this sentence's translation: what an
+        editor's save says it edited (``put_human_if``)."""
+        material = json.dumps([self.target, self.translator, self.approved, self.file], ensure_ascii=False)
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
 
 def translator_name(raw: str) -> str:
     """A translator's name as it is stored, shown and published: one line,
@@ -188,6 +195,20 @@ def file_name(raw: str) -> str:
 # Below this similarity of the English (difflib ratio) an old translation is
 # no useful starting point for the new sentence.
 MIN_SUGGESTION_RATIO = 0.5
+
+
+def best_suggestion(candidates: list[HumanTranslation], source: str, exclude: set[str]) -> HumanTranslation | None:
+    """Of ``candidates``, the translation of the English most similar to
+    ``source`` (at least MIN_SUGGESTION_RATIO), leaving out those whose English
+    is in ``exclude`` (the article's current sentences)."""
+    best, best_ratio = None, MIN_SUGGESTION_RATIO
+    for human in candidates:
+        if human.source in exclude:
+            continue
+        ratio = difflib.SequenceMatcher(None, human.source, source, autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = human, ratio
+    return best
 
 
 def model_fingerprint(info: ModelInfo) -> str:
@@ -352,6 +373,22 @@ class TranslationMemory:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
+    def put_human_if(self, item: HumanTranslation, version: str) -> HumanTranslation | None:
+        """Store ``item`` if the translation stored for its sentence is still
+        the one of ``version`` (HumanTranslation.version; "" for none), in one
+        transaction. Returns None when stored, else the stored translation
+        that someone saved meanwhile: ``item`` is then not stored."""
+        row = (item.lang, item.source, item.target, item.translator, item.approved, item.slug, item.file)
+        with _guard(self.path), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            found = self.db.execute("SELECT * FROM human WHERE lang = ? AND source = ?",
+                                    (item.lang, item.source)).fetchone()
+            current = HumanTranslation(*found) if found else None
+            if (current.version if current else "") != version:
+                return current
+            self.db.execute("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        return None
+
     def human_for(self, lang: str, sources: list[str]) -> dict[str, HumanTranslation]:
         """The approved translation of each exact source that has one."""
         found: dict[str, HumanTranslation] = {}
@@ -375,16 +412,13 @@ class TranslationMemory:
         """The approved translation of the most similar English sentence of the
         same article that is no longer in it (``exclude``: its current
         sources): the old translation of a sentence that was edited."""
+        return best_suggestion(self.article_human(lang, slug), source, exclude)
+
+    def article_human(self, lang: str, slug: str) -> list[HumanTranslation]:
+        """Every approved translation made for the article ``slug``."""
         with _guard(self.path):
             rows = self.db.execute("SELECT * FROM human WHERE lang = ? AND slug = ?", (lang, slug)).fetchall()
-        best, best_ratio = None, MIN_SUGGESTION_RATIO
-        for row in rows:
-            if row[1] in exclude:
-                continue
-            ratio = difflib.SequenceMatcher(None, row[1], source, autojunk=False).ratio()
-            if ratio >= best_ratio:
-                best, best_ratio = HumanTranslation(*row), ratio
-        return best
+        return [HumanTranslation(*row) for row in rows]
 
     def close(self) -> None:
         self.db.close()

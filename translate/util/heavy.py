@@ -142,6 +142,18 @@ def numpy() -> ModuleType:
     return module
 
 
+def starlette() -> ModuleType:
+    """Starlette, the desk's web framework (translate.desk: 0.4 s, most of it
+    asyncio and anyio), with the submodules the desk uses loaded."""
+    import starlette as module
+    import starlette.applications  # noqa: F401 - attributes of the module returned
+    import starlette.requests  # noqa: F401
+    import starlette.responses  # noqa: F401
+    import starlette.routing  # noqa: F401
+
+    return module
+
+
 def ray() -> ModuleType:
     """Ray (`translate publish --cluster`: 1.4 s), an optional extra: None
     when it is not installed (translate.publishing.cluster says how to)."""
@@ -149,5 +161,12 @@ def ray() -> ModuleType:
         import ray as module
     except ImportError:
         return None
+
+    return module
+
+
+def uvicorn() -> ModuleType:
+    """uvicorn, the desk's HTTP server (0.16 s)."""
+    import uvicorn as module
 
     return module

@@ -122,7 +122,11 @@ def batch_tokens_for(translator, lengths: Sequence[int], limit: int) -> int:
     """Tokens per batch for one call: at most ``limit``, and few enough that
     the call makes a batch for each of the translator's replicas
     (``inter_threads``), which CTranslate2 then runs at the same time."""
-    replicas = max(1, int(getattr(translator, "num_translators", 1) or 1))
+    return batch_tokens_per_replica(max(1, int(getattr(translator, "num_translators", 1) or 1)), lengths, limit)
+
+
+def batch_tokens_per_replica(replicas: int, lengths: Sequence[int], limit: int) -> int:
+    """batch_tokens_for a translator of ``replicas`` replicas."""
     total = sum(lengths)
     if replicas == 1 or not lengths:
         return limit
@@ -186,6 +190,7 @@ def translate_pieces(
     progress: Progress | None = None,
     longest_input: int = 0,
     use_vmap: bool = False,
+    batch_tokens: int = 0,
 ) -> list[tuple[list[str], list[int | None]]]:
     """Translate tokenised sentences in one batched CTranslate2 call.
 
@@ -199,8 +204,9 @@ def translate_pieces(
     output length bound is computed for at least that many input tokens (a
     part of a larger call, decoded on its own, keeps that call's bound).
     Batches are cut so that each of the translator's replicas gets one
-    (batch_tokens_for), and ``use_vmap`` decodes through the model's
-    vocabulary map.
+    (batch_tokens_for; ``batch_tokens``, when given, is the batch size of the
+    larger call a part belongs to), and ``use_vmap`` decodes through the
+    model's vocabulary map.
     """
     if not sources:
         return []
@@ -211,7 +217,8 @@ def translate_pieces(
     # A forced prefix is output the model does not have to find: room for it on top.
     forced_room = max((len(p) - len(target_prefix) for p in prefixes), default=0)
     kwargs = dict(
-        max_batch_size=batch_tokens_for(translator, [len(tokens) for tokens in batch], options.max_batch_tokens),
+        max_batch_size=batch_tokens or batch_tokens_for(translator, [len(tokens) for tokens in batch],
+                                                        options.max_batch_tokens),
         batch_type="tokens",
         use_vmap=use_vmap,
         beam_size=options.beam_size,
@@ -312,28 +319,40 @@ class CT2Engine:
             self._translator = load_translator(self.model_dir, self.options)
         return self._translator
 
-    def decoded_alone(self, texts: list[str]) -> tuple[list[tuple[int, int]], int]:
+    def decoded_alone(self, texts: list[str]) -> tuple[list[tuple[int, int]], int, int]:
         """Parts of ``texts`` that ``translate`` may be given one by one, on
         other machines, with the output it gives for all of them at once:
         [start, end) ranges cut where CTranslate2 starts a read-ahead group
-        at a sentence's first example (read_ahead_starts), and the longest
-        input of the whole call, to be passed on as ``longest_input``."""
+        at a sentence's first example (read_ahead_starts), the longest input
+        of the whole call, to be passed on as ``longest_input``, and the
+        whole call's batch size (a batch per replica of this engine's runtime,
+        batch_tokens_for), to be passed on as ``batch_tokens``."""
         encoded = [self.codec.encode(text) for text in texts]
         sent = [i for i, src in enumerate(encoded) if src]   # empty texts never reach the model
         plan, batch = _examples([encoded[i] for i in sent], self.options, self.source_prefix(),
                                 self.source_suffix())
-        starts = read_ahead_starts([len(tokens) for tokens in batch], self.options.max_batch_tokens)
+        lengths = [len(tokens) for tokens in batch]
+        batch_tokens = batch_tokens_per_replica(self.replicas(), lengths, self.options.max_batch_tokens)
+        starts = read_ahead_starts(lengths, batch_tokens)
         # a group that starts inside a long sentence (its second chunk) is no place to cut
         cuts = sorted({0} | {sent[plan[k][0]] for k in starts if plan[k][1] == 0})
-        return list(zip(cuts, [*cuts[1:], len(texts)])), max((len(tokens) for tokens in batch), default=0)
+        return list(zip(cuts, [*cuts[1:], len(texts)])), max(lengths, default=0), batch_tokens
+
+    def replicas(self) -> int:
+        """The replicas (inter_threads) of this engine's translator, loaded
+        or not: a run that ships the model elsewhere never loads it here."""
+        if self._translator is not None:
+            return max(1, int(getattr(self._translator, "num_translators", 1) or 1))
+        return self.options.runtime.translator_arguments()["inter_threads"]
 
     def translate(self, texts: list[str], progress: Progress | None = None,
-                  target_prefixes: list[str] | None = None, longest_input: int = 0) -> list[Translation]:
+                  target_prefixes: list[str] | None = None, longest_input: int = 0,
+                  batch_tokens: int = 0) -> list[Translation]:
         """Translate every text, in order. ``target_prefixes`` (one per text)
         is target text each translation must start with: it is tokenised
         with the model's codec after the target language token, and the
         returned Translation contains it, aligned like the rest.
-        ``longest_input``: see translate_pieces (and ``decoded_alone``)."""
+        ``longest_input`` and ``batch_tokens``: see translate_pieces (and ``decoded_alone``)."""
         if target_prefixes is not None and len(target_prefixes) != len(texts):
             raise ValueError(f"{len(target_prefixes)} target prefixes for {len(texts)} texts")
         sources = [self.codec.encode(text) for text in texts]
@@ -346,7 +365,7 @@ class CT2Engine:
             self.translator(), [sources[i] for i in todo], self.options,
             source_prefix=self.source_prefix(), source_suffix=self.source_suffix(),
             target_prefix=self.target_prefix(), forced=forced, progress=progress, longest_input=longest_input,
-            use_vmap=self.uses_vocabulary_map,
+            use_vmap=self.uses_vocabulary_map, batch_tokens=batch_tokens,
         )
         results = [Translation(target_prefixes[i] if target_prefixes else "") for i in range(len(texts))]
         for i, (tokens, aligned) in zip(todo, outputs):

@@ -27,6 +27,8 @@ from translate.translation.postedit.units import (
     Unit,
     apply_notation,
     clean_notation,
+    notation_of,
+    placeholders,
     source_units,
     target_notation,
 )
@@ -177,7 +179,7 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
                             f"(first: {missing[0]}, \"{_short(expected[missing[0]].source)}\")",
                             "import the complete file made by translate export")
     known = memory.human_for(returned.lang, [u.source for u in returned.units]) if memory is not None else {}
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = approval_time()
     for unit in returned.units:
         at = _where(name, unit)
         if not unit.target.strip():
@@ -186,26 +188,44 @@ def check_returned(returned: Returned, doc: Document, memory: TranslationMemory 
         if unit.fuzzy:
             plan.fuzzy.append(unit.id)
             continue
-        article_unit = expected[unit.id]
         try:
-            check = apply_notation(article_unit.segment, unit.target)
+            human, warnings = approve(expected[unit.id].segment, unit.target, returned.lang, who, now, doc.slug,
+                                      name)
         except PlaceholderError as err:
             raise ImportRefused(f"{at}: unit {unit.id} (\"{_short(unit.source)}\"): {err.message}",
                                 "keep the placeholders of the English as they are: {1}...{/1}, {2/}") from None
-        labels = {p.number: p.label for p in article_unit.placeholders}
-        for number in check.dropped:
-            plan.warnings.append(f"unit {unit.id} (\"{_short(unit.source)}\"): placeholder {{{number}}} "
-                                 f"({labels[number]}) is missing from the translation: that markup is lost")
-        if check.moved:
-            plan.warnings.append(f"unit {unit.id} (\"{_short(unit.source)}\"): placeholders are in another order "
-                                 "than in the English: check that they wrap the right words")
+        plan.warnings += [f"unit {unit.id} (\"{_short(unit.source)}\"): {warning}" for warning in warnings]
         previous = known.get(unit.source)
-        if previous is not None and previous.target == clean_notation(unit.target):
+        if previous is not None and previous.target == human.target:
             plan.unchanged += 1
             continue
-        plan.store.append(HumanTranslation(returned.lang, unit.source, clean_notation(unit.target), who, now,
-                                           doc.slug, file_name(name)))
+        plan.store.append(human)
     return plan
+
+
+def approval_time() -> str:
+    """When a translation is approved: ISO 8601 UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def approve(segment, target: str, lang: str, translator: str, when: str, slug: str,
+            file: str) -> tuple[HumanTranslation, list[str]]:
+    """A person's translation ``target`` (in the placeholder notation) of the
+    source ``segment``, as the memory stores an approved one: what `translate
+    import` stores for each approved unit and the desk for each sentence an
+    editor saves. The translator's name is stored without controls or bidi
+    characters and the file by its name alone (translator_name, file_name).
+    PlaceholderError when its placeholders cannot be put back; the warnings
+    say which markup is lost or moved."""
+    check = apply_notation(segment, target)
+    labels = {p.number: p.label for p in placeholders(segment)}
+    warnings = [f"placeholder {{{number}}} ({labels[number]}) is missing from the translation: that markup is lost"
+                for number in check.dropped]
+    if check.moved:
+        warnings.append("placeholders are in another order than in the English: check that they wrap the right words")
+    human = HumanTranslation(lang, notation_of(segment), clean_notation(target), translator_name(translator), when,
+                             slug, file_name(file))
+    return human, warnings
 
 
 def _where(name: str, unit) -> str:

@@ -131,7 +131,10 @@ def tokens_of(segment: Segment, numbers: list[int] | None = None) -> list[Token]
 
 
 def _text_tokens(text: str, start: int, end: int, skip) -> list[Token]:
-    chunk = "".join(ch for i, ch in enumerate(text[start:end], start) if not any(s <= i < e for s, e in skip))
+    if not any(s < end and start < e for s, e in skip):   # most text: no code span to leave out
+        chunk = text[start:end]
+    else:
+        chunk = "".join(ch for i, ch in enumerate(text[start:end], start) if not any(s <= i < e for s, e in skip))
     return [Text(chunk)] if chunk else []
 
 
