@@ -223,3 +223,18 @@ def test_sigterm_while_a_render_worker_is_stuck_ends_the_run(project):
     done = subprocess.run(["sh", "-c", f"for i in $(seq 1 600); do kill -0 {worker} 2>/dev/null || exit 0; "
                                        "sleep 0.1; done; exit 1"])
     assert done.returncode == 0, f"render worker {worker} still alive"
+
+
+# --- 12. closed standard streams -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("redirect", [">&-", "2>&-", "<&- >&- 2>&-"])
+def test_publish_with_a_closed_standard_stream_publishes(project, redirect):
+    """`publish >&-` died with AttributeError ('NoneType' object has no
+    attribute 'flush'); `2>&-` exited 1 silently; both published before."""
+    source = project.source("---\ntitle: T\nslug: closed\n---\n\nRussia has removed the Taliban.\n", name="c.md")
+    run = run_translate(project.publish(source, jobs=2), cwd=project.root, shell_redirect=redirect)
+    no_traceback(run)
+    assert run.returncode == 0, run.stderr
+    assert (project.out / "closed" / "ru" / "closed.ru.html").is_file()
+    assert checksums_hold(project.out / "closed")

@@ -124,6 +124,7 @@ def cli():
 
 
 def main() -> None:
+    signals.open_closed_streams()
     signals.install()
     try:
         with signals.run_temporary_folder():

@@ -372,9 +372,9 @@ def _output_closed_to_children():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):   # a closed pipe: translate.util.signals deals with it
+        except (OSError, ValueError, AttributeError):   # a closed pipe (translate.util.signals), or no stream
             pass
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    saved = {fd: _duplicate(fd) for fd in (1, 2)}
     quiet = os.open(os.devnull, os.O_WRONLY)
     try:
         for fd in saved:
@@ -382,9 +382,20 @@ def _output_closed_to_children():
         yield
     finally:
         for fd, copy in saved.items():
+            if copy is None:
+                os.close(fd)   # it was closed: closed again
+                continue
             os.dup2(copy, fd)
             os.close(copy)
         os.close(quiet)
+
+
+def _duplicate(fd: int) -> int | None:
+    """A copy of ``fd``, or None when it is closed (`translate publish >&-`)."""
+    try:
+        return os.dup(fd)
+    except OSError:
+        return None
 
 
 def _render(pages, formats, jobs: int, progress) -> None:
