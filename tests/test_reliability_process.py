@@ -19,7 +19,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from glossary_engine import DictionaryEngine
+from identity_engine import IdentityEngine
 
+from translate.project.languages import ALL
+from translate.publishing.render.pdf import print_stylesheet
+from translate.source.markdown_reader import read_markdown
+from translate.translation import edition as edition_stage
+from translate.translation.adaptation import Change
 from translate.translation.models.argos import ArgosStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,6 +230,114 @@ def test_sigterm_while_a_render_worker_is_stuck_ends_the_run(project):
     done = subprocess.run(["sh", "-c", f"for i in $(seq 1 600); do kill -0 {worker} 2>/dev/null || exit 0; "
                                        "sleep 0.1; done; exit 1"])
     assert done.returncode == 0, f"render worker {worker} still alive"
+
+
+# --- 11. very long titles and single segments -----------------------------------------------------
+
+
+def test_the_pdf_running_header_holds_a_bounded_part_of_a_long_title():
+    """The running header repeats the title on every page: a 100,000-character
+    title typeset on each of its own pages made the PDF quadratic (4,000 words:
+    50 s, 8,000: 194 s). It now carries at most a line's worth of it."""
+    title = " ".join(f"word{n}" for n in range(20000))
+    css = print_stylesheet(ALL["en"], title)
+    header = re.search(r"@top-center \{\s*content: (.*);", css).group(1)
+    assert len(header) < 300, len(header)
+    assert "word0 word1" in header and "…" in header and "word19999" not in header
+    short = "Taliban Not Terrorists: Russia Opens Door for Cooperation"
+    assert short in re.search(r"@top-center \{\s*content: (.*);", print_stylesheet(ALL["en"], short)).group(1)
+
+
+class _RecordingStage:
+    """A post-editing stage that changes nothing and records the lengths of
+    the (source, translation) items it is given."""
+
+    name = "recording"
+
+    def __init__(self):
+        self.lengths: list[tuple[int, int]] = []
+
+    def apply_many(self, items):
+        self.lengths += [(len(s), len(t.text)) for s, t in items]
+        return [(t, ()) for _, t in items]
+
+    def bind(self, engine):
+        return self
+
+
+def test_stages_get_a_long_segment_in_bounded_pieces_and_give_it_back_whole():
+    """A stage's cost per segment grows with its length times its terms (the
+    glossary scores and re-decodes whole sentences): a 20,000-character
+    segment goes to the stages in pieces cut where no word alignment crosses,
+    and comes back as one translation, text and alignment exact."""
+    source = " ".join(f"w{n}" for n in range(4000))
+    identity = IdentityEngine().translate([source])[0]
+    stage = _RecordingStage()
+    [(result, steps)] = edition_stage.run_stages_many([(source, identity)], [stage])
+    assert result == identity
+    assert len(stage.lengths) > 5
+    assert max(length for pair in stage.lengths for length in pair) <= 4000, stage.lengths
+    assert steps[0].text == source
+
+
+class _LocatingStage(_RecordingStage):
+    """Changes nothing; reports the first word of each item it is given as a
+    Change located in the item's text (as the adaptation stage locates its
+    rewrites)."""
+
+    name = "locating"
+
+    def apply_many(self, items):
+        out = []
+        for _, t in items:
+            word = re.search(r"\S+", t.text)
+            out.append((t, (Change(word.group(), word.group(), word.start(), word.end(), "test", ""),)))
+        return out
+
+
+def test_findings_located_in_a_piece_are_located_in_the_whole_segment():
+    """A Change's start and end from the stage's work on a later piece are
+    shifted to the joined text (they pointed into the piece)."""
+    source = " ".join(f"w{n}" for n in range(4000))
+    identity = IdentityEngine().translate([source])[0]
+    [(result, steps)] = edition_stage.run_stages_many([(source, identity)], [_LocatingStage()])
+    changes = steps[0].findings
+    assert len(changes) > 5
+    assert all(result.text[c.start:c.end] == c.before for c in changes), changes
+    assert len({c.start for c in changes}) == len(changes)
+
+
+def test_a_long_title_with_glossary_terms_reaches_the_glossary_in_bounded_pieces(monkeypatch):
+    """The title is one segment (the reader cuts paragraphs into sentence
+    windows, never the title): with terms all over it, the glossary's work on
+    it grew with the square of its length (400 words: 129 s)."""
+    words = "the Taliban and Russia met in Moscow while the court watched".split()
+    title = " ".join(words[n % len(words)] for n in range(1500))
+    doc = read_markdown(f"---\ntitle: \"{title}\"\n---\n\nRussia has removed the Taliban.\n", slug="long")
+    seen: list[int] = []
+    real = edition_stage.glossary.enforce_many
+
+    def enforce_many(glossary, items, model=None):
+        seen.extend(len(source) for source, _ in items)
+        return real(glossary, items, model)
+
+    monkeypatch.setattr(edition_stage.glossary, "enforce_many", enforce_many)
+    stage = edition_stage.load_glossary_stage(ALL["ru"], None)
+    translated, record, _ = edition_stage.translate_document(doc, ALL["ru"], DictionaryEngine(), [stage])
+    assert max(seen) <= 4000, max(seen)
+    title_terms = record.segments[0].steps[-1].findings
+    assert len([t for t in title_terms if t.source_term == "Taliban"]) == title.count("Taliban")
+
+
+def test_a_long_title_with_terms_publishes(project):
+    """End to end with the tiny model, md and PDF: it ran for minutes."""
+    words = "the Taliban and Russia met in Moscow while the Supreme Court watched".split()
+    title = " ".join(words[n % len(words)] for n in range(300))
+    source = project.source(f"---\ntitle: \"{title}\"\nslug: long-title\n---\n\n{BODY}", name="long-title.md")
+    run = run_translate(project.publish(source, formats="md,pdf"), cwd=project.root)
+    assert run.returncode == 0, run.stderr[-3000:]
+    no_traceback(run)
+    assert checksums_hold(project.out / "long-title")
 
 
 # --- 12. closed standard streams -----------------------------------------------------------------
