@@ -13,21 +13,27 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from glossary_engine import DictionaryEngine
 from identity_engine import IdentityEngine
 
-from translate.project.languages import ALL
+from translate.cli.main import cli
+from translate.project.languages import ALL, target
 from translate.publishing.render.pdf import print_stylesheet
 from translate.source.markdown_reader import read_markdown
 from translate.translation import edition as edition_stage
 from translate.translation.adaptation import Change
+from translate.translation.memory import TranslationMemory
 from translate.translation.models.argos import ArgosStore
+from translate.translation.postedit import exchange, xliff
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "taliban-delisting"
@@ -353,3 +359,104 @@ def test_publish_with_a_closed_standard_stream_publishes(project, redirect):
     assert run.returncode == 0, run.stderr
     assert (project.out / "closed" / "ru" / "closed.ru.html").is_file()
     assert checksums_hold(project.out / "closed")
+
+
+# --- 13. tracebacks from deep XML and broken PDFs -----------------------------------------------
+
+ARTICLE = """---
+title: Council lifts sanctions
+---
+The council met on Monday.
+
+Read the [sanctions list](https://example.org/list) of the *Security Council* today.
+"""
+
+
+def test_an_xliff_with_20000_nested_mrk_is_refused_in_one_line(tmp_path):
+    source = tmp_path / "council.md"
+    source.write_text(ARTICLE, encoding="utf-8")
+    doc = read_markdown(ARTICLE, slug="council")
+    translated, record, _ = edition_stage.translate_document(doc, target("ru"), IdentityEngine())
+    export = exchange.build_export(doc, translated, record, None, source_name="council.md")
+    approved = replace(export, units=tuple(replace(u, state="human", target="Совет") for u in export.units))
+    data = xliff.write(approved).decode("utf-8")
+    deep = '<mrk id="m" translate="yes">' * 20000 + "Совет" + "</mrk>" * 20000
+    data = data.replace("<target>Совет</target>", f"<target>{deep}</target>", 1)
+    path = tmp_path / "council.ru.xlf"
+    path.write_text(data, encoding="utf-8")
+    memory = tmp_path / "m.sqlite3"
+    result = CliRunner().invoke(cli, ["import", str(path), "--source", str(source), "--cache", str(memory),
+                                      "--translator", "Nadia"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "council.ru.xlf" in lines[0] and "nested" in lines[0], result.output
+    assert not memory.exists() or TranslationMemory(memory).all_human() == []
+
+
+def test_a_tmx_with_20000_nested_hi_is_refused_in_one_line(tmp_path):
+    seg = "<hi>" * 20000 + "Привет" + "</hi>" * 20000
+    data = ('<?xml version="1.0"?><tmx version="1.4"><header creationtool="x" creationtoolversion="1" '
+            'segtype="sentence" o-tmf="x" adminlang="en" srclang="en" datatype="plaintext"/><body><tu>'
+            '<tuv xml:lang="en"><seg>Hello.</seg></tuv>'
+            f'<tuv xml:lang="ru"><seg>{seg}</seg></tuv></tu></body></tmx>')
+    path = tmp_path / "deep.tmx"
+    path.write_text(data, encoding="utf-8")
+    memory = tmp_path / "m.sqlite3"
+    result = CliRunner().invoke(cli, ["memory", "import", "--tmx", str(path), "--cache", str(memory)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "deep.tmx" in lines[0] and "nested" in lines[0], result.output
+    assert not memory.exists() or TranslationMemory(memory).all_human() == []
+
+
+def _deep_page_tree(depth: int) -> bytes:
+    """A PDF whose page tree is ``depth`` /Pages nodes deep above its one page."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>"}
+    for i in range(depth):
+        number = 2 + i
+        parent = b"" if i == 0 else b" /Parent %d 0 R" % (number - 1)
+        objects[number] = b"<< /Type /Pages /Kids [%d 0 R] /Count 1%s >>" % (number + 1, parent)
+    leaf = 2 + depth
+    objects[leaf] = b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>" % (leaf - 1)
+    out, offsets = bytearray(b"%PDF-1.7\n"), {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (leaf + 1)
+    out += b"".join(b"%010d 00000 n \n" % offsets[number] for number in range(1, leaf + 1))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (leaf + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, installed) -> Path:
+    """A publication of the article (en and ru; md, html, pdf) to copy."""
+    root = tmp_path_factory.mktemp("published")
+    result = CliRunner().invoke(cli, ["publish", str(ROOT / "source" / f"{SLUG}.md"), "--to", "ru",
+                                      "--models-dir", str(installed), "--output", str(root / "out"), "--no-cache",
+                                      "--locales", str(root / "locales"), "--beam-size", "1", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    return root / "out" / SLUG
+
+
+@pytest.mark.parametrize("damage", ["not a PDF", "truncated", "cut in the middle", "page tree 20,000 deep"])
+def test_doctor_on_a_broken_edition_pdf_says_so_in_one_line(published, tmp_path, damage):
+    folder = tmp_path / SLUG
+    shutil.copytree(published, folder)
+    pdf = folder / "ru" / f"{SLUG}.ru.pdf"
+    data = pdf.read_bytes()
+    pdf.write_bytes({"not a PDF": b"<html>not a PDF</html>\n",
+                     "truncated": data[: len(data) // 3],
+                     "cut in the middle": data[: len(data) // 2] + data[data.rfind(b"startxref") - 400:],
+                     "page tree 20,000 deep": _deep_page_tree(20000)}[damage])
+    result = CliRunner().invoke(cli, ["doctor", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    failed = [line for line in result.output.splitlines() if "FAIL" in line]
+    assert failed and all(f"{SLUG}.ru.pdf" in line for line in failed), result.output
+    assert any("cannot be read" in line for line in failed), result.output
+    assert "en" in result.output and f"{SLUG}/en" in result.output   # the other edition was still checked

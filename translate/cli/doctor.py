@@ -6,8 +6,10 @@ out of the PDFs."""
 from __future__ import annotations
 
 import ctypes.util
+import logging
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from translate.publishing.render.textlayer import (
 )
 from translate.publishing.render.webfonts import uncovered_characters
 from translate.translation.models import hub as model_hub
+from translate.util import heavy
+from translate.util.untrusted import display
 
 EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf)$")
 
@@ -187,10 +191,31 @@ def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
         report.ok(label, "PDF tagged, /Lang " + found["lang"] + (", /Direction /R2L" if found["direction"] else ""))
 
 
+def _pdf_read(report: _Report, label: str, pdf: Path, check) -> bool:
+    """Run ``check`` on ``pdf``; a file pypdf or pdftotext cannot read (not a
+    PDF, truncated, a page tree thousands deep) is a failed check in one line."""
+    pypdf_log = logging.getLogger("pypdf")   # its warnings about the damage: reported here, in one line
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL)
+    try:
+        check()
+    except Exception as err:  # noqa: BLE001 - pypdf raises many kinds: PdfReadError, LimitReachedError, KeyError...
+        if isinstance(err, RecursionError):
+            reason = "objects nested too deeply"
+        elif isinstance(err, (heavy.pypdf().errors.PyPdfError, ValueError, OSError, subprocess.SubprocessError)):
+            reason = " ".join(str(err).split())
+        else:   # pypdf met a structure it did not expect (AttributeError, KeyError...)
+            reason = "its objects are damaged"
+        report.fail(label, f"{pdf.name} cannot be read as a PDF ({display(reason, 200)}): publish the article again")
+        return False
+    finally:
+        pypdf_log.setLevel(level)
+    return True
+
+
 def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path, min_share: float) -> None:
     lang = ALL[key]
-    if pdf.exists():
-        _check_pdf_structure(report, label, lang, pdf)
+    readable = pdf.exists() and _pdf_read(report, label, pdf, lambda: _check_pdf_structure(report, label, lang, pdf))
     if not html.exists():
         report.warn(label, f"no {html.name}: fonts and text layer not checked (they are measured against it)")
         return
@@ -204,7 +229,11 @@ def _check_edition(report: _Report, label: str, key: str, html: Path, pdf: Path,
     if not pdf.exists():
         report.warn(label, f"no {pdf.name}: text layer not measured")
         return
-    shares = text_layer_share(pdf, text)
+    if not readable:
+        return
+    shares: dict = {}
+    if not _pdf_read(report, label, pdf, lambda: shares.update(text_layer_share(pdf, text))):
+        return
     figures = "  ".join(f"{name} {'n/a' if share is None else f'{share:.1%}'}" for name, share in shares.items())
     low = [name for name, share in shares.items() if share is not None and share < min_share]
     if low:
