@@ -11,6 +11,7 @@ killed with its whole process group and reported as the failure.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 from glossary_engine import DictionaryEngine
 from identity_engine import IdentityEngine
 
+from translate.cli import init as init_command
 from translate.cli.main import cli
 from translate.project.languages import ALL, target
 from translate.publishing.render.pdf import print_stylesheet
@@ -460,3 +462,86 @@ def test_doctor_on_a_broken_edition_pdf_says_so_in_one_line(published, tmp_path,
     assert failed and all(f"{SLUG}.ru.pdf" in line for line in failed), result.output
     assert any("cannot be read" in line for line in failed), result.output
     assert "en" in result.output and f"{SLUG}/en" in result.output   # the other edition was still checked
+
+
+# --- 14. a file:// download, a half-made project, a javascript: site address ------------------------
+
+
+def test_models_install_refuses_a_file_url(tmp_path, multilingual_model_factory):
+    archive = tmp_path / "model.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", multilingual_model_factory().parent, "model")
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    models = tmp_path / "multilingual"
+    result = CliRunner().invoke(cli, ["models", "install", "mymodel", "--url", archive.as_uri(), "--sha256", digest,
+                                      "--multilingual-dir", str(models)])
+    assert result.exit_code == 1, result.output
+    line = [line for line in result.output.splitlines() if line.strip()][-1]
+    assert "http" in line and "file://" in line and "models add" in line, result.output
+    assert not models.exists() or not any(p.is_dir() and not p.name.startswith(".") for p in models.iterdir())
+
+
+def test_models_install_from_a_fifo_url_does_not_hang(tmp_path):
+    fifo = tmp_path / "model.zip"
+    os.mkfifo(fifo)
+    run = run_translate(["models", "install", "mymodel", "--url", fifo.as_uri(), "--sha256", "0" * 64,
+                         "--multilingual-dir", str(tmp_path / "multilingual")], cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    no_traceback(run)
+    assert "http" in run.lines[-1], run.stderr
+
+
+def test_a_file_url_in_downloads_is_refused_by_the_configuration(tmp_path):
+    config = tmp_path / "translate.toml"
+    config.write_text('[downloads."mymodel"]\nurl = "file:///etc/passwd"\nsha256 = "' + "0" * 64 + '"\n')
+    result = CliRunner().invoke(cli, ["models", "install", "mymodel", "--config", str(config),
+                                      "--multilingual-dir", str(tmp_path / "multilingual")])
+    assert result.exit_code == 1, result.output
+    assert re.search(r"translate\.toml: downloads\.mymodel\.url: .*http", result.output), result.output
+
+
+def test_init_where_a_folder_of_the_project_is_a_file_writes_nothing(tmp_path):
+    """locales/ru a file: init left translate.toml, source/ and half of
+    locales/ behind, and a re-run refused ("already exists")."""
+    folder = tmp_path / "newsroom"
+    (folder / "locales").mkdir(parents=True)
+    (folder / "locales" / "ru").write_text("not a folder\n")
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 1, result.output
+    line = [line for line in result.output.splitlines() if line.strip()][-1]
+    assert "locales/ru" in line and "nothing was written" in line, result.output
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == ["locales", "locales/ru"]
+    (folder / "locales" / "ru").unlink()
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "translate.toml").is_file() and (folder / "locales" / "ru" / "glossary.csv").is_file()
+
+
+def test_init_that_fails_half_way_removes_what_it_wrote(tmp_path, monkeypatch):
+    """A write that fails after others (a full disk) leaves no half project."""
+    folder = tmp_path / "newsroom"
+    real, written = init_command.atomic_write, []
+
+    def failing_write(path, data):
+        if len(written) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        written.append(path)
+        return real(path, data)
+
+    monkeypatch.setattr(init_command, "atomic_write", failing_write)
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 1 and "No space left on device" in result.output, result.output
+    assert not folder.exists() or not list(folder.rglob("*")), list(folder.rglob("*"))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/news/", "https://"])
+def test_a_site_url_that_is_no_web_address_is_refused_before_any_work(project, monkeypatch, url):
+    """--site-url javascript:… was refused by the site step, after every
+    article had been translated and published."""
+    monkeypatch.setattr(edition_stage, "translate_edition", lambda *a, **k: pytest.fail("translated"))
+    result = CliRunner().invoke(cli, project.publish(project.source(), "--site-url", url))
+    assert result.exit_code == 2, result.output
+    assert "--site-url" in result.output and "http" in result.output, result.output
+    assert not (project.out / SLUG).exists()
+    monkeypatch.setenv("TRANSLATE_SITE_URL", url)
+    result = CliRunner().invoke(cli, project.publish(project.source()))
+    assert result.exit_code == 2 and "--site-url" in result.output, result.output

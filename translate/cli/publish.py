@@ -23,6 +23,7 @@ from translate.cli.options import (
 )
 from translate.cli.sign import after_publish, publish_site
 from translate.errors import UserError
+from translate.project import config
 from translate.project.languages import SOURCE
 from translate.publishing.render.l10n import format_size
 from translate.publishing.run import print_table, publish_many
@@ -41,6 +42,14 @@ def _parse_size(ctx, param, value: str | None) -> int | None:
     if not match:
         raise click.BadParameter(f"give a size such as 15MB, 500kB or 2000000 (got {value!r})")
     return int(float(match.group(1)) * {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}[match.group(2)])
+
+
+def _site_url(ctx, param, value: str | None) -> str | None:
+    """--site-url (or TRANSLATE_SITE_URL) checked before any work, as translate.toml's site_url is."""
+    problem = config.site_url_problem(value) if value is not None else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 def _split_formats(ctx, param, value: str) -> list[str]:
@@ -69,7 +78,7 @@ def _split_formats(ctx, param, value: str) -> list[str]:
               help="Warn about any PDF larger than SIZE (e.g. 15MB: messaging apps and mail cap attachments).")
 @click.option("--sign", "sign_with_key", is_flag=True,
               help="Sign each article's SHA256SUMS with the publisher's key (see translate keys new).")
-@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL",
+@click.option("--site-url", default=None, envvar="TRANSLATE_SITE_URL", metavar="URL", callback=_site_url,
               help="Address of the output folder on the web, for the Atom feeds' absolute links "
                    "[default: site_url in translate.toml].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,

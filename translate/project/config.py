@@ -32,6 +32,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from translate.errors import UserError
 from translate.project.languages import TARGETS
@@ -147,11 +148,25 @@ def parse(text: str, name: str = CONFIG_FILE) -> Config:
     downloads = {model: _download(value, f"downloads.{model}", name)
                  for model, value in _table(raw, "downloads", name).items()}
     site_url = raw.get("site_url")
-    if site_url is not None and (not isinstance(site_url, str) or not re.match(r"^https?://[^\s/]+", site_url)
-                                 or any(c.isspace() or ord(c) < 32 for c in site_url)):
-        raise ConfigError(f'{name}: site_url: give the http(s) address where output/ is published, '
-                          f'e.g. "https://news.example.org/editions"')
+    problem = site_url_problem(site_url) if site_url is not None else None
+    if problem:
+        raise ConfigError(f"{name}: site_url: {problem}")
     return Config(languages, downloads, site_url=site_url.rstrip("/") + "/" if site_url else None)
+
+
+def site_url_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be the site_url (translate.toml, or publish
+    --site-url), or None: the http(s) address of the folder where output/ is
+    published. Checked before any work, wherever it was given."""
+    plain = isinstance(value, str) and not any(c.isspace() or ord(c) < 32 for c in value)
+    try:
+        parts = urlsplit(value) if plain else None
+    except ValueError:   # "http://[::1" and the like
+        parts = None
+    if (parts is None or not re.match(r"^https?://[^/]", value, re.IGNORECASE) or not parts.hostname
+            or parts.query or parts.fragment):
+        return 'give the http(s) address where output/ is published, e.g. "https://news.example.org/editions"'
+    return None
 
 
 def _table(raw: dict, key: str, name: str) -> dict:
@@ -197,7 +212,7 @@ def _download(value: Any, where: str, name: str) -> Download:
         raise ConfigError(f"{name}: {where}: must be a table with url and sha256")
     _only(value, ("url", "sha256", "size"), name, f"{where}.")
     url, sha256, size = value.get("url"), value.get("sha256"), value.get("size")
-    if not isinstance(url, str) or not re.match(r"^(https?|file)://", url):
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]", url, re.IGNORECASE):
         raise ConfigError(f"{name}: {where}.url: give an http(s) URL of the model archive")
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
         raise ConfigError(f"{name}: {where}.sha256: give the archive's SHA-256 (64 hex digits, from sha256sum)")
