@@ -545,3 +545,25 @@ def test_a_site_url_that_is_no_web_address_is_refused_before_any_work(project, m
     monkeypatch.setenv("TRANSLATE_SITE_URL", url)
     result = CliRunner().invoke(cli, project.publish(project.source()))
     assert result.exit_code == 2 and "--site-url" in result.output, result.output
+
+
+# --- small ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, text", [("0", "0"), ("42", "42"), ("1e3", "1e3"), ("No", "No"),
+                                           ("0x1F", "0x1F"), ("1_000", "1_000"), ("yes", "yes"),
+                                           ("2024-01-01", "2024-01-01")])
+def test_a_title_is_text_as_written(written, text):
+    """`title: 0` read as "no title" while `title: 42` published; 0x1F became
+    31, 1_000 became 1000, No and yes became booleans, a date was refused."""
+    doc = read_markdown(f"---\ntitle: {written}\nauthor: {written}\nsummary: {written}\n---\n\nText.\n", slug="t")
+    assert doc.title.text == text
+    assert doc.summary is not None and doc.summary.text == text
+    assert doc.meta["author"] == text
+
+
+def test_title_zero_publishes(project):
+    source = project.source("---\ntitle: 0\nslug: zero\n---\n\nRussia has removed the Taliban.\n", name="zero.md")
+    result = CliRunner().invoke(cli, project.publish(source, formats="md"))
+    assert result.exit_code == 0, result.output
+    assert "title: '0'" in (project.out / "zero" / "en" / "zero.en.md").read_text(encoding="utf-8")
