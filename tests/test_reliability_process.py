@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -28,6 +29,7 @@ from identity_engine import IdentityEngine
 
 from translate.cli import init as init_command
 from translate.cli.main import cli
+from translate.project import user_folders
 from translate.project.languages import ALL, target
 from translate.publishing.render.pdf import print_stylesheet
 from translate.source.markdown_reader import read_markdown
@@ -567,3 +569,27 @@ def test_title_zero_publishes(project):
     result = CliRunner().invoke(cli, project.publish(source, formats="md"))
     assert result.exit_code == 0, result.output
     assert "title: '0'" in (project.out / "zero" / "en" / "zero.en.md").read_text(encoding="utf-8")
+
+
+def test_with_home_empty_every_per_user_folder_is_under_the_one_home(monkeypatch, tmp_path):
+    """HOME= (set, empty): the Argos store took "/" as the home folder
+    (/.local/share/argos-translate), the memory the password database's."""
+    home = tmp_path / "account-home"
+    entry = pwd.getpwuid(os.getuid())
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: replace_home(entry, str(home)))
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "ARGOS_PACKAGES_DIR", "TRANSLATE_MODELS_DIR",
+                 "TRANSLATE_MEMORY", "TRANSLATE_FONT_CACHE", "TRANSLATE_KEYS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for value in ("", "relative/home"):
+        monkeypatch.setenv("HOME", value)
+        folders = [user_folders.argos_packages_dir(), user_folders.argos_index_file(),
+                   user_folders.multilingual_models_dir(), user_folders.memory_file(), user_folders.font_cache_dir(),
+                   user_folders.keys_dir()]
+        assert all(home in folder.parents for folder in folders), folders
+        assert home in user_folders.checkpoints_dir().parents   # the Hub's downloads (hub.py had its own)
+        user_folders.settle_home()   # what the command does first: libraries see the same home
+        assert os.environ["HOME"] == str(home)
+
+
+def replace_home(entry, home: str):
+    return pwd.struct_passwd((*entry[:5], home, *entry[6:]))
