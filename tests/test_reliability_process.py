@@ -593,3 +593,16 @@ def test_with_home_empty_every_per_user_folder_is_under_the_one_home(monkeypatch
 
 def replace_home(entry, home: str):
     return pwd.struct_passwd((*entry[:5], home, *entry[6:]))
+
+
+def test_keys_new_with_no_terminal_to_ask_on_says_so_in_one_line(tmp_path):
+    """No terminal and no passphrase: getpass's warning named the
+    interpreter's path, then click said "Aborted!"."""
+    (tmp_path / "work").mkdir()
+    run = run_translate(["keys", "new", "--dir", str(tmp_path / "keys")], cwd=tmp_path / "work",
+                        env={"TRANSLATE_SIGNING_PASSPHRASE": ""})
+    assert run.returncode == 1, run.stderr
+    no_traceback(run)
+    assert len(run.lines) == 1 and "TRANSLATE_SIGNING_PASSPHRASE" in run.lines[0], run.stderr
+    assert "getpass" not in run.stderr and sys.executable not in run.stderr and "Aborted" not in run.stderr
+    assert not (tmp_path / "keys").exists()
