@@ -11,6 +11,7 @@ killed with its whole process group and reported as the failure.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import pwd
@@ -29,6 +30,7 @@ from identity_engine import IdentityEngine
 
 from translate.cli import init as init_command
 from translate.cli.main import cli
+from translate.distribution import signing
 from translate.project import user_folders
 from translate.project.languages import ALL, target
 from translate.publishing.render.pdf import print_stylesheet
@@ -606,3 +608,21 @@ def test_keys_new_with_no_terminal_to_ask_on_says_so_in_one_line(tmp_path):
     assert len(run.lines) == 1 and "TRANSLATE_SIGNING_PASSPHRASE" in run.lines[0], run.stderr
     assert "getpass" not in run.stderr and sys.executable not in run.stderr and "Aborted" not in run.stderr
     assert not (tmp_path / "keys").exists()
+
+
+@pytest.mark.parametrize("opslimit", [1 << 50, 1 << 35])
+def test_an_absurd_opslimit_is_refused_for_what_it_is(tmp_path, monkeypatch, opslimit):
+    """A key whose opslimit is absurd was refused as asking for too much
+    memory (its memlimit was normal); one just under that bound ran scrypt
+    for hours."""
+    pair = signing.new_key_pair(tmp_path / "keys", "pass phrase", opslimit=signing._OPSLIMIT_MIN,
+                                memlimit=signing._MEMLIMIT_MIN)
+    text = pair.secret_path.read_text()
+    raw = bytearray(base64.b64decode(text.splitlines()[1]))
+    raw[38:46] = opslimit.to_bytes(8, "little")
+    pair.secret_path.write_text(f"{text.splitlines()[0]}\n{base64.b64encode(bytes(raw)).decode()}\n")
+    monkeypatch.setattr(signing.hashlib, "scrypt", lambda *a, **k: pytest.fail("scrypt ran on an absurd opslimit"))
+    with pytest.raises(signing.SigningError) as refused:
+        signing.SecretKey.load(pair.secret_path, "pass phrase")
+    message = refused.value.one_line()
+    assert "opslimit" in message and f"{opslimit:,}" in message and "memory" not in message, message
