@@ -626,3 +626,11 @@ def test_an_absurd_opslimit_is_refused_for_what_it_is(tmp_path, monkeypatch, ops
         signing.SecretKey.load(pair.secret_path, "pass phrase")
     message = refused.value.one_line()
     assert "opslimit" in message and f"{opslimit:,}" in message and "memory" not in message, message
+
+
+def test_init_shows_a_folder_name_with_control_characters_escaped(tmp_path):
+    folder = tmp_path / "news\x1b]0;pwned\x07room\u202e"
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert not SCREEN_CONTROLS.search(result.output), repr(result.output)
+    assert (folder / "translate.toml").is_file()
