@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html.parser
 import os
 import pwd
 import re
@@ -33,13 +34,16 @@ from translate.cli.main import cli
 from translate.distribution import signing
 from translate.project import user_folders
 from translate.project.languages import ALL, target
+from translate.publishing.render.html import render_inline
+from translate.publishing.render.markdown import write_segment
 from translate.publishing.render.pdf import print_stylesheet
-from translate.source.markdown_reader import read_markdown
+from translate.source.markdown_reader import parser, read_markdown
 from translate.translation import edition as edition_stage
 from translate.translation.adaptation import Change
 from translate.translation.memory import TranslationMemory
 from translate.translation.models.argos import ArgosStore
 from translate.translation.postedit import exchange, xliff
+from translate.translation.postedit.units import apply_notation, source_units
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "taliban-delisting"
@@ -634,3 +638,50 @@ def test_init_shows_a_folder_name_with_control_characters_escaped(tmp_path):
     assert result.exit_code == 0, result.output
     assert not SCREEN_CONTROLS.search(result.output), repr(result.output)
     assert (folder / "translate.toml").is_file()
+
+
+class _Links(html.parser.HTMLParser):
+    """(href, text) of every link of an HTML fragment; fails on a link inside a link."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[list[str]] = []
+        self.open = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            assert not self.open, "a link inside a link"
+            self.open = True
+            self.links.append([dict(attrs)["href"], ""])
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.open = False
+
+    def handle_data(self, data):
+        if self.open:
+            self.links[-1][1] += data
+
+
+def _links(fragment: str) -> list[tuple[str, str]]:
+    collector = _Links()
+    collector.feed(fragment)
+    return [(href, text) for href, text in collector.links]
+
+
+@pytest.mark.parametrize("notation", [
+    "Прочтите {1}список {2}санкций{/1} суда{/2} сегодня.",      # crossing
+    "Прочтите {1}список {2}санкций{/2} суда{/1} сегодня.",      # one inside the other
+    "Прочтите {2}суда {1}список{/2} санкций{/1} сегодня.",      # crossing, in the other order
+])
+def test_crossing_link_placeholders_publish_the_same_links_in_html_and_markdown(notation):
+    """From a PO: HTML kept both links (one nested in the other, which no
+    HTML checker accepts) while the .md kept half of one."""
+    doc = read_markdown("---\ntitle: T\n---\n\nRead the [sanctions list](https://example.org/list) of the "
+                        "[court](https://example.org/court) today.\n", slug="t")
+    segment = apply_notation(source_units(doc)[1].segment, notation).segment
+    in_html = _links(str(render_inline(segment)))
+    in_markdown = _links(parser().render(write_segment(segment)))
+    assert {href for href, _ in in_html} == {"https://example.org/list", "https://example.org/court"}, in_html
+    assert in_markdown == in_html
+    assert "".join(text for _, text in in_html) in segment.text
