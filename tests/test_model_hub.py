@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 import modelkit
 from hubserver import HubRepo, serve_hub
+from translate.project import user_folders
 from translate.translation.models import hub as model_hub
 from translate.translation.models.multilingual import MultilingualStore
 from translate.cli.main import cli
@@ -158,7 +159,7 @@ def checkpoint(tmp_path_factory) -> Path:
 
 
 def _checkpoints() -> Path:
-    return model_hub._downloads_dir()
+    return user_folders.checkpoints_dir()
 
 
 def _run(*args: str):

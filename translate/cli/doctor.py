@@ -7,8 +7,10 @@ published files, so that doctor and publish agree."""
 from __future__ import annotations
 
 import ctypes.util
+import logging
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import click
@@ -24,6 +26,8 @@ from translate.source.markdown_reader import SourceError, read_markdown
 from translate.translation.edition import resolve_runtime
 from translate.translation.engines import runtime
 from translate.translation.models import hub as model_hub
+from translate.util import heavy
+from translate.util.untrusted import display
 
 EDITION_FILE = re.compile(r"^(?P<slug>.+)\.(?P<key>[a-z]{2,3})\.(?P<ext>html|pdf|md)$")
 
@@ -157,12 +161,37 @@ def _check_pdf_structure(report: _Report, label: str, lang, pdf: Path) -> None:
         report.ok(label, "PDF tagged, /Lang " + found["lang"] + (", /Direction /R2L" if found["direction"] else ""))
 
 
+def _pdf_read(report: _Report, label: str, pdf: Path, check) -> bool:
+    """Run ``check`` on ``pdf``; a file pypdf or pdftotext cannot read (not a
+    PDF, truncated, a page tree thousands deep) is a failed check in one line."""
+    pypdf_log = logging.getLogger("pypdf")   # its warnings about the damage: reported here, in one line
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL)
+    try:
+        check()
+    except Exception as err:  # noqa: BLE001 - pypdf raises many kinds: PdfReadError, LimitReachedError, KeyError...
+        if isinstance(err, RecursionError):
+            reason = "objects nested too deeply"
+        elif isinstance(err, (heavy.pypdf().errors.PyPdfError, ValueError, OSError, subprocess.SubprocessError)):
+            reason = " ".join(str(err).split())
+        else:   # pypdf met a structure it did not expect (AttributeError, KeyError...)
+            reason = "its objects are damaged"
+        report.fail(label, f"{pdf.name} cannot be read as a PDF ({display(reason, 200)}): publish the article again")
+        return False
+    finally:
+        pypdf_log.setLevel(level)
+    return True
+
+
 def _check_edition(report: _Report, label: str, key: str, files: dict[str, Path], source) -> None:
     """The PDF's tags and fonts, the web font files, then the check stage
-    publish runs (translate.publishing.checks), on the files as published."""
+    publish runs (translate.publishing.checks), on the files as published. A
+    PDF that cannot be read fails once, in one line, and is left out of the
+    checks after it."""
     lang = ALL[key]
-    if "pdf" in files:
-        _check_pdf_structure(report, label, lang, files["pdf"])
+    if "pdf" in files and not _pdf_read(report, label, files["pdf"],
+                                        lambda: _check_pdf_structure(report, label, lang, files["pdf"])):
+        files = {fmt: path for fmt, path in files.items() if fmt != "pdf"}
     if "html" in files:
         _check_web_fonts(report, label, files["html"])
     elif "pdf" in files:
@@ -172,7 +201,12 @@ def _check_edition(report: _Report, label: str, key: str, files: dict[str, Path]
         report.warn(label, "no English Markdown edition (en/<slug>.en.md) to compare the structure with")
     subject = checks.Subject(lang, source, {fmt: (path.name, path.read_bytes()) for fmt, path in files.items()})
     for name, check in checks.CHECKS.items():
-        findings = check(subject)
+        findings: list = []
+        if "pdf" in files:
+            if not _pdf_read(report, label, files["pdf"], lambda: findings.extend(check(subject))):
+                return
+        else:
+            findings = check(subject)
         for finding in findings:
             report.fail(label, str(finding))
         if not findings:

@@ -8,7 +8,9 @@ readers are given.
 
 from __future__ import annotations
 
+import getpass
 import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,13 +40,22 @@ def one_line_errors():
 
 
 def read_passphrase(confirm: bool = False) -> str:
-    """$TRANSLATE_SIGNING_PASSPHRASE, else asked for without echo."""
+    """$TRANSLATE_SIGNING_PASSPHRASE, else asked for without echo. With no
+    terminal to ask on (a script, a service), getpass would warn, naming its
+    own file, that the passphrase may be echoed, and read it from stdin: the
+    run is refused instead, saying how to give it."""
 
     value = os.environ.get(PASSPHRASE_ENV)
     if value:
         return value
-    return click.prompt("Passphrase for the signing key", hide_input=True, confirmation_prompt=confirm,
-                        err=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return click.prompt("Passphrase for the signing key", hide_input=True, confirmation_prompt=confirm,
+                                err=True)
+        except getpass.GetPassWarning:
+            raise UserError("no terminal to ask for the signing key's passphrase on",
+                            f"set {PASSPHRASE_ENV} in the environment of the command") from None
 
 
 def key_dir(option: Path | None) -> Path:

@@ -12,6 +12,7 @@ import click
 from translate import __version__
 from translate.cli.options import project_option
 from translate.errors import UserError
+from translate.project import user_folders
 from translate.util import signals
 from translate.util.signals import SIGPIPE_STATUS, Terminated, interrupt_behind, quiet_stdout
 from translate.util.untrusted import display
@@ -125,7 +126,9 @@ def cli():
 
 
 def main() -> None:
+    signals.open_closed_streams()
     signals.install()
+    user_folders.settle_home()
     try:
         with signals.run_temporary_folder():
             try:

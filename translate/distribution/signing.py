@@ -58,6 +58,10 @@ MEMLIMIT = 1073741824
 # libsodium's bounds; a key file claiming more is refused rather than run
 _OPSLIMIT_MIN, _MEMLIMIT_MIN = 32768, 16777216
 _MEMLIMIT_MAX = 1 << 31
+# 8 times what minisign writes (seconds of scrypt become half a minute): a
+# key file asking for more is damaged or hostile, and would keep scrypt busy
+# for hours (2^39 operations: half a day)
+_OPSLIMIT_MAX = OPSLIMIT << 3
 
 _UNTRUSTED = "untrusted comment: "
 _TRUSTED = "trusted comment: "
@@ -396,9 +400,13 @@ def _scrypt_params(opslimit: int, memlimit: int) -> tuple[int, int, int]:
 
 
 def _scrypt(passphrase: str, salt: bytes, opslimit: int, memlimit: int, source: str = "secret key") -> bytes:
-    if memlimit > _MEMLIMIT_MAX or opslimit > (1 << 40):
+    if memlimit > _MEMLIMIT_MAX:
         raise BadKeyFile(f"{source}: its key derivation asks for {memlimit >> 20} MiB of memory, more than "
-                         "this tool allows", "create a new key with translate keys new")
+                         f"the {_MEMLIMIT_MAX >> 20} MiB this tool allows", "create a new key with translate keys new")
+    if opslimit > _OPSLIMIT_MAX:
+        raise BadKeyFile(f"{source}: its key derivation asks for {opslimit:,} operations (opslimit), more than "
+                         f"the {_OPSLIMIT_MAX:,} this tool allows (minisign writes {OPSLIMIT:,}): the key file is "
+                         "damaged", "restore it from your backup, or create a new key with translate keys new")
     n, r, p = _scrypt_params(opslimit, memlimit)
     need = 128 * r * (n + 2) + 128 * r * p + (1 << 20)
     return hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=need, dklen=_KEYNUM_SK_LEN)

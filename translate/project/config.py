@@ -396,7 +396,7 @@ def _download(value: Any, where: str, name: str) -> Download:
         raise ConfigError(f"{name}: {where}: must be a table with url and sha256")
     _only(value, ("url", "sha256", "size"), name, f"{where}.")
     url, sha256, size = value.get("url"), value.get("sha256"), value.get("size")
-    if not isinstance(url, str) or not re.match(r"^(https?|file)://", url):
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]", url, re.IGNORECASE):
         raise ConfigError(f"{name}: {where}.url: give an http(s) URL of the model archive")
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
         raise ConfigError(f"{name}: {where}.sha256: give the archive's SHA-256 (64 hex digits, from sha256sum)")

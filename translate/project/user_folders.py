@@ -16,12 +16,53 @@ from pathlib import Path
 
 from platformdirs import user_cache_path, user_data_path
 
+try:
+    import pwd
+except ImportError:   # not on Windows
+    pwd = None
+
 APP = "newsroom-translate"
 KEYS_DIR_ENV = "TRANSLATE_KEYS_DIR"
 
 
+def home() -> Path:
+    """The user's home folder: $HOME when it is an absolute path, else (set
+    but empty, or relative) the account's home from the password database,
+    as platformdirs and os.path.expanduser take it when HOME is unset. With
+    HOME= the Argos store once took "/" (Path.home()) while the memory took
+    the account's home."""
+    value = os.environ.get("HOME", "")
+    if os.path.isabs(value):
+        return Path(value)
+    if pwd is not None:
+        try:
+            account = pwd.getpwuid(os.getuid()).pw_dir
+        except KeyError:   # a user id with no entry (a container's arbitrary uid)
+            account = ""
+        if os.path.isabs(account):
+            return Path(account)
+    return Path(os.path.expanduser("~"))
+
+
+def settle_home() -> None:
+    """Make $HOME the folder home() names, when HOME is set but empty or
+    relative: the libraries a run loads (argostranslate makes its folders
+    under Path.home() when imported, huggingface_hub its cache) then agree
+    with the folders named here."""
+    if "HOME" in os.environ and not os.path.isabs(os.environ["HOME"]):
+        found = home()
+        if found.is_absolute():
+            os.environ["HOME"] = str(found)
+
+
+def _xdg(variable: str, default: str) -> Path:
+    # An XDG variable counts only as an absolute path (the XDG specification).
+    value = os.environ.get(variable, "")
+    return Path(value) if os.path.isabs(value) else home() / default
+
+
 def _data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return _xdg("XDG_DATA_HOME", ".local/share")
 
 
 def argos_packages_dir(option: str | Path | None = None) -> Path:
@@ -68,8 +109,13 @@ def font_cache_dir() -> Path:
     explicit = os.environ.get("TRANSLATE_FONT_CACHE")
     if explicit:
         return Path(explicit)
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / APP / "webfonts"
+    return _xdg("XDG_CACHE_HOME", ".cache") / APP / "webfonts"
+
+
+def checkpoints_dir() -> Path:
+    """Where `models install OWNER/NAME` downloads a Hugging Face checkpoint
+    before converting it (deleted after): $XDG_CACHE_HOME/newsroom-translate/checkpoints."""
+    return _xdg("XDG_CACHE_HOME", ".cache") / APP / "checkpoints"
 
 
 def keys_dir() -> Path:

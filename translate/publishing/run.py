@@ -39,6 +39,7 @@ import signal
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -432,13 +433,16 @@ def _pages(job: Job, languages, plans, setup):
 
 
 def _start_worker() -> None:
-    """A render worker leaves interrupts to the run (Ctrl-C in a terminal
-    reaches every process of the group, and only the run reports it), and
-    ends when the run's process ends, however it ends (killed, it cannot
+    """A render worker leaves Ctrl-C and a closed terminal to the run (they
+    reach every process of the group, and only the run reports them), ends at
+    once on SIGTERM (what the pool sends its workers when one of them died:
+    a worker that ignored it kept the pool, and so the run, waiting for ever),
+    and ends when the run's process ends, however it ends (killed, it cannot
     tell its workers: they would wait for pages for ever)."""
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(1)), daemon=True).start()
@@ -455,9 +459,9 @@ def _output_closed_to_children():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):   # a closed pipe: translate.util.signals deals with it
+        except (OSError, ValueError, AttributeError):   # a closed pipe (translate.util.signals), or no stream
             pass
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    saved = {fd: _duplicate(fd) for fd in (1, 2)}
     quiet = os.open(os.devnull, os.O_WRONLY)
     try:
         for fd in saved:
@@ -465,9 +469,20 @@ def _output_closed_to_children():
         yield
     finally:
         for fd, copy in saved.items():
+            if copy is None:
+                os.close(fd)   # it was closed: closed again
+                continue
             os.dup2(copy, fd)
             os.close(copy)
         os.close(quiet)
+
+
+def _duplicate(fd: int) -> int | None:
+    """A copy of ``fd``, or None when it is closed (`translate publish >&-`)."""
+    try:
+        return os.dup(fd)
+    except OSError:
+        return None
 
 
 def _render(pages, formats, jobs: int, progress) -> None:
@@ -494,20 +509,35 @@ def _render(pages, formats, jobs: int, progress) -> None:
     # threads, its locks); each renders a page to bytes, this process stages
     # and writes them under the article's lock.
     context = multiprocessing.get_context("spawn")
+    before = set(multiprocessing.active_children())
     # the pool's helper processes (multiprocessing's resource tracker) start
     # as it is made, the workers as the pages are submitted
     with _output_closed_to_children():
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(pages)), mp_context=context,
                                    initializer=_start_worker)
         futures = {pool.submit(render_checked, page, formats): (job, edition) for job, edition, page in pages}
+    workers = set(multiprocessing.active_children()) - before
+    broken = False
     try:
         for future in as_completed(futures):
             job, edition = futures[future]
             if future.exception() is None:
                 keep(job, edition, future.result())
+            broken = broken or isinstance(future.exception(), BrokenProcessPool)
             progress(1)
+    except BaseException:
+        # Ctrl-C or SIGTERM: the run ends now, not when the pages being
+        # rendered are done (a page can take minutes): its workers go with it.
+        for worker in workers:
+            worker.kill()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if broken:
+        # A worker was killed (the kernel's OOM killer, say): the pool fails
+        # every page it had not returned, and step 4 renders them in this process.
+        click.secho("warning: a page-rendering process ended abruptly (killed, perhaps for lack of memory); "
+                    "its pages are rendered again in this process", fg="yellow", err=True)
 
 
 # --- the summary ------------------------------------------------------------------------------

@@ -42,6 +42,27 @@ def translate_texts(engine, texts: list[str], progress=None) -> list[Translation
     return out
 
 
+def links_apart(marks) -> tuple[tuple[Mark, ...], list[Mark]]:
+    """(``marks`` with no link inside or across another, the links left with
+    no words): a link ends where the next one begins. A translation can put
+    one link's words inside another's (crossing placeholders from a
+    translator, or the alignment's projection); neither HTML nor Markdown
+    can nest links (a browser ends the first <a> at the second, CommonMark
+    keeps the inner link and writes the outer one as text), so both writers
+    are given the same, disjoint links."""
+    marks = tuple(marks)
+    links = sorted((m for m in marks if m.kind == "link" and m.end > m.start), key=lambda m: (m.start, -m.end))
+    cut: dict[int, int] = {}   # id of a link -> its new end
+    for first, then in zip(links, links[1:]):
+        if then.start < cut.get(id(first), first.end):
+            cut[id(first)] = then.start
+    if not cut:
+        return marks, []
+    kept = tuple(Mark(m.kind, m.start, cut[id(m)], m.attrs) if id(m) in cut else m for m in marks
+                 if cut.get(id(m), m.end) > m.start)
+    return kept, [m for m in marks if id(m) in cut and cut[id(m)] <= m.start]
+
+
 @dataclass(frozen=True)
 class LostMark:
     mark: Mark
@@ -78,7 +99,9 @@ def restore(segment: Segment, translation: Translation) -> tuple[Segment, list[L
     text = target
     for index in sorted(code_text, key=lambda i: -marks[i].start):
         text, marks = _splice(text, marks, index, code_text[index])
-    return Segment(text, tuple(marks), segment.space_after), lost
+    marks, wordless = links_apart(marks)
+    lost += [LostMark(mark, "its words are those of another link") for mark in wordless]
+    return Segment(text, marks, segment.space_after), lost
 
 
 def _fallback_point(pos: int, alignment: tuple[Alignment, ...], src_len: int, tgt_len: int) -> int:

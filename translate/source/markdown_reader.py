@@ -89,6 +89,19 @@ class _FrontMatterLoader(yaml.SafeLoader):
                                               event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):
+        # A title, author, summary, slug or lang is text as written: YAML
+        # would read "title: 0" as the number 0 (then "no title"), "1e3" as
+        # 1000.0, "No" as false and "2024-01-01" as a date.
+        for key, value in node.value:
+            if (isinstance(key, yaml.ScalarNode) and key.value in _TEXT_KEYS and isinstance(value, yaml.ScalarNode)
+                    and value.tag in _SCALAR_TAGS):
+                value.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep)
+
+
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "timestamp")}
+
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     """The YAML front matter (a mapping, its keys checked) and the Markdown body after it."""

@@ -26,7 +26,7 @@ from translate.project.config import Config
 from translate.project.languages import Language
 from translate.source import inline
 from translate.source.document import Document
-from translate.translation import adaptation, glossary
+from translate.translation import adaptation, glossary, pieces
 from translate.translation.engines.base import Engine, EngineError, Progress, Translation
 from translate.translation.engines import runtime
 from translate.translation.engines.ct2 import DecodingOptions
@@ -267,15 +267,28 @@ def engine_for(edition: Plan, setup: Setup, engine: Engine | None = None) -> Eng
 def run_stages_many(items: list[tuple[str, Translation]], stages) -> list[tuple[Translation, tuple[Step, ...]]]:
     """Each stage, in order, over all (source text, raw translation) segments at
     once (``Stage.apply_many``): each segment's final translation and what each
-    stage did to it."""
-    current = [raw for _, raw in items]
+    stage did to it. A segment of thousands of words goes to the stages in
+    pieces and comes back whole (translate.translation.pieces)."""
+    if not stages:
+        return [(raw, ()) for _, raw in items]
+    cut = [pieces.cut(source_text, raw) for source_text, raw in items]
+    sources = [source_text[p.source_start:p.source_end] for (source_text, _), mine in zip(items, cut) for p in mine]
+    current = [p.translation for mine in cut for p in mine]
     steps: list[list[Step]] = [[] for _ in items]
     for stage in stages:
-        results = stage.apply_many([(source_text, now) for (source_text, _), now in zip(items, current)])
-        for k, (translation, findings) in enumerate(results):
-            current[k] = translation
-            steps[k].append(Step(stage.name, translation.text, tuple(findings)))
-    return [(translation, tuple(done)) for translation, done in zip(current, steps)]
+        results = stage.apply_many(list(zip(sources, current)))
+        current = [translation for translation, _ in results]
+        at = 0
+        for k, mine in enumerate(cut):
+            done = results[at:at + len(mine)]
+            joined = pieces.join(mine, [translation for translation, _ in done])
+            steps[k].append(Step(stage.name, joined.text, pieces.join_findings(done)))
+            at += len(mine)
+    out, at = [], 0
+    for k, mine in enumerate(cut):
+        out.append((pieces.join(mine, current[at:at + len(mine)]), tuple(steps[k])))
+        at += len(mine)
+    return out
 
 
 def translate_document(doc: Document, lang: Language, engine: Engine, stages=(), *,

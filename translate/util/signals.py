@@ -14,6 +14,8 @@
   lines nobody reads are dropped, and the run exits with 141 (128 + SIGPIPE)
   as `yes | head -1` does, with no message and no traceback, so a script
   with ``set -o pipefail`` still sees the pipe was cut.
+- A standard stream closed before the run began (``publish >&-``, ``2>&-``):
+  it is /dev/null for the run, which works and exits as it would otherwise.
 """
 
 from __future__ import annotations
@@ -122,6 +124,24 @@ def run_temporary_folder():
         else:
             os.environ["TMPDIR"] = previous_env
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def open_closed_streams() -> None:
+    """A standard stream the run was started without (`translate publish >&-`,
+    `2>&-`, `<&-`) is /dev/null: Python leaves sys.stdout None then, and the
+    next file the run opens would take descriptor 1, where a message or a
+    child process would write into it. Called first thing, before any file
+    is opened."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            quiet = os.open(os.devnull, os.O_RDWR)
+            if quiet != fd:
+                os.dup2(quiet, fd)
+                os.close(quiet)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, closefd=False, encoding="utf-8", errors="backslashreplace"))
 
 
 def quiet_stdout() -> None:

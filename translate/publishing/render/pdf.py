@@ -149,6 +149,26 @@ def _stack(families: tuple[str, ...]) -> str:
     return ", ".join(css_string(fonts.css_family(f)) for f in families)
 
 
+# The running header is one line of small type: a title longer than this is
+# cut at a word and ends in "…". (It is typeset on every page: the whole of a
+# title of thousands of words made a PDF's time grow with its square.)
+RUNNING_TITLE_CHARS = 100
+
+
+def running_title(title: str) -> str:
+    """The title as the running header shows it: one line, at most
+    RUNNING_TITLE_CHARS characters, cut after a word where it can be."""
+    shown = ""
+    for word in re.finditer(r"\S+", title):
+        joined = f"{shown} {word.group()}" if shown else word.group()
+        if len(joined) > RUNNING_TITLE_CHARS:
+            if len(shown) < RUNNING_TITLE_CHARS // 2:   # a very long word: cut inside it
+                shown = joined[:RUNNING_TITLE_CHARS]
+            return shown.rstrip(" ,;:.-–—") + "…"
+        shown = joined
+    return shown
+
+
 _ENV = Environment(loader=PackageLoader("translate", "templates"), autoescape=False,
                    trim_blocks=True, lstrip_blocks=True)
 
@@ -171,7 +191,7 @@ def print_stylesheet(lang: Language, title: str, published: date | datetime | No
         body_stack=_stack(stacks["body"]),
         chrome_stack=_stack(stacks["chrome"]),
         mono_stack=_stack(stacks["mono"]),
-        running_header=css_string(bidi.isolate_plain(" ".join(title.split()), lang.direction)),
+        running_header=css_string(bidi.isolate_plain(running_title(title), lang.direction)),
         footer_note=css_string(footer),
         page_label=page_label_content(page_label, l10n.counter_style(lang)),
         start_side="right" if rtl else "left",

@@ -20,6 +20,7 @@ from translate.translation.models.store import DownloadError, ProgressFactory, o
 USER_AGENT = "newsroom-translate (model installer)"
 TIMEOUT_SECONDS = 60
 _CHUNK = 1 << 20
+WEB_SCHEMES = ("http", "https")
 
 
 # --- downloading ------------------------------------------------------------
@@ -39,7 +40,12 @@ def download(
     """Stream ``url`` into ``sink`` in chunks; DownloadError unless every
     announced byte arrived, within ``max_bytes``, with the right checksum.
     Returns the number of bytes received."""
-    host = urllib.parse.urlsplit(url).netloc or url
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc:
+        # urllib would read file:// (a FIFO there blocks for ever), ftp:// and data: URLs too.
+        raise DownloadError(f"{one_line(url)} is not an http(s) address to download {what} from: for a file "
+                            "on this machine use `translate models add FILE`")
+    host = parts.netloc
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
@@ -51,6 +57,9 @@ def download(
             f"cannot download {what} from {host} ({one_line(reason)}): check the network connection or the URL"
         ) from None
     with response:
+        if urllib.parse.urlsplit(response.geturl()).scheme.lower() not in WEB_SCHEMES:
+            raise DownloadError(f"{url} redirected to {one_line(response.geturl())}, not an http(s) address: "
+                                "check the URL")
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.strip().isdigit() else None
         if total is not None and total > max_bytes:

@@ -51,6 +51,7 @@ from typing import Callable, Iterator
 
 from translate.errors import UserError
 from translate.translation.engines import runtime
+from translate.project import user_folders
 from translate.translation.models import install as installing
 from translate.translation.models.multilingual import MultilingualStore
 from translate.util import heavy
@@ -179,7 +180,8 @@ def prepare(source: str, staging: Path, *, revision: str | None = None, quantiza
         if hub.offline:   # the user's Hugging Face cache: read, never deleted
             folder, commit, licence = hub.cached(source, revision, say)
         else:
-            folder, commit, licence = hub.download(source, revision, Path(downloads or _downloads_dir()), say,
+            checkpoints = Path(downloads or user_folders.checkpoints_dir())
+            folder, commit, licence = hub.download(source, revision, checkpoints, say,
                                                    needs_converter=lambda: _require_converter(source))
             downloaded = True
         label, origin = source, f"{hub.endpoint}/{source}@{commit}"
@@ -312,11 +314,6 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 # --- the Hub ---------------------------------------------------------------------------------
-
-
-def _downloads_dir() -> Path:
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / "newsroom-translate" / "checkpoints"
 
 
 def _checkpoint_patterns(files: list[str]) -> list[str]:

@@ -41,7 +41,7 @@ from translate.translation.postedit.units import (
     segment_of,
     to_notation,
 )
-from translate.translation.postedit.xmltext import indent
+from translate.translation.postedit.xmltext import MAX_INLINE_DEPTH, indent
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_BYTES = 64 << 20
@@ -161,7 +161,7 @@ def read(data: bytes, name: str, translator: str = "") -> TmxImport:
             lang = _our_lang(tuv.get(XML_LANG) or tuv.get("lang") or "")
             seg = tuv.find("seg")
             if lang and seg is not None:
-                by_lang[lang] = clean_notation(_notation(seg))
+                by_lang[lang] = clean_notation(_notation(seg, f"{name}: unit {label}"))
         source = by_lang.pop("en", "")
         if not source.strip():
             skipped.append(f"unit {label}: no English <tuv>")
@@ -205,14 +205,17 @@ def _our_lang(tag: str) -> str:
     return ""
 
 
-def _notation(seg: ET.Element) -> str:
+def _notation(seg: ET.Element, where: str) -> str:
     tokens: list[Token] = []
     pair_numbers: dict[str, int] = {}
 
     def number(value: str | None) -> int | None:
         return int(value) if value and value.isdigit() else None
 
-    def walk(node: ET.Element) -> None:
+    def walk(node: ET.Element, depth: int = 0) -> None:
+        if depth > MAX_INLINE_DEPTH:
+            raise TmxError(f"{where}: inline elements (<hi>) nested more than {MAX_INLINE_DEPTH} deep",
+                           "no translation needs that: export the memory again from your CAT tool")
         if node.text:
             tokens.append(Text(node.text))
         for child in node:
@@ -234,7 +237,7 @@ def _notation(seg: ET.Element) -> str:
                 if n is not None:
                     tokens.append(Open(n) if child.get("pos") == "begin" else Close(n))
             elif child.tag == "hi":
-                walk(child)
+                walk(child, depth + 1)
             if child.tail:
                 tokens.append(Text(child.tail))
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from translate.errors import UserError
 from translate.source.document import Block, Document, Mark, Segment
+from translate.source.inline import links_apart
 from translate.source.markdown_reader import CONTROLS
 
 # Marks whose text is translated: the placeholder pair wraps it.
@@ -271,10 +272,14 @@ def apply_notation(source: Segment, notation: str) -> PlaceholderCheck:
     if opened:
         number = next(iter(opened))
         raise PlaceholderError(f"{{{number}}} is opened but never closed with {{/{number}}}")
+    marks.sort(key=lambda item: item[0])   # source order: as the pipeline keeps them
+    apart, wordless = links_apart(m for _, m in marks)
+    # a link whose words all went to another link (crossing placeholders) is dropped: said so
+    gone = {number for number, m in marks if any(m is w for w in wordless)}
+    seen = [n for n in seen if n not in gone]
     dropped = tuple(n for n in marks_by_number if n not in seen)
     kept = [n for n in marks_by_number if n in seen]
-    marks.sort(key=lambda item: item[0])   # source order: as the pipeline keeps them
-    segment = Segment("".join(text_parts), tuple(m for _, m in marks), source.space_after)
+    segment = Segment("".join(text_parts), apart, source.space_after)
     return PlaceholderCheck(segment, dropped, moved=seen != kept)
 
 

@@ -37,7 +37,7 @@ from translate.translation.postedit.units import (
     parse_notation,
     to_notation,
 )
-from translate.translation.postedit.xmltext import indent
+from translate.translation.postedit.xmltext import MAX_INLINE_DEPTH, indent
 
 NS = "urn:oasis:names:tc:xliff:document:2.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -240,14 +240,17 @@ def _notation(element: ET.Element, name: str, unit_id: str) -> str:
                              "our placeholders", "keep the inline codes of the source as they are")
         return int(value)
 
-    def walk(node: ET.Element) -> None:
+    def walk(node: ET.Element, depth: int = 0) -> None:
+        if depth > MAX_INLINE_DEPTH:
+            raise XliffError(f"{name}: unit {unit_id}: inline elements nested more than {MAX_INLINE_DEPTH} deep",
+                             "no translation needs that: export the article again and translate it")
         if node.text:
             tokens.append(Text(node.text))
         for child in node:
             tag = _local(child.tag) if child.tag.startswith(f"{{{NS}}}") else None
             if tag == "pc":
                 tokens.append(Open(number(child, "id")))
-                walk(child)
+                walk(child, depth + 1)
                 tokens.append(Close(number(child, "id")))
             elif tag == "ph":
                 tokens.append(Single(number(child, "id")))
@@ -262,7 +265,7 @@ def _notation(element: ET.Element, name: str, unit_id: str) -> str:
                 except ValueError:
                     raise XliffError(f"{name}: unit {unit_id}: <cp hex={hex_value!r}> is no code point") from None
             elif tag == "mrk":
-                walk(child)
+                walk(child, depth + 1)
             if child.tail:
                 tokens.append(Text(child.tail))
 

@@ -1,8 +1,13 @@
-"""What the XLIFF and TMX writers share."""
+"""What the XLIFF and TMX readers and writers share."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+
+# Inline codes nest a few levels in a real sentence (a link in emphasis in a
+# bold run); a segment nesting them thousands deep is no translation, and
+# reading it element by element would exhaust Python's recursion.
+MAX_INLINE_DEPTH = 100
 
 
 def indent(element: ET.Element, structural: set[str], level: int = 0) -> None:
