@@ -1044,7 +1044,7 @@ def machine() -> dict:
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory": mem,
         "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-        "ctranslate2": ctranslate2.__version__, "argostranslate": version("argostranslate"),
+        "ctranslate2": ctranslate2.__version__, "argostranslate": version("argos-translate-lt"),
         "weasyprint": version("weasyprint"), "compute_types": sorted(ctranslate2.get_supported_compute_types("cpu")),
         "commit": commit,
     }
