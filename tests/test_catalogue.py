@@ -1030,8 +1030,10 @@ def _(w):
 
 @case("content: ESC written as an entity (&#27;) and in a link text", 0, check=_published_clean("esc-entity"))
 def _(w):
+    # markdown-it reads &#27; as U+FFFD, which no web font draws: the check stage (issue 27) refuses
+    # the English page for it; accepted here, where the case is what reaches the files
     return w.publish(w.source("---\ntitle: T\nslug: esc-entity\n---\nClear &#27;[2J screen and [a &#x2066;link](x.html).\n",
-                              name="esc-entity.md"), formats="md,html")
+                              name="esc-entity.md"), "--accept", "glyphs", formats="md,html")
 
 
 @case("content: a front matter value nested 5,000 deep", 1, SRC, "front matter is nested too deeply",
@@ -1083,7 +1085,10 @@ def _nested_refused(w, result):
       check=_nested_refused)
 def _(w):
     text = "*_" * 400 + "deep" + "_*" * 400
-    return w.publish(w.source(f"---\ntitle: T\nslug: deep-em\n---\n{text}\n", name="deep-em.md"), formats="md,html,pdf")
+    # the markers markdown-it leaves as text make one unbreakable run past the PDF's right edge: the check
+    # stage (issue 27) refuses it (layout, text-layer); accepted here, where the case is the nesting
+    return w.publish(w.source(f"---\ntitle: T\nslug: deep-em\n---\n{text}\n", name="deep-em.md"),
+                     "--accept", "layout", "--accept", "text-layer", formats="md,html,pdf")
 
 
 # --- issue 20: files that are not what they seem --------------------------------------------

@@ -198,12 +198,15 @@ def check_slug(slug: str, origin: str = "front matter slug") -> str:
     return slug
 
 
-def read_markdown(text: str, *, slug: str = "") -> Document:
+def read_markdown(text: str, *, slug: str = "", sentences: bool = True) -> Document:
     """Parse an article. Front matter keys: title, lang (source language), slug,
     author, date, summary (the dek, translated), tags, canonical.
 
     ``slug`` (the file name's stem, say) applies when the front matter sets none.
-    Raw HTML is left out; the Document's ``warnings`` say where."""
+    Raw HTML is left out; the Document's ``warnings`` say where. ``sentences``
+    False keeps each prose block one segment: what reads a published file back
+    for its structure (translate.publishing.checks) needs no sentence splitter,
+    whose time grows with the text."""
     warnings = _removed_warnings(text.splitlines(), 1, "")
     text = CONTROLS.sub("", text)
     meta, body = split_front_matter(text)
@@ -221,7 +224,8 @@ def read_markdown(text: str, *, slug: str = "") -> Document:
                                                     f"({', '.join(found)}): front matter is plain text; check the line "
                                                     "reads as intended"))
     title_text = str(meta.get("title") or "").strip()
-    reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"))
+    reader = _BlockReader(line_offset=text[: len(text) - len(body)].count("\n"),
+                          sentences=sentences)
     tokens = parser().parse(body)
     _check_depth(tokens, reader.line_offset)
     warnings += _clean_tokens(tokens, reader.line_offset)
@@ -427,8 +431,9 @@ def _html_construct(raw: str) -> str:
 class _BlockReader:
     """Blocks from markdown-it tokens; raw HTML is dropped and noted in ``warnings``."""
 
-    def __init__(self, line_offset: int):
+    def __init__(self, line_offset: int, sentences: bool = True):
         self.line_offset = line_offset  # lines of front matter before the body
+        self.sentences = sentences      # False: a prose block is one segment (see read_markdown)
         self.warnings: list[SourceWarning] = []
 
     def warn_html(self, line: int, raw: str) -> None:
@@ -485,7 +490,8 @@ class _BlockReader:
                     if kind == "paragraph" and tok.hidden:
                         attrs["hidden"] = True
                     text, marks = self.inline(inline)
-                    blocks.append(Block(kind, segments=tuple(split_sentences(text, marks)), attrs=attrs))
+                    blocks.append(Block(kind, segments=tuple(split_sentences(text, marks, self.sentences)),
+                                        attrs=attrs))
                 i += 2
                 while tokens[i].type == "footnote_anchor":  # a footnote's back link: pages write their own
                     i += 1
@@ -742,10 +748,11 @@ def _splits_a_mark(text: str, boundary: int, marks: _MarkIndex, breaks: list[int
     return marks.overlaps(gap_start, gap_end)
 
 
-def split_sentences(text: str, marks: list[Mark]) -> list[Segment]:
-    """Sentences of a prose block, each with its own marks and trailing space."""
+def split_sentences(text: str, marks: list[Mark], sentences: bool = True) -> list[Segment]:
+    """Sentences of a prose block, each with its own marks and trailing space
+    (``sentences`` False: the block as one segment)."""
     bounds = [0]
-    if text.strip():
+    if text.strip() and sentences:
         bounds += [start for start in _sentence_starts(text) if 0 < start < len(text)]
     # A boundary inside a mark (a link spanning two sentences), or whose
     # whitespace gap a mark reaches into (a code span ending in a space), is
