@@ -469,13 +469,11 @@ def _paragraph_in_bounded_windows(w, result):
     assert en.count("*word") == 1500
     # pysbd's time grows with the square of the sentences it is given at once:
     # the paragraph reaches it in windows of some dozens of sentences (about
-    # 1,000 characters, cut within 2,000), and each character of each text read
-    # once: the source, and each edition's Markdown the check stage reads back
-    # (translate.publishing.checks.structure).
+    # 1,000 characters, cut within 2,000), and each character once (the check
+    # stage reads the editions' Markdown back without the sentence splitter).
     windows = [len(args[1]) for args, _ in w.spied["segmented"]]
     assert windows and max(windows) <= 2_000, max(windows)
-    read_back = sum(len(path.read_text(encoding="utf-8")) for path in (w.out / "run-on").glob("*/run-on.*.md"))
-    assert sum(windows) <= len(w.spied["paragraph"]) + read_back, sum(windows)
+    assert sum(windows) <= len(w.spied["paragraph"]), sum(windows)
 
 
 @case("source: one paragraph of 1,500 sentences with markup", 0, check=_paragraph_in_bounded_windows)
@@ -1030,10 +1028,10 @@ def _(w):
 
 @case("content: ESC written as an entity (&#27;) and in a link text", 0, check=_published_clean("esc-entity"))
 def _(w):
-    # markdown-it reads &#27; as U+FFFD, which no web font draws: the check stage (issue 27) refuses
-    # the English page for it; accepted here, where the case is what reaches the files
+    # markdown-it reads &#27; as U+FFFD, which no web font draws: the reader removes it as the
+    # control it stood for, so the glyph check (issue 27) has nothing to refuse
     return w.publish(w.source("---\ntitle: T\nslug: esc-entity\n---\nClear &#27;[2J screen and [a &#x2066;link](x.html).\n",
-                              name="esc-entity.md"), "--accept", "glyphs", formats="md,html")
+                              name="esc-entity.md"), formats="md,html")
 
 
 @case("content: a front matter value nested 5,000 deep", 1, SRC, "front matter is nested too deeply",
@@ -1085,10 +1083,7 @@ def _nested_refused(w, result):
       check=_nested_refused)
 def _(w):
     text = "*_" * 400 + "deep" + "_*" * 400
-    # the markers markdown-it leaves as text make one unbreakable run past the PDF's right edge: the check
-    # stage (issue 27) refuses it (layout, text-layer); accepted here, where the case is the nesting
-    return w.publish(w.source(f"---\ntitle: T\nslug: deep-em\n---\n{text}\n", name="deep-em.md"),
-                     "--accept", "layout", "--accept", "text-layer", formats="md,html,pdf")
+    return w.publish(w.source(f"---\ntitle: T\nslug: deep-em\n---\n{text}\n", name="deep-em.md"), formats="md,html,pdf")
 
 
 # --- issue 20: files that are not what they seem --------------------------------------------
