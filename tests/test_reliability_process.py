@@ -40,6 +40,7 @@ from translate.publishing.render.markdown import write_segment
 from translate.publishing.render.pdf import print_stylesheet
 from translate.source.markdown_reader import parser, read_markdown
 from translate.translation import edition as edition_stage
+from translate.translation import review
 from translate.translation.adaptation import Change
 from translate.translation.memory import TranslationMemory
 from translate.translation.models.argos import ArgosStore
@@ -354,6 +355,31 @@ def test_a_long_title_with_glossary_terms_reaches_the_glossary_in_bounded_pieces
     assert max(seen) <= 4000, max(seen)
     title_terms = record.segments[0].steps[-1].findings
     assert len([t for t in title_terms if t.source_term == "Taliban"]) == title.count("Taliban")
+
+
+def test_the_review_compares_a_long_segment_window_by_window(monkeypatch):
+    """`translate review` diffs each segment word by word: SequenceMatcher's
+    time grows with the cube of a repetitive text (a 1,000-word title with a
+    change every third word: 108 s; 4,000: hours). A long segment is
+    compared in windows, and the runs still turn the old text into the new."""
+    words = "талибы и Россия встретились в Москве пока Верховный суд смотрел".split()
+    old = " ".join(words[k % len(words)] for k in range(4000))
+    new = "Срочно: " + " ".join(w.upper() if k % 3 == 0 else w for k, w in enumerate(old.split()))
+    new = new.replace("Москве", "Москве и Кабуле")
+    real = review.difflib.SequenceMatcher
+
+    def matcher(junk, a, b, autojunk):
+        # a few hundred tokens (words and spaces) at most; the whole is 16,000
+        assert max(len(a), len(b)) <= 300, f"SequenceMatcher given {len(a)} and {len(b)} tokens"
+        return real(junk, a, b, autojunk=autojunk)
+
+    monkeypatch.setattr(review.difflib, "SequenceMatcher", matcher)
+    runs = review.word_diff(old, new)
+    assert "".join(text for op, text in runs if op != "insert") == old
+    assert "".join(text for op, text in runs if op != "delete") == new
+    assert ("insert", "Кабуле") in runs or any(op == "insert" and "Кабуле" in text for op, text in runs)
+    short = review.word_diff("the court met on Monday", "the court met on Tuesday")
+    assert short == [("equal", "the court met on "), ("delete", "Monday"), ("insert", "Tuesday")]
 
 
 def test_a_long_title_with_terms_publishes(project):
