@@ -74,11 +74,59 @@ def unplaced(record: EditionRecord) -> list[tuple[int, TermReport]]:
     return [(seg.index, t) for seg in record.segments for t in seg.terms if not t.in_context]
 
 
+# SequenceMatcher's time grows with the cube of a repetitive text's length (a
+# 400-word segment with a glossary change every third word: 5 s; 1,000 words:
+# 108 s): a longer text (a title of thousands of words is one segment) is
+# compared a window of at most this many tokens at a time.
+DIFF_WINDOW = 200   # tokens: words, and the spaces and signs between them
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """SequenceMatcher's opcodes turning ``a`` into ``b``; past DIFF_WINDOW
+    tokens, the common start and end, then the rest window by window (each
+    window's opcodes turn its part of ``a`` into its part of ``b``, so their
+    sequence turns ``a`` into ``b``)."""
+    if len(a) <= DIFF_WINDOW and len(b) <= DIFF_WINDOW:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    ops = [("equal", 0, start, 0, start)] if start else []
+    i, j = start, start
+    while i < end_a and j < end_b:
+        if end_a - i <= DIFF_WINDOW and end_b - j <= DIFF_WINDOW:
+            i2, j2 = end_a, end_b
+        else:   # the same share of what is left on each side, then the nearest place both texts agree
+            scale = DIFF_WINDOW / max(end_a - i, end_b - j)
+            i2, j2 = i + max(1, int((end_a - i) * scale)), j + max(1, int((end_b - j) * scale))
+            j2 = next((k for k in sorted(range(max(j + 2, j2 - 16), min(end_b, j2 + 16) + 1), key=lambda k: abs(k - j2))
+                       if b[k - 2:k] == a[i2 - 2:i2]), j2)
+        window = difflib.SequenceMatcher(None, a[i:i2], b[j:j2], autojunk=False).get_opcodes()
+        ops += [(op, i + x1, i + x2, j + y1, j + y2) for op, x1, x2, y1, y2 in window]
+        i, j = i2, j2
+    if i < end_a:
+        ops.append(("delete", i, end_a, j, j))
+    if j < end_b:
+        ops.append(("insert", i, i, j, end_b))
+    if end_a < len(a):
+        ops.append(("equal", end_a, len(a), end_b, len(b)))
+    joined: list[tuple[str, int, int, int, int]] = []
+    for op in ops:   # windows meet inside a run of equal words: one run again
+        if joined and op[0] == joined[-1][0] == "equal":
+            joined[-1] = ("equal", joined[-1][1], op[2], joined[-1][3], op[4])
+        else:
+            joined.append(op)
+    return joined
+
+
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """(op, text) runs that turn ``old`` into ``new`` word by word; op is
     "equal", "delete" or "insert". Whitespace tokens keep the texts exact."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    opcodes = _opcodes(a, b)
     # A space between two changes joins them: "[-a b-]{+c d+}" reads better
     # than "[-a-]{+c+} [-b-]{+d+}".
     merged: list[tuple[str, int, int, int, int]] = []
