@@ -374,7 +374,7 @@ def test_every_name_the_site_writes_at_the_top_is_reserved(tmp_path):
     build_site(out, "https://news.example.org/", signing.generate().public)
     top = {p.name for p in out.iterdir()} - {"an-article"}
     assert top >= {"index.html", "ru", ".site.json", "publisher.pub"}
-    assert all(is_reserved_slug(name) for name in top | {"bundles"}), top
+    assert all(is_reserved_slug(name) for name in top | {"bundles", "fonts"}), top
     assert not is_reserved_slug("an-article") and not is_reserved_slug("russia")
 
 
@@ -980,12 +980,21 @@ def _fonts_outside(w, result):
     assert list((w.tmp / "outside").iterdir()) == [], "nothing was written through the link"
 
 
-@case("output: the article's fonts/ folder is a link to a folder outside", 1, "symbolic link",
-      rf"{SLUG}/fonts", check=_fonts_outside, unchanged=False)
+@case("output: the site's shared fonts/ folder is a link to a folder outside", 1, "symbolic link",
+      r"out/fonts is a symbolic link", check=_fonts_outside, unchanged=False)
+def _(w):
+    # every page's web fonts are in output/fonts/ since issue 30
+    (w.tmp / "outside").mkdir()
+    shutil.rmtree(w.out / "fonts", ignore_errors=True)
+    (w.out / "fonts").symlink_to(w.tmp / "outside", target_is_directory=True)
+    return _changed_article(w)
+
+
+@case("output: the bundles/ folder is a link to a folder outside", 1, "symbolic link",
+      r"out/bundles is a symbolic link", check=_fonts_outside, unchanged=False)
 def _(w):
     (w.tmp / "outside").mkdir()
-    shutil.rmtree(w.out / SLUG / "fonts")
-    (w.out / SLUG / "fonts").symlink_to(w.tmp / "outside", target_is_directory=True)
+    (w.out / "bundles").symlink_to(w.tmp / "outside", target_is_directory=True)
     return _changed_article(w)
 
 

@@ -22,10 +22,9 @@ from translate.distribution import signing
 from translate.distribution.readme import readme
 from translate.distribution.signed_folder import MANIFEST_NAME, README_NAME, SIG_NAME, SUMS_NAME, VerifyError, verify
 from translate.errors import UserError
+from translate.project.folder import BUNDLES_FOLDER  # noqa: F401 - OUTPUT/bundles/, for callers
 from translate.project.languages import ALL, Language
 from translate.util.files import atomic_write
-
-BUNDLES_FOLDER = "bundles"   # OUTPUT/bundles/: where `translate bundle` writes them by default
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,12 @@ WORK_DIR = ".work"
 # bundles' default folder (translate bundle) and the working files. No slug
 # may name one (compared as a case-insensitive file system would): the
 # article and the site would overwrite each other's files.
-SITE_NAMES = ("index.html", "feed.atom", "publisher.pub", "publisher.key", ".site.json", "bundles", WORK_DIR)
+# Folders the site keeps beside the articles: output/bundles/ (translate bundle) and
+# output/fonts/, the web fonts every page shares (translate.publishing.render.webfonts.FOLDER)
+BUNDLES_FOLDER = "bundles"
+FONTS_FOLDER = "fonts"
+SITE_NAMES = ("index.html", "feed.atom", "publisher.pub", "publisher.key", ".site.json", BUNDLES_FOLDER, FONTS_FOLDER,
+              WORK_DIR)
 
 
 class ProjectError(UserError):

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from translate.errors import UserError
-from translate.project.folder import is_reserved_slug
+from translate.project.folder import BUNDLES_FOLDER, FONTS_FOLDER, is_reserved_slug
 from translate.project.languages import ALL
 from translate.util.files import unwritable
 from translate.util.untrusted import display, display_path
@@ -82,7 +82,17 @@ def check_real_folders(folder: Path, work: Path) -> None:
         # published file that is a link is replaced by a file, never written through)
         for parent, dirs, _ in os.walk(folder):
             inside += [Path(parent) / name for name in dirs]
-    for path in (folder, *(folder / name for name in (*ALL, "media")), *inside, work.parent, work):
+    # the site's shared folders beside the articles too: output/fonts/ (every page's web
+    # fonts, issue 30) and output/bundles/ (remade after a signed publish)
+    shared = (folder.parent / FONTS_FOLDER, folder.parent / BUNDLES_FOLDER)
+    refuse_links((folder, *(folder / name for name in (*ALL, "media")), *inside, *shared, work.parent, work))
+
+
+def refuse_links(paths) -> None:
+    """UserError for the first of ``paths`` that is a symbolic link: what is
+    published goes only into real folders inside the output folder (the
+    article step and the site step check the folders they write into)."""
+    for path in paths:
         if path.is_symlink():
             raise UserError(f"{display_path(path)} is a symbolic link (to {display_path(os.readlink(path))}): an "
                             "article's files are written only into real folders inside the output folder; nothing "

@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 from translate.errors import UserError
 from translate.project.config import Publication, site_url_problem
 from translate.project.languages import ALL, SOURCE, Language
+from translate.publishing import run_guard
 from translate.publishing.fingerprints import render_assets_digest
 from translate.publishing.render import l10n, webfonts
 from translate.publishing.render.html import GENERATOR, _environment, edition_notice, font_context, format_names
@@ -224,6 +225,7 @@ def build_site(output_dir: Path, site_url: str | None = None, public_key=None,
         if clash.exists():
             result.notes.append(f"{output_dir / key} is an article's folder: its language index was not written")
     keys = [key for key in keys if not (output_dir / key / "manifest.json").exists()]
+    run_guard.refuse_links([output_dir / webfonts.FOLDER, *(output_dir / key for key in keys)])
 
     key_text = public_key.file_text() if public_key is not None else None
     shown = json.dumps([site_url, key_text, keys, render_assets_digest(), _code_digest(),

@@ -35,13 +35,14 @@ from importlib import resources as importlib_resources
 from typing import Iterable
 
 from translate.project import user_folders
+from translate.project.folder import FONTS_FOLDER
 from translate.project.languages import Language
 from translate.publishing.render import fonts
 from translate.util import heavy
 from translate.util.files import atomic_write
 
-# Output folder of the font files, relative to output/<slug>/.
-FOLDER = "fonts"
+# Folder of the font files inside the output folder: output/fonts/, shared by every page.
+FOLDER = FONTS_FOLDER
 
 
 def _ranges(*spans: tuple[int, int]) -> frozenset[int]:
