@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from glossary_engine import DictionaryEngine, pseudo_word
@@ -218,6 +218,8 @@ def arbitrary_translations(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(arbitrary_translations())
+# found by CI: a plural the term has no form for, without alignment, lost the alignment warning
+@example(("Taliban", Translation(text="талибы", alignment=())))
 def test_reports_are_honest_for_arbitrary_output_and_alignment(case):
     source, raw = case
     final, reports = gl.enforce(RU, source, raw)

@@ -352,7 +352,9 @@ def _repair(work: "_Work", occ: Occurrence, glossary: Glossary, source_text: str
     detail = how or f"replaced {replaced!r}"
     if how and misfit is None:
         detail += f" (replaced {replaced!r})"
-        review = review or f"placed where no word alignment pointed («{replaced}» shares the term's stem): check it"
+        # both things for the reviewer: where it was placed, and anything the choice left open
+        unaligned = f"placed where no word alignment pointed («{replaced}» shares the term's stem): check it"
+        review = f"{unaligned}; {review}" if review else unaligned
     if left:
         detail += f"; {left} more word group(s) aligned to it left in place"
     window = _words_to_agree(glossary.lang, replaced, chosen, work.text[placed[1]:]) if replaced else 0
