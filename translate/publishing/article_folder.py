@@ -13,6 +13,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -65,6 +66,17 @@ class Edition:
     @property
     def glossary_checked(self) -> bool:
         return any(stage.name == "glossary" for stage in self.stages)
+
+    @cached_property
+    def markdown(self) -> str:
+        """The edition's text as Markdown: what its fingerprint and its content digest are made from."""
+        return write_markdown(self.doc)
+
+    @cached_property
+    def content_digest(self) -> str:
+        """What a reader reads of the edition (its text and markup): a new
+        digest is a correction, which dates the edition as updated."""
+        return hashlib.sha256(self.markdown.encode("utf-8")).hexdigest()
 
 
 def model_entry(model) -> dict | None:
@@ -232,7 +244,7 @@ class Article:
         issued, updated = _entry_time(entry, "issued"), _entry_time(entry, "updated")
         if issued is None:
             edition.issued = edition.updated = self.run_time
-        elif entry.get("content") == content_digest(edition.doc) and updated is not None:
+        elif entry.get("content") == edition.content_digest and updated is not None:
             edition.issued, edition.updated = issued, updated
         else:
             edition.issued, edition.updated = issued, self.run_time
@@ -268,7 +280,7 @@ class Article:
 
     def _fingerprint(self, edition: Edition, links) -> str:
         material = [
-            __version__, edition.lang.key, write_markdown(edition.doc), self.formats,
+            __version__, edition.lang.key, edition.markdown, self.formats,
             [(lang.key, href) for lang, href in links],
             model_entry(edition.record.model) if edition.record else None,
             stage_entries(edition.stages),
@@ -355,7 +367,7 @@ class Article:
                 "published": _iso(self.article_date),
                 "issued": _iso(edition.issued),
                 "updated": _iso(edition.updated),
-                "content": content_digest(edition.doc),
+                "content": edition.content_digest,
                 "inputs": edition.inputs,
                 "model": model_entry(edition.record.model) if edition.record else None,
                 **stage_entries(edition.stages),
@@ -452,12 +464,6 @@ def render_page(page: Page, formats: list[str]) -> dict[str, bytes]:
         data = WRITERS[name].write(page)
         out[name] = data.encode("utf-8") if isinstance(data, str) else data
     return out
-
-
-def content_digest(doc: Document) -> str:
-    """What a reader reads of an edition (its text and markup): a new digest
-    is a correction, which dates the edition as updated."""
-    return hashlib.sha256(write_markdown(doc).encode("utf-8")).hexdigest()
 
 
 def front_matter_date(doc: Document) -> datetime | None:
