@@ -60,6 +60,11 @@ def test_the_file_translate_init_writes_is_valid():
     ('[languages\n', r"^proj.toml: invalid TOML: .*line 1"),
     ('[downloads.x]\nurl = "http://h/x.zip"\nsha256 = "abc"\n', r"downloads\.x\.sha256: give the archive's SHA-256"),
     ('[downloads.x]\nurl = "ftp://h/x.zip"\nsha256 = "' + "a" * 64 + '"\n', r"downloads\.x\.url"),
+    # [publication]: plain one-line text, printed on every page and in feeds
+    ('[publication]\nname = "Kabul \\u202eMonitor"\n', r"publication\.name: one line of plain text"),
+    ('[publication]\nname = { prs = "Line\\nbreak" }\n', r"publication\.name\.prs: one line of plain text"),
+    ('[publication]\nname = { fa = "x" }\n', r"publication\.name\.fa: unknown language key"),
+    ('[publication]\nbylines = { "Staff" = { ru = "\\u001b[31mРедакция" } }\n', r"publication\.bylines\.'Staff'\.ru: one line"),
 ])
 def test_errors_name_the_file_and_the_key(text, message):
     with pytest.raises(config.ConfigError, match=message) as info:

@@ -276,9 +276,10 @@ def _per_language(value: Any, where: str, name: str) -> dict[str, str]:
 
 
 def _check_text(text: str, where: str, name: str) -> None:
-    """Plain one-line text: it is printed on every page and in feeds."""
-    if len(text) > _MAX_NAME or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\ufffe\uffff"
-                                     or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in text):
+    """Plain one-line text: it is printed on every page and in feeds (the
+    article's own rule for unsafe characters, translate.util.untrusted, and
+    no line break or tab)."""
+    if len(text) > _MAX_NAME or untrusted.unsafe_in(text) or any(c in "\t\n\r\u2028\u2029" for c in text):
         raise ConfigError(f"{name}: {where}: one line of plain text of at most {_MAX_NAME} characters, "
                           "without control or bidi override characters")
 
